@@ -1,0 +1,66 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>AUTH (section 3.15, MQTT 5 only): a step of enhanced authentication or re-authentication.</summary>
+public readonly struct AuthPacket
+{
+    /// <summary>Success, Continue authentication (0x18) or Re-authenticate (0x19).</summary>
+    public ReasonCode ReasonCode { get; init; }
+
+    /// <summary>Properties: Authentication Method and Data, Reason String, User Properties.</summary>
+    public MqttProperties Properties { get; init; }
+
+    /// <summary>Decodes an AUTH frame. In 3.1.1 type 15 is reserved, so it is malformed there.</summary>
+    public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out AuthPacket packet, out DecodeError error)
+    {
+        packet = default;
+        var r = new BodyReader(frame);
+        if (version != ProtocolVersion.V500)
+        {
+            r.Fail(ReasonCode.MalformedPacket, 0, "packet type 15 is reserved in MQTT 3.1.1");
+        }
+        ReasonCode reasonCode = ReasonCode.Success;
+        MqttProperties properties = default;
+        if (!r.Failed && r.Remaining > 0)
+        {
+            reasonCode = (ReasonCode)r.ReadByte();
+            if (!ReasonCodes.IsValidFor(PacketType.Auth, reasonCode))
+            {
+                r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "Reason Code is not one AUTH may carry");
+            }
+            properties = MqttProperties.Read(ref r, PropertyScope.Auth);
+        }
+        if (!r.ExpectEnd())
+        {
+            error = r.Error;
+            return false;
+        }
+        packet = new AuthPacket { ReasonCode = reasonCode, Properties = properties };
+        error = default;
+        return true;
+    }
+
+    /// <summary>Size of the whole packet on the wire.</summary>
+    public int GetSize() => FixedHeader.PacketSize(GetRemainingLength(out _));
+
+    /// <summary>Encodes the packet; an AUTH with Success and no properties is two bytes (3.15.2.1).</summary>
+    public void Write(IBufferWriter<byte> output)
+    {
+        int remainingLength = GetRemainingLength(out int propertiesLength);
+        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
+        w.WriteFixedHeader(PacketType.Auth, 0, remainingLength);
+        if (remainingLength > 0)
+        {
+            w.WriteByte((byte)ReasonCode);
+            Properties.WriteTo(ref w, propertiesLength);
+        }
+        w.Commit();
+    }
+
+    private int GetRemainingLength(out int propertiesLength)
+    {
+        propertiesLength = Properties.GetLength();
+        return ReasonCode == ReasonCode.Success && propertiesLength == 0 ? 0 : 1 + MqttProperties.GetSizeWithPrefix(propertiesLength);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>PUBACK (section 3.4): acknowledges a QoS 1 PUBLISH.</summary>
+public readonly struct PubAckPacket
+{
+    /// <summary>Packet Identifier of the PUBLISH this belongs to.</summary>
+    public ushort PacketId { get; init; }
+
+    /// <summary>MQTT 5 Reason Code; always Success in 3.1.1.</summary>
+    public ReasonCode ReasonCode { get; init; }
+
+    /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
+    public MqttProperties Properties { get; init; }
+
+    /// <summary>Decodes a PUBACK frame.</summary>
+    public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out PubAckPacket packet, out DecodeError error)
+    {
+        bool ok = PublishResponse.TryRead(frame, version, out ushort packetId, out ReasonCode reasonCode, out MqttProperties properties, out error);
+        packet = ok ? new PubAckPacket { PacketId = packetId, ReasonCode = reasonCode, Properties = properties } : default;
+        return ok;
+    }
+
+    /// <summary>Size of the whole packet on the wire.</summary>
+    public int GetSize(ProtocolVersion version) => PublishResponse.GetSize(version, ReasonCode, Properties);
+
+    /// <summary>Encodes the packet.</summary>
+    public void Write(IBufferWriter<byte> output, ProtocolVersion version) =>
+        PublishResponse.Write(output, version, PacketType.PubAck, PacketId, ReasonCode, Properties);
+}

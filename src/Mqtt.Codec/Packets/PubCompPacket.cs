@@ -1,0 +1,31 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>PUBCOMP (section 3.7): answers PUBREL (last step of QoS 2).</summary>
+public readonly struct PubCompPacket
+{
+    /// <summary>Packet Identifier of the PUBLISH this belongs to.</summary>
+    public ushort PacketId { get; init; }
+
+    /// <summary>MQTT 5 Reason Code; always Success in 3.1.1.</summary>
+    public ReasonCode ReasonCode { get; init; }
+
+    /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
+    public MqttProperties Properties { get; init; }
+
+    /// <summary>Decodes a PUBCOMP frame.</summary>
+    public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out PubCompPacket packet, out DecodeError error)
+    {
+        bool ok = PublishResponse.TryRead(frame, version, out ushort packetId, out ReasonCode reasonCode, out MqttProperties properties, out error);
+        packet = ok ? new PubCompPacket { PacketId = packetId, ReasonCode = reasonCode, Properties = properties } : default;
+        return ok;
+    }
+
+    /// <summary>Size of the whole packet on the wire.</summary>
+    public int GetSize(ProtocolVersion version) => PublishResponse.GetSize(version, ReasonCode, Properties);
+
+    /// <summary>Encodes the packet.</summary>
+    public void Write(IBufferWriter<byte> output, ProtocolVersion version) =>
+        PublishResponse.Write(output, version, PacketType.PubComp, PacketId, ReasonCode, Properties);
+}

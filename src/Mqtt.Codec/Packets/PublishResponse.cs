@@ -1,0 +1,70 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>
+/// The shared wire form of PUBACK, PUBREC, PUBREL and PUBCOMP (sections 3.4-3.7): Packet Identifier, then in
+/// MQTT 5 an optional Reason Code and optional properties, each left out when it has its default.
+/// </summary>
+internal static class PublishResponse
+{
+    public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out ushort packetId, out ReasonCode reasonCode,
+        out MqttProperties properties, out DecodeError error)
+    {
+        var r = new BodyReader(frame);
+        packetId = r.ReadUInt16();
+        reasonCode = ReasonCode.Success;
+        properties = default;
+        if (!r.Failed && packetId == 0)
+        {
+            r.Fail(ReasonCode.ProtocolError, 0, "[MQTT-2.2.1-5] Packet Identifier is 0");
+        }
+        if (version == ProtocolVersion.V500 && r.Remaining > 0)
+        {
+            reasonCode = (ReasonCode)r.ReadByte();
+            if (!ReasonCodes.IsValidFor(frame.Type, reasonCode))
+            {
+                r.Fail(ReasonCode.ProtocolError, r.Offset - 1, "Reason Code is not one this packet may carry");
+            }
+            if (r.Remaining > 0)
+            {
+                properties = MqttProperties.Read(ref r, PropertyTable.ScopeOf(frame.Type));
+            }
+        }
+        r.ExpectEnd();
+        error = r.Error;
+        return !r.Failed;
+    }
+
+    public static int GetSize(ProtocolVersion version, ReasonCode reasonCode, in MqttProperties properties) =>
+        FixedHeader.PacketSize(GetRemainingLength(version, reasonCode, properties, out _));
+
+    public static void Write(IBufferWriter<byte> output, ProtocolVersion version, PacketType type, ushort packetId,
+        ReasonCode reasonCode, in MqttProperties properties)
+    {
+        int remainingLength = GetRemainingLength(version, reasonCode, properties, out int propertiesLength);
+        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
+        w.WriteFixedHeader(type, type == PacketType.PubRel ? (byte)0b0010 : (byte)0, remainingLength);
+        w.WriteUInt16(packetId);
+        if (remainingLength > 2)
+        {
+            w.WriteByte((byte)reasonCode);
+        }
+        if (remainingLength > 3)
+        {
+            properties.WriteTo(ref w, propertiesLength);
+        }
+        w.Commit();
+    }
+
+    // [MQTT-3.4.2-1] The Reason Code and Property Length can be omitted when 0x00 and no properties.
+    private static int GetRemainingLength(ProtocolVersion version, ReasonCode reasonCode, in MqttProperties properties, out int propertiesLength)
+    {
+        propertiesLength = version == ProtocolVersion.V500 ? properties.GetLength() : 0;
+        if (version != ProtocolVersion.V500 || (reasonCode == ReasonCode.Success && propertiesLength == 0))
+        {
+            return 2;
+        }
+        return propertiesLength == 0 ? 3 : 3 + MqttProperties.GetSizeWithPrefix(propertiesLength);
+    }
+}

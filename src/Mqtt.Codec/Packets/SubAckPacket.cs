@@ -1,0 +1,98 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>SUBACK (section 3.9): one reason code per Topic Filter of the SUBSCRIBE, in order.</summary>
+public readonly struct SubAckPacket
+{
+    /// <summary>Packet Identifier of the SUBSCRIBE.</summary>
+    public ushort PacketId { get; init; }
+
+    /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
+    public MqttProperties Properties { get; init; }
+
+    /// <summary>One <see cref="ReasonCode"/> byte per filter. On 3.1.1, failures are written as 0x80.</summary>
+    public ReadOnlySequence<byte> ReasonCodes { get; init; }
+
+    /// <summary>Decodes a SUBACK frame.</summary>
+    public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out SubAckPacket packet, out DecodeError error)
+    {
+        packet = default;
+        var r = new BodyReader(frame);
+        ushort packetId = r.ReadUInt16();
+        MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.SubAck) : default;
+        long codesOffset = r.Offset;
+        ReadOnlySequence<byte> codes = r.ReadRest();
+        if (!r.Failed && codes.IsEmpty)
+        {
+            r.Fail(ReasonCode.ProtocolError, codesOffset, "SUBACK holds no Reason Code");
+        }
+        if (!r.Failed && !AreValid(codes, version, out long bad))
+        {
+            r.Fail(ReasonCode.ProtocolError, codesOffset + bad, "[MQTT-3.9.3-2] Reason Code is not one SUBACK may carry");
+        }
+        if (r.Failed)
+        {
+            error = r.Error;
+            return false;
+        }
+        packet = new SubAckPacket { PacketId = packetId, Properties = properties, ReasonCodes = codes };
+        error = default;
+        return true;
+    }
+
+    /// <summary>Size of the whole packet on the wire.</summary>
+    public int GetSize(ProtocolVersion version) => FixedHeader.PacketSize(GetRemainingLength(version, out _));
+
+    /// <summary>Encodes the packet.</summary>
+    public void Write(IBufferWriter<byte> output, ProtocolVersion version)
+    {
+        long remainingLength = GetRemainingLength(version, out int propertiesLength);
+        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
+        w.WriteFixedHeader(PacketType.SubAck, 0, (int)remainingLength);
+        w.WriteUInt16(PacketId);
+        if (version == ProtocolVersion.V500)
+        {
+            Properties.WriteTo(ref w, propertiesLength);
+            w.WriteBytes(ReasonCodes);
+        }
+        else
+        {
+            foreach (ReadOnlyMemory<byte> segment in ReasonCodes)
+            {
+                foreach (byte code in segment.Span)
+                {
+                    w.WriteByte(code >= 0x80 ? (byte)0x80 : code);
+                }
+            }
+        }
+        w.Commit();
+    }
+
+    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
+    {
+        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        long length = 2 + ReasonCodes.Length;
+        return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
+    }
+
+    private static bool AreValid(in ReadOnlySequence<byte> codes, ProtocolVersion version, out long badIndex)
+    {
+        badIndex = 0;
+        foreach (ReadOnlyMemory<byte> segment in codes)
+        {
+            foreach (byte code in segment.Span)
+            {
+                bool valid = version == ProtocolVersion.V500
+                    ? Codec.ReasonCodes.IsValidFor(PacketType.SubAck, (ReasonCode)code)
+                    : code is 0x00 or 0x01 or 0x02 or 0x80;
+                if (!valid)
+                {
+                    return false;
+                }
+                badIndex++;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>SUBSCRIBE (section 3.8): one or more Topic Filters with their options.</summary>
+public readonly struct SubscribePacket
+{
+    /// <summary>Packet Identifier (non-zero).</summary>
+    public ushort PacketId { get; init; }
+
+    /// <summary>MQTT 5 properties (Subscription Identifier, User Properties).</summary>
+    public MqttProperties Properties { get; init; }
+
+    /// <summary>The subscriptions, at least one.</summary>
+    public SubscriptionList Subscriptions { get; init; }
+
+    /// <summary>Decodes a SUBSCRIBE frame; every filter and options byte is validated here.</summary>
+    public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out SubscribePacket packet, out DecodeError error)
+    {
+        packet = default;
+        var r = new BodyReader(frame);
+        ushort packetId = r.ReadUInt16();
+        if (!r.Failed && packetId == 0)
+        {
+            r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-3] Packet Identifier is 0");
+        }
+        MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Subscribe) : default;
+        ReadOnlySequence<byte> payload = r.Failed ? default : r.Sequence.Slice(r.Position);
+        int count = 0;
+        while (!r.Failed && r.Remaining > 0)
+        {
+            ReadEntry(ref r, version);
+            count++;
+        }
+        if (!r.Failed && count == 0)
+        {
+            r.Fail(ReasonCode.ProtocolError, "[MQTT-3.8.3-2] SUBSCRIBE holds no Topic Filter");
+        }
+        if (r.Failed)
+        {
+            error = r.Error;
+            return false;
+        }
+        packet = new SubscribePacket { PacketId = packetId, Properties = properties, Subscriptions = new SubscriptionList(payload, count) };
+        error = default;
+        return true;
+    }
+
+    /// <summary>Size of the whole packet on the wire.</summary>
+    public int GetSize(ProtocolVersion version) => FixedHeader.PacketSize(GetRemainingLength(version, out _));
+
+    /// <summary>Encodes the packet.</summary>
+    public void Write(IBufferWriter<byte> output, ProtocolVersion version)
+    {
+        long remainingLength = GetRemainingLength(version, out int propertiesLength);
+        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
+        w.WriteFixedHeader(PacketType.Subscribe, 0b0010, (int)remainingLength);
+        w.WriteUInt16(PacketId);
+        if (version == ProtocolVersion.V500)
+        {
+            Properties.WriteTo(ref w, propertiesLength);
+        }
+        Subscriptions.WriteTo(ref w, version);
+        w.Commit();
+    }
+
+    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
+    {
+        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        long length = 2 + Subscriptions.EncodedLength;
+        return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
+    }
+
+    private static void ReadEntry(ref BodyReader r, ProtocolVersion version)
+    {
+        long filterOffset = r.Offset;
+        ReadOnlySequence<byte> filter = r.ReadString();
+        if (!r.Failed && !MqttTopic.IsValidTopicFilter(filter))
+        {
+            r.Fail(ReasonCode.MalformedPacket, filterOffset, "[MQTT-4.7.1-1] [MQTT-4.7.1-2] [MQTT-4.8.2-1] Topic Filter is not valid");
+        }
+        long optionsOffset = r.Offset;
+        byte options = r.ReadByte();
+        if (r.Failed)
+        {
+            return;
+        }
+        if (version == ProtocolVersion.V311)
+        {
+            if ((options & 0xFC) != 0 || (options & 0b11) == 3)
+            {
+                r.Fail(ReasonCode.MalformedPacket, optionsOffset, "[MQTT-3.8.3-4] (3.1.1) Requested QoS is 3 or reserved bits are set");
+            }
+            return;
+        }
+        if ((options & 0xC0) != 0 || (options & 0b11) == 3)
+        {
+            r.Fail(ReasonCode.MalformedPacket, optionsOffset, "[MQTT-3.8.3-5] reserved bits of Subscription Options are set, or QoS is 3");
+        }
+        else if ((options >> 4 & 0b11) == 3)
+        {
+            r.Fail(ReasonCode.ProtocolError, optionsOffset, "Retain Handling is 3");
+        }
+        else if ((options & 0b100) != 0 && MqttTopic.IsShared(filter))
+        {
+            r.Fail(ReasonCode.ProtocolError, optionsOffset, "[MQTT-3.8.3-4] No Local is set on a Shared Subscription");
+        }
+    }
+}

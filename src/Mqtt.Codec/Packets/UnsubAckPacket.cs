@@ -1,0 +1,78 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>UNSUBACK (section 3.11): in MQTT 5 one reason code per filter; in 3.1.1 only the Packet Identifier.</summary>
+public readonly struct UnsubAckPacket
+{
+    /// <summary>Packet Identifier of the UNSUBSCRIBE.</summary>
+    public ushort PacketId { get; init; }
+
+    /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
+    public MqttProperties Properties { get; init; }
+
+    /// <summary>MQTT 5: one <see cref="ReasonCode"/> byte per filter. Not written in 3.1.1.</summary>
+    public ReadOnlySequence<byte> ReasonCodes { get; init; }
+
+    /// <summary>Decodes an UNSUBACK frame.</summary>
+    public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out UnsubAckPacket packet, out DecodeError error)
+    {
+        packet = default;
+        var r = new BodyReader(frame);
+        ushort packetId = r.ReadUInt16();
+        MqttProperties properties = default;
+        ReadOnlySequence<byte> codes = default;
+        if (version == ProtocolVersion.V500)
+        {
+            properties = MqttProperties.Read(ref r, PropertyScope.UnsubAck);
+            long offset = r.Offset;
+            codes = r.ReadRest();
+            if (!r.Failed && codes.IsEmpty)
+            {
+                r.Fail(ReasonCode.ProtocolError, offset, "UNSUBACK holds no Reason Code");
+            }
+            foreach (ReadOnlyMemory<byte> segment in codes)
+            {
+                foreach (byte code in segment.Span)
+                {
+                    if (!r.Failed && !Codec.ReasonCodes.IsValidFor(PacketType.UnsubAck, (ReasonCode)code))
+                    {
+                        r.Fail(ReasonCode.ProtocolError, offset, "Reason Code is not one UNSUBACK may carry");
+                    }
+                }
+            }
+        }
+        if (!r.ExpectEnd())
+        {
+            error = r.Error;
+            return false;
+        }
+        packet = new UnsubAckPacket { PacketId = packetId, Properties = properties, ReasonCodes = codes };
+        error = default;
+        return true;
+    }
+
+    /// <summary>Size of the whole packet on the wire.</summary>
+    public int GetSize(ProtocolVersion version) => FixedHeader.PacketSize(GetRemainingLength(version, out _));
+
+    /// <summary>Encodes the packet.</summary>
+    public void Write(IBufferWriter<byte> output, ProtocolVersion version)
+    {
+        long remainingLength = GetRemainingLength(version, out int propertiesLength);
+        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
+        w.WriteFixedHeader(PacketType.UnsubAck, 0, (int)remainingLength);
+        w.WriteUInt16(PacketId);
+        if (version == ProtocolVersion.V500)
+        {
+            Properties.WriteTo(ref w, propertiesLength);
+            w.WriteBytes(ReasonCodes);
+        }
+        w.Commit();
+    }
+
+    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
+    {
+        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        return version == ProtocolVersion.V500 ? 2 + MqttProperties.GetSizeWithPrefix(propertiesLength) + ReasonCodes.Length : 2;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Buffers;
+
+namespace Mqtt.Codec;
+
+/// <summary>Syntax of Topic Names and Topic Filters (section 4.7) and Shared Subscriptions (4.8.2).</summary>
+public static class MqttTopic
+{
+    /// <summary>Prefix of a Shared Subscription's filter.</summary>
+    public static ReadOnlySpan<byte> SharePrefix => "$share/"u8;
+
+    /// <summary>A Topic Name may not hold wildcards [MQTT-3.3.2-2] [MQTT-4.7.0-1]. The empty name is the caller's decision.</summary>
+    public static bool IsValidTopicName(ReadOnlySpan<byte> name) => name.IndexOfAny((byte)'+', (byte)'#') < 0;
+
+    /// <summary>As <see cref="IsValidTopicName(ReadOnlySpan{byte})"/> for a name that may span segments.</summary>
+    public static bool IsValidTopicName(in ReadOnlySequence<byte> name)
+    {
+        using var contiguous = new ContiguousBytes(name, stackalloc byte[256]);
+        return IsValidTopicName(contiguous.Span);
+    }
+
+    /// <summary>
+    /// A Topic Filter is at least one character [MQTT-4.7.3-1]; '#' is last and alone in its level [MQTT-4.7.1-1];
+    /// '+' fills its level [MQTT-4.7.1-2]; a shared filter is "$share/" + a ShareName without '/', '+' or '#',
+    /// then '/' and a filter [MQTT-4.8.2-1] [MQTT-4.8.2-2].
+    /// </summary>
+    public static bool IsValidTopicFilter(ReadOnlySpan<byte> filter)
+    {
+        if (filter.StartsWith(SharePrefix))
+        {
+            ReadOnlySpan<byte> rest = filter[SharePrefix.Length..];
+            int slash = rest.IndexOf((byte)'/');
+            if (slash <= 0 || rest[..slash].IndexOfAny((byte)'+', (byte)'#') >= 0)
+            {
+                return false;
+            }
+            filter = rest[(slash + 1)..];
+        }
+        if (filter.IsEmpty)
+        {
+            return false;
+        }
+        for (int i = 0; i < filter.Length; i++)
+        {
+            byte c = filter[i];
+            if (c == '#' && (i != filter.Length - 1 || (i > 0 && filter[i - 1] != '/')))
+            {
+                return false;
+            }
+            if (c == '+' && ((i > 0 && filter[i - 1] != '/') || (i < filter.Length - 1 && filter[i + 1] != '/')))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>As <see cref="IsValidTopicFilter(ReadOnlySpan{byte})"/> for a filter that may span segments.</summary>
+    public static bool IsValidTopicFilter(in ReadOnlySequence<byte> filter)
+    {
+        using var contiguous = new ContiguousBytes(filter, stackalloc byte[256]);
+        return IsValidTopicFilter(contiguous.Span);
+    }
+
+    /// <summary>True for a Shared Subscription filter ("$share/...").</summary>
+    public static bool IsShared(ReadOnlySpan<byte> filter) => filter.StartsWith(SharePrefix);
+
+    /// <summary>As <see cref="IsShared(ReadOnlySpan{byte})"/> for a filter that may span segments.</summary>
+    public static bool IsShared(in ReadOnlySequence<byte> filter)
+    {
+        if (filter.Length < SharePrefix.Length)
+        {
+            return false;
+        }
+        Span<byte> head = stackalloc byte[SharePrefix.Length];
+        filter.Slice(0, head.Length).CopyTo(head);
+        return head.SequenceEqual(SharePrefix);
+    }
+}

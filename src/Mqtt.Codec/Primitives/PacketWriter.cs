@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Mqtt.Codec;
+
+/// <summary>
+/// Writes packet fields straight into an <see cref="IBufferWriter{T}"/>. It asks for the whole packet's
+/// size up front, so a small packet is one span and one Advance; large payloads go in chunks.
+/// Call <see cref="Commit"/> at the end.
+/// </summary>
+internal ref struct PacketWriter
+{
+    // Large packets are written in chunks so a 256 MB payload never needs a 256 MB span.
+    private const int MaxSizeHint = 16 * 1024;
+
+    private readonly IBufferWriter<byte> _output;
+    private Span<byte> _span;
+    private int _buffered;
+
+    public PacketWriter(IBufferWriter<byte> output, int packetSize)
+    {
+        _output = output;
+        _span = output.GetSpan(Math.Min(packetSize, MaxSizeHint));
+        _buffered = 0;
+    }
+
+    /// <summary>Byte 1 (type and flags) and the Remaining Length.</summary>
+    public void WriteFixedHeader(PacketType type, byte flags, int remainingLength)
+    {
+        WriteByte((byte)(((int)type << 4) | flags));
+        WriteVariableByteInteger(remainingLength);
+    }
+
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        _span[_buffered++] = value;
+    }
+
+    public void WriteUInt16(ushort value)
+    {
+        Ensure(2);
+        BinaryPrimitives.WriteUInt16BigEndian(_span[_buffered..], value);
+        _buffered += 2;
+    }
+
+    public void WriteUInt32(uint value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteUInt32BigEndian(_span[_buffered..], value);
+        _buffered += 4;
+    }
+
+    public void WriteVariableByteInteger(int value)
+    {
+        Ensure(VariableByteInteger.MaxSize);
+        _buffered += VariableByteInteger.Write(_span[_buffered..], value);
+    }
+
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            if (_buffered == _span.Length)
+            {
+                Ensure(1);
+            }
+            int n = Math.Min(bytes.Length, _span.Length - _buffered);
+            bytes[..n].CopyTo(_span[_buffered..]);
+            _buffered += n;
+            bytes = bytes[n..];
+        }
+    }
+
+    public void WriteBytes(in ReadOnlySequence<byte> bytes)
+    {
+        if (bytes.IsSingleSegment)
+        {
+            WriteBytes(bytes.FirstSpan);
+            return;
+        }
+        foreach (ReadOnlyMemory<byte> segment in bytes)
+        {
+            WriteBytes(segment.Span);
+        }
+    }
+
+    /// <summary>Binary Data or UTF-8 Encoded String: two-byte length, then the bytes.</summary>
+    public void WriteBinary(in ReadOnlySequence<byte> bytes)
+    {
+        WriteUInt16((ushort)bytes.Length);
+        WriteBytes(bytes);
+    }
+
+    public void Commit()
+    {
+        _output.Advance(_buffered);
+        _buffered = 0;
+        _span = default;
+    }
+
+    private void Ensure(int count)
+    {
+        if (_span.Length - _buffered >= count)
+        {
+            return;
+        }
+        _output.Advance(_buffered);
+        _buffered = 0;
+        _span = _output.GetSpan(Math.Max(count, MaxSizeHint));
+    }
+}

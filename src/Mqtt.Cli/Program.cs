@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mqtt.Cli.Commands;
 
 namespace Mqtt.Cli;
 
@@ -8,6 +9,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("MqttCore: a secure MQTT 5 broker and client.");
+        root.Subcommands.Add(BrokerCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

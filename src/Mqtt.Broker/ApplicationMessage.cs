@@ -1,0 +1,69 @@
+using System.Buffers;
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+/// <summary>
+/// A published message as the broker keeps it: one immutable copy of the PUBLISH body that every delivery
+/// shares (no copy per subscriber). Topic, payload and properties are slices of that copy.
+/// </summary>
+public sealed class ApplicationMessage
+{
+    private ApplicationMessage(string topic, PublishPacket packet, string? publisherClientId, long receivedAt)
+    {
+        Topic = topic;
+        TopicBytes = packet.Topic.IsEmpty ? MqttUtf8.Encode(topic) : packet.Topic;
+        Packet = packet;
+        PublisherClientId = publisherClientId;
+        ReceivedAt = receivedAt;
+    }
+
+    /// <summary>The Topic Name (after any Topic Alias was resolved).</summary>
+    public string Topic { get; }
+
+    /// <summary>The Topic Name's UTF-8 bytes, for writing.</summary>
+    public ReadOnlySequence<byte> TopicBytes { get; }
+
+    /// <summary>The PUBLISH as received, re-read from the broker's own copy of its bytes.</summary>
+    public PublishPacket Packet { get; }
+
+    /// <summary>Client Identifier of the publisher, for No Local; null for messages the broker makes.</summary>
+    public string? PublisherClientId { get; }
+
+    /// <summary><see cref="Environment.TickCount64"/> when the broker received it, for Message Expiry.</summary>
+    public long ReceivedAt { get; }
+
+    /// <summary>The message's QoS as published.</summary>
+    public QualityOfService QoS => Packet.QoS;
+
+    /// <summary>Copies a received PUBLISH out of the connection's buffer so it can outlive it.</summary>
+    public static ApplicationMessage Copy(in MqttFrame frame, ProtocolVersion version, string topic, string? publisherClientId)
+    {
+        byte[] body = frame.Body.ToArray();
+        var owned = new MqttFrame(frame.Type, frame.Flags, frame.HeaderLength, new ReadOnlySequence<byte>(body));
+        PublishPacket.TryRead(owned, version, out PublishPacket packet, out _);
+        return new ApplicationMessage(topic, packet, publisherClientId, Environment.TickCount64);
+    }
+
+    /// <summary>
+    /// Takes a copy of a packet whose fields may point into a connection's buffer (a Will) or were built
+    /// in code (a $SYS topic): it is encoded once and read back from the broker's own bytes.
+    /// </summary>
+    public static ApplicationMessage Copy(in PublishPacket packet, string? publisherClientId)
+    {
+        var bytes = new ArrayBufferWriter<byte>(packet.GetSize(ProtocolVersion.V500));
+        packet.Write(bytes, ProtocolVersion.V500);
+        var input = new ReadOnlySequence<byte>(bytes.WrittenMemory);
+        MqttFrameReader.TryRead(input, int.MaxValue, out MqttFrame frame, out _);
+        PublishPacket.TryRead(frame, ProtocolVersion.V500, out PublishPacket owned, out _);
+        return new ApplicationMessage(owned.TopicString, owned, publisherClientId, Environment.TickCount64);
+    }
+
+    /// <summary>True once the Message Expiry Interval has passed (3.3.2.3.3).</summary>
+    public bool IsExpired(long now) => Packet.Properties.MessageExpiryInterval is uint seconds && now - ReceivedAt >= seconds * 1000L;
+
+    /// <summary>Remaining lifetime in whole seconds, as forwarded to subscribers [MQTT-3.3.2-6].</summary>
+    public uint? RemainingExpiry(long now) => Packet.Properties.MessageExpiryInterval is uint seconds
+        ? (uint)Math.Max(0, seconds - (now - ReceivedAt) / 1000)
+        : null;
+}

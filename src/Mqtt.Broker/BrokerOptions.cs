@@ -1,0 +1,59 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Mqtt.Broker;
+
+/// <summary>Everything a broker can be told; the defaults are the documented ones (docs/broker.md).</summary>
+public sealed class BrokerOptions
+{
+    /// <summary>Plain TCP listeners. Default: 127.0.0.1:1883.</summary>
+    public List<IPEndPoint> Listeners { get; } = [];
+
+    /// <summary>TLS listeners, served with <see cref="Certificate"/>.</summary>
+    public List<IPEndPoint> TlsListeners { get; } = [];
+
+    /// <summary>Server certificate with its private key, for the TLS listeners.</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Accept clients that present no credentials. Default false.</summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>Largest packet accepted, advertised in CONNACK. Default 1 MiB.</summary>
+    public int MaximumPacketSize { get; set; } = 1024 * 1024;
+
+    /// <summary>QoS 1/2 PUBLISHes a client may have unacknowledged towards us, advertised in CONNACK. Default 100.</summary>
+    public ushort ReceiveMaximum { get; set; } = 100;
+
+    /// <summary>Highest Topic Alias a client may use towards us. Default 10.</summary>
+    public ushort TopicAliasMaximum { get; set; } = 10;
+
+    /// <summary>Cap on a client's Keep Alive, returned as Server Keep Alive; 0 for no cap. Default 0.</summary>
+    public ushort MaximumKeepAlive { get; set; }
+
+    /// <summary>Most simultaneous connections. Default 100,000.</summary>
+    public int MaximumConnections { get; set; } = 100_000;
+
+    /// <summary>QoS 1/2 messages queued per session beyond its flight window. Default 1,000.</summary>
+    public int MaximumQueuedMessages { get; set; } = 1000;
+
+    /// <summary>QoS 0 messages waiting for a slow connection before new ones are dropped. Default 1,000.</summary>
+    public int MaximumPendingQoS0 { get; set; } = 1000;
+
+    /// <summary>Subscriptions per client. Default 1,000.</summary>
+    public int MaximumSubscriptionsPerClient { get; set; } = 1000;
+
+    /// <summary>Time for a new connection to finish CONNECT and any authentication exchange. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Interval of the $SYS/broker/... topics; zero turns them off. Default 10 s.</summary>
+    public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Enhanced authentication methods by Authentication Method name.</summary>
+    public Dictionary<string, IEnhancedAuthenticator> EnhancedAuthenticators { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Checks CONNECT User Name and Password; null when there is no credential store.</summary>
+    public IPasswordAuthenticator? PasswordAuthenticator { get; set; }
+
+    /// <summary>Publish, subscribe and delivery decisions.</summary>
+    public IAuthorizer Authorizer { get; set; } = new DefaultAuthorizer();
+}

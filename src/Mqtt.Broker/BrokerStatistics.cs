@@ -1,0 +1,56 @@
+namespace Mqtt.Broker;
+
+/// <summary>Broker counters, updated without locks; read by $SYS topics and tests.</summary>
+public sealed class BrokerStatistics
+{
+    private long _connectionsOpen;
+    private long _connectionsTotal;
+    private long _messagesReceived;
+    private long _messagesSent;
+    private long _messagesDropped;
+    private long _bytesReceived;
+    private long _bytesSent;
+
+    /// <summary>Connections open now.</summary>
+    public long ConnectionsOpen => Interlocked.Read(ref _connectionsOpen);
+
+    /// <summary>Connections accepted since start.</summary>
+    public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
+
+    /// <summary>PUBLISH packets received.</summary>
+    public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
+
+    /// <summary>PUBLISH packets sent.</summary>
+    public long MessagesSent => Interlocked.Read(ref _messagesSent);
+
+    /// <summary>Deliveries dropped (queue full, slow client, too large for the client).</summary>
+    public long MessagesDropped => Interlocked.Read(ref _messagesDropped);
+
+    /// <summary>Bytes received.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Bytes sent.</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    internal void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _connectionsOpen);
+        Interlocked.Increment(ref _connectionsTotal);
+    }
+
+    internal void ConnectionClosed() => Interlocked.Decrement(ref _connectionsOpen);
+
+    internal void MessageReceived(long bytes)
+    {
+        Interlocked.Increment(ref _messagesReceived);
+        Interlocked.Add(ref _bytesReceived, bytes);
+    }
+
+    internal void MessageSent(long bytes)
+    {
+        Interlocked.Increment(ref _messagesSent);
+        Interlocked.Add(ref _bytesSent, bytes);
+    }
+
+    internal void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+}

@@ -1,0 +1,113 @@
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+public sealed partial class MqttBroker
+{
+    [ThreadStatic]
+    private static List<SubscriptionEntry>? t_matches;
+
+    private static readonly Comparison<SubscriptionEntry> BySession = static (a, b) => a.Session.Id.CompareTo(b.Session.Id);
+
+    /// <summary>Sends a message to every matching subscription; a session with several matches gets it once.</summary>
+    internal int Route(ApplicationMessage message)
+    {
+        List<SubscriptionEntry> matches = t_matches ??= [];
+        matches.Clear();
+        Subscriptions.Match(message.Topic, matches);
+        if (matches.Count > 1)
+        {
+            matches.Sort(BySession);
+        }
+        int delivered = 0;
+        for (int start = 0; start < matches.Count;)
+        {
+            int end = start + 1;
+            while (end < matches.Count && matches[end].Session == matches[start].Session)
+            {
+                end++;
+            }
+            if (DeliverToSession(message, matches, start, end))
+            {
+                delivered++;
+            }
+            start = end;
+        }
+        matches.Clear();
+        return delivered;
+    }
+
+    /// <summary>
+    /// Delivers once to a session whose subscriptions matches[start..end) matched: at the highest of their
+    /// QoS [MQTT-3.3.4-2], with all their Subscription Identifiers [MQTT-3.3.4-3], skipping No Local ones [MQTT-3.8.3-3].
+    /// </summary>
+    private bool DeliverToSession(ApplicationMessage message, List<SubscriptionEntry> matches, int start, int end)
+    {
+        Session session = matches[start].Session;
+        QualityOfService qos = QualityOfService.AtMostOnce;
+        bool retainAsPublished = false;
+        bool any = false;
+        int identifiers = 0;
+        SubscriptionEntry? withIdentifier = null;
+        for (int i = start; i < end; i++)
+        {
+            SubscriptionEntry entry = matches[i];
+            if (entry.NoLocal && entry.Session.ClientId == message.PublisherClientId)
+            {
+                continue;
+            }
+            any = true;
+            qos = (QualityOfService)Math.Max((int)qos, (int)entry.MaximumQoS);
+            retainAsPublished |= entry.RetainAsPublished;
+            if (entry.SubscriptionIdentifier != 0)
+            {
+                identifiers++;
+                withIdentifier = entry;
+            }
+        }
+        MqttConnection? connection = session.Connection;
+        if (!any || (connection is not null && !Options.Authorizer.CanReceive(connection.Client, message.Topic)))
+        {
+            return false;
+        }
+        qos = (QualityOfService)Math.Min((int)qos, (int)message.QoS);
+        SubscriptionIdentifiers ids = identifiers switch
+        {
+            0 => default,
+            1 => withIdentifier!.EncodedIdentifier,
+            _ => CollectIdentifiers(matches, start, end),
+        };
+        // [MQTT-3.3.1-12] a forwarded message keeps RETAIN only for Retain As Published subscriptions.
+        var delivery = new Delivery(message, qos, retainAsPublished && message.Packet.Retain, ids);
+        if (!session.Deliver(delivery, Options.MaximumQueuedMessages))
+        {
+            Statistics.MessageDropped();
+            return false;
+        }
+        return true;
+    }
+
+    private static SubscriptionIdentifiers CollectIdentifiers(List<SubscriptionEntry> matches, int start, int end)
+    {
+        Span<int> ids = stackalloc int[end - start <= 64 ? end - start : 64];
+        int n = 0;
+        for (int i = start; i < end && n < ids.Length; i++)
+        {
+            if (matches[i].SubscriptionIdentifier != 0)
+            {
+                ids[n++] = matches[i].SubscriptionIdentifier;
+            }
+        }
+        return SubscriptionIdentifiers.Create(ids[..n]);
+    }
+
+    /// <summary>Publishes a message the broker makes itself (a Will, a $SYS topic).</summary>
+    internal void PublishInternal(ApplicationMessage message)
+    {
+        if (message.Packet.Retain)
+        {
+            Retained.Set(message);
+        }
+        Route(message);
+    }
+}

@@ -1,0 +1,289 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+/// <summary>
+/// An MQTT 5 and 3.1.1 broker. Construct it with options, <see cref="StartAsync"/> it, and
+/// <see cref="StopAsync"/> it (MQTT 5 clients then get DISCONNECT 0x8B Server shutting down).
+/// </summary>
+public sealed partial class MqttBroker : IAsyncDisposable
+{
+    private readonly List<SocketListener> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly Lock _sessionsGate = new();
+    private readonly HashSet<MqttConnection> _connections = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Timer? _housekeeping;
+    private int _nextSessionId;
+
+    /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
+    public MqttBroker(BrokerOptions options, ILogger? logger = null)
+    {
+        Options = options;
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The options it runs with.</summary>
+    public BrokerOptions Options { get; }
+
+    /// <summary>The endpoints actually bound (ports resolved), with whether each is TLS.</summary>
+    public IReadOnlyList<(IPEndPoint EndPoint, bool IsTls)> Endpoints
+    {
+        get
+        {
+            var endpoints = new List<(IPEndPoint, bool)>(_listeners.Count);
+            foreach (SocketListener listener in _listeners)
+            {
+                endpoints.Add((listener.EndPoint, listener.IsTls));
+            }
+            return endpoints;
+        }
+    }
+
+    /// <summary>Counters (connections, messages, bytes) that $SYS topics and tests read.</summary>
+    public BrokerStatistics Statistics { get; } = new();
+
+    internal ILogger Logger { get; }
+
+    internal TopicTree Subscriptions { get; } = new();
+
+    internal RetainedStore Retained { get; } = new();
+
+    internal CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Binds every listener and starts accepting.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Options.Listeners.Count == 0 && Options.TlsListeners.Count == 0)
+        {
+            Options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 1883));
+        }
+        foreach (IPEndPoint endPoint in Options.Listeners)
+        {
+            _listeners.Add(new SocketListener(endPoint, null));
+        }
+        foreach (IPEndPoint endPoint in Options.TlsListeners)
+        {
+            _listeners.Add(new SocketListener(endPoint, Options.Certificate
+                ?? throw new InvalidOperationException("a TLS listener needs a certificate")));
+        }
+        foreach (SocketListener listener in _listeners)
+        {
+            _acceptLoops.Add(listener.AcceptLoopAsync(AcceptAsync, _stopping.Token));
+        }
+        _housekeeping = new Timer(static state => ((MqttBroker)state!).Housekeeping(), this, 1000, 1000);
+        StartSysTopics();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting, tells MQTT 5 clients the server is shutting down, and closes every connection.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        _stopping.Cancel();
+        foreach (SocketListener listener in _listeners)
+        {
+            listener.Dispose();
+        }
+        await Task.WhenAll(_acceptLoops);
+        if (_housekeeping is not null)
+        {
+            await _housekeeping.DisposeAsync();
+        }
+        MqttConnection[] open;
+        lock (_connections)
+        {
+            open = [.. _connections];
+        }
+        var closing = new List<Task>(open.Length);
+        foreach (MqttConnection connection in open)
+        {
+            closing.Add(connection.CloseAsync(ReasonCode.ServerShuttingDown));
+        }
+        await Task.WhenAll(closing);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private async Task AcceptAsync(Socket socket, SocketListener listener)
+    {
+        bool admitted;
+        lock (_connections)
+        {
+            admitted = _connections.Count < Options.MaximumConnections;
+        }
+        if (!admitted)
+        {
+            socket.Dispose();
+            return;
+        }
+        TransportConnection transport;
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            handshake.CancelAfter(Options.ConnectTimeout);
+            transport = await TransportConnection.StartAsync(socket, listener.Certificate, handshake.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            Logger.LogDebug("TLS handshake with {Remote} failed: {Error}", socket.RemoteEndPoint, e.Message);
+            socket.Dispose();
+            return;
+        }
+        var connection = new MqttConnection(this, transport);
+        lock (_connections)
+        {
+            _connections.Add(connection);
+        }
+        Statistics.ConnectionOpened();
+        try
+        {
+            await connection.RunAsync();
+        }
+        finally
+        {
+            lock (_connections)
+            {
+                _connections.Remove(connection);
+            }
+            Statistics.ConnectionClosed();
+        }
+    }
+
+    /// <summary>Keep alive, connect timeouts and session expiry, once a second.</summary>
+    private void Housekeeping()
+    {
+        long now = Environment.TickCount64;
+        MqttConnection[] open;
+        lock (_connections)
+        {
+            open = [.. _connections];
+        }
+        foreach (MqttConnection connection in open)
+        {
+            connection.CheckTimeouts(now);
+        }
+        List<Session>? expired = null;
+        lock (_sessionsGate)
+        {
+            foreach (Session session in _sessions.Values)
+            {
+                if (session.IsExpired(now))
+                {
+                    (expired ??= []).Add(session);
+                }
+            }
+            if (expired is not null)
+            {
+                foreach (Session session in expired)
+                {
+                    _sessions.Remove(session.ClientId);
+                }
+            }
+        }
+        if (expired is not null)
+        {
+            foreach (Session session in expired)
+            {
+                DropSubscriptions(session);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Binds a connection to the session of its Client Identifier: an existing connection with that id is
+    /// taken over (DISCONNECT 0x8E) [MQTT-3.1.4-3]; Clean Start discards the old session [MQTT-3.1.2-4].
+    /// Returns the session and whether it was present before.
+    /// </summary>
+    internal (Session Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry)
+    {
+        Session? old;
+        MqttConnection? previous = null;
+        Session session;
+        bool present;
+        lock (_sessionsGate)
+        {
+            _sessions.TryGetValue(clientId, out old);
+            previous = old?.Connection;
+            if (old is not null && !cleanStart)
+            {
+                session = old;
+                present = true;
+            }
+            else
+            {
+                session = new Session(clientId, userName) { Id = Interlocked.Increment(ref _nextSessionId) };
+                _sessions[clientId] = session;
+                present = false;
+            }
+            session.ExpiryInterval = expiry;
+            session.PendingWill?.Cancel();
+            session.PendingWill = null;
+        }
+        if (previous is not null && previous != connection)
+        {
+            previous.TakenOver();
+        }
+        if (old is not null && old != session)
+        {
+            DropSubscriptions(old);
+        }
+        return (session, present);
+    }
+
+    /// <summary>A connection ended: detach it, and forget the session at once when its expiry is 0.</summary>
+    internal void DetachSession(MqttConnection connection, Session session)
+    {
+        long now = Environment.TickCount64;
+        session.Detach(connection, now);
+        if (session.ExpiryInterval != 0)
+        {
+            return;
+        }
+        bool removed = false;
+        lock (_sessionsGate)
+        {
+            if (_sessions.TryGetValue(session.ClientId, out Session? current) && current == session && !session.IsConnected)
+            {
+                _sessions.Remove(session.ClientId);
+                removed = true;
+            }
+        }
+        if (removed)
+        {
+            DropSubscriptions(session);
+        }
+    }
+
+    internal int SessionCount
+    {
+        get
+        {
+            lock (_sessionsGate)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    private void DropSubscriptions(Session session)
+    {
+        lock (session.Gate)
+        {
+            foreach (SubscriptionEntry entry in session.Subscriptions.Values)
+            {
+                Subscriptions.Remove(entry);
+            }
+            session.Subscriptions.Clear();
+        }
+    }
+}

@@ -1,0 +1,273 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+internal sealed partial class MqttConnection
+{
+    private volatile bool _connected;
+    private bool _takenOver;
+    private bool _normalDisconnect;
+    private ushort _keepAlive;
+    private Session? _session;
+    private ConnectState? _connect;
+    private IAuthenticationExchange? _exchange;
+
+    /// <summary>CONNECT, then AUTH rounds until CONNACK [MQTT-3.1.0-1] [MQTT-4.12.0-1].</summary>
+    private async ValueTask<bool> HandleBeforeConnackAsync(MqttFrame frame)
+    {
+        if (_connect is null)
+        {
+            if (frame.Type != PacketType.Connect)
+            {
+                // [MQTT-3.1.0-1] the first packet must be CONNECT; anything else just closes.
+                _transport.Abort();
+                return false;
+            }
+            if (!ConnectPacket.TryRead(frame, out ConnectPacket connect, out DecodeError error))
+            {
+                Version = PeekVersion(frame);
+                Logger.LogInformation("refusing CONNECT from {Remote}: {Error}", Client.RemoteEndPoint, error.ToString());
+                await RefuseConnectAsync(error.ReasonCode);
+                return false;
+            }
+            Version = connect.Version;
+            _connect = ConnectState.From(connect);
+            return await AuthenticateAsync(DataOf(connect.Properties));
+        }
+        if (frame.Type != PacketType.Auth || _exchange is null)
+        {
+            await RefuseConnectAsync(ReasonCode.ProtocolError);
+            return false;
+        }
+        if (!AuthPacket.TryRead(frame, Version, out AuthPacket auth, out DecodeError authError))
+        {
+            await RefuseConnectAsync(authError.ReasonCode);
+            return false;
+        }
+        if (auth.ReasonCode != ReasonCode.ContinueAuthentication || !IsMethod(auth.Properties, _connect.AuthenticationMethod))
+        {
+            // [MQTT-4.12.0-5] the method may not change within an exchange.
+            await RefuseConnectAsync(ReasonCode.ProtocolError);
+            return false;
+        }
+        return await StepAsync(DataOf(auth.Properties));
+    }
+
+    private async ValueTask<bool> AuthenticateAsync(ReadOnlyMemory<byte> authenticationData)
+    {
+        ConnectState connect = _connect!;
+        var client = Client with { ClientId = connect.ClientId };
+        if (connect.AuthenticationMethod is string method)
+        {
+            if (!Options.EnhancedAuthenticators.TryGetValue(method, out IEnhancedAuthenticator? authenticator))
+            {
+                await RefuseConnectAsync(ReasonCode.BadAuthenticationMethod);
+                return false;
+            }
+            _exchange = authenticator.Start(client, connect.UserName);
+            return await StepAsync(authenticationData);
+        }
+        AuthenticationResult result;
+        if (Options.PasswordAuthenticator is IPasswordAuthenticator passwords && (connect.UserName is not null || connect.Password is not null))
+        {
+            result = await passwords.AuthenticateAsync(client, connect.UserName, connect.Password, _broker.Stopping);
+        }
+        else if (Options.AllowAnonymous)
+        {
+            result = AuthenticationResult.Succeed(connect.UserName);
+        }
+        else
+        {
+            result = AuthenticationResult.Fail(connect.UserName is null ? ReasonCode.NotAuthorized : ReasonCode.BadUserNameOrPassword);
+        }
+        return await FinishAuthenticationAsync(result);
+    }
+
+    private async ValueTask<bool> StepAsync(ReadOnlyMemory<byte> clientData)
+    {
+        AuthenticationResult result = await _exchange!.StepAsync(clientData, _broker.Stopping);
+        if (result.Status == AuthenticationStatus.Continue)
+        {
+            SendAuth(ReasonCode.ContinueAuthentication, result.Data);
+            return true;
+        }
+        return await FinishAuthenticationAsync(result);
+    }
+
+    private async ValueTask<bool> FinishAuthenticationAsync(AuthenticationResult result)
+    {
+        ConnectState connect = _connect!;
+        Logger.LogInformation("auth {Outcome}: user={User} client={Client} remote={Remote} method={Method}",
+            result.Status == AuthenticationStatus.Success ? "success" : $"failure 0x{(byte)result.ReasonCode:X2}",
+            connect.UserName, connect.ClientId, Client.RemoteEndPoint, connect.AuthenticationMethod ?? "plain");
+        if (result.Status != AuthenticationStatus.Success)
+        {
+            await RefuseConnectAsync(result.ReasonCode);
+            return false;
+        }
+        if (connect.ClientId.Length == 0 && !connect.CleanStart && Version == ProtocolVersion.V311)
+        {
+            // [MQTT-3.1.3-8] (3.1.1) an empty Client Identifier needs Clean Session.
+            await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
+            return false;
+        }
+        CompleteConnect(connect, result);
+        return true;
+    }
+
+    private void CompleteConnect(ConnectState connect, AuthenticationResult result)
+    {
+        bool assigned = connect.ClientId.Length == 0;
+        string clientId = assigned ? "auto-" + Guid.NewGuid().ToString("N") : connect.ClientId;
+        Client = Client with { ClientId = clientId, UserName = result.UserName ?? connect.UserName };
+        ClientReceiveMaximum = connect.ReceiveMaximum;
+        ClientMaximumPacketSize = connect.MaximumPacketSize ?? ClientMaximumPacketSize;
+        _keepAlive = connect.KeepAlive;
+        bool capKeepAlive = Options.MaximumKeepAlive > 0 && Version == ProtocolVersion.V500
+            && (_keepAlive == 0 || _keepAlive > Options.MaximumKeepAlive);
+        if (capKeepAlive)
+        {
+            _keepAlive = Options.MaximumKeepAlive;
+        }
+        (Session session, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, connect.SessionExpiry);
+        _session = session;
+        var properties = new MqttProperties();
+        if (Version == ProtocolVersion.V500)
+        {
+            properties.ReceiveMaximum = Options.ReceiveMaximum;
+            properties.MaximumPacketSize = (uint)Options.MaximumPacketSize;
+            properties.TopicAliasMaximum = Options.TopicAliasMaximum;
+            properties.AssignedClientIdentifier = assigned ? MqttUtf8.Encode(clientId) : null;
+            properties.ServerKeepAlive = capKeepAlive ? _keepAlive : null;
+            properties.AuthenticationMethod = connect.AuthenticationMethod is string m ? MqttUtf8.Encode(m) : null;
+            properties.AuthenticationData = result.Data.IsEmpty ? null : new ReadOnlySequence<byte>(result.Data);
+        }
+        var connAck = new ConnAckPacket { SessionPresent = present, ReasonCode = ReasonCode.Success, Properties = properties };
+        EnqueueEncoded(connAck.GetSize(Version), connAck, static (p, w, v) => p.Write(w, v));
+        _connected = true;
+        session.Attach(this);
+    }
+
+    /// <summary>AUTH 0x19 on a live connection runs the method again; failure disconnects with 0x87 (4.12.1).</summary>
+    private async ValueTask<bool> HandleReauthenticationAsync(MqttFrame frame)
+    {
+        if (!AuthPacket.TryRead(frame, Version, out AuthPacket auth, out DecodeError error))
+        {
+            await FailAsync(error);
+            return false;
+        }
+        string? method = _connect?.AuthenticationMethod;
+        if (method is null || !IsMethod(auth.Properties, method)
+            || (auth.ReasonCode == ReasonCode.ContinueAuthentication) != (_exchange is not null && _reauthenticating))
+        {
+            await CloseAsync(ReasonCode.ProtocolError);
+            return false;
+        }
+        if (auth.ReasonCode == ReasonCode.ReAuthenticate)
+        {
+            _exchange = Options.EnhancedAuthenticators[method].Start(Client, Client.UserName);
+            _reauthenticating = true;
+        }
+        AuthenticationResult result = await _exchange!.StepAsync(DataOf(auth.Properties), _broker.Stopping);
+        switch (result.Status)
+        {
+            case AuthenticationStatus.Continue:
+                SendAuth(ReasonCode.ContinueAuthentication, result.Data);
+                return true;
+            case AuthenticationStatus.Success when result.UserName == Client.UserName || result.UserName is null:
+                _reauthenticating = false;
+                SendAuth(ReasonCode.Success, result.Data);
+                return true;
+            default:
+                Logger.LogInformation("re-authentication failed: user={User} client={Client}", Client.UserName, Client.ClientId);
+                await CloseAsync(ReasonCode.NotAuthorized);
+                return false;
+        }
+    }
+
+    private bool _reauthenticating;
+
+    private void SendAuth(ReasonCode reason, ReadOnlyMemory<byte> data)
+    {
+        var properties = new MqttProperties
+        {
+            AuthenticationMethod = MqttUtf8.Encode(_connect!.AuthenticationMethod!),
+            AuthenticationData = data.IsEmpty ? null : new ReadOnlySequence<byte>(data),
+        };
+        var auth = new AuthPacket { ReasonCode = reason, Properties = properties };
+        EnqueueEncoded(auth.GetSize(), auth, static (p, w, _) => p.Write(w));
+    }
+
+    /// <summary>
+    /// Refuses before CONNACK: an MQTT 5 client gets CONNACK with the reason [MQTT-3.2.2-6]; a 3.1.1 client
+    /// a return code where one exists; then the connection closes [MQTT-3.2.2-7].
+    /// </summary>
+    private async Task RefuseConnectAsync(ReasonCode reason)
+    {
+        if (Version == ProtocolVersion.V500 && !ReasonCodes.IsValidFor(PacketType.ConnAck, reason))
+        {
+            reason = ReasonCode.UnspecifiedError;
+        }
+        var connAck = new ConnAckPacket { ReasonCode = reason };
+        if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5)
+        {
+            EnqueueEncoded(connAck.GetSize(Version), connAck, static (p, w, v) => p.Write(w, v));
+        }
+        _outbound.Writer.TryComplete();
+        await Task.WhenAny(_writer, Task.Delay(1000));
+        _transport.Abort();
+    }
+
+    /// <summary>The Protocol Version byte of a CONNECT that failed to decode, to answer in its version.</summary>
+    private static ProtocolVersion PeekVersion(in MqttFrame frame)
+    {
+        var reader = new SequenceReader<byte>(frame.Body);
+        return reader.TryAdvanceTo((byte)'T') && reader.TryRead(out byte level) && level == 5 ? ProtocolVersion.V500 : ProtocolVersion.V311;
+    }
+
+    private static ReadOnlyMemory<byte> DataOf(in MqttProperties properties) =>
+        properties.AuthenticationData is { } data ? data.ToArray() : default;
+
+    private static bool IsMethod(in MqttProperties properties, string? method) =>
+        properties.AuthenticationMethod is { } m && method is not null && MqttUtf8.GetString(m) == method;
+
+    /// <summary>After the read loop ends: publish the Will unless the client said goodbye [MQTT-3.1.2-8], detach the session.</summary>
+    private void OnClosed()
+    {
+        Session? session = _session;
+        if (session is null)
+        {
+            return;
+        }
+        ConnectState connect = _connect!;
+        if (connect.Will is ApplicationMessage will && !_normalDisconnect)
+        {
+            uint delay = Math.Min(connect.WillDelay, session.ExpiryInterval);
+            if (delay == 0)
+            {
+                _broker.PublishInternal(will);
+            }
+            else if (!_takenOver)
+            {
+                var pending = new CancellationTokenSource();
+                session.PendingWill = pending;
+                _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
+            }
+        }
+        _broker.DetachSession(this, session);
+    }
+
+    private async Task PublishWillLaterAsync(ApplicationMessage will, TimeSpan delay, CancellationToken cancelled)
+    {
+        try
+        {
+            await Task.Delay(delay, cancelled);
+            _broker.PublishInternal(will);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

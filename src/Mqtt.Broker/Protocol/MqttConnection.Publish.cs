@@ -1,0 +1,177 @@
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+internal sealed partial class MqttConnection
+{
+    private string?[]? _topicAliases;
+
+    /// <summary>PUBLISH from the client: resolve the Topic Alias, authorize, retain, route, acknowledge.</summary>
+    private async ValueTask<bool> HandlePublishAsync(MqttFrame frame)
+    {
+        if (!PublishPacket.TryRead(frame, Version, out PublishPacket publish, out DecodeError error))
+        {
+            await FailAsync(error);
+            return false;
+        }
+        if (publish.Properties.SubscriptionIdentifiers.Count > 0)
+        {
+            // [MQTT-3.3.4-6] a client's PUBLISH may not carry Subscription Identifiers.
+            await CloseAsync(ReasonCode.ProtocolError);
+            return false;
+        }
+        string? topic = ResolveTopic(publish, out ReasonCode aliasError);
+        if (topic is null)
+        {
+            await CloseAsync(aliasError);
+            return false;
+        }
+        Session session = _session!;
+        if (publish.QoS == QualityOfService.ExactlyOnce)
+        {
+            lock (session.Gate)
+            {
+                if (session.IncomingQoS2.Contains(publish.PacketId))
+                {
+                    // [MQTT-4.3.3-10] a resent PUBLISH before PUBREL is acknowledged again, not delivered again.
+                    return Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId));
+                }
+                if (session.IncomingQoS2.Count >= Options.ReceiveMaximum)
+                {
+                    _ = CloseAsync(ReasonCode.ReceiveMaximumExceeded);
+                    return false;
+                }
+            }
+        }
+        _broker.Statistics.MessageReceived(frame.Length);
+        ReasonCode outcome = await PublishAsync(frame, publish, topic);
+        switch (publish.QoS)
+        {
+            case QualityOfService.AtLeastOnce:
+                return Enqueue(OutboundPacket.Ack(PacketType.PubAck, publish.PacketId, outcome));
+            case QualityOfService.ExactlyOnce:
+                if (outcome < ReasonCode.UnspecifiedError)
+                {
+                    lock (session.Gate)
+                    {
+                        session.IncomingQoS2.Add(publish.PacketId);
+                    }
+                }
+                return Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId, outcome));
+            default:
+                return true;
+        }
+    }
+
+    private async ValueTask<ReasonCode> PublishAsync(MqttFrame frame, PublishPacket publish, string topic)
+    {
+        if (!await Options.Authorizer.CanPublishAsync(Client, topic))
+        {
+            // 3.1.1 has no way to say no: the message is acknowledged and dropped, as Mosquitto does.
+            return Version == ProtocolVersion.V500 ? ReasonCode.NotAuthorized : ReasonCode.Success;
+        }
+        var message = ApplicationMessage.Copy(frame, Version, topic, Client.ClientId);
+        if (publish.Retain)
+        {
+            _broker.Retained.Set(message);
+        }
+        int delivered = _broker.Route(message);
+        return delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+    }
+
+    /// <summary>Topic Alias (3.3.2.3.4): a name with an alias sets it; an empty name uses it.</summary>
+    private string? ResolveTopic(in PublishPacket publish, out ReasonCode error)
+    {
+        error = ReasonCode.Success;
+        if (publish.Properties.TopicAlias is not ushort alias)
+        {
+            return publish.TopicString;
+        }
+        if (alias > Options.TopicAliasMaximum)
+        {
+            error = ReasonCode.TopicAliasInvalid;
+            return null;
+        }
+        _topicAliases ??= new string?[Options.TopicAliasMaximum + 1];
+        if (!publish.Topic.IsEmpty)
+        {
+            return _topicAliases[alias] = publish.TopicString;
+        }
+        if (_topicAliases[alias] is not string known)
+        {
+            error = ReasonCode.ProtocolError;
+            return null;
+        }
+        return known;
+    }
+
+    private bool HandlePubAck(in MqttFrame frame)
+    {
+        if (!Check(PubAckPacket.TryRead(frame, Version, out PubAckPacket ack, out DecodeError error), error))
+        {
+            return false;
+        }
+        _session!.Complete(ack.PacketId);
+        return true;
+    }
+
+    private bool HandlePubRec(in MqttFrame frame)
+    {
+        if (!Check(PubRecPacket.TryRead(frame, Version, out PubRecPacket rec, out DecodeError error), error))
+        {
+            return false;
+        }
+        if (rec.ReasonCode >= ReasonCode.UnspecifiedError)
+        {
+            _session!.Abandon(rec.PacketId);
+            return true;
+        }
+        bool known = _session!.Release(rec.PacketId);
+        return Enqueue(OutboundPacket.Ack(PacketType.PubRel, rec.PacketId, known ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound));
+    }
+
+    private bool HandlePubRel(in MqttFrame frame)
+    {
+        if (!Check(PubRelPacket.TryRead(frame, Version, out PubRelPacket rel, out DecodeError error), error))
+        {
+            return false;
+        }
+        bool known;
+        lock (_session!.Gate)
+        {
+            known = _session.IncomingQoS2.Remove(rel.PacketId);
+        }
+        return Enqueue(OutboundPacket.Ack(PacketType.PubComp, rel.PacketId, known ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound));
+    }
+
+    private bool HandlePubComp(in MqttFrame frame)
+    {
+        if (!Check(PubCompPacket.TryRead(frame, Version, out PubCompPacket comp, out DecodeError error), error))
+        {
+            return false;
+        }
+        _session!.Complete(comp.PacketId);
+        return true;
+    }
+
+    private bool HandleDisconnect(in MqttFrame frame)
+    {
+        if (!Check(DisconnectPacket.TryRead(frame, Version, out DisconnectPacket disconnect, out DecodeError error), error))
+        {
+            return false;
+        }
+        if (disconnect.Properties.SessionExpiryInterval is uint expiry)
+        {
+            if (_connect!.SessionExpiry == 0 && expiry != 0)
+            {
+                // [MQTT-3.14.2-2] a session that was to end with the connection cannot be extended now.
+                _ = CloseAsync(ReasonCode.ProtocolError);
+                return false;
+            }
+            _session!.ExpiryInterval = expiry;
+        }
+        // [MQTT-3.14.4-3] a normal DISCONNECT discards the Will; 0x04 asks for it to be published.
+        _normalDisconnect = disconnect.ReasonCode != ReasonCode.DisconnectWithWillMessage;
+        return false;
+    }
+}

@@ -1,0 +1,121 @@
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+internal sealed partial class MqttConnection
+{
+    /// <summary>SUBSCRIBE: authorize each filter, add or replace it [MQTT-3.8.4-3], answer SUBACK, then send retained messages.</summary>
+    private async ValueTask<bool> HandleSubscribeAsync(MqttFrame frame)
+    {
+        if (!SubscribePacket.TryRead(frame, Version, out SubscribePacket subscribe, out DecodeError error))
+        {
+            await FailAsync(error);
+            return false;
+        }
+        int identifier = 0;
+        foreach (int id in subscribe.Properties.SubscriptionIdentifiers)
+        {
+            identifier = id;
+        }
+        Session session = _session!;
+        var requested = new List<Subscription>(subscribe.Subscriptions.Count);
+        foreach (Subscription subscription in subscribe.Subscriptions)
+        {
+            requested.Add(subscription);
+        }
+        var codes = new byte[requested.Count];
+        var retained = new List<(SubscriptionEntry Entry, bool IsNew)>();
+        int i = 0;
+        foreach (Subscription subscription in requested)
+        {
+            string filter = subscription.TopicFilterString;
+            ReasonCode code;
+            if (!await Options.Authorizer.CanSubscribeAsync(Client, filter))
+            {
+                code = ReasonCode.NotAuthorized;
+            }
+            else
+            {
+                var entry = new SubscriptionEntry(session, filter, subscription, identifier);
+                code = AddSubscription(session, entry, out bool isNew);
+                if (code < ReasonCode.UnspecifiedError && entry.ShareGroup is null)
+                {
+                    retained.Add((entry, isNew));
+                }
+            }
+            codes[i++] = (byte)code;
+        }
+        var subAck = new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(codes) };
+        EnqueueEncoded(subAck.GetSize(Version), subAck, static (p, w, v) => p.Write(w, v));
+        foreach ((SubscriptionEntry entry, bool isNew) in retained)
+        {
+            SendRetained(entry, isNew);
+        }
+        return true;
+    }
+
+    private ReasonCode AddSubscription(Session session, SubscriptionEntry entry, out bool isNew)
+    {
+        lock (session.Gate)
+        {
+            isNew = !session.Subscriptions.TryGetValue(entry.Filter, out SubscriptionEntry? existing);
+            if (isNew && session.Subscriptions.Count >= Options.MaximumSubscriptionsPerClient)
+            {
+                return ReasonCode.QuotaExceeded;
+            }
+            if (existing is not null)
+            {
+                _broker.Subscriptions.Remove(existing);
+            }
+            session.Subscriptions[entry.Filter] = entry;
+            _broker.Subscriptions.Add(entry);
+        }
+        return (ReasonCode)(byte)entry.MaximumQoS;
+    }
+
+    /// <summary>Retain Handling 0 sends retained messages, 1 only for a new subscription, 2 never (3.8.3.1).</summary>
+    private void SendRetained(SubscriptionEntry entry, bool isNew)
+    {
+        if (entry.RetainHandling == RetainHandling.DoNotSend || (entry.RetainHandling == RetainHandling.SendOnNewSubscription && !isNew))
+        {
+            return;
+        }
+        foreach (ApplicationMessage message in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
+        {
+            if (!Options.Authorizer.CanReceive(Client, message.Topic))
+            {
+                continue;
+            }
+            var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
+            // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
+            entry.Session.Deliver(new Delivery(message, qos, retain: true, entry.EncodedIdentifier), Options.MaximumQueuedMessages);
+        }
+    }
+
+    private bool HandleUnsubscribe(in MqttFrame frame)
+    {
+        if (!Check(UnsubscribePacket.TryRead(frame, Version, out UnsubscribePacket unsubscribe, out DecodeError error), error))
+        {
+            return false;
+        }
+        Session session = _session!;
+        var codes = new byte[unsubscribe.TopicFilters.Count];
+        int i = 0;
+        foreach (System.Buffers.ReadOnlySequence<byte> bytes in unsubscribe.TopicFilters)
+        {
+            string filter = MqttUtf8.GetString(bytes);
+            bool removed;
+            lock (session.Gate)
+            {
+                removed = session.Subscriptions.Remove(filter, out SubscriptionEntry? entry);
+                if (entry is not null)
+                {
+                    _broker.Subscriptions.Remove(entry);
+                }
+            }
+            codes[i++] = (byte)(removed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted);
+        }
+        var unsubAck = new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = new(codes) };
+        return EnqueueEncoded(unsubAck.GetSize(Version), unsubAck, static (p, w, v) => p.Write(w, v));
+    }
+}

@@ -1,0 +1,72 @@
+namespace Mqtt.Broker;
+
+/// <summary>The subscriptions of one Topic Filter: plain ones, and Shared Subscription groups by Share Name.</summary>
+internal sealed class SubscriberSet
+{
+    public List<SubscriptionEntry> Plain { get; } = [];
+
+    public Dictionary<string, SharedGroup> Shared { get; } = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => Plain.Count == 0 && Shared.Count == 0;
+
+    public void Add(SubscriptionEntry entry)
+    {
+        if (entry.ShareGroup is null)
+        {
+            Plain.Add(entry);
+            return;
+        }
+        if (!Shared.TryGetValue(entry.ShareGroup, out SharedGroup? group))
+        {
+            Shared[entry.ShareGroup] = group = new SharedGroup();
+        }
+        group.Members.Add(entry);
+    }
+
+    public void Remove(SubscriptionEntry entry)
+    {
+        if (entry.ShareGroup is null)
+        {
+            Plain.Remove(entry);
+        }
+        else if (Shared.TryGetValue(entry.ShareGroup, out SharedGroup? group) && group.Members.Remove(entry) && group.Members.Count == 0)
+        {
+            Shared.Remove(entry.ShareGroup);
+        }
+    }
+
+    /// <summary>Adds every plain subscription and one member of each shared group (round robin).</summary>
+    public void CollectInto(List<SubscriptionEntry> results)
+    {
+        results.AddRange(Plain);
+        foreach (SharedGroup group in Shared.Values)
+        {
+            results.Add(group.Next());
+        }
+    }
+}
+
+/// <summary>Members of one Shared Subscription group; each message goes to one of them, in turn.</summary>
+internal sealed class SharedGroup
+{
+    private int _next;
+
+    public List<SubscriptionEntry> Members { get; } = [];
+
+    /// <summary>Round robin, preferring members whose client is connected (4.8.2).</summary>
+    public SubscriptionEntry Next()
+    {
+        int count = Members.Count;
+        for (int i = 0; i < count; i++)
+        {
+            SubscriptionEntry candidate = Members[(_next + i) % count];
+            if (candidate.Session.IsConnected)
+            {
+                _next = (_next + i + 1) % count;
+                return candidate;
+            }
+        }
+        _next = (_next + 1) % count;
+        return Members[_next];
+    }
+}

@@ -1,0 +1,46 @@
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+/// <summary>One session's subscription to one Topic Filter, with its options (3.8.3.1).</summary>
+internal sealed class SubscriptionEntry
+{
+    public SubscriptionEntry(Session session, string filter, Subscription options, int subscriptionIdentifier)
+    {
+        Session = session;
+        Filter = filter;
+        ShareGroup = SharedFilter.TryParse(filter, out string? group, out string topicFilter) ? group : null;
+        TopicFilter = topicFilter;
+        MaximumQoS = options.MaximumQoS;
+        NoLocal = options.NoLocal;
+        RetainAsPublished = options.RetainAsPublished;
+        RetainHandling = options.RetainHandling;
+        SubscriptionIdentifier = subscriptionIdentifier;
+        EncodedIdentifier = subscriptionIdentifier == 0 ? default : SubscriptionIdentifiers.Create(subscriptionIdentifier);
+    }
+
+    public Session Session { get; }
+
+    /// <summary>The filter as subscribed, "$share/group/" prefix included.</summary>
+    public string Filter { get; }
+
+    /// <summary>The filter matched against topics (without any share prefix).</summary>
+    public string TopicFilter { get; }
+
+    /// <summary>Share Name for a Shared Subscription, else null.</summary>
+    public string? ShareGroup { get; }
+
+    public QualityOfService MaximumQoS { get; }
+
+    public bool NoLocal { get; }
+
+    public bool RetainAsPublished { get; }
+
+    public RetainHandling RetainHandling { get; }
+
+    /// <summary>0 when the SUBSCRIBE carried none.</summary>
+    public int SubscriptionIdentifier { get; }
+
+    /// <summary>The identifier in wire form, made once so deliveries need not encode it.</summary>
+    public SubscriptionIdentifiers EncodedIdentifier { get; }
+}

@@ -1,0 +1,31 @@
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+/// <summary>What one step of authentication decided.</summary>
+public enum AuthenticationStatus
+{
+    /// <summary>Send <see cref="AuthenticationResult.Data"/> in AUTH 0x18 and wait for the client's answer.</summary>
+    Continue,
+    /// <summary>The client is authenticated; <see cref="AuthenticationResult.Data"/> goes in CONNACK (or AUTH 0x00).</summary>
+    Success,
+    /// <summary>Refused with <see cref="AuthenticationResult.ReasonCode"/>.</summary>
+    Failure,
+}
+
+/// <summary>The outcome of one authentication step.</summary>
+/// <param name="Status">Continue, success or failure.</param>
+/// <param name="Data">Authentication Data for the client, if any.</param>
+/// <param name="ReasonCode">On failure: 0x86 Bad User Name or Password, 0x87 Not authorized, ...</param>
+/// <param name="UserName">On success: the authenticated user name.</param>
+public readonly record struct AuthenticationResult(AuthenticationStatus Status, ReadOnlyMemory<byte> Data, ReasonCode ReasonCode, string? UserName)
+{
+    /// <summary>Another round: send <paramref name="data"/> in AUTH 0x18.</summary>
+    public static AuthenticationResult Continue(ReadOnlyMemory<byte> data) => new(AuthenticationStatus.Continue, data, ReasonCode.ContinueAuthentication, null);
+
+    /// <summary>Authenticated as <paramref name="userName"/>, with optional final data.</summary>
+    public static AuthenticationResult Succeed(string? userName, ReadOnlyMemory<byte> data = default) => new(AuthenticationStatus.Success, data, ReasonCode.Success, userName);
+
+    /// <summary>Refused with <paramref name="reasonCode"/>.</summary>
+    public static AuthenticationResult Fail(ReasonCode reasonCode) => new(AuthenticationStatus.Failure, default, reasonCode, null);
+}

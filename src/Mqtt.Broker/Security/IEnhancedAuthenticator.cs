@@ -1,0 +1,21 @@
+namespace Mqtt.Broker;
+
+/// <summary>
+/// An enhanced authentication method (MQTT 5 section 4.12), registered by its Authentication Method name.
+/// Each CONNECT or re-authentication starts a fresh exchange.
+/// </summary>
+public interface IEnhancedAuthenticator
+{
+    /// <summary>The Authentication Method this serves, e.g. "SCRAM-SHA-256".</summary>
+    string Method { get; }
+
+    /// <summary>Starts an exchange for a client; <paramref name="userName"/> is CONNECT's User Name, if any.</summary>
+    IAuthenticationExchange Start(ClientInfo client, string? userName);
+}
+
+/// <summary>One run of an enhanced authentication method.</summary>
+public interface IAuthenticationExchange
+{
+    /// <summary>Takes the client's Authentication Data (from CONNECT, then each AUTH) and decides the next step.</summary>
+    ValueTask<AuthenticationResult> StepAsync(ReadOnlyMemory<byte> clientData, CancellationToken cancellationToken);
+}

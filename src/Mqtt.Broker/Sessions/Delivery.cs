@@ -1,0 +1,32 @@
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+/// <summary>One message on its way to one session: what to send, and where its QoS 1/2 flow stands.</summary>
+internal sealed class Delivery
+{
+    public Delivery(ApplicationMessage message, QualityOfService qos, bool retain, SubscriptionIdentifiers subscriptionIdentifiers)
+    {
+        Message = message;
+        QoS = qos;
+        Retain = retain;
+        SubscriptionIdentifiers = subscriptionIdentifiers;
+    }
+
+    public ApplicationMessage Message { get; }
+
+    public QualityOfService QoS { get; }
+
+    public bool Retain { get; }
+
+    public SubscriptionIdentifiers SubscriptionIdentifiers { get; }
+
+    /// <summary>Assigned when the PUBLISH is first sent; 0 while queued.</summary>
+    public ushort PacketId { get; set; }
+
+    /// <summary>Sent at least once, so a resend carries DUP [MQTT-3.3.1-1].</summary>
+    public bool Sent { get; set; }
+
+    /// <summary>QoS 2: PUBREC came back, PUBREL is due or sent; the PUBLISH is never sent again (4.3.3).</summary>
+    public bool Released { get; set; }
+}

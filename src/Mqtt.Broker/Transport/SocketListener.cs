@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Mqtt.Broker;
+
+/// <summary>Accepts TCP connections on one endpoint and hands each to the broker.</summary>
+internal sealed class SocketListener : IDisposable
+{
+    private readonly Socket _socket;
+
+    public SocketListener(IPEndPoint endPoint, X509Certificate2? certificate)
+    {
+        _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _socket.Bind(endPoint);
+        _socket.Listen(512);
+        Certificate = certificate;
+        EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    /// <summary>The bound endpoint (the real port when 0 was asked for).</summary>
+    public IPEndPoint EndPoint { get; }
+
+    public X509Certificate2? Certificate { get; }
+
+    public bool IsTls => Certificate is not null;
+
+    public async Task AcceptLoopAsync(Func<Socket, SocketListener, Task> onAccepted, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await _socket.AcceptAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException) when (!cancellationToken.IsCancellationRequested)
+            {
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            _ = onAccepted(accepted, this);
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Mqtt.Broker;
+
+namespace Mqtt.Cli.Commands;
+
+/// <summary>`mqttcore broker`: runs the broker in the foreground until SIGINT or SIGTERM (CLI.md).</summary>
+internal static class BrokerCommand
+{
+    private static readonly Option<string[]> Listen = new("--listen") { Description = "HOST:PORT to listen on (repeatable); default 127.0.0.1:1883", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> TlsListen = new("--tls-listen") { Description = "HOST:PORT for TLS (repeatable); needs --cert and --key" };
+    private static readonly Option<string?> Cert = new("--cert") { Description = "PEM certificate for TLS listeners" };
+    private static readonly Option<string?> Key = new("--key") { Description = "PEM private key for TLS listeners" };
+    private static readonly Option<string?> Data = new("--data") { Description = "data folder (credentials); default ./mqttcore-data" };
+    private static readonly Option<string?> Config = new("--config") { Description = "JSON config file whose keys mirror these flags" };
+    private static readonly Option<string?> Registration = new("--registration") { Description = "open|closed (takes effect with authentication, issue 5)" };
+    private static readonly Option<string?> PlainPasswords = new("--plain-passwords") { Description = "never|tls|always (takes effect with authentication, issue 5)" };
+    private static readonly Option<bool> AllowAnonymous = new("--allow-anonymous") { Description = "accept clients without credentials" };
+    private static readonly Option<string?> Acl = new("--acl") { Description = "ACL file (takes effect with authorization, issue 5)" };
+    private static readonly Option<string?> LogLevel = new("--log-level") { Description = "trace|debug|information|warning|error; default information" };
+    private static readonly Option<int?> MaxKeepAlive = new("--max-keepalive") { Description = "cap on clients' Keep Alive, in seconds (0: none)" };
+    private static readonly Option<int?> ReceiveMaximum = new("--receive-maximum") { Description = "QoS 1/2 messages a client may have in flight to us; default 100" };
+    private static readonly Option<int?> MaxPacketSize = new("--max-packet-size") { Description = "largest packet accepted, in bytes; default 1048576" };
+    private static readonly Option<int?> MaxConnections = new("--max-connections") { Description = "most simultaneous connections; default 100000" };
+    private static readonly Option<int?> MaxQueued = new("--max-queued-messages") { Description = "QoS 1/2 messages queued per session; default 1000" };
+    private static readonly Option<int?> SysInterval = new("--sys-interval") { Description = "seconds between $SYS updates (0: off); default 10" };
+
+    public static Command Create()
+    {
+        var command = new Command("broker", "Run the MQTT broker in the foreground.");
+        foreach (Option option in new Option[] { Listen, TlsListen, Cert, Key, Data, Config, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
+            MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, SysInterval })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction((result, cancellationToken) => RunAsync(result, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        BrokerSettings settings;
+        BrokerOptions options;
+        try
+        {
+            settings = BrokerSettings.Load(result.GetValue(Config));
+            settings.Apply(result, Listen, TlsListen, Cert, Key, Data, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
+                MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, SysInterval);
+            options = settings.ToOptions();
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or IOException or JsonException or System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        foreach (string unfinished in settings.NotYetEffective())
+        {
+            await Console.Error.WriteLineAsync($"warning: {unfinished} is accepted but has no effect yet (authentication and ACLs arrive with issue 5)");
+        }
+        using ILoggerFactory logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel));
+        var broker = new MqttBroker(options, logging.CreateLogger("mqttcore.broker"));
+        try
+        {
+            await broker.StartAsync(cancellationToken);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            await Console.Error.WriteLineAsync($"mqttcore broker: cannot listen: {e.Message}");
+            return ExitCodes.Unreachable;
+        }
+        foreach ((IPEndPoint endPoint, bool isTls) in broker.Endpoints)
+        {
+            Console.Out.WriteLine($"listening on {endPoint} ({(isTls ? "mqtts" : "mqtt")})");
+        }
+        Console.Out.Flush();
+        await WaitForSignalAsync(cancellationToken);
+        await broker.StopAsync();
+        return ExitCodes.Success;
+    }
+
+    private static async Task WaitForSignalAsync(CancellationToken cancellationToken)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.TrySetResult());
+        await stop.Task;
+    }
+}

@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Mqtt.Broker;
+
+namespace Mqtt.Cli.Commands;
+
+/// <summary>
+/// The broker's settings: a JSON config file whose keys are the flag names without dashes' prefix
+/// (e.g. "listen", "allow-anonymous", "max-packet-size"), then the command-line flags on top.
+/// </summary>
+internal sealed class BrokerSettings
+{
+    public List<string> Listen { get; private set; } = [];
+    public List<string> TlsListen { get; private set; } = [];
+    public string? Cert { get; private set; }
+    public string? Key { get; private set; }
+    public string Data { get; private set; } = "./mqttcore-data";
+    public string Registration { get; private set; } = "open";
+    public string PlainPasswords { get; private set; } = "tls";
+    public bool AllowAnonymous { get; private set; }
+    public string? Acl { get; private set; }
+    public LogLevel LogLevel { get; private set; } = LogLevel.Information;
+    public int? MaxKeepAlive { get; private set; }
+    public int? ReceiveMaximum { get; private set; }
+    public int? MaxPacketSize { get; private set; }
+    public int? MaxConnections { get; private set; }
+    public int? MaxQueuedMessages { get; private set; }
+    public int? SysInterval { get; private set; }
+
+    public static BrokerSettings Load(string? path)
+    {
+        var settings = new BrokerSettings();
+        if (path is null)
+        {
+            return settings;
+        }
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
+        {
+            settings.Set(property.Name, property.Value);
+        }
+        return settings;
+    }
+
+    public void Apply(ParseResult result, Option<string[]> listen, Option<string[]> tlsListen, Option<string?> cert, Option<string?> key,
+        Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
+        Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
+        Option<int?> maxQueued, Option<int?> sysInterval)
+    {
+        if (result.GetValue(listen) is { Length: > 0 } l)
+        {
+            Listen = [.. l];
+        }
+        if (result.GetValue(tlsListen) is { Length: > 0 } t)
+        {
+            TlsListen = [.. t];
+        }
+        Cert = result.GetValue(cert) ?? Cert;
+        Key = result.GetValue(key) ?? Key;
+        Data = result.GetValue(data) ?? Data;
+        Registration = Choice(result.GetValue(registration) ?? Registration, "registration", "open", "closed");
+        PlainPasswords = Choice(result.GetValue(plainPasswords) ?? PlainPasswords, "plain-passwords", "never", "tls", "always");
+        AllowAnonymous |= result.GetValue(allowAnonymous);
+        Acl = result.GetValue(acl) ?? Acl;
+        if (result.GetValue(logLevel) is string level)
+        {
+            LogLevel = ParseLogLevel(level);
+        }
+        MaxKeepAlive = result.GetValue(maxKeepAlive) ?? MaxKeepAlive;
+        ReceiveMaximum = result.GetValue(receiveMaximum) ?? ReceiveMaximum;
+        MaxPacketSize = result.GetValue(maxPacketSize) ?? MaxPacketSize;
+        MaxConnections = result.GetValue(maxConnections) ?? MaxConnections;
+        MaxQueuedMessages = result.GetValue(maxQueued) ?? MaxQueuedMessages;
+        SysInterval = result.GetValue(sysInterval) ?? SysInterval;
+    }
+
+    /// <summary>Settings accepted for the contract's sake that do nothing until the security issue lands.</summary>
+    public IEnumerable<string> NotYetEffective()
+    {
+        if (Acl is not null)
+        {
+            yield return "--acl";
+        }
+        if (Registration != "open")
+        {
+            yield return "--registration";
+        }
+        if (PlainPasswords != "tls")
+        {
+            yield return "--plain-passwords";
+        }
+    }
+
+    public BrokerOptions ToOptions()
+    {
+        var options = new BrokerOptions { AllowAnonymous = AllowAnonymous };
+        foreach (string endPoint in Listen.Count == 0 && TlsListen.Count == 0 ? ["127.0.0.1:1883"] : Listen)
+        {
+            options.Listeners.Add(ParseEndPoint(endPoint));
+        }
+        foreach (string endPoint in TlsListen)
+        {
+            options.TlsListeners.Add(ParseEndPoint(endPoint));
+        }
+        if (TlsListen.Count > 0)
+        {
+            if (Cert is null || Key is null)
+            {
+                throw new ArgumentException("--tls-listen needs --cert and --key");
+            }
+            options.Certificate = X509Certificate2.CreateFromPemFile(Cert, Key);
+        }
+        options.MaximumKeepAlive = (ushort)Range(MaxKeepAlive ?? 0, "max-keepalive", 0, ushort.MaxValue);
+        options.ReceiveMaximum = (ushort)Range(ReceiveMaximum ?? options.ReceiveMaximum, "receive-maximum", 1, ushort.MaxValue);
+        options.MaximumPacketSize = Range(MaxPacketSize ?? options.MaximumPacketSize, "max-packet-size", 64, 268_435_460);
+        options.MaximumConnections = Range(MaxConnections ?? options.MaximumConnections, "max-connections", 1, int.MaxValue);
+        options.MaximumQueuedMessages = Range(MaxQueuedMessages ?? options.MaximumQueuedMessages, "max-queued-messages", 0, int.MaxValue);
+        options.SysInterval = TimeSpan.FromSeconds(Range(SysInterval ?? 10, "sys-interval", 0, 86_400));
+        return options;
+    }
+
+    private void Set(string name, JsonElement value)
+    {
+        switch (name)
+        {
+            case "listen": Listen = Strings(value); break;
+            case "tls-listen": TlsListen = Strings(value); break;
+            case "cert": Cert = value.GetString(); break;
+            case "key": Key = value.GetString(); break;
+            case "data": Data = value.GetString() ?? Data; break;
+            case "registration": Registration = Choice(value.GetString(), name, "open", "closed"); break;
+            case "plain-passwords": PlainPasswords = Choice(value.GetString(), name, "never", "tls", "always"); break;
+            case "allow-anonymous": AllowAnonymous = value.GetBoolean(); break;
+            case "acl": Acl = value.GetString(); break;
+            case "log-level": LogLevel = ParseLogLevel(value.GetString()); break;
+            case "max-keepalive": MaxKeepAlive = value.GetInt32(); break;
+            case "receive-maximum": ReceiveMaximum = value.GetInt32(); break;
+            case "max-packet-size": MaxPacketSize = value.GetInt32(); break;
+            case "max-connections": MaxConnections = value.GetInt32(); break;
+            case "max-queued-messages": MaxQueuedMessages = value.GetInt32(); break;
+            case "sys-interval": SysInterval = value.GetInt32(); break;
+            default: throw new ArgumentException($"unknown config key '{name}'");
+        }
+    }
+
+    private static List<string> Strings(JsonElement value) => value.ValueKind == JsonValueKind.Array
+        ? [.. value.EnumerateArray().Select(static e => e.GetString() ?? "")]
+        : [value.GetString() ?? ""];
+
+    private static string Choice(string? value, string name, params string[] allowed) =>
+        Array.IndexOf(allowed, value) >= 0 ? value! : throw new ArgumentException($"--{name} must be one of {string.Join('|', allowed)}");
+
+    private static int Range(int value, string name, int min, int max) =>
+        value >= min && value <= max ? value : throw new ArgumentException($"--{name} must be {min}..{max}");
+
+    private static LogLevel ParseLogLevel(string? level) =>
+        Enum.TryParse(level, ignoreCase: true, out LogLevel parsed) ? parsed : throw new ArgumentException($"unknown log level '{level}'");
+
+    private static IPEndPoint ParseEndPoint(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+        {
+            throw new ArgumentException($"'{text}' is not HOST:PORT");
+        }
+        string host = text[..colon].Trim('[', ']');
+        IPAddress address = host is "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out IPAddress? parsed) ? parsed
+            : throw new ArgumentException($"'{host}' is not an IP address");
+        return new IPEndPoint(address, port);
+    }
+}

@@ -224,7 +224,12 @@ internal sealed partial class MqttConnection
     private static ProtocolVersion PeekVersion(in MqttFrame frame)
     {
         var reader = new SequenceReader<byte>(frame.Body);
-        return reader.TryAdvanceTo((byte)'T') && reader.TryRead(out byte level) && level == 5 ? ProtocolVersion.V500 : ProtocolVersion.V311;
+        if (!reader.TryReadBigEndian(out short nameLength) || nameLength < 0 || reader.Remaining <= nameLength)
+        {
+            return ProtocolVersion.V311;
+        }
+        reader.Advance(nameLength);
+        return reader.TryRead(out byte level) && level == 5 ? ProtocolVersion.V500 : ProtocolVersion.V311;
     }
 
     private static ReadOnlyMemory<byte> DataOf(in MqttProperties properties) =>

@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace Mqtt.Security;
+
+/// <summary>
+/// The broker's rule for user names (SECURITY.md section 2): well-formed UTF-8, 1 to 64 characters
+/// (Unicode scalar values), no <c>/</c>, <c>+</c> or <c>#</c> (so a name is always a single literal topic
+/// level, closing CVE-2017-7650), no control characters, and not starting with <c>$</c>.
+/// </summary>
+public static class UserName
+{
+    /// <summary>The most characters (Unicode scalar values) a name may have.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>Checks a name given as a .NET string; an unpaired surrogate makes it invalid.</summary>
+    /// <param name="name">The candidate name.</param>
+    /// <returns>True when the name follows the rule.</returns>
+    public static bool IsValid([NotNullWhen(true)] string? name)
+    {
+        if (name is null)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> rest = name;
+        int count = 0;
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(rest, out Rune rune, out int consumed) != OperationStatus.Done
+                || !IsAllowed(rune, count))
+            {
+                return false;
+            }
+
+            rest = rest[consumed..];
+            count++;
+        }
+
+        return count > 0;
+    }
+
+    /// <summary>Checks a name given as UTF-8 bytes, as it arrives in an MQTT packet; invalid UTF-8 makes it invalid.</summary>
+    /// <param name="utf8Name">The candidate name in UTF-8.</param>
+    /// <returns>True when the bytes are valid UTF-8 and the name follows the rule.</returns>
+    public static bool IsValid(ReadOnlySpan<byte> utf8Name)
+    {
+        int count = 0;
+        while (!utf8Name.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(utf8Name, out Rune rune, out int consumed) != OperationStatus.Done
+                || !IsAllowed(rune, count))
+            {
+                return false;
+            }
+
+            utf8Name = utf8Name[consumed..];
+            count++;
+        }
+
+        return count > 0;
+    }
+
+    private static bool IsAllowed(Rune rune, int index)
+    {
+        if (index >= MaxLength || Rune.IsControl(rune))
+        {
+            return false;
+        }
+
+        int value = rune.Value;
+        return value != '/' && value != '+' && value != '#' && (index > 0 || value != '$');
+    }
+}

@@ -1,0 +1,68 @@
+namespace Mqtt.Security.Tests;
+
+/// <summary>SECURITY.md section 2: UTF-8, 1..64 characters, no '/', '+', '#', no control characters, no leading '$'.</summary>
+public sealed class UserNameTests
+{
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("a")]
+    [InlineData("a$b")]
+    [InlineData("a,b=c")]
+    [InlineData("Ünïcødé")]
+    [InlineData("用户")]
+    [InlineData("😀")]
+    [InlineData("with space")]
+    public void ValidNamesAreAccepted(string name)
+    {
+        Assert.True(UserName.IsValid(name));
+        Assert.True(UserName.IsValid(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a/b")]
+    [InlineData("a+b")]
+    [InlineData("a#b")]
+    [InlineData("+")]
+    [InlineData("#")]
+    [InlineData("$SYS")]
+    [InlineData("$")]
+    [InlineData("a\tb")]
+    [InlineData("a\nb")]
+    [InlineData("a\u007Fb")]
+    [InlineData("a\u0085b")]
+    public void InvalidNamesAreRejected(string name)
+    {
+        Assert.False(UserName.IsValid(name));
+        Assert.False(UserName.IsValid(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Fact]
+    public void NulAndUnpairedSurrogatesAreRejected()
+    {
+        Assert.False(UserName.IsValid("a\0b"));
+        Assert.False(UserName.IsValid("a\uD800b"));
+        Assert.False(UserName.IsValid("a\uDC00"));
+        Assert.False(UserName.IsValid((string?)null));
+    }
+
+    [Fact]
+    public void LengthIsCountedInCharactersUpTo64()
+    {
+        Assert.True(UserName.IsValid(new string('a', 64)));
+        Assert.False(UserName.IsValid(new string('a', 65)));
+        string emoji64 = string.Concat(Enumerable.Repeat("😀", 64));
+        Assert.True(UserName.IsValid(emoji64));
+        Assert.False(UserName.IsValid(emoji64 + "😀"));
+    }
+
+    [Fact]
+    public void InvalidUtf8IsRejected()
+    {
+        Assert.False(UserName.IsValid([0x61, 0xC0, 0x80]));
+        Assert.False(UserName.IsValid([0xFF]));
+        Assert.False(UserName.IsValid([0x61, 0xED, 0xA0, 0x80]));
+        Assert.False(UserName.IsValid([0xE4, 0xBD]));
+        Assert.False(UserName.IsValid(ReadOnlySpan<byte>.Empty));
+    }
+}

@@ -168,7 +168,7 @@ public sealed partial class MqttClient
         if (!await handler.CompleteAsync(data, connection.Lifetime).ConfigureAwait(false))
         {
             var failure = new MqttAuthenticationException($"the server failed the {handler.Method} verification on re-authentication", ReasonCode.NotAuthorized);
-            done.TrySetException(failure);
+            done.FailObserved(failure);
             throw new MqttProtocolException(ReasonCode.NotAuthorized, failure.Message);
         }
         done.TrySetResult();

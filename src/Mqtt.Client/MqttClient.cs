@@ -344,7 +344,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 return;
             }
             _connection = null;
-            _reauthentication?.TrySetException(reason ?? new MqttConnectionLostException("the connection closed"));
+            _reauthentication?.FailObserved(reason ?? new MqttConnectionLostException("the connection closed"));
             reconnect = reason is not null && _options.AutomaticReconnect && !_disconnectRequested && !_disposed;
             FailPendingAcksLocked(reason ?? new MqttConnectionLostException("the connection closed"));
             if (reconnect)
@@ -428,7 +428,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 if (entry is OutgoingPublish publish)
                 {
-                    publish.Completion.TrySetException(reason);
+                    publish.Completion.FailObserved(reason);
                 }
             }
             _quota.Fail(reason);
@@ -446,7 +446,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             if (entry.Value is PendingAck ack)
             {
-                ack.Completion.TrySetException(reason);
+                ack.Completion.FailObserved(reason);
                 (done ??= new()).Add(entry.Key);
             }
         }
@@ -472,6 +472,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         throw new MqttException("all 65,535 Packet Identifiers are in use");
     }
+
+    /// <summary>The current connection, for tests.</summary>
+    internal MqttConnection? CurrentConnection => _connection;
 
     private MqttConnection RequireConnection() =>
         _connection ?? throw new MqttConnectionLostException(_disposed ? "the client is disposed" : "the client is not connected");

@@ -54,7 +54,7 @@ internal sealed class SendQuota
         {
             while (_waiters.TryDequeue(out TaskCompletionSource? next))
             {
-                next.TrySetException(reason);
+                next.FailObserved(reason);
             }
         }
     }

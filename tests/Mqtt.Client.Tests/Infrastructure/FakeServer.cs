@@ -112,6 +112,20 @@ public sealed class FakeConnection : IAsyncDisposable
 
     public void Close() => _socket.Close();
 
+    /// <summary>Reads and discards everything the client sends until it closes the connection.</summary>
+    public async Task DrainAsync()
+    {
+        while (true)
+        {
+            ReadResult result = await _reader.ReadAsync();
+            _reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _reader.CompleteAsync();

@@ -6,10 +6,20 @@ namespace Mqtt.Cli;
 /// <summary>The `mqttcore` executable: see shared/design/CLI.md for the command contract.</summary>
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args, new InvocationConfiguration());
+
+    /// <summary>Runs a command line with the given output and error writers (in-process tests use this).</summary>
+    public static int Run(string[] args, InvocationConfiguration configuration)
     {
         var root = new RootCommand("MqttCore: a secure MQTT 5 broker and client.");
+        // -h is --host in the client commands (as in mosquitto_pub/sub); help stays on --help and -?.
+        foreach (Option option in root.Options)
+        {
+            option.Aliases.Remove("-h");
+        }
         root.Subcommands.Add(BrokerCommand.Create());
-        return root.Parse(args).Invoke();
+        root.Subcommands.Add(PubCommand.Create());
+        root.Subcommands.Add(SubCommand.Create());
+        return root.Parse(args).Invoke(configuration);
     }
 }

@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Text;
+using Mqtt.Client;
+using Mqtt.Codec;
+
+namespace Mqtt.Cli.Commands;
+
+/// <summary>
+/// The "Common client options" of CLI.md, added to each client command. `-v` is left out when the command
+/// gives it another meaning (`sub -v` prints topics, as mosquitto_sub does); `--verbose` always logs.
+/// </summary>
+public sealed class ClientOptionSet
+{
+    public const string PasswordVariable = "MQTTCORE_PASSWORD";
+
+    public ClientOptionSet(bool shortVerbose = true)
+    {
+        Verbose = shortVerbose
+            ? new Option<bool>("--verbose", "-v") { Description = "Log protocol events to stderr" }
+            : new Option<bool>("--verbose") { Description = "Log protocol events to stderr" };
+    }
+
+    public Option<string> Host { get; } = new("--host", "-h") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };
+
+    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Broker port (default 1883, 8883 with --tls)" };
+
+    public Option<string?> User { get; } = new("--user", "-u") { Description = "User name (default: anonymous)" };
+
+    public Option<string?> Password { get; } = new("--password", "-P") { Description = $"Password; also env {PasswordVariable} or --password-stdin" };
+
+    public Option<bool> PasswordStdin { get; } = new("--password-stdin") { Description = "Read the password from the first line of stdin" };
+
+    public Option<string?> Auth { get; } = new Option<string?>("--auth")
+    {
+        Description = "scram-sha-256, scram-sha-512, plain (CONNECT password) or none (default: scram-sha-256 with a user, else none)",
+    }.AcceptOnlyFromAmong("scram-sha-256", "scram-sha-512", "plain", "none");
+
+    public Option<string?> Id { get; } = new("--id", "-i") { Description = "Client identifier (default: random)" };
+
+    public Option<string> Protocol { get; } = new Option<string>("--protocol", "-V")
+    {
+        Description = "MQTT protocol version: 5 or 3.1.1",
+        DefaultValueFactory = _ => "5",
+    }.AcceptOnlyFromAmong("5", "3.1.1");
+
+    public Option<bool> Tls { get; } = new("--tls") { Description = "Use TLS to the broker" };
+
+    public Option<string?> CaFile { get; } = new("--cafile") { Description = "PEM file of CA certificates trusted for the broker (implies --tls)" };
+
+    public Option<bool> Insecure { get; } = new("--insecure") { Description = "Do not check the broker's certificate (implies --tls)" };
+
+    public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds before giving up (connect, and waiting for messages)", DefaultValueFactory = _ => 10 };
+
+    public Option<bool> Verbose { get; }
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, Protocol, Tls, CaFile, Insecure, Timeout, Verbose })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The seconds of --timeout as a span (infinite when 0 or less).</summary>
+    public TimeSpan GetTimeout(ParseResult result)
+    {
+        double seconds = result.GetValue(Timeout);
+        return seconds > 0 ? TimeSpan.FromSeconds(seconds) : System.Threading.Timeout.InfiniteTimeSpan;
+    }
+
+    /// <summary>Client options from the command line; on a usage error writes it to stderr and returns null.</summary>
+    public MqttClientOptions? Build(ParseResult result, TextWriter error)
+    {
+        string? user = result.GetValue(User);
+        string auth = result.GetValue(Auth) ?? (user is null ? "none" : "scram-sha-256");
+        if (auth.StartsWith("scram", StringComparison.Ordinal))
+        {
+            error.WriteLine($"mqttcore: --auth {auth} is not yet available in this build; use --auth plain (password in CONNECT) or --auth none");
+            return null;
+        }
+        string? password = result.GetValue(Password);
+        if (result.GetValue(PasswordStdin))
+        {
+            if (password is not null)
+            {
+                error.WriteLine("mqttcore: give the password with -P or --password-stdin, not both");
+                return null;
+            }
+            password = CliInput.Reader.ReadLine() ?? "";
+        }
+        password ??= Environment.GetEnvironmentVariable(PasswordVariable);
+        if (auth == "none")
+        {
+            password = null;
+        }
+        else if (password is null)
+        {
+            error.WriteLine("mqttcore: --auth plain needs a password (-P, --password-stdin or MQTTCORE_PASSWORD)");
+            return null;
+        }
+        bool tls = result.GetValue(Tls) || result.GetValue(CaFile) is not null || result.GetValue(Insecure);
+        TimeSpan timeout = GetTimeout(result);
+        return new MqttClientOptions
+        {
+            Host = result.GetValue(Host) ?? "127.0.0.1",
+            Port = result.GetValue(Port) ?? 0,
+            UseTls = tls,
+            CaFile = result.GetValue(CaFile),
+            AllowUntrustedCertificates = result.GetValue(Insecure),
+            ClientId = result.GetValue(Id) ?? "mqttcore-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12],
+            ProtocolVersion = result.GetValue(Protocol) == "3.1.1" ? ProtocolVersion.V311 : ProtocolVersion.V500,
+            UserName = user,
+            Password = password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(password),
+            ConnectTimeout = timeout,
+            Logger = result.GetValue(Verbose) ? new StderrLogger(error) : null,
+        };
+    }
+
+    /// <summary>Maps a failure to CLI.md's exit code, writing the reason to stderr.</summary>
+    public static int Fail(Exception exception, TextWriter error)
+    {
+        switch (exception)
+        {
+            case MqttConnectException refused:
+                error.WriteLine($"refused: {MqttReasonCodeText.Format(refused.Result.ReasonCode)}");
+                return ExitCodes.Refused;
+            case MqttTimeoutException:
+                error.WriteLine($"timeout: {exception.Message}");
+                return ExitCodes.Timeout;
+            case MqttTransportException:
+                error.WriteLine($"cannot reach the broker: {exception.Message}");
+                return ExitCodes.Unreachable;
+            case MqttException:
+                error.WriteLine($"connection failed: {exception.Message}");
+                return ExitCodes.Unreachable;
+            case ArgumentException or IOException or UnauthorizedAccessException:
+                error.WriteLine($"mqttcore: {exception.Message}");
+                return ExitCodes.Usage;
+            default:
+                throw exception;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using Mqtt.Codec;
+
+namespace Mqtt.Client;
+
+public sealed partial class MqttClient
+{
+    /// <summary>
+    /// Publishes a message. QoS 0 completes once written (allocating nothing in steady state); QoS 1 when the
+    /// PUBACK arrives; QoS 2 when PUBCOMP ends the PUBLISH, PUBREC, PUBREL, PUBCOMP exchange. QoS 1 and 2 wait for a
+    /// slot of the server's Receive Maximum. Cancelling stops the wait, not a message already sent: it stays in the
+    /// session and is re-sent after a reconnection.
+    /// </summary>
+    public ValueTask<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload,
+        QualityOfService qos = QualityOfService.AtMostOnce, bool retain = false, CancellationToken cancellationToken = default)
+    {
+        ValidateTopic(topic);
+        if (qos != QualityOfService.AtMostOnce)
+        {
+            return new ValueTask<MqttPublishResult>(PublishAcknowledgedAsync(topic, payload, qos, retain, null, cancellationToken));
+        }
+        MqttConnection? connection = _connection;
+        if (connection is null)
+        {
+            return ValueTask.FromException<MqttPublishResult>(new MqttConnectionLostException("the client is not connected"));
+        }
+        if (retain && _connectResult is { RetainAvailable: false })
+        {
+            return ValueTask.FromException<MqttPublishResult>(RetainNotSupported());
+        }
+        ValueTask sent = connection.SendPublishAsync(topic, payload, qos, retain, false, 0, null, cancellationToken);
+        if (sent.IsCompletedSuccessfully)
+        {
+            sent.GetAwaiter().GetResult();
+            return new ValueTask<MqttPublishResult>(MqttPublishResult.AtMostOnce);
+        }
+        return AwaitAtMostOnceAsync(sent);
+    }
+
+    /// <summary>Publishes a message with its MQTT 5 properties; see <see cref="PublishAsync(string, ReadOnlyMemory{byte}, QualityOfService, bool, CancellationToken)"/>.</summary>
+    public async ValueTask<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ValidateTopic(message.Topic);
+        if (message.QoS != QualityOfService.AtMostOnce)
+        {
+            return await PublishAcknowledgedAsync(message.Topic, message.Payload, message.QoS, message.Retain, message, cancellationToken).ConfigureAwait(false);
+        }
+        MqttConnection connection = RequireConnection();
+        if (message.Retain && _connectResult is { RetainAvailable: false })
+        {
+            throw RetainNotSupported();
+        }
+        await connection.SendPublishAsync(message.Topic, message.Payload, QualityOfService.AtMostOnce, message.Retain, false, 0, message, cancellationToken)
+            .ConfigureAwait(false);
+        return MqttPublishResult.AtMostOnce;
+    }
+
+    private static async ValueTask<MqttPublishResult> AwaitAtMostOnceAsync(ValueTask sent)
+    {
+        await sent.ConfigureAwait(false);
+        return MqttPublishResult.AtMostOnce;
+    }
+
+    private async Task<MqttPublishResult> PublishAcknowledgedAsync(string topic, ReadOnlyMemory<byte> payload, QualityOfService qos, bool retain,
+        MqttApplicationMessage? message, CancellationToken cancellationToken)
+    {
+        CheckCanQueue();
+        if (_connectResult is MqttConnectResult limits)
+        {
+            if (qos > limits.MaximumQoS)
+            {
+                // [MQTT-3.2.2-11] Never above the server's Maximum QoS.
+                throw new MqttException($"the server supports QoS {(int)limits.MaximumQoS} at most", ReasonCode.QoSNotSupported);
+            }
+            if (retain && !limits.RetainAvailable)
+            {
+                throw RetainNotSupported();
+            }
+        }
+        await _quota.TakeAsync(cancellationToken).ConfigureAwait(false);
+        OutgoingPublish publish;
+        MqttConnection? connection;
+        try
+        {
+            lock (_sync)
+            {
+                CheckCanQueue();
+                publish = new OutgoingPublish(0, topic, payload.ToArray(), qos, retain, message) { Sequence = ++_publishSequence };
+                publish = publish.WithPacketId(AllocatePacketIdLocked(publish));
+                connection = _connection;
+                // Sent now on this connection, or by ActivateAsync on the next one: never both.
+                publish.Sent = connection is not null;
+            }
+        }
+        catch
+        {
+            _quota.Release();
+            throw;
+        }
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.SendPublishAsync(topic, publish.Payload, qos, retain, false, publish.PacketId, message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException || (e is MqttException { ReasonCode: ReasonCode.PacketTooLarge }) || !WillResend())
+            {
+                Forget(publish);
+                throw;
+            }
+            catch (MqttConnectionLostException)
+            {
+                // Re-sent after the reconnection.
+            }
+        }
+        return await publish.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True while a lost connection is being re-established (a PUBLISH queued now is sent afterwards).</summary>
+    private bool WillResend()
+    {
+        lock (_sync)
+        {
+            return _reconnectCancellation is not null || (_options.AutomaticReconnect && !_disconnectRequested && !_disposed);
+        }
+    }
+
+    private void CheckCanQueue()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_connection is null && _reconnectCancellation is null)
+        {
+            throw new MqttConnectionLostException("the client is not connected");
+        }
+    }
+
+    private void Forget(OutgoingPublish publish)
+    {
+        bool removed;
+        lock (_sync)
+        {
+            removed = _pending.TryGetValue(publish.PacketId, out object? entry) && entry == publish && _pending.Remove(publish.PacketId);
+        }
+        if (removed)
+        {
+            _quota.Release();
+        }
+    }
+
+    /// <summary>Completes an outgoing flow: frees the Packet Identifier and the Receive Maximum slot.</summary>
+    private OutgoingPublish? TakeOutgoing(ushort packetId, Func<OutgoingPublish, bool> matches)
+    {
+        OutgoingPublish? publish;
+        lock (_sync)
+        {
+            publish = _pending.TryGetValue(packetId, out object? entry) ? entry as OutgoingPublish : null;
+            if (publish is null || !matches(publish))
+            {
+                return null;
+            }
+            _pending.Remove(packetId);
+        }
+        _quota.Release();
+        return publish;
+    }
+
+    private static MqttException RetainNotSupported() =>
+        new("the server does not support retained messages", ReasonCode.RetainNotSupported);
+
+    /// <summary>A Topic Name is not empty and holds no wildcard and no U+0000 [MQTT-4.7.3-1] [MQTT-3.3.2-2] [MQTT-1.5.4-2].</summary>
+    private static void ValidateTopic(string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        if (topic.Length == 0 || topic.AsSpan().IndexOfAny('+', '#', '\0') >= 0)
+        {
+            throw new ArgumentException($"'{topic}' is not a valid Topic Name: it must be non-empty and hold no '+', '#' or U+0000", nameof(topic));
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Mqtt.Codec;
+
+namespace Mqtt.Client;
+
+public sealed partial class MqttClient
+{
+    /// <summary>
+    /// Incoming messages in arrival order, across reconnections. With automatic acknowledgement a QoS 1 or 2 message
+    /// is acknowledged as it is handed out. Ends after <see cref="DisconnectAsync"/>; throws the reason when the
+    /// connection is lost for good. Not for use together with <see cref="MessageReceived"/>.
+    /// </summary>
+    public async IAsyncEnumerable<MqttApplicationMessage> ReadMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ChannelReader<MqttApplicationMessage> reader = _messages.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out MqttApplicationMessage? message))
+            {
+                if (_options.AutomaticAcknowledgement)
+                {
+                    await TryAcknowledgeAsync(message).ConfigureAwait(false);
+                }
+                yield return message;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Acknowledges a QoS 1 or 2 message when <see cref="MqttClientOptions.AutomaticAcknowledgement"/> is off:
+    /// PUBACK, or PUBREC (PUBCOMP then follows the server's PUBREL by itself). Acknowledging twice does nothing; an
+    /// acknowledgement for a message of an earlier connection is dropped, since the server re-sends that message.
+    /// </summary>
+    public async ValueTask AcknowledgeAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.QoS == QualityOfService.AtMostOnce || Interlocked.Exchange(ref message.Acknowledged, 1) == 1)
+        {
+            return;
+        }
+        MqttConnection? connection = _connection;
+        if (message.QoS == QualityOfService.AtLeastOnce)
+        {
+            lock (_sync)
+            {
+                if (connection is null || connection.Number != message.ConnectionNumber || !_incomingAtLeastOnce.Remove(message.PacketId))
+                {
+                    return;
+                }
+            }
+            await connection.SendAsync(new PubAckOut(new PubAckPacket { PacketId = message.PacketId }), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        lock (_sync)
+        {
+            // Without a connection the PUBREC goes out when the server re-sends the PUBLISH after reconnecting.
+            if (connection is null || !_incomingExactlyOnce.TryGetValue(message.PacketId, out MqttApplicationMessage? held) || held != message)
+            {
+                return;
+            }
+        }
+        await connection.SendAsync(new PubRecOut(new PubRecPacket { PacketId = message.PacketId }), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask TryAcknowledgeAsync(MqttApplicationMessage message)
+    {
+        try
+        {
+            await AcknowledgeAsync(message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MqttException e)
+        {
+            // The server re-sends an unacknowledged message on the next connection.
+            _logger?.LogDebug("acknowledgement of packet {PacketId} not sent: {Message}", message.PacketId, e.Message);
+        }
+    }
+
+    private void StartDispatcher()
+    {
+        Func<MqttApplicationMessage, CancellationToken, Task>? handler = MessageReceived;
+        if (handler is null || !_dispatcher.IsCompleted)
+        {
+            return;
+        }
+        ChannelReader<MqttApplicationMessage> reader = _messages.Reader;
+        _dispatcher = Task.Run(async () =>
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out MqttApplicationMessage? message))
+                {
+                    try
+                    {
+                        await handler(message, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        _logger?.LogError(e, "the message handler failed on {Topic}; the message is acknowledged all the same", message.Topic);
+                    }
+                    if (_options.AutomaticAcknowledgement)
+                    {
+                        await TryAcknowledgeAsync(message).ConfigureAwait(false);
+                    }
+                }
+            }
+        });
+    }
+
+    ValueTask IFrameHandler.OnFrameAsync(MqttConnection connection, MqttFrame frame)
+    {
+        ProtocolVersion version = connection.Version;
+        DecodeError error;
+        switch (frame.Type)
+        {
+            case PacketType.Publish:
+                return OnPublishAsync(connection, frame);
+            case PacketType.PubAck:
+                Check(PubAckPacket.TryRead(frame, version, out PubAckPacket pubAck, out error), error);
+                TakeOutgoing(pubAck.PacketId, static p => p.QoS == QualityOfService.AtLeastOnce)?.Completion.TrySetResult(ToResult(pubAck.PacketId, pubAck.ReasonCode, pubAck.Properties));
+                return default;
+            case PacketType.PubRec:
+                Check(PubRecPacket.TryRead(frame, version, out PubRecPacket pubRec, out error), error);
+                return OnPubRecAsync(connection, pubRec);
+            case PacketType.PubRel:
+                Check(PubRelPacket.TryRead(frame, version, out PubRelPacket pubRel, out error), error);
+                return OnPubRelAsync(connection, pubRel.PacketId);
+            case PacketType.PubComp:
+                Check(PubCompPacket.TryRead(frame, version, out PubCompPacket pubComp, out error), error);
+                TakeOutgoing(pubComp.PacketId, static p => p.Released)?.Completion.TrySetResult(ToResult(pubComp.PacketId, pubComp.ReasonCode, pubComp.Properties));
+                return default;
+            case PacketType.SubAck:
+                Check(SubAckPacket.TryRead(frame, version, out SubAckPacket subAck, out error), error);
+                var subscribed = new MqttSubscribeResult
+                {
+                    ReasonCodes = WireText.ToReasonCodes(subAck.ReasonCodes),
+                    ReasonString = WireText.ToStringOrNull(subAck.Properties.ReasonString),
+                    UserProperties = WireText.ToList(subAck.Properties.UserProperties),
+                };
+                CompleteAck(subAck.PacketId, PacketType.SubAck, _ => subscribed);
+                return default;
+            case PacketType.UnsubAck:
+                Check(UnsubAckPacket.TryRead(frame, version, out UnsubAckPacket unsubAck, out error), error);
+                IReadOnlyList<ReasonCode>? codes = version == ProtocolVersion.V500 ? WireText.ToReasonCodes(unsubAck.ReasonCodes) : null;
+                string? reasonString = WireText.ToStringOrNull(unsubAck.Properties.ReasonString);
+                IReadOnlyList<MqttUserProperty> userProperties = WireText.ToList(unsubAck.Properties.UserProperties);
+                CompleteAck(unsubAck.PacketId, PacketType.UnsubAck, ack => new MqttUnsubscribeResult
+                {
+                    ReasonCodes = codes ?? new ReasonCode[ack.FilterCount],
+                    ReasonString = reasonString,
+                    UserProperties = userProperties,
+                });
+                return default;
+            case PacketType.Disconnect:
+                Check(DisconnectPacket.TryRead(frame, version, out DisconnectPacket disconnect, out error), error);
+                string? why = WireText.ToStringOrNull(disconnect.Properties.ReasonString);
+                throw new MqttConnectionLostException(
+                    $"the server disconnected: {MqttReasonCodeText.Format(disconnect.ReasonCode)}" + (why is null ? "" : $" ({why})"), disconnect.ReasonCode);
+            case PacketType.Auth when version == ProtocolVersion.V500:
+                Check(AuthPacket.TryRead(frame, version, out AuthPacket auth, out error), error);
+                return OnReauthenticationStepAsync(connection, auth.ReasonCode, WireText.ToStringOrNull(auth.Properties.AuthenticationMethod),
+                    WireText.ToMemoryOrNull(auth.Properties.AuthenticationData));
+            default:
+                throw new MqttProtocolException(ReasonCode.ProtocolError, $"a server does not send {frame.Type} to a connected client");
+        }
+    }
+
+    private async ValueTask OnPublishAsync(MqttConnection connection, MqttFrame frame)
+    {
+        Check(PublishPacket.TryRead(frame, connection.Version, out PublishPacket packet, out DecodeError error), error);
+        string topic = connection.ResolveTopic(packet);
+        MqttApplicationMessage? duplicateOf = null;
+        lock (_sync)
+        {
+            if (packet.QoS == QualityOfService.ExactlyOnce && _incomingExactlyOnce.TryGetValue(packet.PacketId, out duplicateOf))
+            {
+                // [MQTT-4.3.3-10] Not delivered again until PUBREL; answered with PUBREC if it was acknowledged already.
+            }
+            else if (packet.QoS != QualityOfService.AtMostOnce)
+            {
+                bool known = packet.QoS == QualityOfService.AtLeastOnce && _incomingAtLeastOnce.Contains(packet.PacketId);
+                if (!known && _incomingAtLeastOnce.Count + _incomingExactlyOnce.Count >= _options.ReceiveMaximum)
+                {
+                    // [MQTT-3.3.4-7] [MQTT-3.3.4-8] The server may not exceed our Receive Maximum.
+                    throw new MqttProtocolException(ReasonCode.ReceiveMaximumExceeded,
+                        $"more than {_options.ReceiveMaximum} unacknowledged QoS 1 and 2 messages from the server");
+                }
+            }
+        }
+        if (duplicateOf is not null)
+        {
+            if (Volatile.Read(ref duplicateOf.Acknowledged) == 1)
+            {
+                await connection.SendAsync(new PubRecOut(new PubRecPacket { PacketId = packet.PacketId }), CancellationToken.None).ConfigureAwait(false);
+            }
+            return;
+        }
+        MqttApplicationMessage message = MessageProperties.ToMessage(packet, topic, connection.Number);
+        lock (_sync)
+        {
+            if (packet.QoS == QualityOfService.AtLeastOnce)
+            {
+                _incomingAtLeastOnce.Add(packet.PacketId);
+            }
+            else if (packet.QoS == QualityOfService.ExactlyOnce)
+            {
+                _incomingExactlyOnce[packet.PacketId] = message;
+            }
+        }
+        ChannelWriter<MqttApplicationMessage> writer = _messages.Writer;
+        if (!writer.TryWrite(message))
+        {
+            try
+            {
+                await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                // The client is stopping: nobody reads any more.
+            }
+        }
+    }
+
+    private async ValueTask OnPubRecAsync(MqttConnection connection, PubRecPacket pubRec)
+    {
+        OutgoingPublish? publish;
+        lock (_sync)
+        {
+            publish = _pending.TryGetValue(pubRec.PacketId, out object? entry) ? entry as OutgoingPublish : null;
+            if (publish is { QoS: QualityOfService.ExactlyOnce } && (byte)pubRec.ReasonCode < 0x80)
+            {
+                publish.Released = true;
+            }
+        }
+        if (publish is null || publish.QoS != QualityOfService.ExactlyOnce)
+        {
+            // Unknown Packet Identifier: PUBREL 0x92 (section 3.6.2.1) lets the server free it.
+            ReasonCode notFound = connection.Version == ProtocolVersion.V500 ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success;
+            await connection.SendAsync(new PubRelOut(new PubRelPacket { PacketId = pubRec.PacketId, ReasonCode = notFound }), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        if ((byte)pubRec.ReasonCode >= 0x80)
+        {
+            // A PUBREC of 0x80 or above ends the flow (section 4.3.3): no PUBREL.
+            TakeOutgoing(pubRec.PacketId, static _ => true)?.Completion.TrySetResult(ToResult(pubRec.PacketId, pubRec.ReasonCode, pubRec.Properties));
+            return;
+        }
+        await connection.SendAsync(new PubRelOut(new PubRelPacket { PacketId = pubRec.PacketId }), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async ValueTask OnPubRelAsync(MqttConnection connection, ushort packetId)
+    {
+        bool known;
+        lock (_sync)
+        {
+            known = _incomingExactlyOnce.Remove(packetId);
+        }
+        ReasonCode code = known || connection.Version == ProtocolVersion.V311 ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound;
+        await connection.SendAsync(new PubCompOut(new PubCompPacket { PacketId = packetId, ReasonCode = code }), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static MqttPublishResult ToResult(ushort packetId, ReasonCode reasonCode, in MqttProperties properties) => new()
+    {
+        PacketId = packetId,
+        ReasonCode = reasonCode,
+        ReasonString = WireText.ToStringOrNull(properties.ReasonString),
+        UserProperties = WireText.ToList(properties.UserProperties),
+    };
+
+    private static void Check(bool decoded, in DecodeError error)
+    {
+        if (!decoded)
+        {
+            throw new MqttProtocolException(error.ReasonCode, error.Message);
+        }
+    }
+}

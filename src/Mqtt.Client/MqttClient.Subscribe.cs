@@ -1,0 +1,153 @@
+using System.Buffers;
+using Mqtt.Codec;
+
+namespace Mqtt.Client;
+
+public sealed partial class MqttClient
+{
+    /// <summary>Subscribes to one Topic Filter; returns the SUBACK's reason code for it (Granted QoS, or a failure from 0x80).</summary>
+    public Task<MqttSubscribeResult> SubscribeAsync(string topicFilter, QualityOfService maximumQoS = QualityOfService.AtMostOnce,
+        CancellationToken cancellationToken = default) =>
+        SubscribeAsync([new MqttTopicFilter(topicFilter, maximumQoS)], cancellationToken);
+
+    /// <summary>Subscribes to Topic Filters in one SUBSCRIBE; the result holds one reason code per filter, in order.</summary>
+    public async Task<MqttSubscribeResult> SubscribeAsync(IReadOnlyList<MqttTopicFilter> topicFilters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topicFilters);
+        if (topicFilters.Count == 0)
+        {
+            throw new ArgumentException("[MQTT-3.8.3-2] a SUBSCRIBE holds at least one Topic Filter", nameof(topicFilters));
+        }
+        var subscriptions = new Subscription[topicFilters.Count];
+        for (int i = 0; i < subscriptions.Length; i++)
+        {
+            MqttTopicFilter f = topicFilters[i];
+            ReadOnlySequence<byte> filter = EncodeTopicFilter(f.Filter, nameof(topicFilters));
+            subscriptions[i] = new Subscription(filter, f.MaximumQoS, f.NoLocal, f.RetainAsPublished, f.RetainHandling);
+        }
+        MqttConnection connection = RequireConnection();
+        var pending = new PendingAck(PacketType.SubAck, subscriptions.Length);
+        ushort packetId;
+        lock (_sync)
+        {
+            packetId = AllocatePacketIdLocked(pending);
+        }
+        try
+        {
+            var packet = new SubscribePacket { PacketId = packetId, Subscriptions = SubscriptionList.Create(subscriptions) };
+            await connection.SendAsync(new SubscribeOut(packet), cancellationToken).ConfigureAwait(false);
+            var result = (MqttSubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            lock (_sync)
+            {
+                for (int i = 0; i < topicFilters.Count && i < result.ReasonCodes.Count; i++)
+                {
+                    if ((byte)result.ReasonCodes[i] < 0x80)
+                    {
+                        ForgetSubscriptionLocked(topicFilters[i].Filter);
+                        _subscriptions.Add(topicFilters[i]);
+                    }
+                }
+            }
+            _logger?.LogSubscribe(topicFilters, result.ReasonCodes);
+            return result;
+        }
+        finally
+        {
+            ReleasePacketId(packetId, pending);
+        }
+    }
+
+    /// <summary>Unsubscribes from Topic Filters in one UNSUBSCRIBE; returns one reason code per filter.</summary>
+    public async Task<MqttUnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topicFilters);
+        if (topicFilters.Count == 0)
+        {
+            throw new ArgumentException("[MQTT-3.10.3-2] an UNSUBSCRIBE holds at least one Topic Filter", nameof(topicFilters));
+        }
+        var filters = new string[topicFilters.Count];
+        for (int i = 0; i < filters.Length; i++)
+        {
+            EncodeTopicFilter(topicFilters[i], nameof(topicFilters));
+            filters[i] = topicFilters[i];
+        }
+        MqttConnection connection = RequireConnection();
+        var pending = new PendingAck(PacketType.UnsubAck, filters.Length);
+        ushort packetId;
+        lock (_sync)
+        {
+            packetId = AllocatePacketIdLocked(pending);
+        }
+        try
+        {
+            var packet = new UnsubscribePacket { PacketId = packetId, TopicFilters = TopicFilterList.Create(filters) };
+            await connection.SendAsync(new UnsubscribeOut(packet), cancellationToken).ConfigureAwait(false);
+            var result = (MqttUnsubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            lock (_sync)
+            {
+                foreach (string filter in filters)
+                {
+                    ForgetSubscriptionLocked(filter);
+                }
+            }
+            return result;
+        }
+        finally
+        {
+            ReleasePacketId(packetId, pending);
+        }
+    }
+
+    /// <summary>Unsubscribes from one Topic Filter.</summary>
+    public Task<MqttUnsubscribeResult> UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken = default) =>
+        UnsubscribeAsync([topicFilter], cancellationToken);
+
+    private void ForgetSubscriptionLocked(string filter)
+    {
+        for (int i = _subscriptions.Count - 1; i >= 0; i--)
+        {
+            if (_subscriptions[i].Filter == filter)
+            {
+                _subscriptions.RemoveAt(i);
+            }
+        }
+    }
+
+    private void ReleasePacketId(ushort packetId, PendingAck pending)
+    {
+        lock (_sync)
+        {
+            if (_pending.TryGetValue(packetId, out object? entry) && entry == pending)
+            {
+                _pending.Remove(packetId);
+            }
+        }
+    }
+
+    private static ReadOnlySequence<byte> EncodeTopicFilter(string filter, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(filter, parameterName);
+        ReadOnlySequence<byte> bytes = MqttUtf8.Encode(filter);
+        if (bytes.Length > ushort.MaxValue || !MqttUtf8.IsWellFormed(bytes) || !MqttTopic.IsValidTopicFilter(bytes))
+        {
+            throw new ArgumentException($"'{filter}' is not a valid Topic Filter (section 4.7)", parameterName);
+        }
+        return bytes;
+    }
+
+    private void CompleteAck(ushort packetId, PacketType type, Func<PendingAck, object> result)
+    {
+        PendingAck? ack;
+        lock (_sync)
+        {
+            ack = _pending.TryGetValue(packetId, out object? entry) ? entry as PendingAck : null;
+            if (ack is null || ack.Expected != type)
+            {
+                // An acknowledgement for a request given up (cancelled) or never made: nothing waits for it.
+                return;
+            }
+            _pending.Remove(packetId);
+        }
+        ack.Completion.TrySetResult(result(ack));
+    }
+}

@@ -1,0 +1,481 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Mqtt.Codec;
+
+namespace Mqtt.Client;
+
+/// <summary>
+/// An MQTT 5 / 3.1.1 client. Connect with <see cref="ConnectAsync"/>, then publish, subscribe and read incoming
+/// messages through <see cref="ReadMessagesAsync"/> or <see cref="MessageReceived"/>. The client keeps the session
+/// state (Packet Identifiers in use, unacknowledged QoS 1 and 2 messages both ways) across reconnections.
+/// </summary>
+public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
+{
+    private readonly MqttClientOptions _options;
+    private readonly ILogger? _logger;
+    private readonly object _sync = new();
+    private readonly SendQuota _quota = new();
+    // Outgoing flows by Packet Identifier: OutgoingPublish or PendingAck.
+    private readonly Dictionary<ushort, object> _pending = new();
+    // QoS 2 messages received and not yet released by PUBREL: the receiver's dedup state (section 4.3.3, method B).
+    private readonly Dictionary<ushort, MqttApplicationMessage> _incomingExactlyOnce = new();
+    // QoS 1 messages received on this connection and not yet acknowledged.
+    private readonly HashSet<ushort> _incomingAtLeastOnce = new();
+    private readonly List<MqttTopicFilter> _subscriptions = new();
+    private Channel<MqttApplicationMessage> _messages;
+    private MqttConnection? _connection;
+    private MqttConnectResult? _connectResult;
+    private CancellationTokenSource? _reconnectCancellation;
+    private TaskCompletionSource? _reauthentication;
+    private Task _dispatcher = Task.CompletedTask;
+    private long _connectionCount;
+    private long _publishSequence;
+    private ushort _lastPacketId;
+    private bool _connecting;
+    private bool _disconnectRequested;
+    private bool _disposed;
+
+    /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
+    public MqttClient(MqttClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _logger = options.Logger;
+        _messages = CreateMessageQueue();
+    }
+
+    /// <summary>
+    /// When set before <see cref="ConnectAsync"/>, every incoming message is handed to this handler (one at a time,
+    /// in order) instead of <see cref="ReadMessagesAsync"/>; with automatic acknowledgement the ack is sent after it returns.
+    /// </summary>
+    public Func<MqttApplicationMessage, CancellationToken, Task>? MessageReceived { get; set; }
+
+    /// <summary>Raised when a connection ends, with the reason and whether the client will reconnect.</summary>
+    public event EventHandler<MqttDisconnectedEventArgs>? Disconnected;
+
+    /// <summary>Raised after an automatic reconnection succeeded, with the new CONNACK.</summary>
+    public event EventHandler<MqttConnectResult>? Reconnected;
+
+    /// <summary>True while a connection is open.</summary>
+    public bool IsConnected => _connection is { IsClosed: false };
+
+    /// <summary>The options in use.</summary>
+    public MqttClientOptions Options => _options;
+
+    /// <summary>The CONNACK of the current or last connection.</summary>
+    public MqttConnectResult? ConnectResult => _connectResult;
+
+    /// <summary>
+    /// Opens the connection: socket, TLS, CONNECT, the enhanced authentication exchange if any, CONNACK. Returns the
+    /// CONNACK; throws <see cref="MqttConnectException"/> when the server refuses, <see cref="MqttTransportException"/>
+    /// when it cannot be reached, <see cref="MqttTimeoutException"/> after <see cref="MqttClientOptions.ConnectTimeout"/>.
+    /// </summary>
+    public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connecting || _connection is not null || _reconnectCancellation is not null)
+            {
+                throw new InvalidOperationException("the client is already connected or connecting");
+            }
+            _connecting = true;
+            _disconnectRequested = false;
+            if (_messages.Reader.Completion.IsCompleted)
+            {
+                _messages = CreateMessageQueue();
+            }
+        }
+        try
+        {
+            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, cancellationToken).ConfigureAwait(false);
+            StartDispatcher();
+            return result;
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _connecting = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends DISCONNECT with <paramref name="reasonCode"/> (MQTT 5; 0x04 asks the server to publish the Will) and closes
+    /// the connection. Stops automatic reconnection; publications still waiting for acknowledgement fail.
+    /// </summary>
+    public async Task DisconnectAsync(ReasonCode reasonCode = ReasonCode.NormalDisconnection, CancellationToken cancellationToken = default)
+    {
+        MqttConnection? connection;
+        lock (_sync)
+        {
+            _disconnectRequested = true;
+            connection = _connection;
+            _reconnectCancellation?.Cancel();
+        }
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.SendAsync(new DisconnectOut(new DisconnectPacket { ReasonCode = reasonCode }), cancellationToken).ConfigureAwait(false);
+            }
+            catch (MqttConnectionLostException)
+            {
+                // Already gone: nothing to say goodbye to.
+            }
+            await connection.CloseAsync(null, null).ConfigureAwait(false);
+        }
+        EndSession(new MqttConnectionLostException("the client disconnected"), completeMessages: true, error: null);
+    }
+
+    /// <summary>
+    /// Closes the network connection without DISCONNECT (so the server publishes the Will, as for any unclean end),
+    /// stops reconnecting and ends <see cref="ReadMessagesAsync"/>. Call <see cref="DisconnectAsync"/> first for a clean end.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        MqttConnection? connection;
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            _disconnectRequested = true;
+            connection = _connection;
+            _reconnectCancellation?.Cancel();
+        }
+        if (connection is not null)
+        {
+            await connection.CloseAsync(null, null).ConfigureAwait(false);
+        }
+        EndSession(new ObjectDisposedException(nameof(MqttClient)), completeMessages: true, error: null);
+        try
+        {
+            await _dispatcher.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            // The dispatcher ends with the queue.
+        }
+    }
+
+    private Channel<MqttApplicationMessage> CreateMessageQueue() =>
+        Channel.CreateBounded<MqttApplicationMessage>(new BoundedChannelOptions(Math.Max(1, _options.MessageQueueCapacity))
+        {
+            SingleWriter = true,
+            SingleReader = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+    /// <summary>One connection attempt: transport, CONNECT, handshake; on success the connection becomes current.</summary>
+    private async Task<MqttConnectResult> ConnectOnceAsync(bool cleanStart, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        MqttTransport? transport = null;
+        MqttConnection? connection = null;
+        try
+        {
+            transport = await MqttTransport.ConnectAsync(_options, timeout.Token).ConfigureAwait(false);
+            connection = new MqttConnection(transport, _options.ProtocolVersion, Interlocked.Increment(ref _connectionCount), _logger);
+            if (_options.MaximumPacketSize > 0)
+            {
+                connection.MaximumIncomingPacketSize = _options.MaximumPacketSize;
+            }
+            ConnectPacket connect = await BuildConnectAsync(cleanStart, timeout.Token).ConfigureAwait(false);
+            await connection.SendAsync(new ConnectOut(connect), timeout.Token).ConfigureAwait(false);
+            _logger?.LogDebug("CONNECT sent to {Host}:{Port} (MQTT {Version}, clean start {CleanStart})",
+                _options.Host, _options.EffectivePort, _options.ProtocolVersion == ProtocolVersion.V500 ? "5" : "3.1.1", cleanStart);
+            MqttConnectResult result = await HandshakeAsync(connection, timeout.Token).ConfigureAwait(false);
+            await ActivateAsync(connection, result).ConfigureAwait(false);
+            return result;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
+            throw new MqttTimeoutException($"no connection to {_options.Host}:{_options.EffectivePort} within {_options.ConnectTimeout.TotalSeconds:0.###} s");
+        }
+        catch (MqttProtocolException e)
+        {
+            await CloseFailedAsync(connection, transport, e, e.ReasonCode).ConfigureAwait(false);
+            throw;
+        }
+        catch (MqttAuthenticationException e)
+        {
+            await CloseFailedAsync(connection, transport, e, e.ReasonCode).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
+            throw new MqttConnectionLostException($"the connection failed during the handshake: {e.Message}", null, e);
+        }
+        catch
+        {
+            await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task CloseFailedAsync(MqttConnection? connection, MqttTransport? transport, Exception? reason, ReasonCode? disconnectReason)
+    {
+        if (connection is not null)
+        {
+            await connection.CloseAsync(reason, disconnectReason).ConfigureAwait(false);
+        }
+        else if (transport is not null)
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Makes a handshaken connection current: applies the server's limits, restores the session, re-sends.</summary>
+    private async Task ActivateAsync(MqttConnection connection, MqttConnectResult result)
+    {
+        bool v5 = connection.Version == ProtocolVersion.V500;
+        if (result.MaximumPacketSize is uint serverMaximum)
+        {
+            connection.MaximumOutgoingPacketSize = serverMaximum;
+        }
+        connection.UseOutgoingTopicAliases(v5 && _options.UseTopicAliases ? result.TopicAliasMaximum : (ushort)0);
+        connection.AcceptIncomingTopicAliases(v5 ? _options.TopicAliasMaximum : (ushort)0);
+        List<(OutgoingPublish Publish, bool Duplicate)> resend = new();
+        List<OutgoingPublish>? completed = null;
+        List<MqttTopicFilter>? resubscribe = null;
+        lock (_sync)
+        {
+            if (_disconnectRequested)
+            {
+                throw new OperationCanceledException("the client was disconnected while connecting");
+            }
+            _incomingAtLeastOnce.Clear();
+            if (!result.SessionPresent)
+            {
+                // [MQTT-3.2.2-5] The server has no session: discard ours. Its QoS 2 receipts are gone, and
+                // unacknowledged messages are published again as new ones; those it already received (PUBREC) are done.
+                _incomingExactlyOnce.Clear();
+                if (_connectResult is not null && _subscriptions.Count > 0)
+                {
+                    resubscribe = new List<MqttTopicFilter>(_subscriptions);
+                }
+            }
+            foreach (object entry in _pending.Values)
+            {
+                if (entry is not OutgoingPublish publish)
+                {
+                    continue;
+                }
+                if (!result.SessionPresent && publish.Released)
+                {
+                    (completed ??= new()).Add(publish);
+                    continue;
+                }
+                resend.Add((publish, result.SessionPresent && publish.Sent));
+                publish.Sent = true;
+            }
+            if (completed is not null)
+            {
+                foreach (OutgoingPublish publish in completed)
+                {
+                    _pending.Remove(publish.PacketId);
+                }
+            }
+            _quota.Reset(result.ReceiveMaximum, resend.Count);
+            _connection = connection;
+            _connectResult = result;
+        }
+        if (completed is not null)
+        {
+            foreach (OutgoingPublish publish in completed)
+            {
+                publish.Completion.TrySetResult(new MqttPublishResult { ReasonCode = ReasonCode.Success, PacketId = publish.PacketId });
+            }
+        }
+        TimeSpan keepAlive = result.ServerKeepAlive is ushort serverKeepAlive ? TimeSpan.FromSeconds(serverKeepAlive) : KeepAliveSeconds(_options.KeepAlive);
+        TimeSpan pingTimeout = _options.PingTimeout ?? TimeSpan.FromMilliseconds(Math.Max(1000, keepAlive.TotalMilliseconds / 2));
+        connection.Start(this, keepAlive, pingTimeout);
+        _logger?.LogInformation("connected to {Host}:{Port}: {Reason}, session present {SessionPresent}",
+            _options.Host, _options.EffectivePort, MqttReasonCodeText.Format(result.ReasonCode), result.SessionPresent);
+        // [MQTT-4.4.0-1] Re-send unacknowledged PUBLISH (with DUP) and PUBREL, in their original order.
+        resend.Sort(static (a, b) => a.Publish.Sequence.CompareTo(b.Publish.Sequence));
+        foreach ((OutgoingPublish publish, bool duplicate) in resend)
+        {
+            if (publish.Released)
+            {
+                await connection.SendAsync(new PubRelOut(new PubRelPacket { PacketId = publish.PacketId }), CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await connection.SendPublishAsync(publish.Topic, publish.Payload, publish.QoS, publish.Retain, duplicate,
+                    publish.PacketId, publish.Message, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        if (resubscribe is not null)
+        {
+            _ = ResubscribeAsync(resubscribe);
+        }
+    }
+
+    private async Task ResubscribeAsync(List<MqttTopicFilter> filters)
+    {
+        try
+        {
+            await SubscribeAsync(filters, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MqttException e)
+        {
+            _logger?.LogWarning("re-subscribing after the session was lost failed: {Message}", e.Message);
+        }
+    }
+
+    private static TimeSpan KeepAliveSeconds(TimeSpan keepAlive) =>
+        TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(keepAlive.TotalSeconds), 0, ushort.MaxValue));
+
+    void IFrameHandler.OnClosed(MqttConnection connection, Exception? reason)
+    {
+        bool reconnect;
+        lock (_sync)
+        {
+            if (_connection != connection)
+            {
+                return;
+            }
+            _connection = null;
+            _reauthentication?.FailObserved(reason ?? new MqttConnectionLostException("the connection closed"));
+            reconnect = reason is not null && _options.AutomaticReconnect && !_disconnectRequested && !_disposed;
+            FailPendingAcksLocked(reason ?? new MqttConnectionLostException("the connection closed"));
+            if (reconnect)
+            {
+                _reconnectCancellation = new CancellationTokenSource();
+            }
+        }
+        if (reason is not null)
+        {
+            _logger?.LogWarning("connection lost: {Message}{Reconnect}", reason.Message, reconnect ? "; reconnecting" : "");
+        }
+        if (reconnect)
+        {
+            _ = Task.Run(ReconnectLoopAsync);
+        }
+        else if (reason is not null)
+        {
+            EndSession(reason, completeMessages: true, error: reason);
+        }
+        Disconnected?.Invoke(this, new MqttDisconnectedEventArgs(reason, reconnect));
+    }
+
+    /// <summary>Back-off with jitter until a connection is made, the client is disconnected, or the server refuses for good.</summary>
+    private async Task ReconnectLoopAsync()
+    {
+        CancellationToken stop;
+        lock (_sync)
+        {
+            stop = _reconnectCancellation?.Token ?? new CancellationToken(true);
+        }
+        TimeSpan delay = _options.ReconnectMinimumDelay;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(delay * (0.8 + 0.4 * Random.Shared.NextDouble()), stop).ConfigureAwait(false);
+                MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
+                lock (_sync)
+                {
+                    _reconnectCancellation = null;
+                }
+                _logger?.LogInformation("reconnected, session present {SessionPresent}", result.SessionPresent);
+                Reconnected?.Invoke(this, result);
+                return;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (MqttConnectException e) when (IsPermanentRefusal(e.Result.ReasonCode))
+            {
+                _logger?.LogError("reconnection refused for good: {Message}", e.Message);
+                lock (_sync)
+                {
+                    _reconnectCancellation = null;
+                }
+                EndSession(e, completeMessages: true, error: e);
+                return;
+            }
+            catch (Exception e) when (e is MqttException or OperationCanceledException)
+            {
+                _logger?.LogDebug("reconnection failed: {Message}", e.Message);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaximumDelay.Ticks));
+            }
+        }
+    }
+
+    private static bool IsPermanentRefusal(ReasonCode code) => code is ReasonCode.UnsupportedProtocolVersion or ReasonCode.ClientIdentifierNotValid
+        or ReasonCode.BadUserNameOrPassword or ReasonCode.NotAuthorized or ReasonCode.Banned or ReasonCode.BadAuthenticationMethod;
+
+    /// <summary>
+    /// The client stops: publications waiting for acknowledgement and quota fail (their messages stay in the session
+    /// state for a later connection with Clean Start 0), and the message queue ends, with <paramref name="error"/> if any.
+    /// </summary>
+    private void EndSession(Exception reason, bool completeMessages, Exception? error)
+    {
+        lock (_sync)
+        {
+            FailPendingAcksLocked(reason);
+            foreach (object entry in _pending.Values)
+            {
+                if (entry is OutgoingPublish publish)
+                {
+                    publish.Completion.FailObserved(reason);
+                }
+            }
+            _quota.Fail(reason);
+        }
+        if (completeMessages)
+        {
+            _messages.Writer.TryComplete(error);
+        }
+    }
+
+    private void FailPendingAcksLocked(Exception reason)
+    {
+        List<ushort>? done = null;
+        foreach (KeyValuePair<ushort, object> entry in _pending)
+        {
+            if (entry.Value is PendingAck ack)
+            {
+                ack.Completion.FailObserved(reason);
+                (done ??= new()).Add(entry.Key);
+            }
+        }
+        if (done is not null)
+        {
+            foreach (ushort id in done)
+            {
+                _pending.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>A free Packet Identifier (1..65535) [MQTT-2.2.1-3]; the caller holds <see cref="_sync"/>.</summary>
+    private ushort AllocatePacketIdLocked(object entry)
+    {
+        for (int i = 0; i < ushort.MaxValue; i++)
+        {
+            _lastPacketId = (ushort)(_lastPacketId % ushort.MaxValue + 1);
+            if (_pending.TryAdd(_lastPacketId, entry))
+            {
+                return _lastPacketId;
+            }
+        }
+        throw new MqttException("all 65,535 Packet Identifiers are in use");
+    }
+
+    /// <summary>The current connection, for tests.</summary>
+    internal MqttConnection? CurrentConnection => _connection;
+
+    private MqttConnection RequireConnection() =>
+        _connection ?? throw new MqttConnectionLostException(_disposed ? "the client is disposed" : "the client is not connected");
+}

@@ -1,0 +1,200 @@
+using System.CommandLine;
+using Mqtt.Cli;
+using Mqtt.Cli.Commands;
+using Mqtt.Codec;
+using static Mqtt.Client.Tests.TestClients;
+
+namespace Mqtt.Client.Tests;
+
+/// <summary>`mqttcore pub` and `sub` run in-process (Program.Run) against Mosquitto, checking output and exit codes of CLI.md.</summary>
+public sealed class CliTests
+{
+    [SkippableFact]
+    public async Task Sub_prints_topic_and_payload_with_v_and_exits_after_count()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "cli/state", "-m", "retained one", "-r", "-q", "1"]).ExpectSuccess();
+
+        CliRun sub = await RunAsync(["sub", "-p", $"{broker.Port}", "-t", "cli/#", "-v", "-C", "1"]);
+        Assert.Equal(0, sub.ExitCode);
+        Assert.Equal(["cli/state retained one"], sub.Lines);
+    }
+
+    [SkippableTheory]
+    [InlineData("5")]
+    [InlineData("3.1.1")]
+    public async Task Pub_stdin_lines_reach_sub(string protocol)
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "lines", "-C", "3", "-q", "1", "-V", protocol, "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "lines", "-s", "-q", "1", "-V", protocol], stdin: "one\ntwo\nthree\n").ExpectSuccess();
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["one", "two", "three"], result.Lines);
+    }
+
+    [SkippableFact]
+    public async Task Sub_R_skips_retained_messages()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "fresh", "-m", "stale", "-r"]).ExpectSuccess();
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "fresh", "-R", "-C", "1", "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "fresh", "-m", "live"]).ExpectSuccess();
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(["live"], result.Lines);
+    }
+
+    [SkippableFact]
+    public async Task Sub_exits_3_when_count_is_not_reached_before_the_timeout()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        CliRun result = await RunAsync(["sub", "-p", $"{broker.Port}", "-t", "silence", "-C", "1", "--timeout", "0.5"]);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("timeout", result.Error);
+    }
+
+    [SkippableFact]
+    public async Task Anonymous_pub_sends_no_user_name_and_no_password()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        OwnedPacket connect = await connection.ExpectAsync(PacketType.Connect);
+        Assert.True(ConnectPacket.TryRead(connect.Frame, out ConnectPacket c, out _));
+        Assert.Null(c.UserName);
+        Assert.Null(c.Password);
+        await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+        await connection.ExpectAsync(PacketType.Publish);
+        await connection.ExpectAsync(PacketType.Disconnect);
+        Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Pub_exits_5_when_the_broker_cannot_be_reached()
+    {
+        CliRun result = await RunAsync(["pub", "-p", $"{FreePort.Next()}", "-t", "t", "-m", "x"]);
+        Assert.Equal(5, result.ExitCode);
+        Assert.Contains("cannot reach", result.Error);
+    }
+
+    [Fact]
+    public async Task Refused_connection_exits_2_naming_the_reason_code()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x", "-u", "bob", "-P", "wrong", "--auth", "plain"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        OwnedPacket connect = await connection.ExpectAsync(PacketType.Connect);
+        Assert.True(ConnectPacket.TryRead(connect.Frame, out ConnectPacket c, out _));
+        Assert.Equal("bob", MqttUtf8.GetString(c.UserName!.Value));
+        Assert.Equal("wrong", MqttUtf8.GetString(c.Password!.Value));
+        await connection.SendAsync(w => new ConnAckPacket { ReasonCode = ReasonCode.BadUserNameOrPassword }.Write(w, ProtocolVersion.V500));
+
+        CliRun result = await pub.WaitAsync(Patience);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("refused: 0x86 Bad User Name or Password", result.Error.Trim());
+    }
+
+    [Theory]
+    [InlineData("pub", "-t", "t")] // no message source
+    [InlineData("pub", "-t", "t", "-m", "x", "-s")] // two sources
+    [InlineData("pub", "-m", "x")] // no topic
+    [InlineData("pub", "-t", "t", "-m", "x", "-q", "3")]
+    [InlineData("sub", "-t", "t", "-V", "4")]
+    [InlineData("sub", "-t", "t", "--bogus")]
+    public async Task Bad_usage_exits_1(params string[] args)
+    {
+        CliRun result = await RunAsync(args);
+        Assert.Equal(1, result.ExitCode);
+        Assert.NotEmpty(result.Error);
+    }
+
+    [Fact]
+    public async Task Scram_is_refused_as_not_yet_available()
+    {
+        CliRun result = await RunAsync(["pub", "-t", "t", "-m", "x", "-u", "bob", "-P", "pw"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not yet available", result.Error);
+    }
+
+    [Fact]
+    public async Task Help_keeps_h_for_the_host()
+    {
+        CliRun result = await RunAsync(["sub", "--help"]);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("-h, --host", result.Output);
+        Assert.Contains("-v, --verbose-topics", result.Output);
+        Assert.DoesNotContain("-h, --help", result.Output);
+    }
+
+    private static Task<CliRun> RunAsync(string[] args, string? stdin = null, SharedWriter? error = null) => Task.Run(() =>
+    {
+        var output = new StringWriter();
+        error ??= new SharedWriter();
+        CliInput.Use(stdin is null ? TextReader.Null : new StringReader(stdin));
+        int code = Program.Run(args, new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
+        return new CliRun(code, output.ToString(), error.ToString());
+    });
+}
+
+/// <summary>A writer the CLI writes to on one thread while the test reads it on another.</summary>
+internal sealed class SharedWriter : TextWriter
+{
+    private readonly System.Text.StringBuilder _text = new();
+
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+    public override void Write(char value)
+    {
+        lock (_text)
+        {
+            _text.Append(value);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_text)
+        {
+            _text.Append(value);
+        }
+    }
+
+    public override string ToString()
+    {
+        lock (_text)
+        {
+            return _text.ToString();
+        }
+    }
+
+    public async Task WaitForAsync(string text)
+    {
+        using var deadline = new CancellationTokenSource(TestClients.Patience);
+        while (!ToString().Contains(text, StringComparison.Ordinal))
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+}
+
+/// <summary>What one in-process run of the CLI produced.</summary>
+internal sealed record CliRun(int ExitCode, string Output, string Error)
+{
+    public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+internal static class CliRunExtensions
+{
+    public static async Task ExpectSuccess(this Task<CliRun> run)
+    {
+        var result = await run.WaitAsync(TestClients.Patience);
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Error}");
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text;
+using Mqtt.Codec;
+using MQTTnet.Server;
+using MQTTnet.Server.EnhancedAuthentication;
+using static Mqtt.Client.Tests.TestClients;
+
+namespace Mqtt.Client.Tests;
+
+/// <summary>Enhanced authentication (MQTT 5 section 4.12) through <see cref="IEnhancedAuthenticationHandler"/>.</summary>
+public sealed class EnhancedAuthenticationTests
+{
+    private const string Method = "TEST-CHALLENGE";
+
+    [Fact]
+    public async Task Handler_runs_the_AUTH_exchange_with_the_MQTTnet_server_and_checks_its_proof()
+    {
+        await using MqttNetBroker broker = await MqttNetBroker.StartAsync(server => server.ValidatingConnectionAsync += ChallengeAsync("server-proof"));
+        var handler = new ChallengeHandler("server-proof");
+
+        await using MqttClient client = await ConnectAsync(broker.Port, configure: o => o.AuthenticationHandler = handler);
+
+        Assert.Equal(["start:False", "continue:challenge", "complete:server-proof"], handler.Steps);
+        Assert.Equal(Method, client.ConnectResult!.AuthenticationMethod);
+        await client.SubscribeAsync("after/auth", QualityOfService.AtLeastOnce);
+        await client.PublishAsync("after/auth", Bytes("ok"), QualityOfService.AtLeastOnce);
+        Assert.Equal("ok", Text((await client.ReceiveAsync(1))[0]));
+    }
+
+    [Fact]
+    public async Task Server_that_cannot_prove_itself_is_rejected_by_the_handler()
+    {
+        await using MqttNetBroker broker = await MqttNetBroker.StartAsync(server => server.ValidatingConnectionAsync += ChallengeAsync("forged"));
+        await using var client = new MqttClient(Options(broker.Port));
+        client.Options.AuthenticationHandler = new ChallengeHandler("server-proof");
+
+        await Assert.ThrowsAsync<MqttAuthenticationException>(() => client.ConnectAsync());
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task Server_refusing_the_client_answer_gives_MqttConnectException()
+    {
+        await using MqttNetBroker broker = await MqttNetBroker.StartAsync(server => server.ValidatingConnectionAsync += async args =>
+        {
+            await args.ExchangeEnhancedAuthenticationAsync(new ExchangeEnhancedAuthenticationOptions { AuthenticationData = "challenge"u8.ToArray() }, args.CancellationToken);
+            args.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.NotAuthorized;
+        });
+        await using var client = new MqttClient(Options(broker.Port));
+        client.Options.AuthenticationHandler = new ChallengeHandler("server-proof");
+
+        MqttConnectException e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+        Assert.Equal(ReasonCode.NotAuthorized, e.Result.ReasonCode);
+    }
+
+    [Fact]
+    public async Task ReauthenticateAsync_runs_AUTH_0x19_then_the_same_steps()
+    {
+        await using var server = new FakeServer();
+        var handler = new ChallengeHandler("proof");
+        await using var client = new MqttClient(Options(server.Port));
+        client.Options.AuthenticationHandler = handler;
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+
+        OwnedPacket connect = await connection.ExpectAsync(PacketType.Connect);
+        Assert.True(ConnectPacket.TryRead(connect.Frame, out ConnectPacket c, out _));
+        Assert.Equal(Method, MqttUtf8.GetString(c.Properties.AuthenticationMethod!.Value));
+        await connection.SendAsync(w => Auth(ReasonCode.ContinueAuthentication, "challenge").Write(w));
+        await ExpectAuthAsync(connection, ReasonCode.ContinueAuthentication, "response:challenge");
+        await connection.SendAsync(w => new ConnAckPacket { Properties = AuthProperties("proof") }.Write(w, ProtocolVersion.V500));
+        await connecting.WaitAsync(Patience);
+
+        Task reauthenticating = client.ReauthenticateAsync();
+        await ExpectAuthAsync(connection, ReasonCode.ReAuthenticate, "client-first");
+        await connection.SendAsync(w => Auth(ReasonCode.ContinueAuthentication, "again").Write(w));
+        await ExpectAuthAsync(connection, ReasonCode.ContinueAuthentication, "response:again");
+        await connection.SendAsync(w => Auth(ReasonCode.Success, "proof").Write(w));
+        await reauthenticating.WaitAsync(Patience);
+
+        Assert.Equal(["start:False", "continue:challenge", "complete:proof", "start:True", "continue:again", "complete:proof"], handler.Steps);
+        Assert.True(client.IsConnected);
+    }
+
+    private static Func<ValidatingConnectionEventArgs, Task> ChallengeAsync(string proof) => async args =>
+    {
+        if (args.AuthenticationMethod != Method || Encoding.UTF8.GetString(args.AuthenticationData) != "client-first")
+        {
+            args.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.BadAuthenticationMethod;
+            return;
+        }
+        ExchangeEnhancedAuthenticationResult answer = await args.ExchangeEnhancedAuthenticationAsync(
+            new ExchangeEnhancedAuthenticationOptions { AuthenticationData = "challenge"u8.ToArray() }, args.CancellationToken);
+        if (Encoding.UTF8.GetString(answer.AuthenticationData) != "response:challenge")
+        {
+            args.ReasonCode = MQTTnet.Protocol.MqttConnectReasonCode.NotAuthorized;
+            return;
+        }
+        args.ResponseAuthenticationData = Encoding.UTF8.GetBytes(proof);
+    };
+
+    private static async Task ExpectAuthAsync(FakeConnection connection, ReasonCode code, string data)
+    {
+        OwnedPacket packet = await connection.ExpectAsync(PacketType.Auth);
+        Assert.True(AuthPacket.TryRead(packet.Frame, ProtocolVersion.V500, out AuthPacket auth, out DecodeError error), error.ToString());
+        Assert.Equal(code, auth.ReasonCode);
+        Assert.Equal(Method, MqttUtf8.GetString(auth.Properties.AuthenticationMethod!.Value));
+        Assert.Equal(data, MqttUtf8.GetString(auth.Properties.AuthenticationData!.Value));
+    }
+
+    private static AuthPacket Auth(ReasonCode code, string data) => new() { ReasonCode = code, Properties = AuthProperties(data) };
+
+    private static MqttProperties AuthProperties(string data) => new()
+    {
+        AuthenticationMethod = MqttUtf8.Encode(Method),
+        AuthenticationData = MqttUtf8.Encode(data),
+    };
+
+    /// <summary>A toy challenge-response: answers "response:" + challenge, and expects a fixed proof from the server.</summary>
+    private sealed class ChallengeHandler(string expectedProof) : IEnhancedAuthenticationHandler
+    {
+        public List<string> Steps { get; } = new();
+
+        public string Method => EnhancedAuthenticationTests.Method;
+
+        public ValueTask<ReadOnlyMemory<byte>?> StartAsync(bool reauthentication, CancellationToken cancellationToken)
+        {
+            Steps.Add($"start:{reauthentication}");
+            return new(Encoding.UTF8.GetBytes("client-first"));
+        }
+
+        public ValueTask<ReadOnlyMemory<byte>?> ContinueAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken)
+        {
+            string challenge = serverData is { } d ? Encoding.UTF8.GetString(d.Span) : "";
+            Steps.Add($"continue:{challenge}");
+            return new(Encoding.UTF8.GetBytes("response:" + challenge));
+        }
+
+        public ValueTask<bool> CompleteAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken)
+        {
+            string proof = serverData is { } d ? Encoding.UTF8.GetString(d.Span) : "";
+            Steps.Add($"complete:{proof}");
+            return new(proof == expectedProof);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using System.Buffers;
+using Mqtt.Codec;
+using static Mqtt.Client.Tests.TestClients;
+
+namespace Mqtt.Client.Tests;
+
+/// <summary>
+/// A scripted server that breaks the protocol: the client must end with a clear typed exception or the right
+/// DISCONNECT, within bounded time, leaving no unobserved task exception behind.
+/// </summary>
+public sealed class MisbehavingServerTests : IDisposable
+{
+    private readonly List<Exception> _unobserved = new();
+
+    public MisbehavingServerTests() => TaskScheduler.UnobservedTaskException += OnUnobserved;
+
+    public void Dispose()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        lock (_unobserved)
+        {
+            Assert.Empty(_unobserved);
+        }
+    }
+
+    [Fact]
+    public async Task Server_that_never_answers_CONNECT_gives_a_timeout()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(500);
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+
+        await Assert.ThrowsAsync<MqttTimeoutException>(() => connecting.WaitAsync(Patience));
+        Assert.Null(await connection.ReadAsync()); // the client closed the socket
+    }
+
+    [Fact]
+    public async Task Garbage_instead_of_CONNACK_is_a_malformed_packet_answered_with_DISCONNECT()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(new byte[] { 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F });
+
+        MqttProtocolException e = await Assert.ThrowsAsync<MqttProtocolException>(() => connecting.WaitAsync(Patience));
+        Assert.Equal(ReasonCode.MalformedPacket, e.ReasonCode);
+        await ExpectDisconnectAsync(connection, ReasonCode.MalformedPacket);
+    }
+
+    [Fact]
+    public async Task Connection_closed_in_the_middle_of_the_handshake_is_a_lost_connection()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(new byte[] { 0x20, 0x03, 0x00 }); // half a CONNACK
+        await connection.DisposeAsync();
+
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => connecting.WaitAsync(Patience));
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task A_packet_other_than_CONNACK_first_is_a_protocol_error()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(w => new PubAckPacket { PacketId = 1 }.Write(w, ProtocolVersion.V500));
+
+        MqttProtocolException e = await Assert.ThrowsAsync<MqttProtocolException>(() => connecting.WaitAsync(Patience));
+        Assert.Equal(ReasonCode.ProtocolError, e.ReasonCode);
+        await ExpectDisconnectAsync(connection, ReasonCode.ProtocolError);
+    }
+
+    [Fact]
+    public async Task Refusing_CONNACK_raises_MqttConnectException_with_the_reason_code()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(w => new ConnAckPacket { ReasonCode = ReasonCode.BadUserNameOrPassword }.Write(w, ProtocolVersion.V500));
+
+        MqttConnectException e = await Assert.ThrowsAsync<MqttConnectException>(() => connecting.WaitAsync(Patience));
+        Assert.Equal(ReasonCode.BadUserNameOrPassword, e.Result.ReasonCode);
+        Assert.Equal("refused: 0x86 Bad User Name or Password", e.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE }, ReasonCode.MalformedPacket)] // not UTF-8
+    [InlineData(new byte[] { (byte)'a', (byte)'/', (byte)'+' }, ReasonCode.MalformedPacket)] // wildcard in a Topic Name
+    public async Task PUBLISH_with_a_bad_topic_makes_the_client_disconnect(byte[] topic, ReasonCode expected)
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        await connection.SendAsync(w => new PublishPacket { Topic = new ReadOnlySequence<byte>(topic), Payload = new(new byte[] { 1 }) }.Write(w, ProtocolVersion.V500));
+
+        await ExpectDisconnectAsync(connection, expected);
+        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        Assert.Equal(expected, Assert.IsType<MqttProtocolException>(args.Exception).ReasonCode);
+        MqttProtocolException thrown = await Assert.ThrowsAsync<MqttProtocolException>(() => client.ReceiveAsync(1));
+        Assert.Equal(expected, thrown.ReasonCode);
+    }
+
+    [Fact]
+    public async Task Server_exceeding_the_clients_receive_maximum_is_disconnected_with_0x93()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.ReceiveMaximum = 2;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        ConnectPacket connect = await connection.AcceptConnectAsync();
+        Assert.Equal((ushort)2, connect.Properties.ReceiveMaximum);
+        await connecting.WaitAsync(Patience);
+
+        for (ushort id = 1; id <= 3; id++)
+        {
+            // Nobody reads the messages, so none is acknowledged.
+            await connection.SendAsync(w => new PublishPacket
+            {
+                Topic = MqttUtf8.Encode("flood"),
+                QoS = QualityOfService.AtLeastOnce,
+                PacketId = id,
+            }.Write(w, ProtocolVersion.V500));
+        }
+
+        await ExpectDisconnectAsync(connection, ReasonCode.ReceiveMaximumExceeded);
+    }
+
+    [Fact]
+    public async Task Server_DISCONNECT_ends_the_connection_with_its_reason_code()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+        Task<MqttPublishResult> publishing = client.PublishAsync("t", Bytes("x"), QualityOfService.AtLeastOnce).AsTask();
+        await connection.ExpectAsync(PacketType.Publish);
+
+        await connection.SendAsync(w => new DisconnectPacket { ReasonCode = ReasonCode.ServerShuttingDown }.Write(w, ProtocolVersion.V500));
+
+        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        Assert.Equal(ReasonCode.ServerShuttingDown, Assert.IsType<MqttConnectionLostException>(args.Exception).ReasonCode);
+        Assert.False(args.WillReconnect);
+        await Assert.ThrowsAsync<MqttConnectionLostException>(() => publishing.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task Silent_server_is_declared_dead_by_keep_alive()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.KeepAlive = TimeSpan.FromSeconds(1);
+        options.PingTimeout = TimeSpan.FromMilliseconds(500);
+        await using var client = new MqttClient(options);
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        await connection.ExpectAsync(PacketType.PingReq); // and never answered
+        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        Assert.Equal(ReasonCode.KeepAliveTimeout, Assert.IsType<MqttConnectionLostException>(args.Exception).ReasonCode);
+    }
+
+    [Fact]
+    public async Task The_servers_receive_maximum_limits_unacknowledged_publications()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { ReceiveMaximum = 2 });
+        await connecting.WaitAsync(Patience);
+
+        var sends = new List<Task<MqttPublishResult>>();
+        for (int i = 0; i < 3; i++)
+        {
+            sends.Add(client.PublishAsync("window", Bytes($"{i}"), QualityOfService.AtLeastOnce).AsTask());
+        }
+        OwnedPacket first = await connection.ExpectAsync(PacketType.Publish);
+        await connection.ExpectAsync(PacketType.Publish);
+        Assert.Null(await ReadOrNullAsync(connection, TimeSpan.FromMilliseconds(300))); // the third waits for a slot
+
+        Assert.True(PublishPacket.TryRead(first.Frame, ProtocolVersion.V500, out PublishPacket p, out _));
+        await connection.SendAsync(w => new PubAckPacket { PacketId = p.PacketId }.Write(w, ProtocolVersion.V500));
+        await connection.ExpectAsync(PacketType.Publish);
+        Assert.True((await sends[0].WaitAsync(Patience)).IsSuccess);
+        await client.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => Task.WhenAll(sends).WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task A_PUBLISH_over_the_servers_maximum_packet_size_is_refused_before_sending()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 64 });
+        await connecting.WaitAsync(Patience);
+
+        MqttException e = await Assert.ThrowsAsync<MqttException>(async () => await client.PublishAsync("big", new byte[100], QualityOfService.AtLeastOnce));
+        Assert.Equal(ReasonCode.PacketTooLarge, e.ReasonCode);
+        await client.PublishAsync("small", new byte[10], QualityOfService.AtMostOnce);
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Publish);
+        Assert.True(PublishPacket.TryRead(sent.Frame, ProtocolVersion.V500, out PublishPacket small, out _));
+        Assert.Equal("small", small.TopicString);
+    }
+
+    [Fact]
+    public async Task Topic_aliases_from_the_server_are_resolved()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.TopicAliasMaximum = 4;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        await connection.SendAsync(w => new PublishPacket { Topic = MqttUtf8.Encode("a/b"), Payload = new(Bytes("1")), Properties = new MqttProperties { TopicAlias = 3 } }.Write(w, ProtocolVersion.V500));
+        await connection.SendAsync(w => new PublishPacket { Payload = new(Bytes("2")), Properties = new MqttProperties { TopicAlias = 3 } }.Write(w, ProtocolVersion.V500));
+        List<MqttApplicationMessage> received = await client.ReceiveAsync(2);
+        Assert.Equal(["a/b", "a/b"], received.Select(m => m.Topic).ToArray());
+
+        await connection.SendAsync(w => new PublishPacket { Payload = new(Bytes("3")), Properties = new MqttProperties { TopicAlias = 5 } }.Write(w, ProtocolVersion.V500));
+        await ExpectDisconnectAsync(connection, ReasonCode.TopicAliasInvalid);
+    }
+
+    [Fact]
+    public async Task QoS2_delivery_is_deduplicated_until_PUBREL()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+        PublishPacket publish = new() { Topic = MqttUtf8.Encode("exactly"), Payload = new(Bytes("once")), QoS = QualityOfService.ExactlyOnce, PacketId = 7 };
+
+        await connection.SendAsync(w => publish.Write(w, ProtocolVersion.V500));
+        Assert.Equal("once", Text((await client.ReceiveAsync(1))[0]));
+        await connection.ExpectAsync(PacketType.PubRec);
+        await connection.SendAsync(w => publish.WithDuplicate().Write(w, ProtocolVersion.V500));
+        await connection.ExpectAsync(PacketType.PubRec); // answered again, not delivered again
+        await connection.SendAsync(w => new PubRelPacket { PacketId = 7 }.Write(w, ProtocolVersion.V500));
+        await connection.ExpectAsync(PacketType.PubComp);
+        await client.AssertNothingReceivedAsync(TimeSpan.FromMilliseconds(300));
+    }
+
+    private static async Task ExpectDisconnectAsync(FakeConnection connection, ReasonCode expected)
+    {
+        OwnedPacket? packet;
+        do
+        {
+            packet = await connection.ReadAsync(Patience);
+        }
+        while (packet is not null && packet.Type != PacketType.Disconnect);
+        Assert.True(packet is not null, $"expected DISCONNECT {expected}, the client closed without one");
+        Assert.True(DisconnectPacket.TryRead(packet!.Frame, ProtocolVersion.V500, out DisconnectPacket disconnect, out DecodeError error), error.ToString());
+        Assert.Equal(expected, disconnect.ReasonCode);
+        Assert.Null(await connection.ReadAsync(Patience)); // then the socket closes
+    }
+
+    private static async Task<OwnedPacket?> ReadOrNullAsync(FakeConnection connection, TimeSpan wait)
+    {
+        try
+        {
+            return await connection.ReadAsync(wait);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
+    {
+        // Other test classes run in parallel (MQTTnet's server among them): only our client's exceptions count.
+        if (!e.Exception.ToString().Contains("Mqtt.Client.", StringComparison.Ordinal))
+        {
+            return;
+        }
+        lock (_unobserved)
+        {
+            _unobserved.Add(e.Exception);
+        }
+    }
+}
+
+internal static class PublishPacketTestExtensions
+{
+    public static PublishPacket WithDuplicate(this PublishPacket p) => new()
+    {
+        Topic = p.Topic,
+        Payload = p.Payload,
+        QoS = p.QoS,
+        PacketId = p.PacketId,
+        Duplicate = true,
+        Properties = p.Properties,
+    };
+}

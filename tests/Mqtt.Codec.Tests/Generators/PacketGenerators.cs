@@ -37,6 +37,9 @@ public static class PacketGenerators
         }
     }
 
+    /// <summary>A non-zero Packet Identifier [MQTT-2.2.1-3], small ones and the edges more often.</summary>
+    public static readonly Gen<ushort> PacketId = Gen.OneOf(Gen.UShort[1, 10], Gen.UShort[1, ushort.MaxValue], Gen.OneOf<ushort>(255, 256, ushort.MaxValue));
+
     /// <summary>A valid packet of any type and a version it exists in.</summary>
     public static readonly Gen<(AnyPacket Packet, ProtocolVersion Version)> Any = Gen.OneOf(
         AllKinds().Select(static kind => For(kind.Type, kind.Version).Select(p => (p, kind.Version))).ToArray());
@@ -79,9 +82,6 @@ public static class PacketGenerators
             _ => throw new ArgumentOutOfRangeException(nameof(type), $"{type} does not exist in {version}"),
         };
     }
-
-    /// <summary>A non-zero Packet Identifier [MQTT-2.2.1-3], small ones and the edges more often.</summary>
-    public static readonly Gen<ushort> PacketId = Gen.OneOf(Gen.UShort[1, 10], Gen.UShort[1, ushort.MaxValue], Gen.OneOf<ushort>(255, 256, ushort.MaxValue));
 
     private static Gen<ReasonCode> Code(byte[] codes) => Gen.OneOf(codes).Select(static c => (ReasonCode)c);
 

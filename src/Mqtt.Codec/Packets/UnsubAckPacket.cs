@@ -39,6 +39,7 @@ public readonly struct UnsubAckPacket
                     {
                         r.Fail(ReasonCode.ProtocolError, offset, "Reason Code is not one UNSUBACK may carry");
                     }
+                    offset++;
                 }
             }
         }

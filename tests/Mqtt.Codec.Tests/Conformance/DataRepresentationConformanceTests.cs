@@ -171,7 +171,6 @@ public class DataRepresentationConformanceTests
     [Fact]
     public void MQTT5_2_2_2_1_no_properties_is_written_as_property_length_0()
     {
-        var none = default(MqttProperties);
         (AnyPacket Packet, int Offset)[] cases =
         [
             (AnyPacket.Of(new ConnectPacket { Version = V5, ClientId = MqttUtf8.Encode("c") }), 12),
@@ -181,7 +180,6 @@ public class DataRepresentationConformanceTests
             (AnyPacket.Of(new SubAckPacket { PacketId = 1, ReasonCodes = new ReadOnlySequence<byte>([0]) }), 4),
             (AnyPacket.Of(new UnsubscribePacket { PacketId = 1, TopicFilters = TopicFilterList.Create("a") }), 4),
             (AnyPacket.Of(new UnsubAckPacket { PacketId = 1, ReasonCodes = new ReadOnlySequence<byte>([0]) }), 4),
-            (AnyPacket.Of(new AuthPacket { ReasonCode = ReasonCode.ContinueAuthentication, Properties = none }), 3),
         ];
         foreach ((AnyPacket packet, int offset) in cases)
         {

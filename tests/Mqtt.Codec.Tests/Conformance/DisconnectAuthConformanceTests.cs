@@ -29,9 +29,12 @@ public class DisconnectAuthConformanceTests
     [Fact]
     public void MQTT5_3_15_1_1_auth_reserved_flags_set_is_malformed()
     {
+        byte[] properties = Hex.Parse(Wire.Props("15", Wire.Str("SCRAM-SHA-256")));
         Malformed(Hex.Parse("f1 00"), V5, offset: 0);
-        Malformed(Hex.Parse("f2 02 18 00"), V5, offset: 0);
-        Assert.Equal(ReasonCode.ContinueAuthentication, Accepted<AnyPacket.Auth>(Hex.Parse("f0 02 18 00"), V5).Packet.ReasonCode);
+        Malformed(Wire.Packet(0xf2, "18", Hex.Of(properties)), V5, offset: 0);
+        Malformed(Wire.Packet(0xf8, "18", Hex.Of(properties)), V5, offset: 0);
+        Assert.Equal(ReasonCode.ContinueAuthentication, Accepted<AnyPacket.Auth>(Wire.Packet(0xf0, "18", Hex.Of(properties)), V5).Packet.ReasonCode);
+        Accepted<AnyPacket.Auth>(Hex.Parse("f0 00"), V5);
         // AUTH does not exist in 3.1.1: type 15 is reserved there.
         Malformed(Hex.Parse("f0 00"), V311, offset: 0);
     }

@@ -78,7 +78,15 @@ public static class PacketGenerators
                     static (code, p) => AnyPacket.Of(new DisconnectPacket { ReasonCode = code, Properties = p }))
                 : Gen.Const(() => AnyPacket.Of(new DisconnectPacket())),
             PacketType.Auth when v5 => Gen.Select(Code(SpecReasonCodes.Auth), Properties(true, PropertyBlock.Auth),
-                static (code, p) => AnyPacket.Of(new AuthPacket { ReasonCode = code, Properties = p })),
+                static (code, p) =>
+                {
+                    // Only the empty Success AUTH may leave out the Authentication Method (3.15.2.1, 3.15.2.2.2).
+                    if (p.AuthenticationMethod is null && new AuthPacket { ReasonCode = code, Properties = p }.GetSize() > 2)
+                    {
+                        p.AuthenticationMethod = MqttUtf8.Encode("SCRAM-SHA-256");
+                    }
+                    return AnyPacket.Of(new AuthPacket { ReasonCode = code, Properties = p });
+                }),
             _ => throw new ArgumentOutOfRangeException(nameof(type), $"{type} does not exist in {version}"),
         };
     }

@@ -115,7 +115,11 @@ public static class PacketGenerators
             (1, Gen.Select(FieldGenerators.TopicName, FieldGenerators.Binary(0, 30), Gen.Int[0, 2], Gen.Bool, Properties(v5, PropertyBlock.Will),
                 static (topic, payload, qos, retain, p) => (WillMessage?)new WillMessage
                 {
-                    Topic = topic, Payload = payload, QoS = (QualityOfService)qos, Retain = retain, Properties = p,
+                    Topic = topic,
+                    Payload = payload,
+                    QoS = (QualityOfService)qos,
+                    Retain = retain,
+                    Properties = p,
                 })));
         Gen<ReadOnlySequence<byte>?> userName = FieldGenerators.Utf8(0, 10).Nullable(0.4);
         Gen<ReadOnlySequence<byte>?> password = FieldGenerators.Binary(0, 16).Nullable(0.4);
@@ -155,7 +159,13 @@ public static class PacketGenerators
                 }
                 return AnyPacket.Of(new PublishPacket
                 {
-                    Topic = t, Payload = body, QoS = (QualityOfService)d.QoS, Duplicate = d.Dup, PacketId = d.Id, Retain = retain, Properties = p,
+                    Topic = t,
+                    Payload = body,
+                    QoS = (QualityOfService)d.QoS,
+                    Duplicate = d.Dup,
+                    PacketId = d.Id,
+                    Retain = retain,
+                    Properties = p,
                 });
             });
     }

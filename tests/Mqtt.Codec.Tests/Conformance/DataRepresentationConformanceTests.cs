@@ -168,6 +168,21 @@ public class DataRepresentationConformanceTests
         Accepted<AnyPacket.Publish>(Packet(0x32, Str("a"), "0001", "6869"), V311);
     }
 
+    [Theory]
+    [InlineData(ProtocolVersion.V500)]
+    [InlineData(ProtocolVersion.V311)]
+    public void Acknowledgements_echo_a_non_zero_packet_identifier(ProtocolVersion version)
+    {
+        // [MQTT-2.2.1-5] PUBACK, PUBREC, PUBREL, PUBCOMP and [MQTT-2.2.1-6] SUBACK, UNSUBACK answer a request
+        // whose identifier is never 0, so an acknowledgement of 0 answers nothing.
+        foreach (byte first in new byte[] { 0x40, 0x50, 0x62, 0x70 })
+        {
+            ProtocolError([first, 0x02, 0x00, 0x00], version, offset: 2);
+        }
+        ProtocolError(Packet(0x90, "0000", version == V5 ? Props() : "", "00"), version, offset: 2);
+        ProtocolError(Packet(0xb0, "0000", version == V5 ? Props() + "00" : ""), version, offset: 2);
+    }
+
     [Fact]
     public void MQTT5_2_2_2_1_no_properties_is_written_as_property_length_0()
     {

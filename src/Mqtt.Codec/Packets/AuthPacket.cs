@@ -11,7 +11,10 @@ public readonly struct AuthPacket
     /// <summary>Properties: Authentication Method and Data, Reason String, User Properties.</summary>
     public MqttProperties Properties { get; init; }
 
-    /// <summary>Decodes an AUTH frame. In 3.1.1 type 15 is reserved, so it is malformed there.</summary>
+    /// <summary>
+    /// Decodes an AUTH frame. In 3.1.1 type 15 is reserved, so it is malformed there. An AUTH with a Reason Code
+    /// must name its Authentication Method (3.15.2.2.2); only the empty Success form (3.15.2.1) has none.
+    /// </summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out AuthPacket packet, out DecodeError error)
     {
         packet = default;
@@ -29,7 +32,13 @@ public readonly struct AuthPacket
             {
                 r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "Reason Code is not one AUTH may carry");
             }
+            long propertiesOffset = r.Offset;
             properties = MqttProperties.Read(ref r, PropertyScope.Auth);
+            // 3.15.2.2.2: only the two-byte short form (Success, no properties) may leave the method out.
+            if (!r.Failed && properties.AuthenticationMethod is null)
+            {
+                r.Fail(ReasonCode.ProtocolError, propertiesOffset, "AUTH without an Authentication Method");
+            }
         }
         if (!r.ExpectEnd())
         {

@@ -52,10 +52,11 @@ public readonly struct ConnectPacket
         {
             CheckFlags(ref r, flags, version, flagsOffset);
         }
+        long propertiesOffset = r.Offset;
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Connect) : default;
         if (!r.Failed && properties.AuthenticationData is not null && properties.AuthenticationMethod is null)
         {
-            r.Fail(ReasonCode.ProtocolError, "Authentication Data without an Authentication Method");
+            r.Fail(ReasonCode.ProtocolError, propertiesOffset, "Authentication Data without an Authentication Method");
         }
         ReadOnlySequence<byte> clientId = r.ReadString();
         WillMessage? will = (flags & 0b100) != 0 ? ReadWill(ref r, flags, version) : null;

@@ -46,10 +46,11 @@ public readonly struct PublishPacket
         }
         long topicOffset = r.Offset;
         ReadOnlySequence<byte> topic = r.ReadString();
+        long packetIdOffset = r.Offset;
         ushort packetId = qos == QualityOfService.AtMostOnce ? (ushort)0 : r.ReadUInt16();
         if (qos != QualityOfService.AtMostOnce && packetId == 0)
         {
-            r.Fail(ReasonCode.ProtocolError, "[MQTT-2.2.1-3] Packet Identifier is 0");
+            r.Fail(ReasonCode.ProtocolError, packetIdOffset, "[MQTT-2.2.1-3] Packet Identifier is 0");
         }
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Publish) : default;
         if (!r.Failed && topic.IsEmpty && properties.TopicAlias is null)

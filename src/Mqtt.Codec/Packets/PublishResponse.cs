@@ -17,7 +17,7 @@ internal static class PublishResponse
         properties = default;
         if (!r.Failed && packetId == 0)
         {
-            r.Fail(ReasonCode.ProtocolError, 0, "[MQTT-2.2.1-5] Packet Identifier is 0");
+            r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-5] Packet Identifier is 0");
         }
         if (version == ProtocolVersion.V500 && r.Remaining > 0)
         {

@@ -20,6 +20,11 @@ public readonly struct SubAckPacket
         packet = default;
         var r = new BodyReader(frame);
         ushort packetId = r.ReadUInt16();
+        if (!r.Failed && packetId == 0)
+        {
+            // [MQTT-2.2.1-6] it echoes the (non-zero) Packet Identifier of the request, as PUBACK does.
+            r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-6] Packet Identifier is 0");
+        }
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.SubAck) : default;
         long codesOffset = r.Offset;
         ReadOnlySequence<byte> codes = r.ReadRest();

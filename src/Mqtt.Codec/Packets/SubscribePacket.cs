@@ -93,9 +93,14 @@ public readonly struct SubscribePacket
             }
             return;
         }
-        if ((options & 0xC0) != 0 || (options & 0b11) == 3)
+        if ((options & 0xC0) != 0)
         {
-            r.Fail(ReasonCode.MalformedPacket, optionsOffset, "[MQTT-3.8.3-5] reserved bits of Subscription Options are set, or QoS is 3");
+            r.Fail(ReasonCode.MalformedPacket, optionsOffset, "[MQTT-3.8.3-5] reserved bits of Subscription Options are set");
+        }
+        else if ((options & 0b11) == 3)
+        {
+            // 3.8.3.1: unlike the reserved bits, a Maximum QoS of 3 is a Protocol Error in MQTT 5.
+            r.Fail(ReasonCode.ProtocolError, optionsOffset, "Maximum QoS of a subscription is 3");
         }
         else if ((options >> 4 & 0b11) == 3)
         {

@@ -20,6 +20,11 @@ public readonly struct UnsubAckPacket
         packet = default;
         var r = new BodyReader(frame);
         ushort packetId = r.ReadUInt16();
+        if (!r.Failed && packetId == 0)
+        {
+            // [MQTT-2.2.1-6] it echoes the (non-zero) Packet Identifier of the request, as PUBACK does.
+            r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-6] Packet Identifier is 0");
+        }
         MqttProperties properties = default;
         ReadOnlySequence<byte> codes = default;
         if (version == ProtocolVersion.V500)
@@ -39,6 +44,7 @@ public readonly struct UnsubAckPacket
                     {
                         r.Fail(ReasonCode.ProtocolError, offset, "Reason Code is not one UNSUBACK may carry");
                     }
+                    offset++;
                 }
             }
         }

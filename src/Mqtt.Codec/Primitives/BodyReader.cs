@@ -79,6 +79,7 @@ internal ref struct BodyReader
         {
             return 0;
         }
+        long start = Offset;
         switch (VariableByteInteger.TryRead(ref _reader, out int value))
         {
             case DecodeStatus.Complete:
@@ -87,7 +88,7 @@ internal ref struct BodyReader
                 Truncated();
                 return 0;
             default:
-                Fail(ReasonCode.MalformedPacket, "[MQTT-1.5.5-1] invalid Variable Byte Integer");
+                Fail(ReasonCode.MalformedPacket, start, "[MQTT-1.5.5-1] invalid Variable Byte Integer");
                 return 0;
         }
     }

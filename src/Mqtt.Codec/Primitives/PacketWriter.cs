@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 
 namespace Mqtt.Codec;
 
@@ -85,9 +86,17 @@ internal ref struct PacketWriter
         }
     }
 
-    /// <summary>Binary Data or UTF-8 Encoded String: two-byte length, then the bytes.</summary>
+    /// <summary>
+    /// Binary Data or UTF-8 Encoded String: two-byte length, then the bytes. A field over 65,535 bytes cannot be
+    /// encoded (sections 1.5.4 and 1.5.6, [MQTT-4.7.3-3]) and throws instead of writing a wrapped length that would
+    /// desynchronise the peer.
+    /// </summary>
     public void WriteBinary(in ReadOnlySequence<byte> bytes)
     {
+        if (bytes.Length > ushort.MaxValue)
+        {
+            ThrowFieldTooLong(bytes.Length);
+        }
         WriteUInt16((ushort)bytes.Length);
         WriteBytes(bytes);
     }
@@ -98,6 +107,10 @@ internal ref struct PacketWriter
         _buffered = 0;
         _span = default;
     }
+
+    [StackTraceHidden]
+    private static void ThrowFieldTooLong(long length) =>
+        throw new ArgumentException($"a string or binary field of {length} bytes exceeds the 65,535 that its two-byte length can carry");
 
     private void Ensure(int count)
     {

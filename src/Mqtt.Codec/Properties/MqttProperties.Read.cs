@@ -11,6 +11,7 @@ public partial struct MqttProperties
     internal static MqttProperties Read(ref BodyReader r, PropertyScope scope)
     {
         var p = new MqttProperties();
+        long lengthOffset = r.Offset;
         int length = r.ReadVariableByteInteger();
         if (r.Failed)
         {
@@ -18,7 +19,7 @@ public partial struct MqttProperties
         }
         if (length > r.Remaining)
         {
-            r.Fail(ReasonCode.MalformedPacket, "Property Length runs past the end of the packet");
+            r.Fail(ReasonCode.MalformedPacket, lengthOffset, "Property Length runs past the end of the packet");
             return p;
         }
         ReadOnlySequence<byte> block = r.Sequence.Slice(r.Position, length);
@@ -44,7 +45,7 @@ public partial struct MqttProperties
                 }
                 seen |= bit;
             }
-            p.ReadValue(ref r, id);
+            p.ReadValue(ref r, id, entryStart);
             if (r.Offset > end)
             {
                 r.Fail(ReasonCode.MalformedPacket, entryStart, "property runs past Property Length");
@@ -71,12 +72,13 @@ public partial struct MqttProperties
         return p;
     }
 
-    private void ReadValue(ref BodyReader r, PropertyId id)
+    /// <summary>Reads one value; a value out of its range is reported at <paramref name="entryStart"/>, the property's identifier.</summary>
+    private void ReadValue(ref BodyReader r, PropertyId id, long entryStart)
     {
         switch (id)
         {
             case PropertyId.PayloadFormatIndicator:
-                PayloadFormatIndicator = ReadBoolean(ref r) is bool utf8 ? (byte)(utf8 ? 1 : 0) : null;
+                PayloadFormatIndicator = ReadBoolean(ref r, entryStart) is bool utf8 ? (byte)(utf8 ? 1 : 0) : null;
                 break;
             case PropertyId.MessageExpiryInterval:
                 MessageExpiryInterval = r.ReadUInt32();
@@ -88,7 +90,7 @@ public partial struct MqttProperties
                 ResponseTopic = r.ReadString();
                 if (!r.Failed && !MqttTopic.IsValidTopicName(ResponseTopic.GetValueOrDefault()))
                 {
-                    r.Fail(ReasonCode.MalformedPacket, "[MQTT-3.3.2-14] Response Topic holds a wildcard");
+                    r.Fail(ReasonCode.MalformedPacket, entryStart, "[MQTT-3.3.2-14] Response Topic holds a wildcard");
                 }
                 break;
             case PropertyId.CorrelationData:
@@ -97,7 +99,7 @@ public partial struct MqttProperties
             case PropertyId.SubscriptionIdentifier:
                 if (r.ReadVariableByteInteger() == 0 && !r.Failed)
                 {
-                    r.Fail(ReasonCode.ProtocolError, "Subscription Identifier is 0");
+                    r.Fail(ReasonCode.ProtocolError, entryStart, "Subscription Identifier is 0");
                 }
                 break;
             case PropertyId.SessionExpiryInterval:
@@ -116,13 +118,13 @@ public partial struct MqttProperties
                 AuthenticationData = r.ReadBinary();
                 break;
             case PropertyId.RequestProblemInformation:
-                RequestProblemInformation = ReadBoolean(ref r);
+                RequestProblemInformation = ReadBoolean(ref r, entryStart);
                 break;
             case PropertyId.WillDelayInterval:
                 WillDelayInterval = r.ReadUInt32();
                 break;
             case PropertyId.RequestResponseInformation:
-                RequestResponseInformation = ReadBoolean(ref r);
+                RequestResponseInformation = ReadBoolean(ref r, entryStart);
                 break;
             case PropertyId.ResponseInformation:
                 ResponseInformation = r.ReadString();
@@ -134,19 +136,19 @@ public partial struct MqttProperties
                 ReasonString = r.ReadString();
                 break;
             case PropertyId.ReceiveMaximum:
-                ReceiveMaximum = ReadNonZero(ref r, "Receive Maximum is 0");
+                ReceiveMaximum = ReadNonZero(ref r, entryStart, "Receive Maximum is 0");
                 break;
             case PropertyId.TopicAliasMaximum:
                 TopicAliasMaximum = r.ReadUInt16();
                 break;
             case PropertyId.TopicAlias:
-                TopicAlias = ReadNonZero(ref r, "[MQTT-3.3.2-8] Topic Alias is 0");
+                TopicAlias = ReadNonZero(ref r, entryStart, "[MQTT-3.3.2-8] Topic Alias is 0");
                 break;
             case PropertyId.MaximumQoS:
-                MaximumQoS = ReadBoolean(ref r) is bool qos1 ? (qos1 ? QualityOfService.AtLeastOnce : QualityOfService.AtMostOnce) : null;
+                MaximumQoS = ReadBoolean(ref r, entryStart) is bool qos1 ? (qos1 ? QualityOfService.AtLeastOnce : QualityOfService.AtMostOnce) : null;
                 break;
             case PropertyId.RetainAvailable:
-                RetainAvailable = ReadBoolean(ref r);
+                RetainAvailable = ReadBoolean(ref r, entryStart);
                 break;
             case PropertyId.UserProperty:
                 r.ReadString();
@@ -156,39 +158,39 @@ public partial struct MqttProperties
                 MaximumPacketSize = r.ReadUInt32();
                 if (MaximumPacketSize == 0 && !r.Failed)
                 {
-                    r.Fail(ReasonCode.ProtocolError, "Maximum Packet Size is 0");
+                    r.Fail(ReasonCode.ProtocolError, entryStart, "Maximum Packet Size is 0");
                 }
                 break;
             case PropertyId.WildcardSubscriptionAvailable:
-                WildcardSubscriptionAvailable = ReadBoolean(ref r);
+                WildcardSubscriptionAvailable = ReadBoolean(ref r, entryStart);
                 break;
             case PropertyId.SubscriptionIdentifierAvailable:
-                SubscriptionIdentifierAvailable = ReadBoolean(ref r);
+                SubscriptionIdentifierAvailable = ReadBoolean(ref r, entryStart);
                 break;
             case PropertyId.SharedSubscriptionAvailable:
-                SharedSubscriptionAvailable = ReadBoolean(ref r);
+                SharedSubscriptionAvailable = ReadBoolean(ref r, entryStart);
                 break;
         }
     }
 
     /// <summary>The byte properties are 0 or 1; any other value is a Protocol Error.</summary>
-    private static bool? ReadBoolean(ref BodyReader r)
+    private static bool? ReadBoolean(ref BodyReader r, long entryStart)
     {
         byte value = r.ReadByte();
         if (value > 1)
         {
-            r.Fail(ReasonCode.ProtocolError, "a 0-or-1 property has another value");
+            r.Fail(ReasonCode.ProtocolError, entryStart, "a 0-or-1 property has another value");
             return null;
         }
         return value == 1;
     }
 
-    private static ushort? ReadNonZero(ref BodyReader r, string message)
+    private static ushort? ReadNonZero(ref BodyReader r, long entryStart, string message)
     {
         ushort value = r.ReadUInt16();
         if (value == 0 && !r.Failed)
         {
-            r.Fail(ReasonCode.ProtocolError, message);
+            r.Fail(ReasonCode.ProtocolError, entryStart, message);
         }
         return value;
     }

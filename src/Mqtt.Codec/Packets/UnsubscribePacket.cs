@@ -25,7 +25,7 @@ public readonly struct UnsubscribePacket
             r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-3] Packet Identifier is 0");
         }
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Unsubscribe) : default;
-        ReadOnlySequence<byte> payload = r.Failed ? default : r.Sequence.Slice(r.Position);
+        ReadOnlySequence<byte> payload = r.PeekBytes(r.Remaining);
         int count = 0;
         while (!r.Failed && r.Remaining > 0)
         {

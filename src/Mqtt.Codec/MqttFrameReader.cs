@@ -42,11 +42,17 @@ public static class MqttFrameReader
     {
         frame = default;
         error = default;
-        var reader = new SequenceReader<byte>(input);
-        if (!reader.TryRead(out byte first))
+        // The fixed header is read from one span: the first segment's, or the first few bytes copied together
+        // when a segment boundary falls inside the header.
+        Span<byte> scratch = stackalloc byte[MaxHeaderSize];
+        ReadOnlySpan<byte> header = input.IsSingleSegment || input.FirstSpan.Length >= MaxHeaderSize
+            ? input.FirstSpan
+            : CopyHeader(input, scratch);
+        if (header.IsEmpty)
         {
             return DecodeStatus.NeedMoreData;
         }
+        byte first = header[0];
         var type = (PacketType)(first >> 4);
         byte flags = (byte)(first & 0x0F);
         if (type == PacketType.Reserved)
@@ -59,7 +65,7 @@ public static class MqttFrameReader
             error = new DecodeError(ReasonCode.MalformedPacket, 0, "[MQTT-2.1.3-1] reserved fixed header flags have the wrong value");
             return DecodeStatus.Invalid;
         }
-        DecodeStatus lengthStatus = VariableByteInteger.TryRead(ref reader, out int remainingLength);
+        DecodeStatus lengthStatus = VariableByteInteger.TryRead(header[1..], out int remainingLength, out int lengthSize);
         if (lengthStatus == DecodeStatus.NeedMoreData)
         {
             return DecodeStatus.NeedMoreData;
@@ -69,18 +75,27 @@ public static class MqttFrameReader
             error = new DecodeError(ReasonCode.MalformedPacket, 1, "[MQTT-1.5.5-1] Remaining Length is not a valid Variable Byte Integer");
             return DecodeStatus.Invalid;
         }
-        int headerLength = (int)reader.Consumed;
+        int headerLength = 1 + lengthSize;
         if ((long)headerLength + remainingLength > maximumPacketSize)
         {
             error = new DecodeError(ReasonCode.PacketTooLarge, 1, "packet is larger than the Maximum Packet Size");
             return DecodeStatus.Invalid;
         }
-        if (reader.Remaining < remainingLength)
+        if (input.Length - headerLength < remainingLength)
         {
             return DecodeStatus.NeedMoreData;
         }
         frame = new MqttFrame(type, flags, headerLength, input.Slice(headerLength, remainingLength));
         return DecodeStatus.Complete;
+    }
+
+    private const int MaxHeaderSize = 1 + VariableByteInteger.MaxSize;
+
+    private static ReadOnlySpan<byte> CopyHeader(in ReadOnlySequence<byte> input, Span<byte> scratch)
+    {
+        Span<byte> header = scratch[..(int)Math.Min(input.Length, scratch.Length)];
+        input.Slice(0, header.Length).CopyTo(header);
+        return header;
     }
 
     /// <summary>Table 2-2: PUBREL, SUBSCRIBE and UNSUBSCRIBE carry 0010, PUBLISH its own flags, the rest 0000.</summary>

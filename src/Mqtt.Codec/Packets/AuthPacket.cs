@@ -9,7 +9,10 @@ public readonly struct AuthPacket
     public ReasonCode ReasonCode { get; init; }
 
     /// <summary>Properties: Authentication Method and Data, Reason String, User Properties.</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>
     /// Decodes an AUTH frame. In 3.1.1 type 15 is reserved, so it is malformed there. An AUTH with a Reason Code
@@ -62,14 +65,14 @@ public readonly struct AuthPacket
         if (remainingLength > 0)
         {
             w.WriteByte((byte)ReasonCode);
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
         }
         w.Commit();
     }
 
     private int GetRemainingLength(out int propertiesLength)
     {
-        propertiesLength = Properties.GetLength();
+        propertiesLength = _properties.GetLength();
         return ReasonCode == ReasonCode.Success && propertiesLength == 0 ? 0 : 1 + MqttProperties.GetSizeWithPrefix(propertiesLength);
     }
 }

@@ -15,7 +15,10 @@ public readonly struct ConnAckPacket
     public ReasonCode ReasonCode { get; init; }
 
     /// <summary>MQTT 5 CONNACK properties.</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>Decodes a CONNACK frame.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out ConnAckPacket packet, out DecodeError error)
@@ -58,7 +61,7 @@ public readonly struct ConnAckPacket
         if (version == ProtocolVersion.V500)
         {
             w.WriteByte((byte)ReasonCode);
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
         }
         else
         {
@@ -91,7 +94,7 @@ public readonly struct ConnAckPacket
 
     private int GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
-        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
         return version == ProtocolVersion.V500 ? 2 + MqttProperties.GetSizeWithPrefix(propertiesLength) : 2;
     }
 }

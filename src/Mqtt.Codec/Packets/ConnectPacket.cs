@@ -20,7 +20,10 @@ public readonly struct ConnectPacket
     public ReadOnlySequence<byte> ClientId { get; init; }
 
     /// <summary>MQTT 5 CONNECT properties.</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>The Will, when the Will Flag is set.</summary>
     public WillMessage? Will { get; init; }
@@ -37,7 +40,6 @@ public readonly struct ConnectPacket
     /// </summary>
     public static bool TryRead(in MqttFrame frame, out ConnectPacket packet, out DecodeError error)
     {
-        packet = default;
         var r = new BodyReader(frame);
         ReadOnlySequence<byte> name = r.ReadBinary();
         var version = (ProtocolVersion)r.ReadByte();
@@ -64,6 +66,8 @@ public readonly struct ConnectPacket
         ReadOnlySequence<byte>? password = (flags & 0x40) != 0 ? r.ReadBinary() : null;
         if (!r.ExpectEnd())
         {
+            // Cleared only here: on success the packet is written once, as a whole.
+            packet = default;
             error = r.Error;
             return false;
         }
@@ -99,7 +103,7 @@ public readonly struct ConnectPacket
         bool v5 = Version == ProtocolVersion.V500;
         if (v5)
         {
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
         }
         w.WriteBinary(ClientId);
         if (Will is WillMessage will)
@@ -138,7 +142,7 @@ public readonly struct ConnectPacket
     private long GetRemainingLength(out int propertiesLength, out int willPropertiesLength)
     {
         bool v5 = Version == ProtocolVersion.V500;
-        propertiesLength = v5 ? Properties.GetLength() : 0;
+        propertiesLength = v5 ? _properties.GetLength() : 0;
         willPropertiesLength = v5 && Will is WillMessage w ? w.Properties.GetLength() : 0;
         long length = 2 + ProtocolName.Length + 1 + 1 + 2 + 2 + ClientId.Length;
         if (v5)

@@ -9,7 +9,10 @@ public readonly struct DisconnectPacket
     public ReasonCode ReasonCode { get; init; }
 
     /// <summary>MQTT 5 properties (Session Expiry Interval, Reason String, Server Reference, User Properties).</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>Decodes a DISCONNECT frame.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out DisconnectPacket packet, out DecodeError error)
@@ -59,14 +62,14 @@ public readonly struct DisconnectPacket
         }
         if (remainingLength > 1)
         {
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
         }
         w.Commit();
     }
 
     private int GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
-        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
         if (version == ProtocolVersion.V311 || (ReasonCode == ReasonCode.NormalDisconnection && propertiesLength == 0))
         {
             return 0;

@@ -12,7 +12,10 @@ public readonly struct PubRecPacket
     public ReasonCode ReasonCode { get; init; }
 
     /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>Decodes a PUBREC frame.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out PubRecPacket packet, out DecodeError error)
@@ -23,9 +26,9 @@ public readonly struct PubRecPacket
     }
 
     /// <summary>Size of the whole packet on the wire.</summary>
-    public int GetSize(ProtocolVersion version) => PublishResponse.GetSize(version, ReasonCode, Properties);
+    public int GetSize(ProtocolVersion version) => PublishResponse.GetSize(version, ReasonCode, _properties);
 
     /// <summary>Encodes the packet.</summary>
     public void Write(IBufferWriter<byte> output, ProtocolVersion version) =>
-        PublishResponse.Write(output, version, PacketType.PubRec, PacketId, ReasonCode, Properties);
+        PublishResponse.Write(output, version, PacketType.PubRec, PacketId, ReasonCode, _properties);
 }

@@ -24,7 +24,10 @@ public readonly struct PublishPacket
     public ushort PacketId { get; init; }
 
     /// <summary>MQTT 5 properties.</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>The Topic Name as a string.</summary>
     public string TopicString => MqttUtf8.GetString(Topic);
@@ -32,7 +35,6 @@ public readonly struct PublishPacket
     /// <summary>Decodes a PUBLISH frame.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out PublishPacket packet, out DecodeError error)
     {
-        packet = default;
         var qos = (QualityOfService)((frame.Flags >> 1) & 0b11);
         bool duplicate = (frame.Flags & 0b1000) != 0;
         var r = new BodyReader(frame);
@@ -65,6 +67,8 @@ public readonly struct PublishPacket
         ReadOnlySequence<byte> payload = r.ReadRest();
         if (r.Failed)
         {
+            // Cleared only here: on success the packet is written once, as a whole.
+            packet = default;
             error = r.Error;
             return false;
         }
@@ -99,7 +103,7 @@ public readonly struct PublishPacket
         }
         if (version == ProtocolVersion.V500)
         {
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
         }
         w.WriteBytes(Payload);
         w.Commit();
@@ -107,7 +111,7 @@ public readonly struct PublishPacket
 
     private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
-        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
         long length = 2 + Topic.Length + (QoS == QualityOfService.AtMostOnce ? 0 : 2) + Payload.Length;
         return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
     }

@@ -9,7 +9,10 @@ public readonly struct SubAckPacket
     public ushort PacketId { get; init; }
 
     /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>One <see cref="ReasonCode"/> byte per filter. On 3.1.1, failures are written as 0x80.</summary>
     public ReadOnlySequence<byte> ReasonCodes { get; init; }
@@ -58,7 +61,7 @@ public readonly struct SubAckPacket
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
             w.WriteBytes(ReasonCodes);
         }
         else
@@ -76,7 +79,7 @@ public readonly struct SubAckPacket
 
     private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
-        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
         long length = 2 + ReasonCodes.Length;
         return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
     }

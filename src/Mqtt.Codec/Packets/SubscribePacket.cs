@@ -9,7 +9,10 @@ public readonly struct SubscribePacket
     public ushort PacketId { get; init; }
 
     /// <summary>MQTT 5 properties (Subscription Identifier, User Properties).</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>The subscriptions, at least one.</summary>
     public SubscriptionList Subscriptions { get; init; }
@@ -17,7 +20,6 @@ public readonly struct SubscribePacket
     /// <summary>Decodes a SUBSCRIBE frame; every filter and options byte is validated here.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out SubscribePacket packet, out DecodeError error)
     {
-        packet = default;
         var r = new BodyReader(frame);
         ushort packetId = r.ReadUInt16();
         if (!r.Failed && packetId == 0)
@@ -25,7 +27,7 @@ public readonly struct SubscribePacket
             r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-3] Packet Identifier is 0");
         }
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Subscribe) : default;
-        ReadOnlySequence<byte> payload = r.Failed ? default : r.Sequence.Slice(r.Position);
+        ReadOnlySequence<byte> payload = r.PeekBytes(r.Remaining);
         int count = 0;
         while (!r.Failed && r.Remaining > 0)
         {
@@ -38,6 +40,8 @@ public readonly struct SubscribePacket
         }
         if (r.Failed)
         {
+            // Cleared only here: on success the packet is written once, as a whole.
+            packet = default;
             error = r.Error;
             return false;
         }
@@ -58,7 +62,7 @@ public readonly struct SubscribePacket
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
         }
         Subscriptions.WriteTo(ref w, version);
         w.Commit();
@@ -66,7 +70,7 @@ public readonly struct SubscribePacket
 
     private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
-        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
         long length = 2 + Subscriptions.EncodedLength;
         return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
     }

@@ -9,7 +9,10 @@ public readonly struct UnsubAckPacket
     public ushort PacketId { get; init; }
 
     /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>MQTT 5: one <see cref="ReasonCode"/> byte per filter. Not written in 3.1.1.</summary>
     public ReadOnlySequence<byte> ReasonCodes { get; init; }
@@ -70,7 +73,7 @@ public readonly struct UnsubAckPacket
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
             w.WriteBytes(ReasonCodes);
         }
         w.Commit();
@@ -78,7 +81,7 @@ public readonly struct UnsubAckPacket
 
     private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
-        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
         return version == ProtocolVersion.V500 ? 2 + MqttProperties.GetSizeWithPrefix(propertiesLength) + ReasonCodes.Length : 2;
     }
 }

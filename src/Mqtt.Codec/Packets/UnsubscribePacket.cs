@@ -9,7 +9,10 @@ public readonly struct UnsubscribePacket
     public ushort PacketId { get; init; }
 
     /// <summary>MQTT 5 properties (User Properties).</summary>
-    public MqttProperties Properties { get; init; }
+    public MqttProperties Properties { get => _properties; init => _properties = value; }
+
+    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
+    private readonly MqttProperties _properties;
 
     /// <summary>The Topic Filters, at least one.</summary>
     public TopicFilterList TopicFilters { get; init; }
@@ -25,7 +28,7 @@ public readonly struct UnsubscribePacket
             r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-3] Packet Identifier is 0");
         }
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Unsubscribe) : default;
-        ReadOnlySequence<byte> payload = r.Failed ? default : r.Sequence.Slice(r.Position);
+        ReadOnlySequence<byte> payload = r.PeekBytes(r.Remaining);
         int count = 0;
         while (!r.Failed && r.Remaining > 0)
         {
@@ -63,7 +66,7 @@ public readonly struct UnsubscribePacket
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {
-            Properties.WriteTo(ref w, propertiesLength);
+            _properties.WriteTo(ref w, propertiesLength);
         }
         TopicFilters.WriteTo(ref w);
         w.Commit();
@@ -71,7 +74,7 @@ public readonly struct UnsubscribePacket
 
     private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
-        propertiesLength = version == ProtocolVersion.V500 ? Properties.GetLength() : 0;
+        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
         long length = 2 + TopicFilters.EncodedLength;
         return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
     }

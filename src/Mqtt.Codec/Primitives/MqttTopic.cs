@@ -14,6 +14,10 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicName(ReadOnlySpan{byte})"/> for a name that may span segments.</summary>
     public static bool IsValidTopicName(in ReadOnlySequence<byte> name)
     {
+        if (name.IsSingleSegment)
+        {
+            return IsValidTopicName(name.FirstSpan);
+        }
         using var contiguous = new ContiguousBytes(name, stackalloc byte[256]);
         return IsValidTopicName(contiguous.Span);
     }
@@ -57,6 +61,10 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicFilter(ReadOnlySpan{byte})"/> for a filter that may span segments.</summary>
     public static bool IsValidTopicFilter(in ReadOnlySequence<byte> filter)
     {
+        if (filter.IsSingleSegment)
+        {
+            return IsValidTopicFilter(filter.FirstSpan);
+        }
         using var contiguous = new ContiguousBytes(filter, stackalloc byte[256]);
         return IsValidTopicFilter(contiguous.Span);
     }

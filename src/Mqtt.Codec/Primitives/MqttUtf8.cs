@@ -16,6 +16,10 @@ public static class MqttUtf8
     /// <summary>As <see cref="IsWellFormed(ReadOnlySpan{byte})"/> for bytes that may span segments.</summary>
     public static bool IsWellFormed(in ReadOnlySequence<byte> bytes)
     {
+        if (bytes.IsSingleSegment)
+        {
+            return IsWellFormed(bytes.FirstSpan);
+        }
         using var contiguous = new ContiguousBytes(bytes, stackalloc byte[256]);
         return IsWellFormed(contiguous.Span);
     }

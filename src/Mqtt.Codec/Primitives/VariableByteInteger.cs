@@ -38,6 +38,34 @@ public static class VariableByteInteger
     }
 
     /// <summary>
+    /// Reads one Variable Byte Integer from the start of <paramref name="source"/>, with the same results as the
+    /// <see cref="SequenceReader{T}"/> overload; <paramref name="size"/> is how far that overload would have moved
+    /// (the bytes read when complete or invalid, 0 when more are needed).
+    /// </summary>
+    internal static DecodeStatus TryRead(ReadOnlySpan<byte> source, out int value, out int size)
+    {
+        value = 0;
+        for (int i = 0; i < MaxSize; i++)
+        {
+            if (i == source.Length)
+            {
+                size = 0;
+                return DecodeStatus.NeedMoreData;
+            }
+            byte b = source[i];
+            value |= (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0)
+            {
+                size = i + 1;
+                // [MQTT-1.5.5-1] the shortest encoding only: a trailing zero byte after a continuation is over-long.
+                return b == 0 && i > 0 ? DecodeStatus.Invalid : DecodeStatus.Complete;
+            }
+        }
+        size = MaxSize;
+        return DecodeStatus.Invalid;
+    }
+
+    /// <summary>
     /// Reads one Variable Byte Integer. Returns <see cref="DecodeStatus.NeedMoreData"/> (reader left where it was)
     /// when the input ends inside it, and <see cref="DecodeStatus.Invalid"/> for a fifth byte or an over-long form.
     /// </summary>

@@ -10,19 +10,19 @@ public partial struct MqttProperties
     /// </summary>
     internal static MqttProperties Read(ref BodyReader r, PropertyScope scope)
     {
-        var p = new MqttProperties();
         long lengthOffset = r.Offset;
         int length = r.ReadVariableByteInteger();
-        if (r.Failed)
+        if (r.Failed || length == 0)
         {
-            return p;
+            return default;
         }
         if (length > r.Remaining)
         {
             r.Fail(ReasonCode.MalformedPacket, lengthOffset, "Property Length runs past the end of the packet");
-            return p;
+            return default;
         }
-        ReadOnlySequence<byte> block = r.Sequence.Slice(r.Position, length);
+        var p = new MqttProperties();
+        ReadOnlySequence<byte> block = r.PeekBytes(length);
         long end = r.Offset + length;
         ulong seen = 0;
         int userCount = 0, userLength = 0, subscriptionIdCount = 0, subscriptionIdLength = 0;

@@ -6,7 +6,7 @@ namespace Mqtt.Interop.Tests;
 /// Runs Mosquitto's command-line clients (Debian package mosquitto-clients) against a broker on 127.0.0.1.
 /// Every test that needs them calls <see cref="RequireClients"/> first.
 /// </summary>
-internal static class Mosquitto
+internal static class MosquittoClients
 {
     public const string InstallHint = "install the Debian packages mosquitto and mosquitto-clients";
 

@@ -132,9 +132,13 @@ public sealed partial class MqttBroker : IAsyncDisposable
         TransportConnection transport;
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            handshake.CancelAfter(Options.ConnectTimeout);
-            transport = await TransportConnection.StartAsync(socket, listener.Certificate, handshake.Token);
+            // Disposed as soon as the transport is up: as a `using var` of this method it (with its timer and its
+            // registration on Stopping) lived as long as the connection.
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            {
+                handshake.CancelAfter(Options.ConnectTimeout);
+                transport = await TransportConnection.StartAsync(socket, listener.Certificate, handshake.Token);
+            }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
         {

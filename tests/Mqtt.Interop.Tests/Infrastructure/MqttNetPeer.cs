@@ -25,7 +25,7 @@ internal sealed class MqttNetPeer : IAsyncDisposable
         {
             e.AutoAcknowledge = Acknowledge;
             MqttApplicationMessage m = e.ApplicationMessage;
-            _received.Writer.TryWrite(new ReceivedMessage(m, m.Payload.ToArray()));
+            _received.Writer.TryWrite(new ReceivedMessage(m, m.Payload.ToArray(), e));
             return Task.CompletedTask;
         };
         client.DisconnectedAsync += e =>

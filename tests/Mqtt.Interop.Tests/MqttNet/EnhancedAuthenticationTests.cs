@@ -93,4 +93,44 @@ public sealed class EnhancedAuthenticationTests
 
         Assert.Equal(MqttClientConnectResultCode.NotAuthorized, anonymous.ConnectResult.ResultCode);
     }
+
+    [Fact]
+    public async Task Re_authentication_on_a_live_connection_runs_the_challenge_again()
+    {
+        var authenticator = new ChallengeAuthenticator(new Dictionary<string, byte[]> { ["alice"] = AliceKey });
+        await using EmbeddedBroker broker = await StartBrokerAsync(authenticator);
+        var responder = new ChallengeResponder(AliceKey);
+        await using MqttNetPeer alice = await MqttNetPeer.ConnectAsync(broker.Port, "alice-1", Challenge("alice", responder));
+        byte[] firstNonce = responder.Nonce!;
+
+        // 4.12.1: AUTH 0x19 from the client, AUTH 0x18 challenge and answer, AUTH 0x00 with the server's proof.
+        await alice.Client.SendEnhancedAuthenticationExchangeDataAsync(
+            new MqttEnhancedAuthenticationExchangeData { ReasonCode = MQTTnet.Protocol.MqttAuthenticateReasonCode.ReAuthenticate, AuthenticationData = [] });
+        byte[] proof = await responder.Reauthenticated.WaitAsync(Waits.Expected);
+
+        Assert.Equal(2, authenticator.Started);
+        Assert.Equal(2, responder.Rounds);
+        Assert.NotEqual(firstNonce, responder.Nonce);
+        Assert.Equal(ChallengeAuthenticator.ServerProof(AliceKey, responder.Nonce!), proof);
+        await alice.SubscribeAsync("auth/t");
+        await alice.PublishAsync("auth/t", "still connected");
+        Assert.Equal("still connected", (await alice.NextAsync()).Text);
+    }
+
+    [Fact]
+    public async Task A_failed_re_authentication_disconnects_with_0x87()
+    {
+        var keys = new Dictionary<string, byte[]> { ["alice"] = AliceKey };
+        var authenticator = new ChallengeAuthenticator(keys);
+        await using EmbeddedBroker broker = await StartBrokerAsync(authenticator);
+        await using MqttNetPeer alice = await MqttNetPeer.ConnectAsync(broker.Port, "alice-1", Challenge("alice", new ChallengeResponder(AliceKey)));
+        keys["alice"] = Encoding.UTF8.GetBytes("rotated: the client's key is stale now");
+
+        await alice.Client.SendEnhancedAuthenticationExchangeDataAsync(
+            new MqttEnhancedAuthenticationExchangeData { ReasonCode = MQTTnet.Protocol.MqttAuthenticateReasonCode.ReAuthenticate, AuthenticationData = [] });
+
+        // [MQTT-4.12.1-2] a failed re-authentication ends the connection: DISCONNECT 0x87 Not authorized.
+        MqttClientDisconnectedEventArgs gone = await alice.Disconnected.WaitAsync(Waits.Expected);
+        Assert.Equal(MqttClientDisconnectReason.NotAuthorized, gone.Reason);
+    }
 }

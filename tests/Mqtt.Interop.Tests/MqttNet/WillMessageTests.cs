@@ -98,7 +98,7 @@ public sealed class WillMessageTests
         void Delayed(MqttClientOptionsBuilder o)
         {
             WithWill(o);
-            o.WithWillDelayInterval(3).WithSessionExpiryInterval(60).WithCleanStart(false);
+            o.WithWillDelayInterval(5).WithSessionExpiryInterval(60).WithCleanStart(false);
         }
         MqttNetPeer first = await MqttNetPeer.ConnectAsync(broker.Port, "delayed", Delayed);
         first.Client.Dispose();
@@ -107,8 +107,26 @@ public sealed class WillMessageTests
         // [MQTT-3.1.3-9] the Will is not sent if a new connection for the session arrives before the delay ends.
         await using MqttNetPeer second = await MqttNetPeer.ConnectAsync(broker.Port, "delayed", Delayed);
         Assert.True(second.ConnectResult.IsSessionPresent);
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(TimeSpan.FromSeconds(6));
 
         await watcher.ExpectNothingMoreAsync(watcher);
+    }
+
+    [Fact]
+    public async Task A_delayed_Will_is_published_once_the_delay_passes_without_the_client()
+    {
+        await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync();
+        await using MqttNetPeer watcher = await MqttNetPeer.ConnectAsync(broker.Port, "watcher");
+        await watcher.SubscribeAsync("will/#");
+        MqttNetPeer dying = await MqttNetPeer.ConnectAsync(broker.Port, "delayed", o =>
+        {
+            WithWill(o);
+            o.WithWillDelayInterval(1).WithSessionExpiryInterval(60);
+        });
+
+        dying.Client.Dispose();
+
+        // [MQTT-3.1.3-9] published when the Will Delay Interval has passed (or the session ended).
+        Assert.Equal("gone", (await watcher.NextAsync()).Text);
     }
 }

@@ -51,11 +51,17 @@ public sealed class ApplicationMessage
     /// </summary>
     public static ApplicationMessage Copy(in PublishPacket packet, string? publisherClientId)
     {
-        var bytes = new ArrayBufferWriter<byte>(packet.GetSize(ProtocolVersion.V500));
-        packet.Write(bytes, ProtocolVersion.V500);
+        // A QoS 1/2 PUBLISH must carry a non-zero Packet Identifier to read back [MQTT-2.2.1-3]; a Will has
+        // none, and the stored copy's is never sent (each delivery gets its own).
+        PublishPacket stored = packet.QoS == QualityOfService.AtMostOnce || packet.PacketId != 0 ? packet : packet with { PacketId = 1 };
+        var bytes = new ArrayBufferWriter<byte>(stored.GetSize(ProtocolVersion.V500));
+        stored.Write(bytes, ProtocolVersion.V500);
         var input = new ReadOnlySequence<byte>(bytes.WrittenMemory);
-        MqttFrameReader.TryRead(input, int.MaxValue, out MqttFrame frame, out _);
-        PublishPacket.TryRead(frame, ProtocolVersion.V500, out PublishPacket owned, out _);
+        if (MqttFrameReader.TryRead(input, int.MaxValue, out MqttFrame frame, out DecodeError error) != DecodeStatus.Complete
+            || !PublishPacket.TryRead(frame, ProtocolVersion.V500, out PublishPacket owned, out error))
+        {
+            throw new InvalidOperationException($"a message the broker encoded does not read back: {error}");
+        }
         return new ApplicationMessage(owned.TopicString, owned, publisherClientId, Environment.TickCount64);
     }
 

@@ -20,6 +20,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Timer? _housekeeping;
     private int _nextSessionId;
+    private int _stopped;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
     public MqttBroker(BrokerOptions options, ILogger? logger = null)
@@ -84,11 +85,11 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>Stops accepting, tells MQTT 5 clients the server is shutting down, and closes every connection.</summary>
     public async Task StopAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
             return;
         }
-        _stopping.Cancel();
+        // Disposing the listeners ends the accept loops.
         foreach (SocketListener listener in _listeners)
         {
             listener.Dispose();
@@ -109,6 +110,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
             closing.Add(connection.CloseAsync(ReasonCode.ServerShuttingDown));
         }
         await Task.WhenAll(closing);
+        // Only now: cancelling first ends the read loops, which close the connections before DISCONNECT 0x8B is written.
+        _stopping.Cancel();
     }
 
     /// <inheritdoc/>
@@ -129,9 +132,13 @@ public sealed partial class MqttBroker : IAsyncDisposable
         TransportConnection transport;
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            handshake.CancelAfter(Options.ConnectTimeout);
-            transport = await TransportConnection.StartAsync(socket, listener.Certificate, handshake.Token);
+            // Disposed as soon as the transport is up: as a `using var` of this method it (with its timer and its
+            // registration on Stopping) lived as long as the connection.
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            {
+                handshake.CancelAfter(Options.ConnectTimeout);
+                transport = await TransportConnection.StartAsync(socket, listener.Certificate, handshake.Token);
+            }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
         {

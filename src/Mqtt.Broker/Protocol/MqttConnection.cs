@@ -19,7 +19,6 @@ internal sealed partial class MqttConnection
     private readonly Channel<OutboundPacket> _outbound = Channel.CreateUnbounded<OutboundPacket>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly long _openedAt = Environment.TickCount64;
-    private readonly CancellationTokenSource _closing = new();
     private int _pendingQoS0;
     private long _lastReceived = Environment.TickCount64;
     private Task _writer = Task.CompletedTask;

@@ -1,0 +1,116 @@
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Mqtt.Interop.Tests.Cli;
+
+/// <summary>`mqttcore broker` run as a child process, as a user or a script runs it (CLI.md).</summary>
+public sealed class BrokerCommandTests
+{
+    [SkippableFact]
+    public async Task The_broker_command_announces_its_listener_and_serves_mosquitto_clients()
+    {
+        MosquittoClients.RequireClients();
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        await using ChildProcess sub = await MosquittoClients.StartSubscriberAsync(broker.Port, "mqttv5", "-t", "cli/#", "-q", "2", "-C", "2", "-v");
+
+        await MosquittoClients.PublishAsync(broker.Port, "mqttv5", "-t", "cli/v5", "-m", "hello", "-q", "2");
+        await MosquittoClients.PublishAsync(broker.Port, "mqttv311", "-t", "cli/v311", "-m", "hello", "-q", "1");
+
+        Assert.Equal(["cli/v5 hello", "cli/v311 hello"], await MosquittoClients.MessagesAsync(sub));
+        Assert.False(broker.Process.HasExited);
+    }
+
+    [Fact]
+    public async Task SIGTERM_sends_DISCONNECT_0x8B_to_MQTT_5_clients_and_exits_0()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        await using MqttNetPeer v5 = await MqttNetPeer.ConnectAsync(broker.Port, "v5-client");
+        await using MqttNetPeer v311 = await MqttNetPeer.ConnectAsync(broker.Port, "v311-client", version: MQTTnet.Formatter.MqttProtocolVersion.V311);
+
+        await broker.Process.SignalAsync("TERM");
+
+        MqttClientDisconnectedEventArgs gone = await v5.Disconnected.WaitAsync(Waits.Expected);
+        Assert.Equal(MqttClientDisconnectReason.ServerShuttingDown, gone.Reason);
+        // 3.1.1 has no server DISCONNECT: its connection is simply closed.
+        await v311.Disconnected.WaitAsync(Waits.Expected);
+        Assert.Equal(0, await broker.Process.WaitForExitAsync(Waits.Process));
+    }
+
+    [Fact]
+    public async Task A_JSON_config_file_sets_the_options_and_flags_override_it()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            string config = Path.Combine(folder, "broker.json");
+            await File.WriteAllTextAsync(config, """
+                {
+                  "listen": ["127.0.0.1:0"],
+                  "allow-anonymous": true,
+                  "receive-maximum": 7,
+                  "max-packet-size": 4096,
+                  "max-keepalive": 30,
+                  "sys-interval": 1,
+                  "log-level": "warning"
+                }
+                """);
+            await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--config", config, "--max-packet-size", "8192", "--data", "data");
+
+            await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "configured", o => o.WithKeepAlivePeriod(TimeSpan.FromSeconds(60)));
+
+            Assert.Equal((ushort)7, client.ConnectResult.ReceiveMaximum);
+            Assert.Equal(8192u, client.ConnectResult.MaximumPacketSize);
+            Assert.Equal(30, client.ConnectResult.ServerKeepAlive);
+            await client.SubscribeAsync("$SYS/broker/version", MqttQualityOfServiceLevel.AtMostOnce);
+            ReceivedMessage version = await client.NextAsync();
+            Assert.Equal("mqttcore", version.Text);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_allow_anonymous_an_anonymous_client_is_refused_with_0x87()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--data", "data");
+
+        await using MqttNetPeer anonymous = await MqttNetPeer.TryConnectAsync(broker.Port, "anonymous");
+
+        Assert.Equal(MqttClientConnectResultCode.NotAuthorized, anonymous.ConnectResult.ResultCode);
+    }
+
+    [Theory]
+    [InlineData("--no-such-flag")]
+    [InlineData("--listen", "not-an-endpoint")]
+    [InlineData("--receive-maximum", "0")]
+    [InlineData("--receive-maximum")]
+    public async Task Bad_usage_exits_1_with_a_message_on_stderr(params string[] arguments)
+    {
+        var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync(["broker", .. arguments]);
+
+        Assert.Equal(1, code);
+        Assert.False(string.IsNullOrWhiteSpace(stderr));
+    }
+
+    [Fact]
+    public async Task An_unknown_key_in_the_config_file_exits_1()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            string config = Path.Combine(folder, "bad.json");
+            await File.WriteAllTextAsync(config, """{ "listen": "127.0.0.1:0", "no-such-key": 1 }""");
+
+            var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync("broker", "--config", config);
+
+            Assert.Equal(1, code);
+            Assert.Contains("no-such-key", stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

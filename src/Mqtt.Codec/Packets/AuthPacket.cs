@@ -60,8 +60,7 @@ public readonly struct AuthPacket
     public void Write(IBufferWriter<byte> output)
     {
         int remainingLength = GetRemainingLength(out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.Auth, 0, remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.Auth, 0, remainingLength);
         if (remainingLength > 0)
         {
             w.WriteByte((byte)ReasonCode);

@@ -55,8 +55,7 @@ public readonly struct ConnAckPacket
     public void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         int remainingLength = GetRemainingLength(version, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.ConnAck, 0, remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.ConnAck, 0, remainingLength);
         w.WriteByte(SessionPresent ? (byte)1 : (byte)0);
         if (version == ProtocolVersion.V500)
         {

@@ -93,8 +93,7 @@ public readonly struct ConnectPacket
     public void Write(IBufferWriter<byte> output)
     {
         long remainingLength = GetRemainingLength(out int propertiesLength, out int willPropertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.Connect, 0, (int)remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.Connect, 0, remainingLength);
         w.WriteUInt16((ushort)ProtocolName.Length);
         w.WriteBytes(ProtocolName);
         w.WriteByte((byte)Version);

@@ -54,8 +54,7 @@ public readonly struct DisconnectPacket
     public void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         int remainingLength = GetRemainingLength(version, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.Disconnect, 0, remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.Disconnect, 0, remainingLength);
         if (remainingLength > 0)
         {
             w.WriteByte((byte)ReasonCode);

@@ -93,9 +93,8 @@ public readonly struct PublishPacket
     public void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         long remainingLength = GetRemainingLength(version, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
         byte flags = (byte)((Duplicate ? 0b1000 : 0) | ((int)QoS << 1) | (Retain ? 1 : 0));
-        w.WriteFixedHeader(PacketType.Publish, flags, (int)remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.Publish, flags, remainingLength);
         w.WriteBinary(Topic);
         if (QoS != QualityOfService.AtMostOnce)
         {
@@ -109,10 +108,6 @@ public readonly struct PublishPacket
         w.Commit();
     }
 
-    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
-    {
-        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
-        long length = 2 + Topic.Length + (QoS == QualityOfService.AtMostOnce ? 0 : 2) + Payload.Length;
-        return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
-    }
+    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
+        2 + Topic.Length + (QoS == QualityOfService.AtMostOnce ? 0 : 2) + Payload.Length + _properties.GetBlockSize(version, out propertiesLength);
 }

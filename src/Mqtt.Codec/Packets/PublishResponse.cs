@@ -43,8 +43,7 @@ internal static class PublishResponse
         ReasonCode reasonCode, in MqttProperties properties)
     {
         int remainingLength = GetRemainingLength(version, reasonCode, properties, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(type, type == PacketType.PubRel ? (byte)0b0010 : (byte)0, remainingLength);
+        var w = PacketWriter.Begin(output, type, type == PacketType.PubRel ? (byte)0b0010 : (byte)0, remainingLength);
         w.WriteUInt16(packetId);
         if (remainingLength > 2)
         {

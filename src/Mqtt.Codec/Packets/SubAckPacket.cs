@@ -56,8 +56,7 @@ public readonly struct SubAckPacket
     public void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         long remainingLength = GetRemainingLength(version, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.SubAck, 0, (int)remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.SubAck, 0, remainingLength);
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {
@@ -77,12 +76,8 @@ public readonly struct SubAckPacket
         w.Commit();
     }
 
-    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
-    {
-        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
-        long length = 2 + ReasonCodes.Length;
-        return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
-    }
+    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
+        2 + ReasonCodes.Length + _properties.GetBlockSize(version, out propertiesLength);
 
     private static bool AreValid(in ReadOnlySequence<byte> codes, ProtocolVersion version, out long badIndex)
     {

@@ -57,8 +57,7 @@ public readonly struct SubscribePacket
     public void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         long remainingLength = GetRemainingLength(version, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.Subscribe, 0b0010, (int)remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.Subscribe, 0b0010, remainingLength);
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {
@@ -68,12 +67,8 @@ public readonly struct SubscribePacket
         w.Commit();
     }
 
-    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
-    {
-        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
-        long length = 2 + Subscriptions.EncodedLength;
-        return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
-    }
+    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
+        2 + Subscriptions.EncodedLength + _properties.GetBlockSize(version, out propertiesLength);
 
     private static void ReadEntry(ref BodyReader r, ProtocolVersion version)
     {

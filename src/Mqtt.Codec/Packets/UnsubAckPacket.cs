@@ -68,8 +68,7 @@ public readonly struct UnsubAckPacket
     public void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         long remainingLength = GetRemainingLength(version, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.UnsubAck, 0, (int)remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.UnsubAck, 0, remainingLength);
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {

@@ -61,8 +61,7 @@ public readonly struct UnsubscribePacket
     public void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         long remainingLength = GetRemainingLength(version, out int propertiesLength);
-        var w = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
-        w.WriteFixedHeader(PacketType.Unsubscribe, 0b0010, (int)remainingLength);
+        var w = PacketWriter.Begin(output, PacketType.Unsubscribe, 0b0010, remainingLength);
         w.WriteUInt16(PacketId);
         if (version == ProtocolVersion.V500)
         {
@@ -72,10 +71,6 @@ public readonly struct UnsubscribePacket
         w.Commit();
     }
 
-    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength)
-    {
-        propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
-        long length = 2 + TopicFilters.EncodedLength;
-        return version == ProtocolVersion.V500 ? length + MqttProperties.GetSizeWithPrefix(propertiesLength) : length;
-    }
+    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
+        2 + TopicFilters.EncodedLength + _properties.GetBlockSize(version, out propertiesLength);
 }

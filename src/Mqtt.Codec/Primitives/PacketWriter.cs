@@ -25,6 +25,14 @@ internal ref struct PacketWriter
         _buffered = 0;
     }
 
+    /// <summary>Starts a packet: sizes the first span for the whole packet and writes the fixed header.</summary>
+    public static PacketWriter Begin(IBufferWriter<byte> output, PacketType type, byte flags, long remainingLength)
+    {
+        var writer = new PacketWriter(output, FixedHeader.PacketSize(remainingLength));
+        writer.WriteFixedHeader(type, flags, (int)remainingLength);
+        return writer;
+    }
+
     /// <summary>Byte 1 (type and flags) and the Remaining Length.</summary>
     public void WriteFixedHeader(PacketType type, byte flags, int remainingLength)
     {

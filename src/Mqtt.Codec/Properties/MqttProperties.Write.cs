@@ -18,6 +18,16 @@ public partial struct MqttProperties
         return length;
     }
 
+    /// <summary>
+    /// Size of the block with its Property Length prefix in <paramref name="version"/> (0 in 3.1.1, which has
+    /// no properties); <paramref name="length"/> is the block's length for <see cref="WriteTo"/>.
+    /// </summary>
+    internal readonly int GetBlockSize(ProtocolVersion version, out int length)
+    {
+        length = version == ProtocolVersion.V500 ? GetLength() : 0;
+        return version == ProtocolVersion.V500 ? GetSizeWithPrefix(length) : 0;
+    }
+
     /// <summary>Size of the block with its Property Length prefix, given <see cref="GetLength"/>.</summary>
     internal static int GetSizeWithPrefix(int length) => VariableByteInteger.GetSize(length) + length;
 

@@ -77,6 +77,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
             _acceptLoops.Add(listener.AcceptLoopAsync(AcceptAsync, _stopping.Token));
         }
         _housekeeping = new Timer(static state => ((MqttBroker)state!).Housekeeping(), this, 1000, 1000);
+        if (Options.CredentialStore is CredentialStore credentials)
+        {
+            credentials.UsersRemoved += OnUsersRemoved;
+        }
         StartSysTopics();
         return Task.CompletedTask;
     }
@@ -89,6 +93,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
             return;
         }
         _stopping.Cancel();
+        if (Options.CredentialStore is CredentialStore credentials)
+        {
+            credentials.UsersRemoved -= OnUsersRemoved;
+        }
         foreach (SocketListener listener in _listeners)
         {
             listener.Dispose();
@@ -202,9 +210,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>
     /// Binds a connection to the session of its Client Identifier: an existing connection with that id is
     /// taken over (DISCONNECT 0x8E) [MQTT-3.1.4-3]; Clean Start discards the old session [MQTT-3.1.2-4].
-    /// Returns the session and whether it was present before.
+    /// Returns the session and whether it was present before; no session when the id belongs to another user.
     /// </summary>
-    internal (Session Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry)
+    internal (Session? Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry)
     {
         Session? old;
         MqttConnection? previous = null;
@@ -213,6 +221,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
         lock (_sessionsGate)
         {
             _sessions.TryGetValue(clientId, out old);
+            if (old is not null && !Options.Authorizer.CanTakeOverClientId(connection.Client, old.UserName))
+            {
+                // SECURITY.md section 4: a Client Identifier in use by one user is not another's to take.
+                return (null, false);
+            }
+
             previous = old?.Connection;
             if (old is not null && !cleanStart)
             {

@@ -10,6 +10,7 @@ public static class Program
     {
         var root = new RootCommand("MqttCore: a secure MQTT 5 broker and client.");
         root.Subcommands.Add(BrokerCommand.Create());
+        root.Subcommands.Add(UserCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

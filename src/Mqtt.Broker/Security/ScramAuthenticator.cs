@@ -68,6 +68,12 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
                     verifier ??= ScramVerifier.CreateDecoy(owner._mechanism, name, security.Secret, security.Options.IterationCount);
                     return AuthenticationResult.Continue(Encoding.UTF8.GetBytes(_server.CreateServerFirstMessage(verifier)));
                 case 1:
+                    // Checked again: guesses running in parallel may have locked the name out since step 0.
+                    if (security.Throttle.IsLockedOut(_server.UserName, client.RemoteEndPoint?.Address))
+                    {
+                        return await security.LockedOutAsync("login", _server.UserName, client, owner.Method, cancellationToken);
+                    }
+
                     if (_server.TryCreateServerFinalMessage(clientData.Span, out string? serverFinal, out ScramException? finalError))
                     {
                         security.Throttle.RecordSuccess(_server.UserName!);

@@ -43,10 +43,11 @@ public sealed class BrokerSecurity : IDisposable
     {
         Options = options;
         Logger = logger;
-        Credentials = new CredentialStore(options.DataDirectory, logger);
-        Secret = ServerSecret.LoadOrCreate(Credentials.DataDirectory);
-        Throttle = new LoginThrottle(options.Throttle);
+        // The ACL first: a malformed file fails before anything is opened or watched.
         Authorizer = options.AclFile is null ? AclAuthorizer.CreateDefault() : AclAuthorizer.Load(options.AclFile);
+        Secret = ServerSecret.LoadOrCreate(options.DataDirectory);
+        Throttle = new LoginThrottle(options.Throttle);
+        Credentials = new CredentialStore(options.DataDirectory, logger);
     }
 
     /// <summary>The settings in force.</summary>

@@ -54,7 +54,7 @@ public sealed class CredentialStore : IDisposable
             _watcher.Renamed += OnFileEvent;
             _watcher.EnableRaisingEvents = true;
             // inotify can overflow or miss a rename onto the file; a cheap stat every second catches that.
-            _poll = new Timer(static s => ((CredentialStore)s!).Refresh(), this, 1000, 1000);
+            _poll = new Timer(static s => ((CredentialStore)s!).RefreshQuietly(), this, 1000, 1000);
         }
     }
 
@@ -202,12 +202,19 @@ public sealed class CredentialStore : IDisposable
     private void OnFileEvent(object sender, FileSystemEventArgs e)
     {
         _dirty = true;
+        RefreshQuietly();
+    }
+
+    /// <summary>Refresh from a timer or watcher thread, where an exception would end the process.</summary>
+    private void RefreshQuietly()
+    {
         try
         {
             Refresh();
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            _dirty = true;
             _logger.LogWarning("credential file reload failed: {Error}", ex.Message);
         }
     }

@@ -56,4 +56,10 @@ public sealed class BrokerOptions
 
     /// <summary>Publish, subscribe and delivery decisions.</summary>
     public IAuthorizer Authorizer { get; set; } = new DefaultAuthorizer();
+
+    /// <summary>
+    /// The credential store, if any: users removed from it are disconnected at once (DISCONNECT 0x98) and their
+    /// sessions dropped. <see cref="BrokerSecurity.Configure"/> sets it.
+    /// </summary>
+    public CredentialStore? CredentialStore { get; set; }
 }

@@ -78,6 +78,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
             _acceptLoops.Add(listener.AcceptLoopAsync(AcceptAsync, _stopping.Token));
         }
         _housekeeping = new Timer(static state => ((MqttBroker)state!).Housekeeping(), this, 1000, 1000);
+        if (Options.CredentialStore is CredentialStore credentials)
+        {
+            credentials.UsersRemoved += OnUsersRemoved;
+        }
         StartSysTopics();
         return Task.CompletedTask;
     }
@@ -88,6 +92,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
             return;
+        }
+        if (Options.CredentialStore is CredentialStore credentials)
+        {
+            credentials.UsersRemoved -= OnUsersRemoved;
         }
         // Disposing the listeners ends the accept loops.
         foreach (SocketListener listener in _listeners)
@@ -209,9 +217,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>
     /// Binds a connection to the session of its Client Identifier: an existing connection with that id is
     /// taken over (DISCONNECT 0x8E) [MQTT-3.1.4-3]; Clean Start discards the old session [MQTT-3.1.2-4].
-    /// Returns the session and whether it was present before.
+    /// Returns the session and whether it was present before; no session when the id belongs to another user.
     /// </summary>
-    internal (Session Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry)
+    internal (Session? Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry)
     {
         Session? old;
         MqttConnection? previous = null;
@@ -220,6 +228,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
         lock (_sessionsGate)
         {
             _sessions.TryGetValue(clientId, out old);
+            if (old is not null && !Options.Authorizer.CanTakeOverClientId(connection.Client, old.UserName))
+            {
+                // SECURITY.md section 4: a Client Identifier in use by one user is not another's to take.
+                return (null, false);
+            }
+
             previous = old?.Connection;
             if (old is not null && !cleanStart)
             {

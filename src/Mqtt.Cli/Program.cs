@@ -18,6 +18,7 @@ public static class Program
             option.Aliases.Remove("-h");
         }
         root.Subcommands.Add(BrokerCommand.Create());
+        root.Subcommands.Add(UserCommand.Create());
         root.Subcommands.Add(PubCommand.Create());
         root.Subcommands.Add(SubCommand.Create());
         return root.Parse(args).Invoke(configuration);

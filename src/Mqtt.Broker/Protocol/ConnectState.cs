@@ -29,6 +29,9 @@ internal sealed class ConnectState
 
     public string? AuthenticationMethod { get; init; }
 
+    /// <summary>CONNECT asked to register its User Name and Password (User Property register=true, docs/security.md).</summary>
+    public bool RegistrationRequested { get; init; }
+
     public static ConnectState From(in ConnectPacket connect)
     {
         MqttProperties p = connect.Properties;
@@ -56,6 +59,20 @@ internal sealed class ConnectState
             Will = will,
             WillDelay = willDelay,
             AuthenticationMethod = p.AuthenticationMethod is { } method ? MqttUtf8.GetString(method) : null,
+            RegistrationRequested = AsksToRegister(p),
         };
+    }
+
+    private static bool AsksToRegister(in MqttProperties properties)
+    {
+        foreach (UserProperty property in properties.UserProperties)
+        {
+            if (property.NameString == "register" && property.ValueString == "true")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -72,7 +72,9 @@ internal sealed partial class MqttConnection
         AuthenticationResult result;
         if (Options.PasswordAuthenticator is IPasswordAuthenticator passwords && (connect.UserName is not null || connect.Password is not null))
         {
-            result = await passwords.AuthenticateAsync(client, connect.UserName, connect.Password, _broker.Stopping);
+            result = connect.RegistrationRequested
+                ? await passwords.RegisterAsync(client, connect.UserName, connect.Password, _broker.Stopping)
+                : await passwords.AuthenticateAsync(client, connect.UserName, connect.Password, _broker.Stopping);
         }
         else if (Options.AllowAnonymous)
         {
@@ -113,11 +115,23 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
             return false;
         }
-        CompleteConnect(connect, result);
+        if (connect.Will is ApplicationMessage will
+            && !await Options.Authorizer.CanPublishAsync(Client with { ClientId = connect.ClientId, UserName = result.UserName ?? connect.UserName }, will.Topic))
+        {
+            // The Will is a publish made later in the client's name: authorized now, as Mosquitto does.
+            await RefuseConnectAsync(ReasonCode.NotAuthorized);
+            return false;
+        }
+        if (!CompleteConnect(connect, result))
+        {
+            Logger.LogInformation("refusing CONNECT from {Remote}: client id in use by another user", Client.RemoteEndPoint);
+            await RefuseConnectAsync(ReasonCode.NotAuthorized);
+            return false;
+        }
         return true;
     }
 
-    private void CompleteConnect(ConnectState connect, AuthenticationResult result)
+    private bool CompleteConnect(ConnectState connect, AuthenticationResult result)
     {
         bool assigned = connect.ClientId.Length == 0;
         string clientId = assigned ? "auto-" + Guid.NewGuid().ToString("N") : connect.ClientId;
@@ -131,7 +145,11 @@ internal sealed partial class MqttConnection
         {
             _keepAlive = Options.MaximumKeepAlive;
         }
-        (Session session, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, connect.SessionExpiry);
+        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, connect.SessionExpiry);
+        if (attached is not Session session)
+        {
+            return false;
+        }
         _session = session;
         var properties = new MqttProperties();
         if (Version == ProtocolVersion.V500)
@@ -148,6 +166,7 @@ internal sealed partial class MqttConnection
         EnqueueEncoded(connAck.GetSize(Version), connAck, static (p, w, v) => p.Write(w, v));
         _connected = true;
         session.Attach(this);
+        return true;
     }
 
     /// <summary>AUTH 0x19 on a live connection runs the method again; failure disconnects with 0x87 (4.12.1).</summary>

@@ -22,6 +22,7 @@ internal sealed partial class MqttConnection
     private int _pendingQoS0;
     private long _lastReceived = Environment.TickCount64;
     private Task _writer = Task.CompletedTask;
+    private int _connectTimedOut;
 
     public MqttConnection(MqttBroker broker, TransportConnection transport)
     {
@@ -108,7 +109,15 @@ internal sealed partial class MqttConnection
         {
             if (now - _openedAt > Options.ConnectTimeout.TotalMilliseconds)
             {
-                _transport.Abort();
+                // An authentication exchange left unfinished is refused with 0x87 (docs/security.md); otherwise just close.
+                if (_exchange is not null && Interlocked.Exchange(ref _connectTimedOut, 1) == 0)
+                {
+                    _ = RefuseConnectAsync(ReasonCode.NotAuthorized);
+                }
+                else
+                {
+                    _transport.Abort();
+                }
             }
             return;
         }

@@ -11,4 +11,11 @@ public interface IAuthorizer
 
     /// <summary>May <paramref name="client"/> receive a message on <paramref name="topic"/>? Checked on each delivery.</summary>
     bool CanReceive(ClientInfo client, string topic);
+
+    /// <summary>
+    /// May <paramref name="client"/> use a Client Identifier whose session (connected or not) belongs to
+    /// <paramref name="ownerUserName"/>? By default only the same user may (SECURITY.md section 4), so nobody can
+    /// take over another user's connection or inherit their session; refused with CONNACK 0x87.
+    /// </summary>
+    bool CanTakeOverClientId(ClientInfo client, string? ownerUserName) => string.Equals(client.UserName, ownerUserName, StringComparison.Ordinal);
 }

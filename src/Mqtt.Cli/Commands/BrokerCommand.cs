@@ -17,10 +17,10 @@ internal static class BrokerCommand
     private static readonly Option<string?> Key = new("--key") { Description = "PEM private key for TLS listeners" };
     private static readonly Option<string?> Data = new("--data") { Description = "data folder (credentials); default ./mqttcore-data" };
     private static readonly Option<string?> Config = new("--config") { Description = "JSON config file whose keys mirror these flags" };
-    private static readonly Option<string?> Registration = new("--registration") { Description = "open|closed (takes effect with authentication, issue 5)" };
-    private static readonly Option<string?> PlainPasswords = new("--plain-passwords") { Description = "never|tls|always (takes effect with authentication, issue 5)" };
+    private static readonly Option<string?> Registration = new("--registration") { Description = "open|closed: may unknown users register themselves; default open" };
+    private static readonly Option<string?> PlainPasswords = new("--plain-passwords") { Description = "never|tls|always: where plain CONNECT passwords are accepted; default tls" };
     private static readonly Option<bool> AllowAnonymous = new("--allow-anonymous") { Description = "accept clients without credentials" };
-    private static readonly Option<string?> Acl = new("--acl") { Description = "ACL file (takes effect with authorization, issue 5)" };
+    private static readonly Option<string?> Acl = new("--acl") { Description = "ACL file (docs/security.md); default: the built-in rules" };
     private static readonly Option<string?> LogLevel = new("--log-level") { Description = "trace|debug|information|warning|error; default information" };
     private static readonly Option<int?> MaxKeepAlive = new("--max-keepalive") { Description = "cap on clients' Keep Alive, in seconds (0: none)" };
     private static readonly Option<int?> ReceiveMaximum = new("--receive-maximum") { Description = "QoS 1/2 messages a client may have in flight to us; default 100" };
@@ -45,23 +45,24 @@ internal static class BrokerCommand
     {
         BrokerSettings settings;
         BrokerOptions options;
+        BrokerSecurity security;
+        ILoggerFactory logging;
         try
         {
             settings = BrokerSettings.Load(result.GetValue(Config));
             settings.Apply(result, Listen, TlsListen, Cert, Key, Data, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
                 MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, SysInterval);
             options = settings.ToOptions();
+            logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel));
+            security = BrokerSecurity.Configure(options, settings.ToSecurityOptions(), logging.CreateLogger("mqttcore.auth"));
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or IOException or JsonException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is FormatException or ArgumentException or IOException or UnauthorizedAccessException or JsonException or System.Security.Cryptography.CryptographicException)
         {
             await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
             return ExitCodes.Usage;
         }
-        foreach (string unfinished in settings.NotYetEffective())
-        {
-            await Console.Error.WriteLineAsync($"warning: {unfinished} is accepted but has no effect yet (authentication and ACLs arrive with issue 5)");
-        }
-        using ILoggerFactory logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel));
+        using ILoggerFactory disposeLogging = logging;
+        using BrokerSecurity disposeSecurity = security;
         var broker = new MqttBroker(options, logging.CreateLogger("mqttcore.broker"));
         try
         {

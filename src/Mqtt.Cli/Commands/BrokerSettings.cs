@@ -78,22 +78,14 @@ internal sealed class BrokerSettings
         SysInterval = result.GetValue(sysInterval) ?? SysInterval;
     }
 
-    /// <summary>Settings accepted for the contract's sake that do nothing until the security issue lands.</summary>
-    public IEnumerable<string> NotYetEffective()
+    /// <summary>The security part of the settings (issue 5): data folder, policies and ACL file.</summary>
+    public BrokerSecurityOptions ToSecurityOptions() => new()
     {
-        if (Acl is not null)
-        {
-            yield return "--acl";
-        }
-        if (Registration != "open")
-        {
-            yield return "--registration";
-        }
-        if (PlainPasswords != "tls")
-        {
-            yield return "--plain-passwords";
-        }
-    }
+        DataDirectory = Data,
+        Registration = Registration == "closed" ? RegistrationPolicy.Closed : RegistrationPolicy.Open,
+        PlainPasswords = PlainPasswords switch { "never" => PlainPasswordPolicy.Never, "always" => PlainPasswordPolicy.Always, _ => PlainPasswordPolicy.Tls },
+        AclFile = Acl,
+    };
 
     public BrokerOptions ToOptions()
     {

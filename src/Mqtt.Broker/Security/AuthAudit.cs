@@ -1,0 +1,57 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Mqtt.Broker;
+
+/// <summary>
+/// One audit line per authentication or registration outcome (SECURITY.md section 3): what, the outcome, user,
+/// address, client id, method and a short reason. Never a password, proof, verifier or nonce. Names come from
+/// the network, so control characters are escaped and length is capped to keep each event on one line.
+/// </summary>
+internal static class AuthAudit
+{
+    public static void Write(ILogger logger, string action, bool success, string? user, ClientInfo client, string method, string reason)
+    {
+        logger.Log(
+            success ? LogLevel.Information : LogLevel.Warning,
+            "audit {Action} {Outcome}: user={User} remote={Remote} client={Client} method={Method} reason={Reason}",
+            action,
+            success ? "success" : "failure",
+            Safe(user),
+            client.RemoteEndPoint?.ToString() ?? "-",
+            Safe(client.ClientId),
+            method,
+            reason);
+    }
+
+    /// <summary>Printable form of peer-supplied text: control characters as \uXXXX, at most 80 characters.</summary>
+    public static string Safe(string? text)
+    {
+        if (text is null)
+        {
+            return "-";
+        }
+
+        var safe = new StringBuilder(Math.Min(text.Length, 80) + 2);
+        safe.Append('"');
+        foreach (char c in text)
+        {
+            if (safe.Length >= 80)
+            {
+                safe.Append('…');
+                break;
+            }
+
+            if (char.IsControl(c) || c == '"' || c == '\\' || char.IsSurrogate(c))
+            {
+                safe.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                safe.Append(c);
+            }
+        }
+
+        return safe.Append('"').ToString();
+    }
+}

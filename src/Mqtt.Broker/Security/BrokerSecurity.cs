@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mqtt.Codec;
+using Mqtt.Security.Credentials;
+using Mqtt.Security.Scram;
+
+namespace Mqtt.Broker;
+
+/// <summary>Settings of <see cref="BrokerSecurity"/>; the defaults are the documented ones (docs/security.md).</summary>
+public sealed class BrokerSecurityOptions
+{
+    /// <summary>The data folder holding <c>credentials</c> and <c>server-secret</c>. Default ./mqttcore-data.</summary>
+    public string DataDirectory { get; set; } = "./mqttcore-data";
+
+    /// <summary>Self-registration policy. Default <see cref="RegistrationPolicy.Open"/>.</summary>
+    public RegistrationPolicy Registration { get; set; } = RegistrationPolicy.Open;
+
+    /// <summary>Plain CONNECT password policy. Default <see cref="PlainPasswordPolicy.Tls"/>.</summary>
+    public PlainPasswordPolicy PlainPasswords { get; set; } = PlainPasswordPolicy.Tls;
+
+    /// <summary>ACL file (docs/security.md); null for the default rules of SECURITY.md section 4.</summary>
+    public string? AclFile { get; set; }
+
+    /// <summary>PBKDF2 iterations for verifiers the broker derives (plain registration) and for decoys. Default 4096.</summary>
+    public int IterationCount { get; set; } = ScramVerifier.DefaultIterationCount;
+
+    /// <summary>Highest iteration count a client may register (a plain login costs that many PBKDF2 rounds). Default 100,000.</summary>
+    public int MaximumRegistrationIterations { get; set; } = 100_000;
+
+    /// <summary>Guessing limits.</summary>
+    public LoginThrottleOptions Throttle { get; set; } = new();
+}
+
+/// <summary>
+/// Authentication, registration and authorization for a broker (SECURITY.md sections 1 to 4), wired into
+/// <see cref="BrokerOptions"/> by <see cref="Configure"/>: SCRAM-SHA-256/512 and <c>MQTTCORE-REGISTER</c> as
+/// enhanced methods, plain passwords per policy, the ACL engine, and the credential store whose removed users
+/// the broker disconnects.
+/// </summary>
+public sealed class BrokerSecurity : IDisposable
+{
+    private BrokerSecurity(BrokerSecurityOptions options, ILogger logger)
+    {
+        Options = options;
+        Logger = logger;
+        // The ACL first: a malformed file fails before anything is opened or watched.
+        Authorizer = options.AclFile is null ? AclAuthorizer.CreateDefault() : AclAuthorizer.Load(options.AclFile);
+        Secret = ServerSecret.LoadOrCreate(options.DataDirectory);
+        Throttle = new LoginThrottle(options.Throttle);
+        Credentials = new CredentialStore(options.DataDirectory, logger);
+    }
+
+    /// <summary>The settings in force.</summary>
+    public BrokerSecurityOptions Options { get; }
+
+    /// <summary>The credential file.</summary>
+    public CredentialStore Credentials { get; }
+
+    /// <summary>The guessing brake.</summary>
+    public LoginThrottle Throttle { get; }
+
+    /// <summary>The ACL engine.</summary>
+    public AclAuthorizer Authorizer { get; }
+
+    internal ILogger Logger { get; }
+
+    internal byte[] Secret { get; }
+
+    /// <summary>Opens the data folder and ACL file and installs every security hook into <paramref name="broker"/>.</summary>
+    /// <param name="broker">The broker options to fill in.</param>
+    /// <param name="options">Security settings.</param>
+    /// <param name="logger">Where audit lines go.</param>
+    /// <returns>The security services, to dispose after the broker stops.</returns>
+    /// <exception cref="FormatException">The ACL file is malformed.</exception>
+    /// <exception cref="IOException">The data folder or ACL file cannot be read or written.</exception>
+    public static BrokerSecurity Configure(BrokerOptions broker, BrokerSecurityOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        ArgumentNullException.ThrowIfNull(options);
+        var security = new BrokerSecurity(options, logger ?? NullLogger.Instance);
+        foreach (ScramMechanism mechanism in (ScramMechanism[])[ScramMechanism.Sha256, ScramMechanism.Sha512])
+        {
+            broker.EnhancedAuthenticators[mechanism.Name] = new ScramAuthenticator(mechanism, security);
+        }
+
+        broker.EnhancedAuthenticators[ScramRegistration.Method] = new ScramRegistrationAuthenticator(security);
+        broker.PasswordAuthenticator = new PlainPasswordAuthenticator(security);
+        broker.Authorizer = security.Authorizer;
+        broker.CredentialStore = security.Credentials;
+        return security;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Credentials.Dispose();
+
+    /// <summary>Counts a failure, writes the audit line, and delays only this answer as the throttle says.</summary>
+    internal async ValueTask<AuthenticationResult> RefuseAsync(
+        string action, string? user, ClientInfo client, string method, string reason, ReasonCode code, CancellationToken cancellationToken, bool countName = true)
+    {
+        TimeSpan delay = Throttle.RecordFailure(countName ? user : null, client.RemoteEndPoint?.Address);
+        AuthAudit.Write(Logger, action, false, user, client, method, reason);
+        await DelayAsync(delay, cancellationToken);
+        return AuthenticationResult.Fail(code);
+    }
+
+    /// <summary>A locked-out name or address: answered after the longest delay, with 0x9F, unchecked.</summary>
+    internal async ValueTask<AuthenticationResult> LockedOutAsync(string action, string? user, ClientInfo client, string method, CancellationToken cancellationToken)
+    {
+        AuthAudit.Write(Logger, action, false, user, client, method, "locked out (too many failures)");
+        await DelayAsync(Throttle.Options.MaximumDelay, cancellationToken);
+        return AuthenticationResult.Fail(ReasonCode.ConnectionRateExceeded);
+    }
+
+    private static async ValueTask DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+}

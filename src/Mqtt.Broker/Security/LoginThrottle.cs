@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace Mqtt.Broker;
+
+/// <summary>Limits of <see cref="LoginThrottle"/>; the defaults are the documented ones (docs/security.md).</summary>
+public sealed class LoginThrottleOptions
+{
+    /// <summary>Failures per key answered without delay (typos). Default 3.</summary>
+    public int FreeFailures { get; set; } = 3;
+
+    /// <summary>Delay after the first failure past the free ones; it doubles with each further failure. Default 250 ms.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Cap on the delay, also the delay of an answer to a locked-out attempt. Default 4 s.</summary>
+    public TimeSpan MaximumDelay { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Failures for one user name that lock the name out. Default 10.</summary>
+    public int UserLockoutThreshold { get; set; } = 10;
+
+    /// <summary>Failures from one address that lock the address out. Default 50.</summary>
+    public int AddressLockoutThreshold { get; set; } = 50;
+
+    /// <summary>How long a lockout lasts; each failure after it ends locks again. Default 5 minutes.</summary>
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A key with no failure for this long starts from zero. Default 15 minutes.</summary>
+    public TimeSpan ForgetAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Most keys tracked; past it, old keys are dropped first. Default 100,000.</summary>
+    public int MaximumTrackedKeys { get; set; } = 100_000;
+}
+
+/// <summary>
+/// Online-guessing brake (SECURITY.md section 3), per user name and per source address: after a few free failures
+/// each failing answer is delayed exponentially, and past a threshold the key is locked out for a while. Only the
+/// failing connection waits (the caller awaits the returned delay); nothing here holds a lock across a delay, so
+/// other users keep logging in. Unknown and existing names are counted alike, so lockouts reveal nothing.
+/// </summary>
+public sealed class LoginThrottle
+{
+    private readonly ConcurrentDictionary<string, Counter> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<IPAddress, Counter> _addresses = new();
+    private readonly TimeProvider _time;
+    private int _sinceSweep;
+
+    /// <summary>Creates a throttle.</summary>
+    /// <param name="options">Limits; null for the defaults.</param>
+    /// <param name="time">Clock, for tests; null for the system clock.</param>
+    public LoginThrottle(LoginThrottleOptions? options = null, TimeProvider? time = null)
+    {
+        Options = options ?? new LoginThrottleOptions();
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The limits in force.</summary>
+    public LoginThrottleOptions Options { get; }
+
+    /// <summary>True while the name or the address is locked out; such attempts are refused without being checked.</summary>
+    /// <param name="userName">The user name tried, if known yet.</param>
+    /// <param name="address">The client's address, if known.</param>
+    /// <returns>True when the attempt must be refused.</returns>
+    public bool IsLockedOut(string? userName, IPAddress? address)
+    {
+        long now = _time.GetTimestamp();
+        return (userName is not null && _users.TryGetValue(userName, out Counter? user) && user.IsLocked(now))
+            || (Normalize(address) is IPAddress a && _addresses.TryGetValue(a, out Counter? source) && source.IsLocked(now));
+    }
+
+    /// <summary>Counts a failure and says how long to delay the failing answer.</summary>
+    /// <param name="userName">The user name tried, if known.</param>
+    /// <param name="address">The client's address, if known.</param>
+    /// <returns>The delay for this answer (zero for the first few failures).</returns>
+    public TimeSpan RecordFailure(string? userName, IPAddress? address)
+    {
+        long now = _time.GetTimestamp();
+        TimeSpan delay = TimeSpan.Zero;
+        if (userName is not null)
+        {
+            delay = Max(delay, Fail(_users, userName, Options.UserLockoutThreshold, now));
+        }
+
+        if (Normalize(address) is IPAddress a)
+        {
+            delay = Max(delay, Fail(_addresses, a, Options.AddressLockoutThreshold, now));
+        }
+
+        if (Interlocked.Increment(ref _sinceSweep) >= 1024)
+        {
+            _sinceSweep = 0;
+            Sweep(now);
+        }
+
+        return delay;
+    }
+
+    /// <summary>A successful login clears the name's count (not the address's: one good account must not reset a guesser).</summary>
+    /// <param name="userName">The user who logged in.</param>
+    public void RecordSuccess(string userName) => _users.TryRemove(userName, out _);
+
+    private TimeSpan Fail<TKey>(ConcurrentDictionary<TKey, Counter> counters, TKey key, int lockoutThreshold, long now)
+        where TKey : notnull
+    {
+        Counter counter = counters.GetOrAdd(key, static _ => new Counter());
+        int failures = counter.Fail(now, this, lockoutThreshold);
+        return DelayFor(failures);
+    }
+
+    private TimeSpan DelayFor(int failures)
+    {
+        int past = failures - Options.FreeFailures;
+        if (past <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        double ms = Options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(past - 1, 30));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, Options.MaximumDelay.TotalMilliseconds));
+    }
+
+    private void Sweep(long now)
+    {
+        Prune(_users, now);
+        Prune(_addresses, now);
+    }
+
+    private void Prune<TKey>(ConcurrentDictionary<TKey, Counter> counters, long now)
+        where TKey : notnull
+    {
+        bool full = counters.Count > Options.MaximumTrackedKeys;
+        foreach (KeyValuePair<TKey, Counter> pair in counters)
+        {
+            if (pair.Value.IsForgotten(now, this) || (full && !pair.Value.IsLocked(now)))
+            {
+                counters.TryRemove(pair);
+            }
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static IPAddress? Normalize(IPAddress? address) =>
+        address is not null && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>Failures of one key; its own small lock is held only to update two numbers.</summary>
+    private sealed class Counter
+    {
+        private readonly Lock _gate = new();
+        private int _failures;
+        private long _lastFailure;
+        private long _lockedUntil;
+
+        public int Fail(long now, LoginThrottle owner, int lockoutThreshold)
+        {
+            lock (_gate)
+            {
+                if (owner._time.GetElapsedTime(_lastFailure, now) > owner.Options.ForgetAfter)
+                {
+                    _failures = 0;
+                }
+
+                _failures++;
+                _lastFailure = now;
+                if (_failures >= lockoutThreshold)
+                {
+                    _lockedUntil = now + (long)(owner.Options.LockoutDuration.TotalSeconds * owner._time.TimestampFrequency);
+                }
+
+                return _failures;
+            }
+        }
+
+        public bool IsLocked(long now) => now < Volatile.Read(ref _lockedUntil);
+
+        public bool IsForgotten(long now, LoginThrottle owner)
+        {
+            lock (_gate)
+            {
+                return !IsLocked(now) && owner._time.GetElapsedTime(_lastFailure, now) > owner.Options.ForgetAfter;
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+namespace Mqtt.Broker;
+
+/// <summary>What one level of an ACL topic or a subscription filter is.</summary>
+internal enum LevelKind : byte
+{
+    /// <summary>Matches exactly <see cref="PatternLevel.Text"/>.</summary>
+    Literal,
+
+    /// <summary><c>+</c>: any one level.</summary>
+    Plus,
+
+    /// <summary><c>#</c>: any number of levels, including none (last level only).</summary>
+    Hash,
+
+    /// <summary>A level with <c>%u</c> or <c>%c</c>, a literal once the client is known.</summary>
+    Template,
+}
+
+/// <summary>One level of a topic pattern.</summary>
+internal readonly record struct PatternLevel(LevelKind Kind, string Text);
+
+/// <summary>Topic patterns of ACL rules and subscription filters, split into levels, and matching against topic names.</summary>
+internal static class TopicPattern
+{
+    /// <summary>Splits a filter or ACL topic; null when <c>+</c>/<c>#</c> are misplaced or it is empty.</summary>
+    public static PatternLevel[]? Parse(string text, bool templates)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        string[] parts = text.Split('/');
+        var levels = new PatternLevel[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string part = parts[i];
+            if (part == "+")
+            {
+                levels[i] = new PatternLevel(LevelKind.Plus, part);
+            }
+            else if (part == "#")
+            {
+                if (i != parts.Length - 1)
+                {
+                    return null;
+                }
+
+                levels[i] = new PatternLevel(LevelKind.Hash, part);
+            }
+            else if (part.Contains('+') || part.Contains('#'))
+            {
+                return null;
+            }
+            else if (templates && (part.Contains("%u", StringComparison.Ordinal) || part.Contains("%c", StringComparison.Ordinal)))
+            {
+                levels[i] = new PatternLevel(LevelKind.Template, part);
+            }
+            else
+            {
+                levels[i] = new PatternLevel(LevelKind.Literal, part);
+            }
+        }
+
+        return levels;
+    }
+
+    /// <summary>
+    /// Fills in <c>%u</c> and <c>%c</c>. Null when the rule cannot apply: anonymous client for <c>%u</c>, or a value
+    /// that is empty or holds <c>/</c>, <c>+</c> or <c>#</c> (CVE-2017-7650: a client id <c>#</c> must not turn
+    /// <c>%c/#</c> into <c>#/#</c>). Substituted levels are literals, never wildcards, in any case.
+    /// </summary>
+    public static PatternLevel[]? Instantiate(PatternLevel[] levels, string? user, string clientId)
+    {
+        PatternLevel[]? result = null;
+        for (int i = 0; i < levels.Length; i++)
+        {
+            if (levels[i].Kind != LevelKind.Template)
+            {
+                continue;
+            }
+
+            string text = levels[i].Text;
+            if (text.Contains("%u", StringComparison.Ordinal))
+            {
+                if (!IsSafeValue(user))
+                {
+                    return null;
+                }
+
+                text = text.Replace("%u", user, StringComparison.Ordinal);
+            }
+
+            if (text.Contains("%c", StringComparison.Ordinal))
+            {
+                if (!IsSafeValue(clientId))
+                {
+                    return null;
+                }
+
+                text = text.Replace("%c", clientId, StringComparison.Ordinal);
+            }
+
+            result ??= (PatternLevel[])levels.Clone();
+            result[i] = new PatternLevel(LevelKind.Literal, text);
+        }
+
+        return result ?? levels;
+    }
+
+    /// <summary>Does the pattern (no templates left) match the topic name? Wildcards at the first level skip <c>$</c> topics [MQTT-4.7.2-1].</summary>
+    public static bool Matches(PatternLevel[] levels, string topic)
+    {
+        int position = 0;
+        for (int i = 0; i < levels.Length; i++)
+        {
+            PatternLevel level = levels[i];
+            bool exhausted = position == topic.Length + 1;
+            if (level.Kind == LevelKind.Hash)
+            {
+                return !(i == 0 && topic.StartsWith('$'));
+            }
+
+            if (exhausted)
+            {
+                return false;
+            }
+
+            int end = topic.IndexOf('/', position);
+            if (end < 0)
+            {
+                end = topic.Length;
+            }
+
+            ReadOnlySpan<char> name = topic.AsSpan(position, end - position);
+            if (level.Kind == LevelKind.Plus)
+            {
+                if (i == 0 && name.StartsWith("$"))
+                {
+                    return false;
+                }
+            }
+            else if (!name.SequenceEqual(level.Text))
+            {
+                return false;
+            }
+
+            position = end + 1;
+        }
+
+        return position == topic.Length + 1;
+    }
+
+    private static bool IsSafeValue(string? value) =>
+        !string.IsNullOrEmpty(value) && value.AsSpan().IndexOfAny('/', '+', '#') < 0;
+}

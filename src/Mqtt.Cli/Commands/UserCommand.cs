@@ -1,0 +1,210 @@
+using System.CommandLine;
+using System.Text;
+using Mqtt.Broker;
+using Mqtt.Security.Credentials;
+using Mqtt.Security.Scram;
+
+namespace Mqtt.Cli.Commands;
+
+/// <summary>
+/// `mqttcore user add|remove|list|passwd`: offline administration of the credential file (CLI.md). Safe while a
+/// broker runs on the same data folder: changes take the file lock and the broker reloads them, disconnecting
+/// removed users. Exit codes: 0 done, 1 bad usage or unusable data folder, 2 refused (name taken, no such user).
+/// </summary>
+internal static class UserCommand
+{
+    private static readonly Option<string> Data = new("--data") { Description = "data folder (credentials); default ./mqttcore-data", DefaultValueFactory = _ => "./mqttcore-data" };
+    private static readonly Option<string?> Password = new("--password", "-P") { Description = "the password (also env MQTTCORE_PASSWORD, or --password-stdin)" };
+    private static readonly Option<bool> PasswordStdin = new("--password-stdin") { Description = "read the password from the first line of standard input" };
+    private static readonly Option<int> Iterations = new("--iterations") { Description = "PBKDF2 iterations of the SCRAM verifiers; default 4096", DefaultValueFactory = _ => ScramVerifier.DefaultIterationCount };
+
+    public static Command Create()
+    {
+        var user = new Command("user", "Administer the broker's users (credential file in the data folder).");
+        user.Subcommands.Add(WithPassword(new Command("add", "Add a user with SCRAM-SHA-256 and SCRAM-SHA-512 verifiers (never the password)."), AddAsync));
+        user.Subcommands.Add(WithPassword(new Command("passwd", "Set a new password for an existing user."), PasswdAsync));
+        var remove = new Command("remove", "Remove a user; a running broker disconnects them and drops their sessions.");
+        remove.Arguments.Add(NameArgument());
+        remove.Options.Add(Data);
+        remove.SetAction((result, cancellationToken) => RemoveAsync(result, cancellationToken));
+        user.Subcommands.Add(remove);
+        var list = new Command("list", "Print the user names, one per line.");
+        list.Options.Add(Data);
+        list.SetAction((result, _) => Task.FromResult(List(result)));
+        user.Subcommands.Add(list);
+        return user;
+    }
+
+    private static Argument<string> NameArgument() => new("NAME") { Description = "the user name" };
+
+    private static Command WithPassword(Command command, Func<ParseResult, string, string, CancellationToken, Task<int>> run)
+    {
+        command.Arguments.Add(NameArgument());
+        foreach (Option option in new Option[] { Password, PasswordStdin, Data, Iterations })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            string name = result.GetValue<string>("NAME")!;
+            if (!Mqtt.Security.UserName.IsValid(name))
+            {
+                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: invalid user name (1 to 64 characters, no / + # or control characters, not starting with $)");
+                return ExitCodes.Usage;
+            }
+
+            int iterations = result.GetValue(Iterations);
+            if (iterations is < ScramVerifier.MinimumIterationCount or > 10_000_000)
+            {
+                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: --iterations must be {ScramVerifier.MinimumIterationCount}..10000000");
+                return ExitCodes.Usage;
+            }
+
+            string? password = ReadPassword(result);
+            if (string.IsNullOrEmpty(password))
+            {
+                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: no password: give -P, --password-stdin or MQTTCORE_PASSWORD");
+                return ExitCodes.Usage;
+            }
+
+            return await run(result, name, password, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> AddAsync(ParseResult result, string name, string password, CancellationToken cancellationToken)
+    {
+        UserCredentials credentials = UserCredentials.Derive(name, password, result.GetValue(Iterations));
+        return await WithStoreAsync(result, "add", async store =>
+        {
+            if (!await store.TryAddAsync(credentials, cancellationToken))
+            {
+                await Console.Error.WriteLineAsync($"refused: user '{name}' exists");
+                return ExitCodes.Refused;
+            }
+
+            return ExitCodes.Success;
+        });
+    }
+
+    private static async Task<int> PasswdAsync(ParseResult result, string name, string password, CancellationToken cancellationToken)
+    {
+        UserCredentials credentials = UserCredentials.Derive(name, password, result.GetValue(Iterations));
+        return await WithStoreAsync(result, "passwd", async store =>
+        {
+            if (!await store.TryReplaceAsync(credentials, cancellationToken))
+            {
+                await Console.Error.WriteLineAsync($"refused: no user '{name}'");
+                return ExitCodes.Refused;
+            }
+
+            return ExitCodes.Success;
+        });
+    }
+
+    private static async Task<int> RemoveAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        string name = result.GetValue<string>("NAME")!;
+        return await WithStoreAsync(result, "remove", async store =>
+        {
+            if (!await store.TryRemoveAsync(name, cancellationToken))
+            {
+                await Console.Error.WriteLineAsync($"refused: no user '{name}'");
+                return ExitCodes.Refused;
+            }
+
+            return ExitCodes.Success;
+        });
+    }
+
+    private static int List(ParseResult result)
+    {
+        return WithStoreAsync(result, "list", store =>
+        {
+            var output = new StringBuilder();
+            foreach (UserCredentials user in store.List())
+            {
+                output.Append(user.Name).Append('\n');
+            }
+
+            Console.Out.Write(output.ToString());
+            Console.Out.Flush();
+            return Task.FromResult(ExitCodes.Success);
+        }).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> WithStoreAsync(ParseResult result, string verb, Func<CredentialStore, Task<int>> action)
+    {
+        try
+        {
+            using var store = new CredentialStore(result.GetValue(Data)!, logger: null, watch: false);
+            return await action(store);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"mqttcore user {verb}: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    private static string? ReadPassword(ParseResult result)
+    {
+        if (result.GetValue(Password) is string given)
+        {
+            return given;
+        }
+
+        if (result.GetValue(PasswordStdin))
+        {
+            return Console.In.ReadLine();
+        }
+
+        if (Environment.GetEnvironmentVariable("MQTTCORE_PASSWORD") is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+
+        if (Console.IsInputRedirected)
+        {
+            return null;
+        }
+
+        string first = Prompt("Password: ");
+        string second = Prompt("Again: ");
+        if (first != second)
+        {
+            Console.Error.WriteLine("the passwords differ");
+            return null;
+        }
+
+        return first;
+    }
+
+    private static string Prompt(string label)
+    {
+        Console.Error.Write(label);
+        var text = new StringBuilder();
+        while (true)
+        {
+            ConsoleKeyInfo key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                Console.Error.WriteLine();
+                return text.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (text.Length > 0)
+                {
+                    text.Length--;
+                }
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                text.Append(key.KeyChar);
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace Mqtt.Auth.Tests;
+
+/// <summary>`mqttcore user ...` and the broker's security flags, with CLI.md's exit codes.</summary>
+public sealed class CliUserTests
+{
+    [Fact]
+    public async Task User_add_list_passwd_remove_follow_the_exit_codes()
+    {
+        string data = TestBroker.NewDataDirectory();
+        try
+        {
+            Assert.Equal(0, (await Cli.RunAsync(null, "user", "add", "alice", "-P", "pw1", "--data", data)).ExitCode);
+            Assert.Equal(0, (await Cli.RunAsync("pw2\n", "user", "add", "bob", "--password-stdin", "--data", data)).ExitCode);
+            (int taken, _, string takenError) = await Cli.RunAsync(null, "user", "add", "alice", "-P", "x", "--data", data);
+            Assert.Equal(2, taken);
+            Assert.Contains("exists", takenError, StringComparison.Ordinal);
+            Assert.Equal(1, (await Cli.RunAsync(null, "user", "add", "a/b", "-P", "x", "--data", data)).ExitCode);
+            Assert.Equal(1, (await Cli.RunAsync("", "user", "add", "carol", "--data", data)).ExitCode);
+            Assert.Equal(0, (await Cli.RunAsync(null, "user", "passwd", "alice", "-P", "pw3", "--data", data)).ExitCode);
+            Assert.Equal(2, (await Cli.RunAsync(null, "user", "passwd", "nobody", "-P", "pw3", "--data", data)).ExitCode);
+            Assert.Equal(2, (await Cli.RunAsync(null, "user", "remove", "nobody", "--data", data)).ExitCode);
+            Assert.Equal(0, (await Cli.RunAsync(null, "user", "remove", "bob", "--data", data)).ExitCode);
+            (int listed, string output, _) = await Cli.RunAsync(null, "user", "list", "--data", data);
+            Assert.Equal(0, listed);
+            Assert.Equal("alice\n", output);
+
+            string file = await File.ReadAllTextAsync(Path.Combine(data, "credentials"));
+            Assert.DoesNotContain("pw1", file, StringComparison.Ordinal);
+            Assert.DoesNotContain("pw3", file, StringComparison.Ordinal);
+            using var store = new Mqtt.Broker.CredentialStore(data, watch: false);
+            Assert.True(store.TryGet("alice", out var alice));
+            Assert.True(alice.Verifiers[0].VerifyPassword("pw3"));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_broker_refuses_a_malformed_ACL_file_with_exit_code_1()
+    {
+        string data = TestBroker.NewDataDirectory();
+        string acl = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(acl, "topic read a/#/b\n");
+            (int code, _, string error) = await Cli.RunAsync(null, "broker", "--listen", "127.0.0.1:0", "--data", data, "--acl", acl);
+            Assert.Equal(1, code);
+            Assert.Contains("ACL line 1", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(acl);
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Mqtt.Broker;
+using Mqtt.Codec;
+using Mqtt.Security.Credentials;
+using Mqtt.Security.Scram;
+
+namespace Mqtt.Auth.Tests;
+
+/// <summary>The credential file: format, sharing between processes, and crash safety.</summary>
+public sealed partial class CredentialStoreTests
+{
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("a:b%c")]
+    [InlineData("émile 名前")]
+    public void A_line_round_trips_and_holds_no_password(string name)
+    {
+        UserCredentials user = UserCredentials.Derive(name, "hunter2");
+        string line = user.FormatLine();
+
+        Assert.True(UserCredentials.TryParseLine(line, out UserCredentials? parsed, out string? problem), problem);
+        Assert.Equal(name, parsed.Name);
+        Assert.Equal(user.Verifiers.Select(v => v.Format()), parsed.Verifiers.Select(v => v.Format()));
+        Assert.DoesNotContain("hunter2", line, StringComparison.Ordinal);
+        Assert.True(parsed.GetVerifier(ScramMechanism.Sha512)!.VerifyPassword("hunter2"));
+    }
+
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("alice:SCRAM-SHA-256$4096:abc")]
+    [InlineData("$x:SCRAM-SHA-256$4096:AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+    [InlineData("a%2Fb:SCRAM-SHA-256$4096:AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+    public void Malformed_lines_are_refused(string line) => Assert.False(UserCredentials.TryParseLine(line, out _, out _));
+
+    [Fact]
+    public async Task Files_and_folder_are_private_and_a_second_store_sees_changes()
+    {
+        string data = TestBroker.NewDataDirectory();
+        try
+        {
+            using var broker = new CredentialStore(data);
+            using var admin = new CredentialStore(data, watch: false);
+            Assert.True(await admin.TryAddAsync(UserCredentials.Derive("alice", "pw")));
+            Assert.False(await broker.TryAddAsync(UserCredentials.Derive("alice", "other")));
+            Assert.True(broker.TryGet("alice", out _));
+            byte[] secret = ServerSecret.LoadOrCreate(data);
+            Assert.Equal(secret, ServerSecret.LoadOrCreate(data));
+
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(admin.FilePath));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, ServerSecret.FileName)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Comments_and_unparseable_lines_survive_a_rewrite()
+    {
+        string data = TestBroker.NewDataDirectory();
+        try
+        {
+            Directory.CreateDirectory(data);
+            await File.WriteAllTextAsync(Path.Combine(data, CredentialStore.FileName), "# admins: see wiki\nbroken line\n");
+            using var store = new CredentialStore(data, watch: false);
+            Assert.True(await store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
+            string[] lines = await File.ReadAllLinesAsync(store.FilePath);
+            Assert.Equal(["# admins: see wiki", "broken line"], lines[..2]);
+            Assert.StartsWith("bob:", lines[2], StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A child `mqttcore broker` takes a burst of registrations through MQTTCORE-REGISTER from this test and is
+    /// SIGKILLed once 40 were acknowledged, with more in flight. The file left behind must load cleanly and
+    /// hold every registration the broker acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task A_broker_killed_during_a_burst_of_registrations_leaves_a_file_with_every_acknowledged_one()
+    {
+        string data = TestBroker.NewDataDirectory();
+        using Process broker = Process.Start(Cli.StartInfo("broker", "--listen", "127.0.0.1:0", "--data", data, "--registration", "open", "--log-level", "warning"))!;
+        try
+        {
+            IPEndPoint endPoint = await ReadListeningAsync(broker);
+            var acknowledged = new ConcurrentBag<string>();
+            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            ScramVerifier[] verifiers = [ScramVerifier.Derive(ScramMechanism.Sha256, "pw")];
+            int next = 0;
+            async Task Registrar()
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) <= 400)
+                {
+                    string name = "user" + i;
+                    try
+                    {
+                        await using RawMqttClient client = await RawMqttClient.OpenAsync(endPoint);
+                        await client.SendConnectAsync(name, method: ScramRegistration.Method, data: ScramRegistration.Encode(new UserCredentials(name, verifiers)));
+                        Received answer = await client.ReceiveAsync();
+                        if (answer.Type == PacketType.ConnAck && answer.ReasonCode == ReasonCode.Success)
+                        {
+                            acknowledged.Add(name);
+                            if (acknowledged.Count >= 40)
+                            {
+                                enough.TrySetResult();
+                            }
+                        }
+                    }
+                    catch (System.Net.Sockets.SocketException)
+                    {
+                        // The broker is gone.
+                    }
+                }
+            }
+
+            Task burst = Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(Registrar)));
+            await enough.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            broker.Kill();
+            await broker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await burst.WaitAsync(TimeSpan.FromSeconds(90));
+
+            string[] lines = await File.ReadAllLinesAsync(Path.Combine(data, CredentialStore.FileName));
+            foreach (string line in lines.Where(l => l.Length > 0 && l[0] != '#'))
+            {
+                Assert.True(UserCredentials.TryParseLine(line, out _, out string? problem), problem);
+            }
+
+            using var store = new CredentialStore(data, watch: false);
+            HashSet<string> names = [.. store.List().Select(u => u.Name)];
+            Assert.True(acknowledged.Count >= 40);
+            Assert.All(acknowledged, name => Assert.Contains(name, names));
+        }
+        finally
+        {
+            if (!broker.HasExited)
+            {
+                broker.Kill();
+            }
+
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task<IPEndPoint> ReadListeningAsync(Process broker)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await broker.StandardOutput.ReadLineAsync(timeout.Token) is string line)
+        {
+            Match match = Listening().Match(line);
+            if (match.Success)
+            {
+                _ = broker.StandardOutput.ReadToEndAsync();
+                _ = broker.StandardError.ReadToEndAsync();
+                return IPEndPoint.Parse(match.Groups[1].Value);
+            }
+        }
+
+        throw new InvalidOperationException("the broker exited before listening: " + await broker.StandardError.ReadToEndAsync());
+    }
+
+    [GeneratedRegex(@"^listening on (\S+) \(mqtt\)")]
+    private static partial Regex Listening();
+}

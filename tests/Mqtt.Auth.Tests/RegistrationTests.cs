@@ -1,0 +1,137 @@
+using System.Text;
+using Mqtt.Broker;
+using Mqtt.Codec;
+using Mqtt.Security.Credentials;
+using Mqtt.Security.Scram;
+using MQTTnet;
+
+namespace Mqtt.Auth.Tests;
+
+/// <summary>Registration: its own explicit exchange, verifiers not passwords, one winner per name.</summary>
+public sealed class RegistrationTests
+{
+    private static readonly ScramVerifier[] SharedVerifiers =
+        [ScramVerifier.Derive(ScramMechanism.Sha256, "pw-shared"), ScramVerifier.Derive(ScramMechanism.Sha512, "pw-shared")];
+
+    [Fact]
+    public async Task A_client_registers_with_verifiers_it_derived_and_then_logs_in_with_SCRAM()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        byte[] data = ScramRegistration.Encode(UserCredentials.Derive("carol", "pw-carol"));
+        Assert.DoesNotContain("pw-carol", Encoding.Latin1.GetString(data), StringComparison.Ordinal);
+
+        Received answer = await RegisterAsync(broker, data);
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (answer.Type, answer.ReasonCode));
+        Assert.Equal(ScramRegistration.Method, answer.AuthenticationMethod);
+        using IMqttClient carol = new MqttClientFactory().CreateMqttClient();
+        var scram = new RfcScram("SCRAM-SHA-512", "carol", "pw-carol");
+        Assert.Equal(MqttClientConnectResultCode.Success, (await MqttNet.ConnectAsync(carol, MqttNet.Options(broker.EndPoint, "carol-1").WithScram(scram).Build())).Code);
+        Assert.DoesNotContain("pw-carol", await File.ReadAllTextAsync(broker.Security.Credentials.FilePath), StringComparison.Ordinal);
+        Assert.Contains(broker.Log.Lines, l => l.Contains("audit register success", StringComparison.Ordinal) && l.Contains("\"carol\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Registering_a_taken_name_is_refused_with_0x86_and_changes_nothing()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+        byte[] before = await File.ReadAllBytesAsync(broker.Security.Credentials.FilePath);
+
+        Received answer = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("alice", SharedVerifiers)));
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
+        Assert.Equal(before, await File.ReadAllBytesAsync(broker.Security.Credentials.FilePath));
+        Assert.Equal(ReasonCode.Success, (await Scram.AttemptAsync(broker, "alice", "pw-alice")).End.ReasonCode);
+    }
+
+    [Fact]
+    public async Task Concurrent_registrations_of_one_name_have_exactly_one_winner()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        Task<Received>[] attempts = [.. Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+            RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("dave", [ScramVerifier.Derive(ScramMechanism.Sha256, "pw-" + i)]))))),];
+        Received[] answers = await Task.WhenAll(attempts).WaitAsync(TimeSpan.FromSeconds(60));
+
+        int winner = Array.FindIndex(answers, a => a.ReasonCode == ReasonCode.Success);
+        Assert.Single(answers, a => a.ReasonCode == ReasonCode.Success);
+        Assert.All(answers, a => Assert.Contains(a.ReasonCode, new[] { ReasonCode.Success, ReasonCode.BadUserNameOrPassword }));
+        Assert.Single(File.ReadAllLines(broker.Security.Credentials.FilePath), l => l.StartsWith("dave:", StringComparison.Ordinal));
+        Assert.Equal(ReasonCode.Success, (await Scram.AttemptAsync(broker, "dave", "pw-" + winner)).End.ReasonCode);
+    }
+
+    [Fact]
+    public async Task Registration_is_refused_with_0x87_when_closed()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Registration = RegistrationPolicy.Closed);
+        Received answer = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("erin", SharedVerifiers)));
+        Assert.Equal((PacketType.ConnAck, ReasonCode.NotAuthorized), (answer.Type, answer.ReasonCode));
+        Assert.Equal(0, broker.Security.Credentials.Count);
+    }
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("$admin")]
+    [InlineData("+")]
+    [InlineData("")]
+    public async Task Invalid_names_are_refused_with_0x86(string name)
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        byte[] valid = ScramRegistration.Encode(new UserCredentials("x", SharedVerifiers));
+        byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+        byte[] forged = [1, (byte)(nameBytes.Length >> 8), (byte)nameBytes.Length, .. nameBytes, .. valid.AsSpan(4)];
+
+        Received answer = await RegisterAsync(broker, forged);
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
+        Assert.Equal(0, broker.Security.Credentials.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_login_never_creates_an_account()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        Assert.Equal(ReasonCode.BadUserNameOrPassword, (await Scram.AttemptAsync(broker, "frank", "pw-frank")).End.ReasonCode);
+        using IMqttClient plain = new MqttClientFactory().CreateMqttClient();
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword,
+            (await MqttNet.ConnectAsync(plain, MqttNet.Options(broker.EndPoint, "f").WithCredentials("frank", "pw-frank").Build())).Code);
+        Assert.Equal(0, broker.Security.Credentials.Count);
+    }
+
+    [Fact]
+    public async Task A_third_party_client_registers_with_CONNECT_user_password_and_the_register_user_property()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        using IMqttClient client = new MqttClientFactory().CreateMqttClient();
+        MqttClientOptions register = MqttNet.Options(broker.EndPoint, "g1").WithCredentials("grace", "pw-grace")
+            .WithUserProperty("register", "true"u8.ToArray().AsMemory()).Build();
+
+        Assert.Equal(MqttClientConnectResultCode.Success, (await MqttNet.ConnectAsync(client, register)).Code);
+        await client.DisconnectAsync();
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, (await MqttNet.ConnectAsync(client, register)).Code);
+        Assert.Equal(ReasonCode.Success, (await Scram.AttemptAsync(broker, "grace", "pw-grace")).End.ReasonCode);
+    }
+
+    [Theory]
+    [InlineData(PlainPasswordPolicy.Tls)]
+    [InlineData(PlainPasswordPolicy.Never)]
+    public async Task Plain_passwords_and_plain_registration_are_refused_with_0x87_where_the_policy_forbids_them(PlainPasswordPolicy policy)
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.PlainPasswords = policy);
+        await broker.AddUserAsync("alice", "pw-alice");
+        using IMqttClient client = new MqttClientFactory().CreateMqttClient();
+
+        Assert.Equal(MqttClientConnectResultCode.NotAuthorized,
+            (await MqttNet.ConnectAsync(client, MqttNet.Options(broker.EndPoint, "a").WithCredentials("alice", "pw-alice").Build())).Code);
+        Assert.Equal(MqttClientConnectResultCode.NotAuthorized, (await MqttNet.ConnectAsync(client, MqttNet.Options(broker.EndPoint, "h")
+            .WithCredentials("heidi", "pw").WithUserProperty("register", "true"u8.ToArray().AsMemory()).Build())).Code);
+        Assert.Equal(ReasonCode.Success, (await Scram.AttemptAsync(broker, "alice", "pw-alice")).End.ReasonCode);
+    }
+
+    internal static async Task<Received> RegisterAsync(TestBroker broker, byte[] data)
+    {
+        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        await client.SendConnectAsync("reg-" + Guid.NewGuid().ToString("N")[..8], method: ScramRegistration.Method, data: data);
+        return await client.ReceiveAsync();
+    }
+}

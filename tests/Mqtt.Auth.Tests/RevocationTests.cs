@@ -1,0 +1,62 @@
+using Mqtt.Broker;
+using MQTTnet;
+
+namespace Mqtt.Auth.Tests;
+
+/// <summary>Removing a user takes effect at once: live connections closed, persistent sessions dropped.</summary>
+public sealed class RevocationTests
+{
+    [Fact]
+    public async Task A_user_removed_with_mqttcore_user_remove_is_disconnected_with_0x98_and_loses_the_persistent_session()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+        using IMqttClient alice = new MqttClientFactory().CreateMqttClient();
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        alice.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e.Reason);
+            return Task.CompletedTask;
+        };
+        MqttClientOptions Options(string password) => MqttNet.Options(broker.EndPoint, "alice-phone")
+            .WithScram(new RfcScram("SCRAM-SHA-256", "alice", password)).WithCleanStart(false).WithSessionExpiryInterval(3600).Build();
+        Assert.Equal(MqttClientConnectResultCode.Success, (await MqttNet.ConnectAsync(alice, Options("pw-alice"))).Code);
+        await alice.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("alice/inbox").Build());
+
+        (int exitCode, _, string error) = await Cli.RunAsync(null, "user", "remove", "alice", "--data", broker.DataDirectory);
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.False(broker.Security.Credentials.TryGet("alice", out _));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, (await MqttNet.ConnectAsync(new MqttClientFactory().CreateMqttClient(), Options("pw-alice"))).Code);
+
+        // Re-created under the same name, she starts from nothing: the old session and its subscription are gone.
+        (exitCode, _, error) = await Cli.RunAsync("pw-new\n", "user", "add", "alice", "--password-stdin", "--data", broker.DataDirectory);
+        Assert.True(exitCode == 0, error);
+        using IMqttClient again = new MqttClientFactory().CreateMqttClient();
+        (MqttClientConnectResultCode code, MqttClientConnectResult? result) = await MqttNet.ConnectAsync(again, Options("pw-new"));
+        Assert.Equal(MqttClientConnectResultCode.Success, code);
+        Assert.False(result!.IsSessionPresent);
+    }
+
+    [Fact]
+    public async Task Revoking_drops_an_offline_session_so_queued_messages_are_not_delivered_to_a_new_owner()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+        using (IMqttClient alice = await MqttNet.ConnectPlainAsync(broker.EndPoint, "alice", "pw-alice", "alice-laptop", cleanStart: false, sessionExpiry: 3600))
+        {
+            await alice.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("news", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            await alice.DisconnectAsync();
+        }
+
+        Assert.True(await broker.Security.Credentials.TryRemoveAsync("alice"));
+        await broker.AddUserAsync("alice", "pw-alice2");
+        using IMqttClient back = new MqttClientFactory().CreateMqttClient();
+        (MqttClientConnectResultCode code, MqttClientConnectResult? result) = await MqttNet.ConnectAsync(back,
+            MqttNet.Options(broker.EndPoint, "alice-laptop").WithCredentials("alice", "pw-alice2").WithCleanStart(false).WithSessionExpiryInterval(3600).Build());
+        Assert.Equal(MqttClientConnectResultCode.Success, code);
+        Assert.False(result!.IsSessionPresent);
+        Assert.Contains(broker.Log.Lines, l => l.Contains("revoked user \"alice\"", StringComparison.Ordinal));
+    }
+}

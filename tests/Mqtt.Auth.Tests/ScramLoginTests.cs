@@ -1,0 +1,105 @@
+using System.Text;
+using Mqtt.Codec;
+using MQTTnet;
+
+namespace Mqtt.Auth.Tests;
+
+/// <summary>SCRAM over the AUTH exchange, from a client that is not ours (MQTTnet 5 with an RFC-written handler) and from raw packets.</summary>
+public sealed class ScramLoginTests
+{
+    [Theory]
+    [InlineData("SCRAM-SHA-256")]
+    [InlineData("SCRAM-SHA-512")]
+    public async Task MQTTnet_client_with_an_RFC_SCRAM_handler_logs_in_and_verifies_the_server(string mechanism)
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "correct horse");
+        var scram = new RfcScram(mechanism, "alice", "correct horse");
+        using IMqttClient client = new MqttClientFactory().CreateMqttClient();
+
+        (MqttClientConnectResultCode code, MqttClientConnectResult? result) = await MqttNet.ConnectAsync(client,
+            MqttNet.Options(broker.EndPoint, "alice-1").WithCredentials("alice").WithScram(scram).Build());
+
+        Assert.Equal(MqttClientConnectResultCode.Success, code);
+        Assert.Equal(mechanism, result!.AuthenticationMethod);
+        Assert.True(scram.VerifyServerFinal(Encoding.UTF8.GetString(result.AuthenticationData)), "server-final must prove the broker knows the verifier");
+        await client.DisconnectAsync();
+    }
+
+    [Fact]
+    public async Task Reauthentication_with_AUTH_0x19_runs_the_same_exchange_and_a_failure_disconnects_with_0x87()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+        await using RawMqttClient client = await Scram.LoginAsync(broker, "alice", "pw-alice");
+
+        var again = new RfcScram("SCRAM-SHA-256", "alice", "pw-alice");
+        await client.SendAuthAsync(ReasonCode.ReAuthenticate, "SCRAM-SHA-256", again.ClientFirst());
+        Received serverFirst = await client.ReceiveAsync();
+        Assert.Equal((PacketType.Auth, ReasonCode.ContinueAuthentication), (serverFirst.Type, serverFirst.ReasonCode));
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", again.ClientFinal(serverFirst.AuthenticationText));
+        Received done = await client.ReceiveAsync();
+        Assert.Equal((PacketType.Auth, ReasonCode.Success), (done.Type, done.ReasonCode));
+        Assert.True(again.VerifyServerFinal(done.AuthenticationText));
+
+        var wrong = new RfcScram("SCRAM-SHA-256", "alice", "not her password");
+        await client.SendAuthAsync(ReasonCode.ReAuthenticate, "SCRAM-SHA-256", wrong.ClientFirst());
+        Received first = await client.ReceiveAsync();
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", wrong.ClientFinal(first.AuthenticationText));
+        Received refused = await client.ReceiveAsync();
+        Assert.Equal((PacketType.Disconnect, ReasonCode.NotAuthorized), (refused.Type, refused.ReasonCode));
+    }
+
+    [Fact]
+    public async Task An_unknown_user_looks_like_a_wrong_password_with_a_salt_stable_per_name()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+
+        (Received aliceFirst, Received aliceEnd) = await Scram.AttemptAsync(broker, "alice", "wrong");
+        (Received ghostFirst, Received ghostEnd) = await Scram.AttemptAsync(broker, "ghost", "wrong");
+        (Received ghostAgain, _) = await Scram.AttemptAsync(broker, "ghost", "other");
+        (Received otherGhost, _) = await Scram.AttemptAsync(broker, "ghost2", "wrong");
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (aliceEnd.Type, aliceEnd.ReasonCode));
+        Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (ghostEnd.Type, ghostEnd.ReasonCode));
+        Assert.Equal(Shape(aliceFirst.AuthenticationText), Shape(ghostFirst.AuthenticationText));
+        Assert.Equal(Salt(ghostFirst.AuthenticationText), Salt(ghostAgain.AuthenticationText));
+        Assert.NotEqual(Salt(ghostFirst.AuthenticationText), Salt(otherGhost.AuthenticationText));
+        Assert.Contains(broker.Log.Lines, l => l.Contains("audit login failure", StringComparison.Ordinal) && l.Contains("unknown user", StringComparison.Ordinal));
+        Assert.DoesNotContain(broker.Log.Lines, l => l.Contains("wrong", StringComparison.Ordinal) && l.Contains("p=", StringComparison.Ordinal));
+
+        static string Shape(string serverFirst) => string.Join(',', serverFirst.Split(',').Select(a => a[..2] + a.Length));
+
+        static string Salt(string serverFirst) => serverFirst.Split(',')[1];
+    }
+}
+
+/// <summary>Raw SCRAM logins for the attack tests.</summary>
+internal static class Scram
+{
+    public static async Task<RawMqttClient> LoginAsync(TestBroker broker, string user, string password, string? clientId = null)
+    {
+        RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        var scram = new RfcScram("SCRAM-SHA-256", user, password);
+        await client.SendConnectAsync(clientId ?? user + "-raw", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
+        Received serverFirst = await client.ReceiveAsync();
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
+        Received connAck = await client.ReceiveAsync();
+        Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (connAck.Type, connAck.ReasonCode));
+        Assert.True(scram.VerifyServerFinal(connAck.AuthenticationText));
+        return client;
+    }
+
+    /// <summary>One full exchange; returns the server-first AUTH and the final answer.</summary>
+    public static async Task<(Received ServerFirst, Received End)> AttemptAsync(TestBroker broker, string user, string password)
+    {
+        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        var scram = new RfcScram("SCRAM-SHA-256", user, password);
+        await client.SendConnectAsync("probe", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
+        Received serverFirst = await client.ReceiveAsync();
+        Assert.Equal((PacketType.Auth, ReasonCode.ContinueAuthentication), (serverFirst.Type, serverFirst.ReasonCode));
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
+        return (serverFirst, await client.ReceiveAsync());
+    }
+}

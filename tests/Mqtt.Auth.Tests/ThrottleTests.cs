@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text;
+using Mqtt.Broker;
+using Mqtt.Codec;
+
+namespace Mqtt.Auth.Tests;
+
+/// <summary>Online guessing is slowed and locked out per name and per address while everyone else is served.</summary>
+public sealed class ThrottleTests
+{
+    [Fact]
+    public async Task A_thousand_wrong_passwords_are_throttled_while_another_user_logs_in()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = new LoginThrottleOptions
+        {
+            FreeFailures = 3,
+            BaseDelay = TimeSpan.FromMilliseconds(5),
+            MaximumDelay = TimeSpan.FromMilliseconds(100),
+            UserLockoutThreshold = 10,
+            AddressLockoutThreshold = 50,
+            LockoutDuration = TimeSpan.FromMinutes(10),
+        });
+        await broker.AddUserAsync("alice", "pw-alice");
+        await broker.AddUserAsync("bob", "pw-bob");
+
+        const int Attempts = 1000;
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<ReasonCode>();
+        int finished = 0;
+        byte[]? salted = null;
+        var lockedOut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int next = 0;
+        async Task Attacker()
+        {
+            while (Interlocked.Increment(ref next) <= Attempts)
+            {
+                await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+                var guess = new RfcScram("SCRAM-SHA-256", "alice", "guess") { SaltedPasswordCache = salted };
+                await client.SendConnectAsync("eve", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(guess.ClientFirst()));
+                Received answer = await client.ReceiveAsync();
+                if (answer.Type == PacketType.Auth)
+                {
+                    await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", guess.ClientFinal(answer.AuthenticationText));
+                    salted ??= guess.SaltedPasswordCache;
+                    answer = await client.ReceiveAsync();
+                }
+
+                outcomes.Add(answer.ReasonCode);
+                if (answer.ReasonCode == ReasonCode.ConnectionRateExceeded)
+                {
+                    lockedOut.TrySetResult();
+                }
+
+                Interlocked.Increment(ref finished);
+            }
+        }
+
+        Task attack = Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(Attacker)));
+        await lockedOut.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Bob, from another address, logs in in the middle of the attack; so does nobody as alice, even with her password.
+        await using RawMqttClient bob = await RawMqttClient.OpenAsync(broker.EndPoint, IPAddress.Parse("127.0.0.2"));
+        var scram = new RfcScram("SCRAM-SHA-256", "bob", "pw-bob");
+        await bob.SendConnectAsync("bob-1", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
+        Received serverFirst = await bob.ReceiveAsync(TimeSpan.FromSeconds(10));
+        await bob.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
+        Received bobAnswer = await bob.ReceiveAsync(TimeSpan.FromSeconds(10));
+        int finishedWhenBobWasIn = Volatile.Read(ref finished);
+        (_, Received aliceAnswer) = await AttemptFromAsync(broker, "alice", "pw-alice", IPAddress.Parse("127.0.0.3"));
+
+        await attack.WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (bobAnswer.Type, bobAnswer.ReasonCode));
+        Assert.True(finishedWhenBobWasIn < Attempts, "bob had to wait for the attack to end");
+        Assert.Equal(ReasonCode.ConnectionRateExceeded, aliceAnswer.ReasonCode);
+        Assert.Equal(Attempts, outcomes.Count);
+        Assert.All(outcomes, code => Assert.Contains(code, new[] { ReasonCode.BadUserNameOrPassword, ReasonCode.ConnectionRateExceeded }));
+        // The name locks after 10 failures; guesses already past the lock check when it closed (at most one per
+        // concurrent attacker) are the only others whose proof is checked.
+        Assert.InRange(outcomes.Count(c => c == ReasonCode.BadUserNameOrPassword), 10, 10 + 20);
+    }
+
+    [Fact]
+    public void Delays_grow_exponentially_then_the_key_locks_and_unlocks_with_time()
+    {
+        var time = new ManualTime();
+        var throttle = new LoginThrottle(new LoginThrottleOptions
+        {
+            FreeFailures = 2,
+            BaseDelay = TimeSpan.FromMilliseconds(100),
+            MaximumDelay = TimeSpan.FromSeconds(1),
+            UserLockoutThreshold = 6,
+            LockoutDuration = TimeSpan.FromMinutes(1),
+        }, time);
+        TimeSpan[] delays = [.. Enumerable.Range(0, 6).Select(_ => throttle.RecordFailure("alice", null))];
+
+        Assert.Equal([0, 0, 100, 200, 400, 800], delays.Select(d => (int)d.TotalMilliseconds));
+        Assert.True(throttle.IsLockedOut("alice", null));
+        Assert.False(throttle.IsLockedOut("bob", null));
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.False(throttle.IsLockedOut("alice", null));
+        Assert.Equal(TimeSpan.FromSeconds(1), throttle.RecordFailure("alice", null));
+        Assert.True(throttle.IsLockedOut("alice", null), "a failure right after a lockout locks again");
+        throttle.RecordSuccess("alice");
+        Assert.False(throttle.IsLockedOut("alice", null));
+    }
+
+    private static async Task<(Received, Received)> AttemptFromAsync(TestBroker broker, string user, string password, IPAddress local)
+    {
+        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint, local);
+        var scram = new RfcScram("SCRAM-SHA-256", user, password);
+        await client.SendConnectAsync(user + "-x", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
+        Received first = await client.ReceiveAsync();
+        if (first.Type != PacketType.Auth)
+        {
+            return (first, first);
+        }
+
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(first.AuthenticationText));
+        return (first, await client.ReceiveAsync());
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        private long _now = 1_000_000;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _now;
+
+        public void Advance(TimeSpan by) => _now += by.Ticks;
+    }
+}

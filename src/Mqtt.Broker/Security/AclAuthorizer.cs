@@ -8,8 +8,8 @@ namespace Mqtt.Broker;
 /// one, from <see cref="DefaultRules"/>. For a client the rules are its user's <c>topic</c> lines (anonymous
 /// clients: the <c>topic</c> lines before any <c>user</c> line), then every <c>pattern</c> line with <c>%u</c> and
 /// <c>%c</c> filled in; the first rule that matches the topic and covers the access (or is <c>deny</c>) decides,
-/// and no match denies. Nobody publishes to <c>$</c> topics. A subscription is granted only if every topic its
-/// filter can match is readable; each delivery is checked again.
+/// and no match denies. Nobody publishes to <c>$</c> topics. An exact subscription is granted if its topic is
+/// readable, a wildcard one if it can reach some readable topic; each delivery is checked again.
 /// </summary>
 public sealed class AclAuthorizer : IAuthorizer
 {
@@ -138,7 +138,25 @@ public sealed class AclAuthorizer : IAuthorizer
         }
 
         PatternLevel[]? levels = TopicPattern.Parse(filter, templates: false);
-        return new(levels is not null && ReadCoverage.AllReadable(levels, RulesFor(client).Read));
+        if (levels is null)
+        {
+            return new(false);
+        }
+        ConcreteRule[] read = RulesFor(client).Read;
+        if (Array.TrueForAll(levels, static l => l.Kind == LevelKind.Literal))
+        {
+            return new(Decide(read, filter));
+        }
+        // Mosquitto's way: a wildcard filter is granted when it reaches some readable topic; CanReceive then
+        // checks every delivery, so it never carries a message the client may not read.
+        foreach (ConcreteRule rule in read)
+        {
+            if (rule.Allow && TopicPattern.Overlaps(rule.Levels, levels))
+            {
+                return new(true);
+            }
+        }
+        return new(false);
     }
 
     /// <inheritdoc/>

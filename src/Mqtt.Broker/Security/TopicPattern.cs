@@ -108,6 +108,32 @@ internal static class TopicPattern
         return result ?? levels;
     }
 
+    /// <summary>
+    /// Can some topic name match both patterns? Used to grant a wildcard subscription that reaches at least one
+    /// readable topic; it may say yes for a topic that a first-level wildcard skips ('$'), which only grants a
+    /// subscription whose deliveries are all checked anyway.
+    /// </summary>
+    public static bool Overlaps(PatternLevel[] a, PatternLevel[] b)
+    {
+        for (int i = 0; ; i++)
+        {
+            if (i == a.Length || i == b.Length)
+            {
+                return (i == a.Length && i == b.Length)
+                    || (i < a.Length && a[i].Kind == LevelKind.Hash)
+                    || (i < b.Length && b[i].Kind == LevelKind.Hash);
+            }
+            if (a[i].Kind == LevelKind.Hash || b[i].Kind == LevelKind.Hash)
+            {
+                return true;
+            }
+            if (a[i].Kind == LevelKind.Literal && b[i].Kind == LevelKind.Literal && a[i].Text != b[i].Text)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>Does the pattern (no templates left) match the topic name? Wildcards at the first level skip <c>$</c> topics [MQTT-4.7.2-1].</summary>
     public static bool Matches(PatternLevel[] levels, string topic)
     {

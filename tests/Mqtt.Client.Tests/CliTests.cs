@@ -6,13 +6,15 @@ using static Mqtt.Client.Tests.TestClients;
 
 namespace Mqtt.Client.Tests;
 
-/// <summary>`mqttcore pub` and `sub` run in-process (Program.Run) against Mosquitto, checking output and exit codes of CLI.md.</summary>
+/// <summary>`mqttcore pub` and `sub` run in-process (Program.Run) against our broker and Mosquitto, checking output and exit codes of CLI.md.</summary>
 public sealed class CliTests
 {
-    [SkippableFact]
-    public async Task Sub_prints_topic_and_payload_with_v_and_exits_after_count()
+    [SkippableTheory]
+    [InlineData("ours")]
+    [InlineData("mosquitto")]
+    public async Task Sub_prints_topic_and_payload_with_v_and_exits_after_count(string brokerName)
     {
-        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
         await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "cli/state", "-m", "retained one", "-r", "-q", "1"]).ExpectSuccess();
 
         CliRun sub = await RunAsync(["sub", "-p", $"{broker.Port}", "-t", "cli/#", "-v", "-C", "1"]);
@@ -21,11 +23,13 @@ public sealed class CliTests
     }
 
     [SkippableTheory]
-    [InlineData("5")]
-    [InlineData("3.1.1")]
-    public async Task Pub_stdin_lines_reach_sub(string protocol)
+    [InlineData("ours", "5")]
+    [InlineData("ours", "3.1.1")]
+    [InlineData("mosquitto", "5")]
+    [InlineData("mosquitto", "3.1.1")]
+    public async Task Pub_stdin_lines_reach_sub(string brokerName, string protocol)
     {
-        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
         var log = new SharedWriter();
         Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "lines", "-C", "3", "-q", "1", "-V", protocol, "--verbose"], error: log);
         await log.WaitForAsync("SUBACK");
@@ -37,10 +41,12 @@ public sealed class CliTests
         Assert.Equal(["one", "two", "three"], result.Lines);
     }
 
-    [SkippableFact]
-    public async Task Sub_R_skips_retained_messages()
+    [SkippableTheory]
+    [InlineData("ours")]
+    [InlineData("mosquitto")]
+    public async Task Sub_R_skips_retained_messages(string brokerName)
     {
-        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
         await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "fresh", "-m", "stale", "-r"]).ExpectSuccess();
         var log = new SharedWriter();
         Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "fresh", "-R", "-C", "1", "--verbose"], error: log);
@@ -51,16 +57,18 @@ public sealed class CliTests
         Assert.Equal(["live"], result.Lines);
     }
 
-    [SkippableFact]
-    public async Task Sub_exits_3_when_count_is_not_reached_before_the_timeout()
+    [SkippableTheory]
+    [InlineData("ours")]
+    [InlineData("mosquitto")]
+    public async Task Sub_exits_3_when_count_is_not_reached_before_the_timeout(string brokerName)
     {
-        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
         CliRun result = await RunAsync(["sub", "-p", $"{broker.Port}", "-t", "silence", "-C", "1", "--timeout", "0.5"]);
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("timeout", result.Error);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Anonymous_pub_sends_no_user_name_and_no_password()
     {
         await using var server = new FakeServer();
@@ -74,6 +82,95 @@ public sealed class CliTests
         await connection.ExpectAsync(PacketType.Publish);
         await connection.ExpectAsync(PacketType.Disconnect);
         Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public async Task Pub_with_QoS_exits_0_once_our_broker_acknowledged_and_sub_gets_it_at_that_QoS(string qos)
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "acked/+", "-q", "2", "-v", "-C", "1", "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+
+        CliRun pub = await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "acked/x", "-m", "hello", "-q", qos]);
+        Assert.True(pub.ExitCode == 0, pub.Error);
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["acked/x hello"], result.Lines);
+    }
+
+    [Fact]
+    public async Task Pub_to_our_broker_with_no_subscriber_still_exits_0()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        CliRun pub = await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "nobody/listens", "-m", "x", "-q", "1"]);
+        Assert.True(pub.ExitCode == 0, pub.Error); // PUBACK 0x10 No matching subscribers is a success
+    }
+
+    [Fact]
+    public async Task Sub_exits_2_when_our_broker_refuses_the_filter()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(o => o.Authorizer = new NoSecrets());
+        CliRun result = await RunAsync(["sub", "-p", $"{broker.Port}", "-t", "public/#", "-t", "secret/#", "-C", "1", "--timeout", "5"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("refused: 0x87 Not authorized (secret/#)", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Pub_exits_2_when_our_broker_refuses_the_message()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(o => o.Authorizer = new NoSecrets());
+        CliRun result = await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "secret/plans", "-m", "x", "-q", "1"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("refused: 0x87 Not authorized", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Refused_by_our_broker_exits_2_naming_the_reason_code()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(o => o.AllowAnonymous = false);
+        CliRun result = await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "t", "-m", "x"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("refused: 0x87 Not authorized", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Pub_and_sub_with_cafile_verify_our_TLS_broker()
+    {
+        TestCertificates pki = TestCertificates.Default;
+        await using OurBroker broker = await OurBroker.StartAsync(certificate: pki.ServerCertificate);
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.TlsPort}", "--cafile", pki.CaFile, "-t", "tls/cli", "-C", "1", "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+
+        CliRun pub = await RunAsync(["pub", "-p", $"{broker.TlsPort}", "--cafile", pki.CaFile, "-t", "tls/cli", "-m", "over tls", "-q", "1"]);
+        Assert.True(pub.ExitCode == 0, pub.Error);
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["over tls"], result.Lines);
+    }
+
+    [Theory]
+    [InlineData("--tls")]
+    [InlineData("--cafile")]
+    public async Task Pub_exits_5_when_the_TLS_broker_cannot_be_verified(string how)
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(certificate: TestCertificates.Default.ServerCertificate);
+        string[] tls = how == "--tls" ? ["--tls"] : ["--cafile", TestCertificates.Unrelated.CaFile];
+        CliRun result = await RunAsync(["pub", "-p", $"{broker.TlsPort}", .. tls, "-t", "t", "-m", "x"]);
+        Assert.Equal(5, result.ExitCode);
+        Assert.Contains("TLS handshake", result.Error);
+    }
+
+    [Fact]
+    public async Task Pub_insecure_connects_to_a_TLS_broker_it_cannot_verify()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(certificate: TestCertificates.Unrelated.ServerCertificate);
+        CliRun result = await RunAsync(["pub", "-p", $"{broker.TlsPort}", "--insecure", "-t", "t", "-m", "x", "-q", "1"]);
+        Assert.True(result.ExitCode == 0, result.Error);
     }
 
     [Fact]
@@ -131,6 +228,16 @@ public sealed class CliTests
         Assert.Contains("-h, --host", result.Output);
         Assert.Contains("-v, --verbose-topics", result.Output);
         Assert.DoesNotContain("-h, --help", result.Output);
+    }
+
+    /// <summary>Our broker's authorizer for refusal tests: nothing under secret/ may be published or subscribed to.</summary>
+    private sealed class NoSecrets : Mqtt.Broker.IAuthorizer
+    {
+        public ValueTask<bool> CanPublishAsync(Mqtt.Broker.ClientInfo client, string topic) => new(!topic.StartsWith("secret/", StringComparison.Ordinal));
+
+        public ValueTask<bool> CanSubscribeAsync(Mqtt.Broker.ClientInfo client, string filter) => new(!filter.StartsWith("secret/", StringComparison.Ordinal));
+
+        public bool CanReceive(Mqtt.Broker.ClientInfo client, string topic) => true;
     }
 
     private static Task<CliRun> RunAsync(string[] args, string? stdin = null, SharedWriter? error = null) => Task.Run(() =>

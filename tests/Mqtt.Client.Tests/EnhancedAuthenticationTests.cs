@@ -1,4 +1,5 @@
 using System.Text;
+using Mqtt.Broker;
 using Mqtt.Codec;
 using MQTTnet.Server;
 using MQTTnet.Server.EnhancedAuthentication;
@@ -81,6 +82,106 @@ public sealed class EnhancedAuthenticationTests
         Assert.True(client.IsConnected);
     }
 
+    [Fact]
+    public async Task Handler_runs_the_AUTH_exchange_with_our_broker_and_checks_its_proof()
+    {
+        var authenticator = new ChallengeAuthenticator("server-proof");
+        await using OurBroker broker = await StartOurBrokerAsync(authenticator);
+        var handler = new ChallengeHandler("server-proof");
+
+        await using MqttClient client = await ConnectAsync(broker.Port, configure: o => o.AuthenticationHandler = handler);
+
+        Assert.Equal(["start:False", "continue:challenge", "complete:server-proof"], handler.Steps);
+        Assert.Equal(["client-first", "response:challenge"], authenticator.Received);
+        Assert.Equal(Method, client.ConnectResult!.AuthenticationMethod);
+        await client.SubscribeAsync("after/auth", QualityOfService.AtLeastOnce);
+        await client.PublishAsync("after/auth", Bytes("ok"), QualityOfService.AtLeastOnce);
+        Assert.Equal("ok", Text((await client.ReceiveAsync(1))[0]));
+    }
+
+    [Fact]
+    public async Task Our_broker_that_cannot_prove_itself_is_rejected_by_the_handler()
+    {
+        await using OurBroker broker = await StartOurBrokerAsync(new ChallengeAuthenticator("forged"));
+        await using var client = new MqttClient(Options(broker.Port));
+        client.Options.AuthenticationHandler = new ChallengeHandler("server-proof");
+
+        MqttAuthenticationException e = await Assert.ThrowsAsync<MqttAuthenticationException>(() => client.ConnectAsync());
+        Assert.Contains("did not prove itself", e.Message);
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task Our_broker_refusing_the_client_answer_gives_MqttConnectException()
+    {
+        var authenticator = new ChallengeAuthenticator("server-proof") { Refuse = true };
+        await using OurBroker broker = await StartOurBrokerAsync(authenticator);
+        var handler = new ChallengeHandler("server-proof");
+        await using var client = new MqttClient(Options(broker.Port));
+        client.Options.AuthenticationHandler = handler;
+
+        MqttConnectException e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+        Assert.Equal(ReasonCode.NotAuthorized, e.Result.ReasonCode);
+        Assert.Equal(["start:False", "continue:challenge"], handler.Steps); // never asked to check a proof
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task Our_broker_refuses_an_unknown_method_with_0x8C()
+    {
+        await using OurBroker broker = await StartOurBrokerAsync(new ChallengeAuthenticator("server-proof"));
+        await using var client = new MqttClient(Options(broker.Port));
+        client.Options.AuthenticationHandler = new OtherMethodHandler();
+
+        MqttConnectException e = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync());
+        Assert.Equal(ReasonCode.BadAuthenticationMethod, e.Result.ReasonCode);
+    }
+
+    [Fact]
+    public async Task ReauthenticateAsync_with_our_broker_runs_AUTH_0x19_and_the_connection_goes_on()
+    {
+        var authenticator = new ChallengeAuthenticator("server-proof");
+        await using OurBroker broker = await StartOurBrokerAsync(authenticator);
+        var handler = new ChallengeHandler("server-proof");
+        await using var relay = new TcpRelay(broker.Port);
+        await using MqttClient client = await ConnectAsync(relay.Port, configure: o => o.AuthenticationHandler = handler);
+        await client.SubscribeAsync("reauth", QualityOfService.AtLeastOnce);
+
+        await client.ReauthenticateAsync().WaitAsync(Patience);
+
+        Assert.Equal(["start:False", "continue:challenge", "complete:server-proof", "start:True", "continue:challenge", "complete:server-proof"], handler.Steps);
+        Assert.Equal(2, authenticator.Started);
+        List<(PacketType Type, byte Flags, byte[] Body)> auths = relay.UpstreamPackets().Where(p => p.Type == PacketType.Auth).ToList();
+        Assert.Equal([ReasonCode.ContinueAuthentication, ReasonCode.ReAuthenticate, ReasonCode.ContinueAuthentication], auths.Select(a => (ReasonCode)a.Body[0]));
+        Assert.Equal(ReasonCode.Success, relay.DownstreamPackets().Where(p => p.Type == PacketType.Auth).Select(a => (ReasonCode)a.Body[0]).Last());
+        Assert.True(client.IsConnected);
+        await client.PublishAsync("reauth", Bytes("still here"), QualityOfService.AtLeastOnce);
+        Assert.Equal("still here", Text((await client.ReceiveAsync(1))[0]));
+    }
+
+    [Fact]
+    public async Task Failed_reauthentication_with_our_broker_ends_the_connection_with_0x87()
+    {
+        var authenticator = new ChallengeAuthenticator("server-proof");
+        await using OurBroker broker = await StartOurBrokerAsync(authenticator);
+        await using var client = new MqttClient(Options(broker.Port));
+        client.Options.AuthenticationHandler = new ChallengeHandler("server-proof");
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+        await client.ConnectAsync();
+
+        authenticator.Refuse = true;
+        MqttConnectionLostException lost = await Assert.ThrowsAsync<MqttConnectionLostException>(() => client.ReauthenticateAsync().WaitAsync(Patience));
+        Assert.Equal(ReasonCode.NotAuthorized, lost.ReasonCode);
+        MqttDisconnectedEventArgs e = await disconnected.Task.WaitAsync(Patience);
+        Assert.Equal(ReasonCode.NotAuthorized, Assert.IsType<MqttConnectionLostException>(e.Exception).ReasonCode);
+        Assert.False(e.WillReconnect);
+        Assert.False(client.IsConnected);
+    }
+
+    private static Task<OurBroker> StartOurBrokerAsync(ChallengeAuthenticator authenticator) =>
+        OurBroker.StartAsync(o => o.EnhancedAuthenticators.Add(authenticator.Method, authenticator));
+
     private static Func<ValidatingConnectionEventArgs, Task> ChallengeAsync(string proof) => async args =>
     {
         if (args.AuthenticationMethod != Method || Encoding.UTF8.GetString(args.AuthenticationData) != "client-first")
@@ -114,6 +215,62 @@ public sealed class EnhancedAuthenticationTests
         AuthenticationMethod = MqttUtf8.Encode(Method),
         AuthenticationData = MqttUtf8.Encode(data),
     };
+
+    /// <summary>
+    /// Our broker's side of the toy challenge-response: expects "client-first", sends "challenge", expects
+    /// "response:challenge", and proves itself with <paramref name="proof"/> (or refuses with 0x87 when <see cref="Refuse"/>).
+    /// </summary>
+    private sealed class ChallengeAuthenticator(string proof) : IEnhancedAuthenticator
+    {
+        private int _started;
+
+        public string Method => EnhancedAuthenticationTests.Method;
+
+        public string Proof { get; } = proof;
+
+        public bool Refuse { get; set; }
+
+        public int Started => Volatile.Read(ref _started);
+
+        public List<string> Received { get; } = new();
+
+        public IAuthenticationExchange Start(ClientInfo client, string? userName)
+        {
+            Interlocked.Increment(ref _started);
+            return new Exchange(this);
+        }
+
+        private sealed class Exchange(ChallengeAuthenticator owner) : IAuthenticationExchange
+        {
+            private int _step;
+
+            public ValueTask<AuthenticationResult> StepAsync(ReadOnlyMemory<byte> clientData, CancellationToken cancellationToken)
+            {
+                string data = Encoding.UTF8.GetString(clientData.Span);
+                lock (owner.Received)
+                {
+                    owner.Received.Add(data);
+                }
+                return new((_step++, data) switch
+                {
+                    (0, "client-first") => AuthenticationResult.Continue("challenge"u8.ToArray()),
+                    (1, "response:challenge") when !owner.Refuse => AuthenticationResult.Succeed(null, Encoding.UTF8.GetBytes(owner.Proof)),
+                    _ => AuthenticationResult.Fail(ReasonCode.NotAuthorized),
+                });
+            }
+        }
+    }
+
+    private sealed class OtherMethodHandler : IEnhancedAuthenticationHandler
+    {
+        public string Method => "NO-SUCH-METHOD";
+
+        public ValueTask<ReadOnlyMemory<byte>?> StartAsync(bool reauthentication, CancellationToken cancellationToken) => new((ReadOnlyMemory<byte>?)null);
+
+        public ValueTask<ReadOnlyMemory<byte>?> ContinueAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) => new((ReadOnlyMemory<byte>?)null);
+
+        public ValueTask<bool> CompleteAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) => new(true);
+    }
 
     /// <summary>A toy challenge-response: answers "response:" + challenge, and expects a fixed proof from the server.</summary>
     private sealed class ChallengeHandler(string expectedProof) : IEnhancedAuthenticationHandler

@@ -114,6 +114,50 @@ public sealed class E2eReceiver : IDisposable
         }
     }
 
+    /// <summary>
+    /// Saves what the receiver needs to keep refusing messages it has accepted, across a restart: per
+    /// sender, the sessions closed so far and the replay window of each open session. Holds no key and
+    /// no plaintext; store it privately (<see cref="KeyStore.SaveReplayState"/>) when the program stops or
+    /// periodically, and give it to the next receiver with <see cref="ImportReplayState"/>. Messages
+    /// accepted after the last save can be accepted once more after a restart.
+    /// </summary>
+    /// <returns>The state, in the format <see cref="ImportReplayState"/> reads.</returns>
+    public byte[] ExportReplayState()
+    {
+        lock (sync)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            var state = new ReplayStateWriter();
+            foreach ((string sender, PeerSessions peer) in peers)
+            {
+                state.AddPeer(sender, peer.ClosedUpTo, peer.Snapshot());
+            }
+
+            return state.ToArray();
+        }
+    }
+
+    /// <summary>Restores state saved by <see cref="ExportReplayState"/>; call it before opening any message.</summary>
+    /// <param name="state">The saved state.</param>
+    /// <exception cref="E2eException"><see cref="E2eError.CorruptKeyFile"/> when the bytes are not a saved state.</exception>
+    public void ImportReplayState(ReadOnlySpan<byte> state)
+    {
+        lock (sync)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            ReplayStateReader.Read(state, (sender, closedUpTo, id, start, window, hasSession) =>
+            {
+                if (!peers.TryGetValue(sender, out PeerSessions? peer))
+                {
+                    peer = new PeerSessions(SessionBinding.Names(sender, recipient.User), options.MaxSessionsPerSender);
+                    peers.Add(sender, peer);
+                }
+
+                peer.Restore(closedUpTo, id, start, window, hasSession);
+            });
+        }
+    }
+
     /// <summary>Erases every session key.</summary>
     public void Dispose()
     {
@@ -168,6 +212,14 @@ public sealed class E2eReceiver : IDisposable
             if (session is null)
             {
                 error = TryStartSession(sender, peer, header, out started);
+                if (error == E2eError.None && peer is not null)
+                {
+                    error = peer.RememberedWindow(header.SessionId).Check(header.Sequence);
+                    if (error != E2eError.None)
+                    {
+                        started!.Dispose();
+                    }
+                }
             }
             else
             {

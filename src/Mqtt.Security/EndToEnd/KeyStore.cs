@@ -8,7 +8,7 @@ namespace Mqtt.Security.EndToEnd;
 /// One user's key store folder (<c>&lt;root&gt;/&lt;user&gt;</c>, mode 0700; CLI.md's <c>--keys DIR</c> is the root):
 /// <c>identity.pem</c> and <c>agreement.pem</c> (PKCS#8 PEM, mode 0600), <c>announcement.bin</c> (the signed
 /// announcement), <c>agreement.retired.&lt;ms&gt;.pem</c> (keys replaced by rotation, newest kept) and
-/// <c>peers/</c> (the <see cref="TrustStore"/>). Every file is written to a temporary name with mode 0600
+/// <c>peers/</c> (the <see cref="TrustStore"/>) and <c>replay.bin</c> (a receiver's saved replay state). Every file is written to a temporary name with mode 0600
 /// and renamed into place, so a crash never leaves half a key; loading refuses files other users can access.
 /// </summary>
 public sealed class KeyStore
@@ -19,6 +19,7 @@ public sealed class KeyStore
     private const string RetiredPrefix = "agreement.retired.";
     private const string PemSuffix = ".pem";
     private const string PeersFolder = "peers";
+    private const string ReplayStateFile = "replay.bin";
 
     private readonly TimeProvider time;
 
@@ -119,6 +120,34 @@ public sealed class KeyStore
         string peers = PathOf(PeersFolder);
         KeyFiles.CreatePrivateFolder(peers);
         return new TrustStore(peers, time);
+    }
+
+    /// <summary>
+    /// Saves an <see cref="E2eReceiver"/>'s replay state (<see cref="E2eReceiver.ExportReplayState"/>) in
+    /// <c>replay.bin</c>, mode 0600, atomically, so a restarted receiver keeps refusing what it accepted.
+    /// </summary>
+    /// <param name="receiver">The receiver to save.</param>
+    public void SaveReplayState(E2eReceiver receiver)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        KeyFiles.WriteAtomically(PathOf(ReplayStateFile), receiver.ExportReplayState(), overwrite: true);
+    }
+
+    /// <summary>Restores the replay state saved by <see cref="SaveReplayState"/> into a new receiver; does nothing when none was saved.</summary>
+    /// <param name="receiver">A receiver that has not opened anything yet.</param>
+    /// <returns>True when a saved state was restored.</returns>
+    /// <exception cref="E2eException"><see cref="E2eError.InsecureKeyFile"/> or <see cref="E2eError.CorruptKeyFile"/>.</exception>
+    public bool LoadReplayState(E2eReceiver receiver)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        string path = PathOf(ReplayStateFile);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        receiver.ImportReplayState(KeyFiles.ReadPrivate(path));
+        return true;
     }
 
     /// <summary>Persists a rotation: the old key as retired, the new key, the new announcement, then prunes.</summary>

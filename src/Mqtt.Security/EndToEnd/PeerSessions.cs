@@ -11,6 +11,7 @@ internal sealed class PeerSessions
 {
     private readonly Session?[] sessions;
     private long closedUpTo = long.MinValue;
+    private Dictionary<UInt128, (long Start, ReplayWindow Window)>? remembered;
 
     public PeerSessions(byte[] names, int capacity)
     {
@@ -22,6 +23,9 @@ internal sealed class PeerSessions
     public byte[] Names { get; }
 
     public int Count { get; private set; }
+
+    /// <summary>Sessions that started no later than this were closed: their messages are refused.</summary>
+    public long ClosedUpTo => closedUpTo;
 
     public Session? Find(UInt128 id)
     {
@@ -60,6 +64,52 @@ internal sealed class PeerSessions
         return false;
     }
 
+    /// <summary>
+    /// The replay window an earlier receiver saved for session <paramref name="id"/> (see
+    /// <see cref="E2eReceiver.ExportReplayState"/>), or an empty one: a session reopened after a restart
+    /// keeps refusing what was already accepted.
+    /// </summary>
+    public ReplayWindow RememberedWindow(UInt128 id) =>
+        remembered is not null && remembered.TryGetValue(id, out (long Start, ReplayWindow Window) saved) && saved.Start > closedUpTo
+            ? saved.Window
+            : default;
+
+    /// <summary>Restores saved state: the closed-sessions bound and the windows of sessions that were open.</summary>
+    public void Restore(long savedClosedUpTo, UInt128 id, long startMilliseconds, ReplayWindow window, bool hasSession)
+    {
+        closedUpTo = Math.Max(closedUpTo, savedClosedUpTo);
+        if (hasSession && startMilliseconds > closedUpTo && Find(id) is null)
+        {
+            (remembered ??= [])[id] = (startMilliseconds, window);
+        }
+    }
+
+    /// <summary>The open sessions and the still-relevant remembered ones, for saving.</summary>
+    public List<(UInt128 Id, long Start, ReplayWindow Window)> Snapshot()
+    {
+        var snapshot = new List<(UInt128 Id, long Start, ReplayWindow Window)>();
+        foreach (Session? session in sessions)
+        {
+            if (session is not null)
+            {
+                snapshot.Add((session.Id, session.StartMilliseconds, session.Window));
+            }
+        }
+
+        if (remembered is not null)
+        {
+            foreach ((UInt128 id, (long start, ReplayWindow window)) in remembered)
+            {
+                if (start > closedUpTo)
+                {
+                    snapshot.Add((id, start, window));
+                }
+            }
+        }
+
+        return snapshot;
+    }
+
     /// <summary>Adds a session that has just authenticated its first message, closing the oldest when full.</summary>
     public Session Add(UInt128 id, long startMilliseconds, HpkeRecipientContext context)
     {
@@ -78,7 +128,8 @@ internal sealed class PeerSessions
             Close(slot);
         }
 
-        var session = new Session(id, startMilliseconds, context);
+        var session = new Session(id, startMilliseconds, context) { Window = RememberedWindow(id) };
+        remembered?.Remove(id);
         sessions[slot] = session;
         Count++;
         return session;

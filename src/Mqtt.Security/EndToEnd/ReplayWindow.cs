@@ -17,6 +17,16 @@ internal struct ReplayWindow
     /// <summary>The highest sequence number accepted so far.</summary>
     public readonly ulong Highest => highest;
 
+    /// <summary>The bitmap below <see cref="Highest"/>, for saving the window.</summary>
+    public readonly ulong Seen => seen;
+
+    /// <summary>False until the first number is accepted.</summary>
+    public readonly bool IsEmpty => !any;
+
+    /// <summary>A window saved with <see cref="Highest"/>, <see cref="Seen"/> and <see cref="IsEmpty"/>.</summary>
+    public static ReplayWindow Restore(ulong highest, ulong seen, bool isEmpty) =>
+        isEmpty ? default : new ReplayWindow { highest = highest, seen = seen, any = true };
+
     /// <summary>Whether <paramref name="sequence"/> may be opened; does not record it.</summary>
     public readonly E2eError Check(ulong sequence)
     {

@@ -22,7 +22,10 @@ public sealed class E2eReceiver : IDisposable
     private readonly E2eReceiverOptions options;
     private readonly TimeProvider time;
     private readonly Dictionary<string, PeerSessions> peers = new(StringComparer.Ordinal);
+    private readonly long idleTimeout; // milliseconds
     private byte[] aad = new byte[InitialAadSize];
+    private string? lastSender; // most messages come from the sender of the previous one
+    private PeerSessions? lastPeer;
     private bool disposed;
 
     /// <summary>Creates a receiver for <paramref name="recipient"/> that trusts the senders pinned in <paramref name="trustStore"/>.</summary>
@@ -39,6 +42,7 @@ public sealed class E2eReceiver : IDisposable
         this.recipient = recipient;
         this.trustStore = trustStore;
         time = timeProvider ?? TimeProvider.System;
+        idleTimeout = (long)Math.Ceiling(this.options.SessionIdleTimeout.TotalMilliseconds);
     }
 
     /// <summary>Sessions currently open, over all senders.</summary>
@@ -103,11 +107,11 @@ public sealed class E2eReceiver : IDisposable
     {
         lock (sync)
         {
-            long now = time.GetTimestamp();
+            long now = MonotonicClock.Milliseconds(time);
             int evicted = 0;
             foreach (PeerSessions peer in peers.Values)
             {
-                evicted += peer.EvictIdle(now, options.SessionIdleTimeout, time);
+                evicted += peer.EvictIdle(now, idleTimeout);
             }
 
             return evicted;
@@ -147,12 +151,7 @@ public sealed class E2eReceiver : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             ReplayStateReader.Read(state, (sender, closedUpTo, id, start, window, hasSession) =>
             {
-                if (!peers.TryGetValue(sender, out PeerSessions? peer))
-                {
-                    peer = new PeerSessions(SessionBinding.Names(sender, recipient.User), options.MaxSessionsPerSender);
-                    peers.Add(sender, peer);
-                }
-
+                PeerSessions peer = FindPeer(sender) ?? AddPeer(sender, SessionBinding.Names(sender, recipient.User));
                 peer.Restore(closedUpTo, id, start, window, hasSession);
             });
         }
@@ -170,6 +169,8 @@ public sealed class E2eReceiver : IDisposable
             }
 
             peers.Clear();
+            lastSender = null;
+            lastPeer = null;
         }
     }
 
@@ -204,9 +205,9 @@ public sealed class E2eReceiver : IDisposable
         lock (sync)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            long now = time.GetTimestamp();
-            peers.TryGetValue(sender, out PeerSessions? peer);
-            peer?.EvictIdle(now, options.SessionIdleTimeout, time);
+            long now = MonotonicClock.Milliseconds(time);
+            PeerSessions? peer = FindPeer(sender);
+            peer?.EvictIdle(now, idleTimeout);
             PeerSessions.Session? session = peer?.Find(header.SessionId);
             HpkeRecipientContext? started = null;
             if (session is null)
@@ -245,11 +246,7 @@ public sealed class E2eReceiver : IDisposable
 
             if (started is not null)
             {
-                if (peer is null)
-                {
-                    peer = new PeerSessions(names, options.MaxSessionsPerSender);
-                    peers.Add(sender, peer);
-                }
+                peer ??= AddPeer(sender, names);
 
                 session = peer.Add(header.SessionId, header.StartMilliseconds, started);
             }
@@ -259,6 +256,31 @@ public sealed class E2eReceiver : IDisposable
             bytesWritten = length;
             return E2eError.None;
         }
+    }
+
+    private PeerSessions? FindPeer(string sender)
+    {
+        if (lastPeer is not null && string.Equals(sender, lastSender, StringComparison.Ordinal))
+        {
+            return lastPeer;
+        }
+
+        if (peers.TryGetValue(sender, out PeerSessions? peer))
+        {
+            lastSender = sender;
+            lastPeer = peer;
+        }
+
+        return peer;
+    }
+
+    private PeerSessions AddPeer(string sender, byte[] names)
+    {
+        var peer = new PeerSessions(names, options.MaxSessionsPerSender);
+        peers.Add(sender, peer);
+        lastSender = sender;
+        lastPeer = peer;
+        return peer;
     }
 
     /// <summary>Checks an unknown session's start against the recipient's keys, the sender's pins and the closed sessions, then decapsulates.</summary>

@@ -26,7 +26,8 @@ public sealed class E2eSender : IDisposable
     private HpkeSenderContext? context;
     private UInt128 sessionId;
     private long sessionStartMilliseconds = long.MinValue;
-    private DateTimeOffset sessionStartedAt;
+    private long sessionStartedAt; // monotonic milliseconds
+    private readonly long maxSessionAge; // milliseconds
     private bool rotationDue;
     private bool disposed;
 
@@ -52,6 +53,7 @@ public sealed class E2eSender : IDisposable
         this.recipient = recipient;
         recipientUser = recipient.User;
         time = timeProvider ?? TimeProvider.System;
+        maxSessionAge = (long)Math.Ceiling(this.options.MaxSessionAge.TotalMilliseconds);
         Topic = topic;
 
         byte[] topicBinding = SessionBinding.Topic(topic);
@@ -92,11 +94,11 @@ public sealed class E2eSender : IDisposable
         lock (sync)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            DateTimeOffset now = time.GetUtcNow();
+            long now = MonotonicClock.Milliseconds(time);
             if (context is null
                 || rotationDue
                 || context.SequenceNumber >= (ulong)options.MaxMessagesPerSession
-                || now - sessionStartedAt >= options.MaxSessionAge)
+                || now - sessionStartedAt >= maxSessionAge)
             {
                 StartSession(now);
             }
@@ -210,10 +212,10 @@ public sealed class E2eSender : IDisposable
         }
     }
 
-    private void StartSession(DateTimeOffset now)
+    private void StartSession(long now)
     {
         // Start times only grow, so a receiver can refuse sessions older than one it has closed.
-        long startMilliseconds = Math.Max(now.ToUnixTimeMilliseconds(), sessionStartMilliseconds + 1);
+        long startMilliseconds = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), sessionStartMilliseconds + 1);
         UInt128 id = BinaryPrimitives.ReadUInt128BigEndian(RandomNumberGenerator.GetBytes(E2eEnvelope.SessionIdSize));
         KeyAnnouncement peerAnnouncement = recipient.Announcement!;
         byte[] info = SessionBinding.Info(id, startMilliseconds, sender.User, recipientUser);

@@ -135,12 +135,13 @@ internal sealed class PeerSessions
         return session;
     }
 
-    public int EvictIdle(long now, TimeSpan idleTimeout, TimeProvider time)
+    /// <summary>Closes the sessions last used more than <paramref name="idleTimeout"/> milliseconds before <paramref name="now"/>.</summary>
+    public int EvictIdle(long now, long idleTimeout)
     {
         int evicted = 0;
         for (int i = 0; i < sessions.Length; i++)
         {
-            if (sessions[i] is { } session && time.GetElapsedTime(session.LastUsed, now) > idleTimeout)
+            if (sessions[i] is { } session && now - session.LastUsed > idleTimeout)
             {
                 Close(i);
                 evicted++;
@@ -179,6 +180,7 @@ internal sealed class PeerSessions
 
         public HpkeRecipientContext Context { get; } = context;
 
+        /// <summary>Monotonic milliseconds of the last message opened.</summary>
         public long LastUsed { get; set; }
 
         /// <summary>A mutable struct: always used through this field, never copied.</summary>

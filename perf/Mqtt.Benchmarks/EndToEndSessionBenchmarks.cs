@@ -4,7 +4,7 @@ using Mqtt.Security.EndToEnd;
 namespace Mqtt.Benchmarks;
 
 /// <summary>
-/// The public-key cost of one end-to-end session, paid once per rotation (by default every 10,000
+/// The public-key cost of one end-to-end session, paid once per rotation (by default every 100,000
 /// messages or hour): the sender's HPKE auth-mode encapsulation with its first seal, and the receiver's
 /// decapsulation with its first open.
 /// </summary>

@@ -3,14 +3,15 @@ namespace Mqtt.Security.EndToEnd;
 /// <summary>When an <see cref="E2eSender"/> starts a new session, and how often it repeats the session start.</summary>
 public sealed class E2eSenderOptions
 {
-    /// <summary>The defaults: 10,000 messages or one hour per session, session start in every envelope.</summary>
+    /// <summary>The defaults: 100,000 messages or one hour per session, session start in every envelope.</summary>
     public static E2eSenderOptions Default { get; } = new();
 
     /// <summary>
     /// Messages sealed under one session key before a new session (new ephemeral key) starts.
-    /// Between 1 and 2^32; default 10,000.
+    /// Between 1 and 2^32; default 100,000, so that a session start (milliseconds of public-key work on
+    /// each side) costs little per message; <see cref="MaxSessionAge"/> bounds a key's lifetime at low rates.
     /// </summary>
-    public long MaxMessagesPerSession { get; init; } = 10_000;
+    public long MaxMessagesPerSession { get; init; } = 100_000;
 
     /// <summary>Age after which the next message starts a new session; default one hour. Must be positive.</summary>
     public TimeSpan MaxSessionAge { get; init; } = TimeSpan.FromHours(1);

@@ -95,9 +95,19 @@ public abstract class HpkeContext : IDisposable
             HpkeThrow.Error(HpkeError.MessageLimitReached);
         }
 
+        return MessageAt(SequenceNumber, nonce);
+    }
+
+    /// <summary>
+    /// The AEAD and nonce for the message sealed at <paramref name="sequenceNumber"/>, without reading
+    /// or changing <see cref="SequenceNumber"/>: for recipients that open out of order.
+    /// </summary>
+    private protected AesGcm MessageAt(ulong sequenceNumber, Span<byte> nonce)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
         baseNonce.CopyTo(nonce);
         Span<byte> tail = nonce[(HpkeSuite.NonceSize - sizeof(ulong))..];
-        BinaryPrimitives.WriteUInt64BigEndian(tail, BinaryPrimitives.ReadUInt64BigEndian(tail) ^ SequenceNumber);
+        BinaryPrimitives.WriteUInt64BigEndian(tail, BinaryPrimitives.ReadUInt64BigEndian(tail) ^ sequenceNumber);
         return aead;
     }
 

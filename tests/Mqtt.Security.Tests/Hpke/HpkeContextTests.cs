@@ -64,6 +64,34 @@ public sealed class HpkeContextTests : IDisposable
     }
 
     [Fact]
+    public void Open_at_an_explicit_sequence_number_opens_in_any_order_and_leaves_the_counter()
+    {
+        (byte[] enc, HpkeSenderContext s) = Suite.SetupAuthS(recipient.PublicKey, Info, sender);
+        using HpkeRecipientContext r = Suite.SetupAuthR(enc, recipient, Info, sender.PublicKey);
+        using (s)
+        {
+            byte[][] sealedMessages = [s.Seal("a"u8, "zero"u8), s.Seal("a"u8, "one"u8), s.Seal("a"u8, "two"u8)];
+            byte[] plaintext = new byte[16];
+
+            Assert.Equal(3, r.Open(2, "a"u8, sealedMessages[2], plaintext));
+            Assert.Equal("two"u8.ToArray(), plaintext[..3]);
+            Assert.Equal(4, r.Open(0, "a"u8, sealedMessages[0], plaintext));
+            Assert.Equal("zero"u8.ToArray(), plaintext[..4]);
+            Assert.Equal(0UL, r.SequenceNumber);
+
+            // The sequence number is part of the nonce: any other one fails, and so does other aad.
+            AssertError(HpkeError.OpenFailed, () => r.Open(2, "a"u8, sealedMessages[1], new byte[16]));
+            AssertError(HpkeError.OpenFailed, () => r.Open(1, "b"u8, sealedMessages[1], new byte[16]));
+            AssertError(HpkeError.OpenFailed, () => r.Open(1, "a"u8, sealedMessages[1].AsSpan(0, 15).ToArray(), new byte[16]));
+            Assert.Equal(3, r.Open(1, "a"u8, sealedMessages[1], plaintext));
+
+            // In-order opening is unaffected.
+            Assert.Equal("zero"u8.ToArray(), r.Open("a"u8, sealedMessages[0]));
+            Assert.Equal(1UL, r.SequenceNumber);
+        }
+    }
+
+    [Fact]
     public void A_failed_Open_leaves_the_sequence_number_and_clears_the_plaintext_buffer()
     {
         (byte[] enc, HpkeSenderContext s) = Suite.SetupBaseS(recipient.PublicKey, Info);

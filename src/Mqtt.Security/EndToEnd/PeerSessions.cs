@@ -1,0 +1,189 @@
+using Mqtt.Security.Hpke;
+
+namespace Mqtt.Security.EndToEnd;
+
+/// <summary>
+/// A receiver's open sessions from one sender (at most a few, so a linear scan) and the start time of
+/// the newest session it has closed: a session that started no later than that may have been seen and
+/// erased, so it is refused rather than opened a second time with a fresh replay window.
+/// </summary>
+internal sealed class PeerSessions
+{
+    private readonly Session?[] sessions;
+    private long closedUpTo = long.MinValue;
+    private Dictionary<UInt128, (long Start, ReplayWindow Window)>? remembered;
+
+    public PeerSessions(byte[] names, int capacity)
+    {
+        Names = names;
+        sessions = new Session?[capacity];
+    }
+
+    /// <summary>u16 sender || sender || u16 recipient || recipient, the tail of the associated data.</summary>
+    public byte[] Names { get; }
+
+    public int Count { get; private set; }
+
+    /// <summary>Sessions that started no later than this were closed: their messages are refused.</summary>
+    public long ClosedUpTo => closedUpTo;
+
+    public Session? Find(UInt128 id)
+    {
+        foreach (Session? session in sessions)
+        {
+            if (session is not null && session.Id == id)
+            {
+                return session;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>False for a session that started no later than one already closed, or than every open one when full.</summary>
+    public bool MayOpen(long startMilliseconds)
+    {
+        if (startMilliseconds <= closedUpTo)
+        {
+            return false;
+        }
+
+        if (Count < sessions.Length)
+        {
+            return true;
+        }
+
+        foreach (Session? session in sessions)
+        {
+            if (session!.StartMilliseconds < startMilliseconds)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The replay window an earlier receiver saved for session <paramref name="id"/> (see
+    /// <see cref="E2eReceiver.ExportReplayState"/>), or an empty one: a session reopened after a restart
+    /// keeps refusing what was already accepted.
+    /// </summary>
+    public ReplayWindow RememberedWindow(UInt128 id) =>
+        remembered is not null && remembered.TryGetValue(id, out (long Start, ReplayWindow Window) saved) && saved.Start > closedUpTo
+            ? saved.Window
+            : default;
+
+    /// <summary>Restores saved state: the closed-sessions bound and the windows of sessions that were open.</summary>
+    public void Restore(long savedClosedUpTo, UInt128 id, long startMilliseconds, ReplayWindow window, bool hasSession)
+    {
+        closedUpTo = Math.Max(closedUpTo, savedClosedUpTo);
+        if (hasSession && startMilliseconds > closedUpTo && Find(id) is null)
+        {
+            (remembered ??= [])[id] = (startMilliseconds, window);
+        }
+    }
+
+    /// <summary>The open sessions and the still-relevant remembered ones, for saving.</summary>
+    public List<(UInt128 Id, long Start, ReplayWindow Window)> Snapshot()
+    {
+        var snapshot = new List<(UInt128 Id, long Start, ReplayWindow Window)>();
+        foreach (Session? session in sessions)
+        {
+            if (session is not null)
+            {
+                snapshot.Add((session.Id, session.StartMilliseconds, session.Window));
+            }
+        }
+
+        if (remembered is not null)
+        {
+            foreach ((UInt128 id, (long start, ReplayWindow window)) in remembered)
+            {
+                if (start > closedUpTo)
+                {
+                    snapshot.Add((id, start, window));
+                }
+            }
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>Adds a session that has just authenticated its first message, closing the oldest when full.</summary>
+    public Session Add(UInt128 id, long startMilliseconds, HpkeRecipientContext context)
+    {
+        int slot = Array.IndexOf(sessions, null);
+        if (slot < 0)
+        {
+            slot = 0;
+            for (int i = 1; i < sessions.Length; i++)
+            {
+                if (sessions[i]!.StartMilliseconds < sessions[slot]!.StartMilliseconds)
+                {
+                    slot = i;
+                }
+            }
+
+            Close(slot);
+        }
+
+        var session = new Session(id, startMilliseconds, context) { Window = RememberedWindow(id) };
+        remembered?.Remove(id);
+        sessions[slot] = session;
+        Count++;
+        return session;
+    }
+
+    /// <summary>Closes the sessions last used more than <paramref name="idleTimeout"/> milliseconds before <paramref name="now"/>.</summary>
+    public int EvictIdle(long now, long idleTimeout)
+    {
+        int evicted = 0;
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            if (sessions[i] is { } session && now - session.LastUsed > idleTimeout)
+            {
+                Close(i);
+                evicted++;
+            }
+        }
+
+        return evicted;
+    }
+
+    public void Clear()
+    {
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            if (sessions[i] is not null)
+            {
+                Close(i);
+            }
+        }
+    }
+
+    private void Close(int slot)
+    {
+        Session session = sessions[slot]!;
+        closedUpTo = Math.Max(closedUpTo, session.StartMilliseconds);
+        session.Context.Dispose(); // disposes the AesGcm and clears the base nonce and exporter secret
+        sessions[slot] = null;
+        Count--;
+    }
+
+    /// <summary>One open session: its key (inside the HPKE context) and replay window.</summary>
+    internal sealed class Session(UInt128 id, long startMilliseconds, HpkeRecipientContext context)
+    {
+        public UInt128 Id { get; } = id;
+
+        public long StartMilliseconds { get; } = startMilliseconds;
+
+        public HpkeRecipientContext Context { get; } = context;
+
+        /// <summary>Monotonic milliseconds of the last message opened.</summary>
+        public long LastUsed { get; set; }
+
+        /// <summary>A mutable struct: always used through this field, never copied.</summary>
+        public ReplayWindow Window;
+    }
+}

@@ -75,6 +75,19 @@ public sealed class MqttNetServerScramTests
         Assert.Equal(ScramError.ServerSignatureMismatch, handler.LastError?.Error);
     }
 
+    [Fact]
+    public async Task A_server_asking_for_fewer_than_4096_iterations_is_refused_by_our_client()
+    {
+        await using var server = await ScramMqttNetServer.StartAsync("alice", "pw-alice", iterations: 1024);
+        var handler = new ScramAuthenticationHandler(ScramMechanism.Sha256, "alice", "pw-alice");
+        await using var client = new OurClient(Options(server.Port, handler));
+
+        MqttAuthenticationException failure = await Assert.ThrowsAsync<MqttAuthenticationException>(() => client.ConnectAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(ScramError.IterationCountTooLow, Assert.IsType<ScramException>(failure.InnerException).Error);
+        Assert.Null(server.LastSuccess);
+    }
+
     private static OurOptions Options(int port, IEnhancedAuthenticationHandler handler) => new()
     {
         Host = "127.0.0.1",
@@ -92,8 +105,11 @@ internal sealed class ScramMqttNetServer : IAsyncDisposable
     private readonly string _user;
     private readonly string _password;
 
-    private ScramMqttNetServer(MqttServer server, int port, string user, string password)
+    private readonly int _iterations;
+
+    private ScramMqttNetServer(MqttServer server, int port, string user, string password, int iterations)
     {
+        _iterations = iterations;
         _server = server;
         Port = port;
         _user = user;
@@ -107,7 +123,7 @@ internal sealed class ScramMqttNetServer : IAsyncDisposable
 
     public string? LastSuccess { get; private set; }
 
-    public static async Task<ScramMqttNetServer> StartAsync(string user, string password)
+    public static async Task<ScramMqttNetServer> StartAsync(string user, string password, int iterations = 4096)
     {
         int port = FreePort();
         var factory = new MqttServerFactory();
@@ -118,7 +134,7 @@ internal sealed class ScramMqttNetServer : IAsyncDisposable
             .WithDefaultEndpointPort(port)
             .Build();
         MqttServer server = factory.CreateMqttServer(options);
-        var wrapper = new ScramMqttNetServer(server, port, user, password);
+        var wrapper = new ScramMqttNetServer(server, port, user, password, iterations);
         await server.StartAsync();
         return wrapper;
     }
@@ -131,7 +147,7 @@ internal sealed class ScramMqttNetServer : IAsyncDisposable
             return;
         }
 
-        var scram = new RfcScramServer(e.AuthenticationMethod, _user, _password, RandomNumberGenerator.GetBytes(16), 4096,
+        var scram = new RfcScramServer(e.AuthenticationMethod, _user, _password, RandomNumberGenerator.GetBytes(16), _iterations,
             Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)));
         string? serverFirst = scram.ServerFirst(Encoding.UTF8.GetString(e.AuthenticationData ?? []));
         if (serverFirst is null)

@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(UserCommand.Create());
         root.Subcommands.Add(PubCommand.Create());
         root.Subcommands.Add(SubCommand.Create());
+        root.Subcommands.Add(RegisterCommand.Create());
         return root.Parse(args).Invoke(configuration);
     }
 }

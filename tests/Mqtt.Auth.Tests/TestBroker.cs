@@ -27,7 +27,8 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public IPEndPoint EndPoint => Broker.Endpoints[0].EndPoint;
 
-    public static async Task<TestBroker> StartAsync(Action<BrokerSecurityOptions>? security = null, Action<BrokerOptions>? broker = null, string? dataDirectory = null)
+    public static async Task<TestBroker> StartAsync(Action<BrokerSecurityOptions>? security = null, Action<BrokerOptions>? broker = null, string? dataDirectory = null,
+        Action<BrokerOptions>? afterSecurity = null)
     {
         dataDirectory ??= NewDataDirectory();
         var options = new BrokerOptions { SysInterval = TimeSpan.Zero };
@@ -37,6 +38,7 @@ internal sealed class TestBroker : IAsyncDisposable
         security?.Invoke(securityOptions);
         var log = new CollectingLogger();
         BrokerSecurity configured = BrokerSecurity.Configure(options, securityOptions, log);
+        afterSecurity?.Invoke(options);
         var mqtt = new MqttBroker(options, log);
         await mqtt.StartAsync();
         return new TestBroker(mqtt, configured, dataDirectory, log);

@@ -213,11 +213,14 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Scram_is_refused_as_not_yet_available()
+    public async Task Scram_the_default_with_a_user_needs_MQTT_5_and_a_password()
     {
-        CliRun result = await RunAsync(["pub", "-t", "t", "-m", "x", "-u", "bob", "-P", "pw"]);
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("not yet available", result.Error);
+        CliRun v311 = await RunAsync(["pub", "-t", "t", "-m", "x", "-u", "bob", "-P", "pw", "-V", "3.1.1"]);
+        Assert.Equal(1, v311.ExitCode);
+        Assert.Contains("needs MQTT 5", v311.Error);
+        CliRun noUser = await RunAsync(["pub", "-t", "t", "-m", "x", "--auth", "scram-sha-512", "-P", "pw"]);
+        Assert.Equal(1, noUser.ExitCode);
+        Assert.Contains("needs a user name", noUser.Error);
     }
 
     [Fact]

@@ -69,35 +69,131 @@ public sealed class ClientOptionSet
     }
 
     /// <summary>Client options from the command line; on a usage error writes it to stderr and returns null.</summary>
+    /// <remarks>
+    /// `--auth scram-sha-256|scram-sha-512` (the default with a user) logs in with SCRAM over MQTT 5 enhanced
+    /// authentication: the password stays local and the broker must prove it knows the verifier. `plain` sends the
+    /// password in CONNECT; `none` sends no password (a user name, if given, still goes in CONNECT).
+    /// </remarks>
     public MqttClientOptions? Build(ParseResult result, TextWriter error)
     {
         string? user = result.GetValue(User);
         string auth = result.GetValue(Auth) ?? (user is null ? "none" : "scram-sha-256");
-        if (auth.StartsWith("scram", StringComparison.Ordinal))
+        bool v5 = result.GetValue(Protocol) != "3.1.1";
+        if (!TryReadPassword(result, error, out string? password))
         {
-            error.WriteLine($"mqttcore: --auth {auth} is not yet available in this build; use --auth plain (password in CONNECT) or --auth none");
             return null;
         }
-        string? password = result.GetValue(Password);
+        IEnhancedAuthenticationHandler? handler = null;
+        switch (auth)
+        {
+            case "none":
+                password = null;
+                break;
+            case "plain":
+                if (password is null)
+                {
+                    error.WriteLine("mqttcore: --auth plain needs a password (-P, --password-stdin or MQTTCORE_PASSWORD)");
+                    return null;
+                }
+                break;
+            default:
+                if (user is null)
+                {
+                    error.WriteLine($"mqttcore: --auth {auth} needs a user name (-u)");
+                    return null;
+                }
+                if (password is null)
+                {
+                    error.WriteLine($"mqttcore: --auth {auth} needs a password (-P, --password-stdin or MQTTCORE_PASSWORD)");
+                    return null;
+                }
+                if (!v5)
+                {
+                    error.WriteLine($"mqttcore: --auth {auth} needs MQTT 5 (enhanced authentication); with -V 3.1.1 use --auth plain over --tls");
+                    return null;
+                }
+                try
+                {
+                    handler = ScramAuthenticationHandler.Create(auth.ToUpperInvariant(), user, password);
+                }
+                catch (ArgumentException e)
+                {
+                    error.WriteLine($"mqttcore: {e.Message}");
+                    return null;
+                }
+                password = null; // SCRAM: the password never goes in CONNECT
+                break;
+        }
+        return Create(result, error, user, password, handler);
+    }
+
+    /// <summary>
+    /// Client options for `mqttcore register`: CONNECT with method MQTTCORE-REGISTER carrying the SCRAM verifiers
+    /// derived here from the password (never the password itself). Null on a usage error, written to stderr.
+    /// </summary>
+    public MqttClientOptions? BuildRegistration(ParseResult result, TextWriter error)
+    {
+        string? user = result.GetValue(User);
+        if (user is null)
+        {
+            error.WriteLine("mqttcore: register needs a user name (-u NAME)");
+            return null;
+        }
+        if (result.GetValue(Auth) is string auth)
+        {
+            error.WriteLine($"mqttcore: register always sends SCRAM verifiers (method {Mqtt.Security.Credentials.ScramRegistration.Method}); --auth {auth} does not apply");
+            return null;
+        }
+        if (result.GetValue(Protocol) == "3.1.1")
+        {
+            error.WriteLine("mqttcore: register needs MQTT 5 (enhanced authentication)");
+            return null;
+        }
+        if (!TryReadPassword(result, error, out string? password))
+        {
+            return null;
+        }
+        if (string.IsNullOrEmpty(password))
+        {
+            error.WriteLine("mqttcore: register needs a password (-P, --password-stdin or MQTTCORE_PASSWORD)");
+            return null;
+        }
+        if (!Mqtt.Security.UserName.IsValid(user))
+        {
+            error.WriteLine("mqttcore: invalid user name: 1..64 characters, no '/', '+', '#' or control characters, not starting with '$'");
+            return null;
+        }
+        RegistrationHandler handler;
+        try
+        {
+            handler = new RegistrationHandler(user, password);
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"mqttcore: {e.Message}");
+            return null;
+        }
+        return Create(result, error, user, null, handler);
+    }
+
+    private bool TryReadPassword(ParseResult result, TextWriter error, out string? password)
+    {
+        password = result.GetValue(Password);
         if (result.GetValue(PasswordStdin))
         {
             if (password is not null)
             {
                 error.WriteLine("mqttcore: give the password with -P or --password-stdin, not both");
-                return null;
+                return false;
             }
             password = CliInput.Reader.ReadLine() ?? "";
         }
         password ??= Environment.GetEnvironmentVariable(PasswordVariable);
-        if (auth == "none")
-        {
-            password = null;
-        }
-        else if (password is null)
-        {
-            error.WriteLine("mqttcore: --auth plain needs a password (-P, --password-stdin or MQTTCORE_PASSWORD)");
-            return null;
-        }
+        return true;
+    }
+
+    private MqttClientOptions Create(ParseResult result, TextWriter error, string? user, string? password, IEnhancedAuthenticationHandler? handler)
+    {
         bool tls = result.GetValue(Tls) || result.GetValue(CaFile) is not null || result.GetValue(Insecure);
         TimeSpan timeout = GetTimeout(result);
         return new MqttClientOptions
@@ -111,6 +207,7 @@ public sealed class ClientOptionSet
             ProtocolVersion = result.GetValue(Protocol) == "3.1.1" ? ProtocolVersion.V311 : ProtocolVersion.V500,
             UserName = user,
             Password = password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(password),
+            AuthenticationHandler = handler,
             ConnectTimeout = timeout,
             Logger = result.GetValue(Verbose) ? new StderrLogger(error) : null,
         };
@@ -124,6 +221,10 @@ public sealed class ClientOptionSet
             case MqttConnectException refused:
                 error.WriteLine($"refused: {MqttReasonCodeText.Format(refused.Result.ReasonCode)}");
                 return ExitCodes.Refused;
+            case MqttAuthenticationException:
+                // The broker could not prove it knows the user's verifier (SCRAM v=), like a failed TLS check.
+                error.WriteLine($"authentication failed: {exception.Message}");
+                return ExitCodes.Unreachable;
             case MqttTimeoutException:
                 error.WriteLine($"timeout: {exception.Message}");
                 return ExitCodes.Timeout;

@@ -632,7 +632,7 @@ public sealed class Mqtt311PublishTests
             else if (p.Publish.QoS == QoS2)
             {
                 await sub.SendAckAsync(PacketType.PubRec, p.Publish.PacketId);
-                await sub.ExpectAsync(PacketType.PubRel);
+                await sub.ReadUntilAsync(PacketType.PubRel);
                 await sub.SendAckAsync(PacketType.PubComp, p.Publish.PacketId);
             }
         }

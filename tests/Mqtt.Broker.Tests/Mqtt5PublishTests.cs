@@ -363,7 +363,7 @@ public sealed class Mqtt5PublishTests
             else
             {
                 await resumed.SendAckAsync(PacketType.PubRec, p.Publish.PacketId);
-                await resumed.ExpectAsync(PacketType.PubRel);
+                await resumed.ReadUntilAsync(PacketType.PubRel);
                 await resumed.SendAckAsync(PacketType.PubComp, p.Publish.PacketId);
             }
         }

@@ -55,19 +55,25 @@ internal sealed class ReceivedPacket
     /// <summary>The payload of a PUBLISH as UTF-8 text.</summary>
     public string PayloadText => MqttUtf8.GetString(Publish.Payload);
 
-    public override string ToString() => Type switch
+    /// <summary>A short description for assertion messages; never throws, even for bytes that do not decode.</summary>
+    public override string ToString()
     {
-        PacketType.Publish => $"PUBLISH {Topic} qos={(int)Publish.QoS} dup={Publish.Duplicate} retain={Publish.Retain} id={Publish.PacketId} \"{PayloadText}\"",
-        PacketType.Disconnect => $"DISCONNECT 0x{(byte)Disconnect.ReasonCode:X2}",
-        PacketType.ConnAck => $"CONNACK 0x{(byte)ConnAck.ReasonCode:X2}",
-        _ => $"{Type} ({Body.Length} bytes)",
-    };
+        MqttFrame frame = Frame;
+        return Type switch
+        {
+            PacketType.Publish when PublishPacket.TryRead(frame, Version, out PublishPacket p, out _) =>
+                $"PUBLISH {p.TopicString} qos={(int)p.QoS} dup={p.Duplicate} retain={p.Retain} id={p.PacketId} \"{MqttUtf8.GetString(p.Payload)}\"",
+            PacketType.Disconnect or PacketType.ConnAck or PacketType.Auth when Body.Length > 1 => $"{Type} [{Convert.ToHexString(Body, 0, Math.Min(Body.Length, 16))}]",
+            PacketType.Disconnect when Body.Length == 1 => $"DISCONNECT 0x{Body[0]:X2}",
+            _ => $"{Type} ({Body.Length} bytes)",
+        };
+    }
 
     private delegate bool Reader<T>(in MqttFrame frame, out T packet, out DecodeError error);
 
     private T Decode<T>(PacketType expected, Reader<T> read)
     {
-        Assert.True(Type == expected, $"expected {expected}, got {this}");
+        Assert.True(Type == expected, $"expected {expected}, got {Type} ({Body.Length} bytes)");
         Assert.True(read(Frame, out T packet, out DecodeError error), $"{Type} from the broker does not decode: {error}");
         return packet;
     }

@@ -223,8 +223,14 @@ internal sealed partial class MqttConnection
     /// <summary>The Protocol Version byte of a CONNECT that failed to decode, to answer in its version.</summary>
     private static ProtocolVersion PeekVersion(in MqttFrame frame)
     {
+        // The level follows the length-prefixed Protocol Name; "MQTT" holds two 'T's, so skip by the length.
         var reader = new SequenceReader<byte>(frame.Body);
-        return reader.TryAdvanceTo((byte)'T') && reader.TryRead(out byte level) && level == 5 ? ProtocolVersion.V500 : ProtocolVersion.V311;
+        if (!reader.TryReadBigEndian(out short nameLength) || nameLength < 0 || reader.Remaining <= nameLength)
+        {
+            return ProtocolVersion.V311;
+        }
+        reader.Advance(nameLength);
+        return reader.TryRead(out byte level) && level == 5 ? ProtocolVersion.V500 : ProtocolVersion.V311;
     }
 
     private static ReadOnlyMemory<byte> DataOf(in MqttProperties properties) =>

@@ -51,8 +51,11 @@ public sealed class ApplicationMessage
     /// </summary>
     public static ApplicationMessage Copy(in PublishPacket packet, string? publisherClientId)
     {
-        var bytes = new ArrayBufferWriter<byte>(packet.GetSize(ProtocolVersion.V500));
-        packet.Write(bytes, ProtocolVersion.V500);
+        // A QoS 1/2 message built in code (a Will) has no Packet Identifier, and 0 does not read back
+        // [MQTT-2.2.1-3]; each delivery gets its own id anyway, so any non-zero one serves here.
+        PublishPacket encoded = packet.QoS == QualityOfService.AtMostOnce || packet.PacketId != 0 ? packet : packet with { PacketId = 1 };
+        var bytes = new ArrayBufferWriter<byte>(encoded.GetSize(ProtocolVersion.V500));
+        encoded.Write(bytes, ProtocolVersion.V500);
         var input = new ReadOnlySequence<byte>(bytes.WrittenMemory);
         MqttFrameReader.TryRead(input, int.MaxValue, out MqttFrame frame, out _);
         PublishPacket.TryRead(frame, ProtocolVersion.V500, out PublishPacket owned, out _);

@@ -308,7 +308,8 @@ internal sealed partial class MqttConnection
             Properties = properties,
         };
         int size = packet.GetSize(Version);
-        if (size > ClientMaximumPacketSize || message.IsExpired(now))
+        // [MQTT-3.3.2-5] [MQTT-4.3.3-7] expiry applies only until onward delivery has started: a resend is never dropped.
+        if (size > ClientMaximumPacketSize || (!delivery.Sent && message.IsExpired(now)))
         {
             // [MQTT-3.1.2-25] too large for this client: dropped as if delivered.
             _broker.Statistics.MessageDropped();

@@ -8,6 +8,7 @@ internal sealed partial class MqttConnection
 {
     private volatile bool _connected;
     private bool _takenOver;
+    private bool _sessionEnded;
     private bool _normalDisconnect;
     private ushort _keepAlive;
     private Session? _session;
@@ -251,7 +252,7 @@ internal sealed partial class MqttConnection
         if (connect.Will is ApplicationMessage will && !_normalDisconnect)
         {
             uint delay = Math.Min(connect.WillDelay, session.ExpiryInterval);
-            if (delay == 0)
+            if (delay == 0 || _sessionEnded)
             {
                 _broker.PublishInternal(will);
             }
@@ -259,6 +260,7 @@ internal sealed partial class MqttConnection
             {
                 var pending = new CancellationTokenSource();
                 session.PendingWill = pending;
+                session.PendingWillMessage = will;
                 _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
             }
         }

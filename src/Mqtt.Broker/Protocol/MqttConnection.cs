@@ -83,10 +83,11 @@ internal sealed partial class MqttConnection
         ? OutboundPacket.Ack(PacketType.PubRel, delivery.PacketId)
         : OutboundPacket.Publish(delivery));
 
-    /// <summary>Another connection took this Client Identifier [MQTT-3.1.4-3].</summary>
-    public void TakenOver()
+    /// <summary>Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.</summary>
+    public void TakenOver(bool sessionEnded)
     {
         _takenOver = true;
+        _sessionEnded = sessionEnded;
         _ = CloseAsync(ReasonCode.SessionTakenOver);
     }
 

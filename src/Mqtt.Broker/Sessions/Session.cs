@@ -46,6 +46,9 @@ internal sealed class Session
     /// <summary>A pending Will Delay, cancelled if the client comes back in time [MQTT-3.1.3-9].</summary>
     public CancellationTokenSource? PendingWill { get; set; }
 
+    /// <summary>The Will waiting on <see cref="PendingWill"/>, published at once if the session ends first.</summary>
+    public ApplicationMessage? PendingWillMessage { get; set; }
+
     public int QueuedCount => _queued.Count;
 
     public bool IsExpired(long now) => Connection is null && ExpiryInterval != uint.MaxValue

@@ -20,6 +20,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Timer? _housekeeping;
     private int _nextSessionId;
+    private int _stopRequested;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
     public MqttBroker(BrokerOptions options, ILogger? logger = null)
@@ -84,11 +85,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>Stops accepting, tells MQTT 5 clients the server is shutting down, and closes every connection.</summary>
     public async Task StopAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _stopRequested, 1) != 0)
         {
             return;
         }
-        _stopping.Cancel();
         foreach (SocketListener listener in _listeners)
         {
             listener.Dispose();
@@ -109,6 +109,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
             closing.Add(connection.CloseAsync(ReasonCode.ServerShuttingDown));
         }
         await Task.WhenAll(closing);
+        // Cancelled only now: read loops stopped earlier would close their connections before the DISCONNECT 0x8B went out.
+        _stopping.Cancel();
     }
 
     /// <inheritdoc/>

@@ -233,4 +233,33 @@ public sealed class Mqtt5WillTests
         await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
         Assert.Equal("taken-over", (await watcher.ExpectPublishPacketAsync()).PayloadText);
     }
+
+    [Fact]
+    public async Task MQTT5_3_1_2_8_takeover_with_clean_start_publishes_a_delayed_will_at_once()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using RawClient old = await broker.OpenAsync();
+        await old.ConnectAsync("same", properties: Persistent(), will: Wire.Will("wills/same", "session-ended", properties: WillDelay(3600)));
+        await using RawClient newer = await broker.ConnectAsync("same", cleanStart: true);
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        Assert.Equal("session-ended", (await watcher.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_1_3_9_takeover_with_clean_start_0_suppresses_a_delayed_will()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using RawClient old = await broker.OpenAsync();
+        await old.ConnectAsync("same", properties: Persistent(), will: Wire.Will("wills/same", "not-yet", properties: WillDelay(1)));
+        await using RawClient newer = await broker.OpenAsync();
+        await newer.ConnectAsync("same", cleanStart: false, properties: Persistent());
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        await broker.WaitForOpenConnectionsAsync(2);
+        await Task.Delay(2000);
+        await watcher.ExpectNothingPendingAsync();
+    }
 }

@@ -78,7 +78,7 @@ public sealed class Mqtt311ConnectTests
         await using var broker = await TestBroker.StartAsync();
         await using RawClient client = await broker.OpenAsync(V311);
         byte[] connect = Wire.Encode(Wire.Connect("c", V311, will: Wire.Will("w", "x")));
-        connect[9] |= 0x18; // Will QoS 3
+        connect[9] |= 0x18; // [MQTT-3.1.2-14] Will QoS 3
         await client.SendAsync(connect);
         // [MQTT-3.2.2-6] no return code fits "malformed": no CONNACK at all.
         await client.ExpectClosedAsync();
@@ -153,7 +153,7 @@ public sealed class Mqtt311ConnectTests
         }
         await broker.WaitForOpenConnectionsAsync(0);
         await using RawClient again = await broker.OpenAsync(V311);
-        // [MQTT-3.2.2-3] no stored state: Session Present 0.
+        // [MQTT-3.1.4-3] CleanSession processing dropped it; [MQTT-3.2.2-3] no stored state: Session Present 0.
         Assert.False((await again.ConnectAsync("c", cleanStart: false)).SessionPresent);
         await using RawClient publisher = await broker.ConnectAsync("p", V311);
         await publisher.PublishAsync("t", "old", QoS1);
@@ -613,6 +613,7 @@ public sealed class Mqtt311PublishTests
     [Fact]
     public async Task MQTT311_4_6_0_6_messages_from_one_client_are_forwarded_in_order()
     {
+        // [MQTT-4.6.0-5] no administrative setting: the topic is Ordered by default.
         await using var broker = await TestBroker.StartAsync();
         await using RawClient sub = await broker.ConnectAsync("sub", V311);
         await sub.SubscribeAsync("t", QoS2);

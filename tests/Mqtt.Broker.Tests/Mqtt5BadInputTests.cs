@@ -61,6 +61,7 @@ public sealed class Mqtt5BadInputTests
 
     [Fact]
     public Task MQTT5_3_3_2_2_topic_name_with_a_wildcard_is_malformed() =>
+        // [MQTT-4.7.0-1] wildcards belong in Topic Filters only.
         ExpectRejectedAsync([0x30, 0x04, 0x00, 0x01, (byte)'#', 0x00], ReasonCode.MalformedPacket);
 
     [Fact]
@@ -77,6 +78,7 @@ public sealed class Mqtt5BadInputTests
 
     [Fact]
     public Task MQTT5_3_6_1_1_pubrel_with_wrong_flags_is_malformed() =>
+        // [MQTT-2.1.3-1] reserved flag bits must carry the tabulated value.
         ExpectRejectedAsync([0x60, 0x02, 0x00, 0x01], ReasonCode.MalformedPacket);
 
     [Fact]
@@ -96,11 +98,11 @@ public sealed class Mqtt5BadInputTests
         ExpectRejectedAsync([0xF1, 0x00], ReasonCode.MalformedPacket);
 
     [Fact]
-    public Task MQTT5_4_7_1_2_multi_level_wildcard_not_last_is_malformed() =>
+    public Task MQTT5_4_7_1_1_multi_level_wildcard_not_last_is_malformed() =>
         ExpectRejectedAsync([0x82, 0x0B, 0x00, 0x01, 0x00, 0x00, 0x05, (byte)'a', (byte)'/', (byte)'#', (byte)'/', (byte)'b', 0x00], ReasonCode.MalformedPacket);
 
     [Fact]
-    public Task MQTT5_4_7_1_3_single_level_wildcard_not_a_whole_level_is_malformed() =>
+    public Task MQTT5_4_7_1_2_single_level_wildcard_not_a_whole_level_is_malformed() =>
         ExpectRejectedAsync([0x82, 0x0A, 0x00, 0x01, 0x00, 0x00, 0x04, (byte)'a', (byte)'+', (byte)'/', (byte)'b', 0x00], ReasonCode.MalformedPacket);
 
     [Fact]

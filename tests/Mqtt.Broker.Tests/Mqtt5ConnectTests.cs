@@ -84,7 +84,7 @@ public sealed class Mqtt5ConnectTests
         ConnAckPacket connAck = await second.ConnectAsync("c1", cleanStart: true, properties: Persistent());
         Assert.False(connAck.SessionPresent);
         await using RawClient publisher = await broker.ConnectAsync("pub");
-        // The old subscription went with the old session: nobody matches.
+        // [MQTT-3.1.4-4] Clean Start processing: the old subscription went with the old session, nobody matches.
         Assert.Equal(ReasonCode.NoMatchingSubscribers, await publisher.PublishAsync("t", qos: QoS1));
         await second.ExpectNothingPendingAsync();
     }
@@ -257,7 +257,11 @@ public sealed class Mqtt5ConnectTests
         await using var broker = await TestBroker.StartAsync();
         await using RawClient client = await broker.OpenAsync();
         await client.SendConnectAsync("ok");
-        ConnAckPacket connAck = await client.ExpectConnAckAsync(ReasonCode.Success);
+        ReceivedPacket answer = await client.ExpectAsync(PacketType.ConnAck);
+        // [MQTT-3.2.2-1] acknowledge flags bits 7-1 are reserved and 0.
+        Assert.Equal(0, answer.Body[0] & 0xFE);
+        ConnAckPacket connAck = answer.ConnAck;
+        Assert.Equal(ReasonCode.Success, connAck.ReasonCode);
         // [MQTT-4.12.0-6] no Authentication Method asked, none given.
         Assert.Null(connAck.Properties.AuthenticationMethod);
     }

@@ -113,10 +113,12 @@ public sealed class Mqtt5PublishTests
         await sub.SubscribeAsync("t", QoS2);
         await using RawClient client = await broker.ConnectAsync("pub");
         await client.PublishAsync("t", "zero");
-        PublishPacket p = await sub.ExpectPublishAsync();
+        ReceivedPacket received = await sub.ExpectPublishPacketAsync();
+        PublishPacket p = received.Publish;
         Assert.Equal(QoS0, p.QoS);
         Assert.False(p.Duplicate);
-        Assert.Equal(0, p.PacketId);
+        // [MQTT-2.2.1-2] no Packet Identifier on the wire: topic (2+1), property length (1), payload "zero" (4).
+        Assert.Equal(2 + 1 + 1 + 4, received.Body.Length);
     }
 
     [Fact]
@@ -504,6 +506,7 @@ public sealed class Mqtt5PublishTests
         await using RawClient client = await broker.ConnectAsync("pub");
         await client.SendAckAsync(PacketType.PubRel, 999);
         PubCompPacket comp = (await client.ExpectAsync(PacketType.PubComp)).PubComp;
+        // [MQTT-3.7.2-1] a PUBCOMP Reason Code.
         Assert.Equal(999, comp.PacketId);
         Assert.Equal(ReasonCode.PacketIdentifierNotFound, comp.ReasonCode);
     }

@@ -1,0 +1,93 @@
+namespace Mqtt.Broker.Tests;
+
+/// <summary>MQTT 5.0 4.1, 4.2 and 3.14.4: session state while connected, the transport, and the end of a connection.</summary>
+public sealed class Mqtt5SessionStateTests
+{
+    [Fact]
+    public async Task MQTT5_4_1_0_1_session_state_is_kept_while_the_connection_is_open()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("t", QoS0);
+        // A QoS 2 PUBLISH received, then much else going on, then its PUBREL: the id is still known.
+        await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("held"), QoS = QoS2, PacketId = 100 });
+        await client.ReadUntilAsync(PacketType.PubRec);
+        for (int i = 0; i < 20; i++)
+        {
+            await client.PublishAsync("t", $"{i}", QoS1);
+            await client.SubscribeAsync($"other/{i}", QoS0);
+        }
+        await client.SendAckAsync(PacketType.PubRel, 100);
+        Assert.Equal(ReasonCode.Success, (await client.ReadUntilAsync(PacketType.PubComp)).PubComp.ReasonCode);
+        // And the first subscription still delivers.
+        await client.PublishAsync("t", "last");
+        ReceivedPacket last;
+        do
+        {
+            last = await client.ReadUntilAsync(PacketType.Publish);
+        }
+        while (last.PayloadText != "last");
+    }
+
+    [Fact]
+    public async Task MQTT5_4_2_1_packets_split_across_arbitrary_segments_are_reassembled()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("split/#", QoS1);
+        await using RawClient client = await broker.OpenAsync();
+        var bytes = new List<byte>();
+        bytes.AddRange(Wire.Encode(Wire.Connect("trickle", V5, properties: new MqttProperties { UserProperties = UserProperties.Create(("k", "v")) })));
+        bytes.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("split/a"), Payload = Wire.Text(new string('x', 300)), QoS = QoS1, PacketId = 1 }, V5));
+        bytes.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("split/b"), Payload = Wire.Text("y"), QoS = QoS0 }, V5));
+        byte[] all = bytes.ToArray();
+        // One byte at a time for the first 100 bytes, then odd-sized chunks: the broker must not assume any alignment.
+        int offset = 0;
+        for (; offset < 100; offset++)
+        {
+            await client.SendAsync(all.AsMemory(offset, 1));
+        }
+        for (int size = 7; offset < all.Length; size += 13)
+        {
+            int n = Math.Min(size, all.Length - offset);
+            await client.SendAsync(all.AsMemory(offset, n));
+            offset += n;
+        }
+        await client.ExpectConnAckAsync(ReasonCode.Success);
+        Assert.Equal(1, (await client.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
+        Assert.Equal("split/a", (await sub.ExpectPublishPacketAsync()).Topic);
+        Assert.Equal("split/b", (await sub.ExpectPublishPacketAsync()).Topic);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_14_4_1_after_its_disconnect_the_server_sends_nothing_and_3_14_4_2_closes()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("t", QoS0);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        // A protocol error followed at once by traffic that would otherwise produce packets for this client.
+        var bytes = new List<byte>();
+        bytes.AddRange(Wire.Encode(Wire.Connect("c", V5)));
+        bytes.AddRange(new byte[] { 0xC0, 0x00, 0xC0, 0x00 });
+        await client.SendAsync(bytes.ToArray());
+        await publisher.PublishAsync("t", "after", QoS1);
+        await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_1_2_23_session_expiry_can_be_changed_at_disconnect()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using (RawClient first = await broker.ConnectAsync("c", properties: Persistent(300)))
+        {
+            await first.SubscribeAsync("t", QoS1);
+            // Shorten to 0: the session now ends with this connection.
+            await first.SendAsync(new DisconnectPacket { Properties = new MqttProperties { SessionExpiryInterval = 0 } });
+            await first.ExpectClosedAsync();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient second = await broker.OpenAsync();
+        Assert.False((await second.ConnectAsync("c", cleanStart: false, properties: Persistent())).SessionPresent);
+    }
+}

@@ -125,6 +125,7 @@ internal sealed partial class MqttConnection
         Client = Client with { ClientId = clientId, UserName = result.UserName ?? connect.UserName };
         ClientReceiveMaximum = connect.ReceiveMaximum;
         ClientMaximumPacketSize = connect.MaximumPacketSize ?? ClientMaximumPacketSize;
+        ClientTopicAliasMaximum = connect.TopicAliasMaximum;
         _keepAlive = connect.KeepAlive;
         bool capKeepAlive = Options.MaximumKeepAlive > 0 && Version == ProtocolVersion.V500
             && (_keepAlive == 0 || _keepAlive > Options.MaximumKeepAlive);

@@ -295,12 +295,13 @@ internal sealed partial class MqttConnection
         }
         long now = Environment.TickCount64;
         MqttProperties properties = message.Packet.Properties;
-        properties.TopicAlias = null;
+        ushort alias = OutboundAlias(message.Topic, out bool aliasKnown);
+        properties.TopicAlias = alias == 0 ? null : alias;
         properties.SubscriptionIdentifiers = delivery.SubscriptionIdentifiers;
         properties.MessageExpiryInterval = message.RemainingExpiry(now);
         var packet = new PublishPacket
         {
-            Topic = message.TopicBytes,
+            Topic = aliasKnown ? default : message.TopicBytes,
             Payload = message.Packet.Payload,
             QoS = delivery.QoS,
             Retain = delivery.Retain,
@@ -319,6 +320,11 @@ internal sealed partial class MqttConnection
                 _session?.Complete(delivery.PacketId);
             }
             return;
+        }
+        if (alias != 0 && !aliasKnown)
+        {
+            // Only once the name went out with it does the client know the alias.
+            KeepOutboundAlias(message.Topic, alias);
         }
         packet.Write(output, Version);
         delivery.Sent = true;

@@ -157,6 +157,7 @@ public sealed class Mqtt5FlowControlTests
             await client.PublishAsync(topic, topic);
         }
         var aliases = new Dictionary<ushort, string>();
+        int aliasOnly = 0;
         foreach (string topic in topics)
         {
             PublishPacket p = await sub.ExpectPublishAsync();
@@ -172,11 +173,81 @@ public sealed class Mqtt5FlowControlTests
                 else
                 {
                     name = aliases[alias];
+                    aliasOnly++;
                 }
             }
             Assert.Equal(topic, name);
             Assert.Equal(topic, PublishText(p));
         }
+        // Two aliases, and the second round of the two aliased topics came as the alias alone.
+        Assert.Equal(2, aliases.Count);
+        Assert.Equal(2, aliasOnly);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_2_11_server_topic_alias_stands_for_the_name_after_first_use()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.OpenAsync();
+        await sub.ConnectAsync("sub", properties: new MqttProperties { TopicAliasMaximum = 3 });
+        await sub.SubscribeAsync("a/very/long/topic/name", QoS1);
+        await using RawClient client = await broker.ConnectAsync("pub");
+        for (int i = 0; i < 3; i++)
+        {
+            await client.PublishAsync("a/very/long/topic/name", $"{i}", QoS1);
+        }
+        PublishPacket first = await sub.ExpectPublishAsync();
+        Assert.Equal("a/very/long/topic/name", first.TopicString);
+        ushort alias = first.Properties.TopicAlias!.Value;
+        Assert.InRange(alias, (ushort)1, (ushort)3);
+        for (int i = 1; i < 3; i++)
+        {
+            PublishPacket next = await sub.ExpectPublishAsync();
+            Assert.True(next.Topic.IsEmpty);
+            Assert.Equal(alias, next.Properties.TopicAlias);
+            Assert.Equal($"{i}", PublishText(next));
+        }
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_2_7_outbound_topic_aliases_start_afresh_on_a_new_connection()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var properties = new MqttProperties { TopicAliasMaximum = 5, SessionExpiryInterval = 300 };
+        await using (RawClient sub = await broker.OpenAsync())
+        {
+            await sub.ConnectAsync("sub", properties: properties);
+            await sub.SubscribeAsync("t", QoS1);
+            await using RawClient client = await broker.ConnectAsync("pub");
+            await client.PublishAsync("t", "1", QoS1);
+            PublishPacket p = await sub.ExpectPublishAsync();
+            Assert.NotNull(p.Properties.TopicAlias);
+            await sub.SendAckAsync(PacketType.PubAck, p.PacketId);
+            await sub.SendAsync(new DisconnectPacket());
+            await sub.ExpectClosedAsync();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient again = await broker.OpenAsync();
+        await again.ConnectAsync("sub", cleanStart: false, properties: properties);
+        await using RawClient publisher = await broker.ConnectAsync("pub2");
+        await publisher.PublishAsync("t", "2", QoS1);
+        PublishPacket resumed = await again.ExpectPublishAsync();
+        // The new connection learns the alias anew: the name comes with it.
+        Assert.Equal("t", resumed.TopicString);
+        Assert.NotNull(resumed.Properties.TopicAlias);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_1_2_27_no_topic_alias_towards_a_311_subscriber()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.ConnectAsync("sub", V311);
+        await sub.SubscribeAsync("t", QoS0);
+        await using RawClient client = await broker.ConnectAsync("pub");
+        await client.PublishAsync("t", "1");
+        await client.PublishAsync("t", "2");
+        Assert.Equal("t", (await sub.ExpectPublishPacketAsync()).Topic);
+        Assert.Equal("t", (await sub.ExpectPublishPacketAsync()).Topic);
     }
 
     [Fact]

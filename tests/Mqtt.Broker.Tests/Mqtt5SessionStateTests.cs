@@ -41,7 +41,7 @@ public sealed class Mqtt5SessionStateTests
         bytes.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("split/a"), Payload = Wire.Text(new string('x', 300)), QoS = QoS1, PacketId = 1 }, V5));
         bytes.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("split/b"), Payload = Wire.Text("y"), QoS = QoS0 }, V5));
         byte[] all = bytes.ToArray();
-        // One byte at a time for the first 100 bytes, then odd-sized chunks: the broker must not assume any alignment.
+        // [MQTT-4.2-1] an ordered, lossless byte stream: one byte at a time for the first 100 bytes, then odd-sized chunks: the broker must not assume any alignment.
         int offset = 0;
         for (; offset < 100; offset++)
         {

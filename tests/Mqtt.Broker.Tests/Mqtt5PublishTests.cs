@@ -529,7 +529,10 @@ public sealed class Mqtt5PublishTests
         await using RawClient client = await broker.ConnectAsync("pub");
         await client.SendAsync(new PublishPacket
         {
-            Topic = Wire.Text("t"), Payload = Wire.Text("p"), QoS = QoS2, PacketId = 1,
+            Topic = Wire.Text("t"),
+            Payload = Wire.Text("p"),
+            QoS = QoS2,
+            PacketId = 1,
             Properties = new MqttProperties { MessageExpiryInterval = 1 },
         });
         await client.ExpectAsync(PacketType.PubRec);

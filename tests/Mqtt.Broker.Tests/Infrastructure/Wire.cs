@@ -76,26 +76,26 @@ internal static class Wire
 
     public static ConnectPacket Connect(string clientId, ProtocolVersion version, bool cleanStart = true, ushort keepAlive = 0,
         MqttProperties properties = default, WillMessage? will = null, string? userName = null, byte[]? password = null) => new()
-    {
-        Version = version,
-        ClientId = Text(clientId),
-        CleanStart = cleanStart,
-        KeepAlive = keepAlive,
-        Properties = properties,
-        Will = will,
-        UserName = userName is null ? null : Text(userName),
-        Password = password is null ? null : new ReadOnlySequence<byte>(password),
-    };
+        {
+            Version = version,
+            ClientId = Text(clientId),
+            CleanStart = cleanStart,
+            KeepAlive = keepAlive,
+            Properties = properties,
+            Will = will,
+            UserName = userName is null ? null : Text(userName),
+            Password = password is null ? null : new ReadOnlySequence<byte>(password),
+        };
 
     public static WillMessage Will(string topic, string payload, QualityOfService qos = QualityOfService.AtMostOnce, bool retain = false,
         MqttProperties properties = default) => new()
-    {
-        Topic = Text(topic),
-        Payload = Text(payload),
-        QoS = qos,
-        Retain = retain,
-        Properties = properties,
-    };
+        {
+            Topic = Text(topic),
+            Payload = Text(payload),
+            QoS = qos,
+            Retain = retain,
+            Properties = properties,
+        };
 
     /// <summary>The user properties of a packet as (name, value) pairs in wire order.</summary>
     public static List<(string, string)> Pairs(UserProperties properties)

@@ -453,6 +453,16 @@ public sealed class Mqtt5ConnectTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_3_2_2_3_14_keep_alive_0_is_capped_by_the_server_keep_alive()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumKeepAlive = 1);
+        await using RawClient client = await broker.OpenAsync();
+        ConnAckPacket connAck = await client.ConnectAsync("forever", keepAlive: 0);
+        Assert.Equal((ushort)1, connAck.Properties.ServerKeepAlive);
+        await client.ExpectDisconnectAsync(ReasonCode.KeepAliveTimeout, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task MQTT5_sec_3_1_4_connect_not_finished_within_the_connect_timeout_is_closed()
     {
         await using var broker = await TestBroker.StartAsync(o => o.ConnectTimeout = TimeSpan.FromSeconds(1));

@@ -343,4 +343,48 @@ public sealed class Mqtt5FlowControlTests
     }
 
     private static string PublishText(PublishPacket p) => MqttUtf8.GetString(p.Payload);
+
+    [Fact]
+    public async Task MQTT5_3_1_2_24_a_packet_of_exactly_the_client_maximum_is_sent_one_byte_more_is_not()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.OpenAsync();
+        await sub.ConnectAsync("edge", properties: new MqttProperties { MaximumPacketSize = 100 });
+        await sub.SubscribeAsync("t", QoS0);
+        await using RawClient client = await broker.ConnectAsync("pub");
+        // PUBLISH "t" QoS 0 without properties: 2 (fixed header) + 3 (topic) + 1 (property length) + payload.
+        await client.PublishAsync("t", new string('a', 94));
+        await client.PublishAsync("t", new string('b', 95));
+        await client.PublishAsync("t", "end");
+        await client.SyncAsync();
+        ReceivedPacket exact = await sub.ExpectPublishPacketAsync();
+        Assert.Equal(100, exact.Size);
+        Assert.Equal("end", (await sub.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_2_2_3_6_a_packet_of_exactly_our_maximum_is_accepted_one_byte_more_gets_0x95()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumPacketSize = 1024);
+        await using RawClient client = await broker.ConnectAsync("edge");
+        // 1 + 2 (Remaining Length) + 3 (topic) + 1 (property length) + payload.
+        Assert.Equal(ReasonCode.NoMatchingSubscribers, await client.PublishAsync("t", new string('a', 1015), QoS1));
+        await client.PublishAsync("t", new string('b', 1018));
+        await client.ExpectDisconnectAsync(ReasonCode.PacketTooLarge);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_3_2_3_4_retained_message_published_by_alias_is_stored_under_its_name()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("pub");
+        await client.PublishAsync("status/device", "first", QoS1, retain: true, properties: new MqttProperties { TopicAlias = 4 });
+        await client.SendAsync(new PublishPacket { Payload = Wire.Text("second"), Retain = true, Properties = new MqttProperties { TopicAlias = 4 } });
+        await client.SyncAsync();
+        await using RawClient late = await broker.ConnectAsync("late", V311);
+        await late.SubscribeAsync("status/#", QoS0);
+        ReceivedPacket p = await late.ExpectPublishPacketAsync();
+        Assert.Equal("status/device", p.Topic);
+        Assert.Equal("second", p.PayloadText);
+    }
 }

@@ -114,6 +114,13 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
             return false;
         }
+        var publisher = Client with { ClientId = connect.ClientId, UserName = result.UserName ?? connect.UserName };
+        if (connect.Will is ApplicationMessage will && !await Options.Authorizer.CanPublishAsync(publisher, will.Topic))
+        {
+            // The Will goes out in the client's name, so it may name only a topic the client could publish to ($SYS is not one).
+            await RefuseConnectAsync(ReasonCode.NotAuthorized);
+            return false;
+        }
         CompleteConnect(connect, result);
         return true;
     }

@@ -47,6 +47,43 @@ public sealed class BrokerLimitsTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_7_2_a_will_cannot_forge_sys_topics()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.SysInterval = TimeSpan.FromHours(1));
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("forger", will: Wire.Will("$SYS/broker/version", "forged", retain: true));
+        ReceivedPacket? answer = await client.ReadAsync();
+        if (answer is not null && answer.Type == PacketType.ConnAck && answer.ConnAck.ReasonCode == ReasonCode.Success)
+        {
+            client.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient late = await broker.ConnectAsync("late");
+        await late.SubscribeAsync("$SYS/broker/version", QoS0);
+        Assert.Equal("mqttcore", (await late.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
+    public async Task MQTT311_sec_3_1_2_5_will_to_a_topic_the_client_may_not_publish_is_refused_with_return_code_5()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = new PermissiveAuthorizer());
+        await using RawClient client = await broker.OpenAsync(V311);
+        await client.SendConnectAsync("c", will: Wire.Will("deny/will", "x"));
+        Assert.Equal(new byte[] { 0, 5 }, (await client.ExpectAsync(PacketType.ConnAck)).Body);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_1_2_5_will_to_a_topic_the_client_may_not_publish_is_refused_with_0x87()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = new PermissiveAuthorizer());
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", will: Wire.Will("deny/will", "x"));
+        await client.ExpectConnAckAsync(ReasonCode.NotAuthorized);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_sec_4_13_connections_above_the_maximum_are_closed_at_once()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumConnections = 2);

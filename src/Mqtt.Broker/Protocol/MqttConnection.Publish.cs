@@ -197,8 +197,8 @@ internal sealed partial class MqttConnection
             }
             _session!.ExpiryInterval = expiry;
         }
-        // [MQTT-3.14.4-3] a normal DISCONNECT discards the Will; 0x04 asks for it to be published.
-        _normalDisconnect = disconnect.ReasonCode != ReasonCode.DisconnectWithWillMessage;
+        // [MQTT-3.14.4-3] [MQTT-3.1.2-10] only Reason Code 0x00 discards the Will; 0x04 and the error codes leave it to be published.
+        _normalDisconnect = disconnect.ReasonCode == ReasonCode.NormalDisconnection;
         return false;
     }
 }

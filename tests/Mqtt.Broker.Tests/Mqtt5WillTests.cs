@@ -72,6 +72,19 @@ public sealed class Mqtt5WillTests
     }
 
     [Fact]
+    public async Task MQTT5_3_1_2_8_only_disconnect_0x00_discards_the_will()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("failing", will: Wire.Will("wills/failing", "error"));
+        await client.SendAsync(new DisconnectPacket { ReasonCode = ReasonCode.UnspecifiedError });
+        await client.ExpectClosedAsync();
+        Assert.Equal("error", (await watcher.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
     public async Task MQTT5_3_1_2_8_will_is_published_on_keep_alive_timeout()
     {
         await using var broker = await TestBroker.StartAsync();

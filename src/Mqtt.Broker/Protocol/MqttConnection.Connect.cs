@@ -220,7 +220,9 @@ internal sealed partial class MqttConnection
             reason = ReasonCode.UnspecifiedError;
         }
         var connAck = new ConnAckPacket { ReasonCode = reason };
-        if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5)
+        // 3.1.1 return code 3 means Server unavailable; ToReturnCode also uses it as a catch-all, which is no answer.
+        if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5
+            || reason is ReasonCode.ServerUnavailable or ReasonCode.ServerBusy)
         {
             EnqueueEncoded(connAck.GetSize(Version), connAck, static (p, w, v) => p.Write(w, v));
         }

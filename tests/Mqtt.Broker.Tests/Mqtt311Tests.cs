@@ -266,6 +266,16 @@ public sealed class Mqtt311ConnectTests
     }
 
     [Fact]
+    public async Task MQTT311_3_2_2_5_server_unavailable_gets_return_code_3_and_close()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.PasswordAuthenticator = new PasswordList { FailWith = ReasonCode.ServerUnavailable });
+        await using RawClient client = await broker.OpenAsync(V311);
+        await client.SendConnectAsync("c", userName: "bob", password: "x"u8.ToArray());
+        Assert.Equal(new byte[] { 0, 3 }, (await client.ExpectAsync(PacketType.ConnAck)).Body);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
     public async Task MQTT311_3_1_2_8_will_is_published_when_the_connection_closes_uncleanly()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -372,6 +372,38 @@ public sealed class Mqtt5PublishTests
     }
 
     [Fact]
+    public async Task MQTT5_4_6_0_5_messages_resent_on_resume_keep_their_original_order()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var properties = new MqttProperties { SessionExpiryInterval = 300, ReceiveMaximum = 3 };
+        await using RawClient sub = await broker.OpenAsync();
+        await sub.ConnectAsync("sub", properties: properties);
+        await sub.SubscribeAsync("t", QoS1);
+        await using RawClient client = await broker.ConnectAsync("pub");
+        for (int i = 1; i <= 3; i++)
+        {
+            await client.PublishAsync("t", $"m{i}", QoS1);
+        }
+        PublishPacket m1 = await sub.ExpectPublishAsync();
+        await sub.ExpectPublishAsync();
+        await sub.ExpectPublishAsync();
+        // Acknowledge only the first, so a later message takes its place in flight.
+        await sub.SendAckAsync(PacketType.PubAck, m1.PacketId);
+        await client.PublishAsync("t", "m4", QoS1);
+        Assert.Equal("m4", Text(await sub.ExpectPublishAsync()));
+        sub.Drop();
+        await broker.WaitForOpenConnectionsAsync(1);
+        await using RawClient resumed = await broker.OpenAsync();
+        await resumed.ConnectAsync("sub", cleanStart: false, properties: properties);
+        for (int i = 2; i <= 4; i++)
+        {
+            PublishPacket p = await resumed.ExpectPublishAsync();
+            Assert.Equal($"m{i}", Text(p));
+            Assert.True(p.Duplicate);
+        }
+    }
+
+    [Fact]
     public async Task MQTT5_3_8_4_8_delivered_qos_is_the_minimum_of_published_and_granted()
     {
         await using var broker = await TestBroker.StartAsync();

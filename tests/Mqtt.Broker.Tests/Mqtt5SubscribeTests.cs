@@ -73,6 +73,48 @@ public sealed class Mqtt5SubscribeTests
     }
 
     [Fact]
+    public async Task MQTT5_3_8_4_4_replacing_a_subscription_loses_no_messages()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("flow", QoS0);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        const int Messages = 3000;
+        Task publishing = Task.Run(async () =>
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                await publisher.PublishAsync("flow", $"{i}", QoS1);
+            }
+        });
+        // Re-subscribe to the same filter over and over while the messages flow.
+        int received = 0;
+        int resubscribes = 0;
+        ushort pending = 0;
+        while (received < Messages)
+        {
+            if (pending == 0 && !publishing.IsCompleted)
+            {
+                pending = sub.NextPacketId();
+                await sub.SendAsync(new SubscribePacket { PacketId = pending, Subscriptions = SubscriptionList.Create(new Subscription(Wire.Text("flow"), QoS0)) });
+                resubscribes++;
+            }
+            ReceivedPacket? packet = await sub.ReadAsync();
+            Assert.NotNull(packet);
+            if (packet.Type == PacketType.SubAck)
+            {
+                pending = 0;
+                continue;
+            }
+            Assert.Equal(PacketType.Publish, packet.Type);
+            Assert.Equal($"{received}", packet.PayloadText);
+            received++;
+        }
+        await publishing;
+        Assert.True(resubscribes > 1);
+    }
+
+    [Fact]
     public async Task MQTT5_3_8_3_3_no_local_is_not_sent_back_to_the_publisher()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -50,9 +50,9 @@ def parse_tests():
     tests = []
     for path in sorted(glob.glob(os.path.join(TESTS, '*.cs'))):
         source = open(path, encoding='utf-8').read()
-        for m in re.finditer(r'\[Fact\]\s*public (?:async )?Task (\w+)\(\)', source):
+        for m in re.finditer(r'\[(?:Fact|Theory)\]\s*(?:\[[^\n]*\]\s*)*public (?:async )?Task (\w+)\(', source):
             name = m.group(1)
-            following = source.find('[Fact]', m.end())
+            following = min([i for i in (source.find('[Fact]', m.end()), source.find('[Theory]', m.end())) if i > 0] or [len(source)])
             body = source[m.end(): following if following > 0 else len(source)]
             version = '5' if name.startswith('MQTT5_') else '311' if name.startswith('MQTT311_') else None
             rest = name.split('_', 1)[1]

@@ -220,7 +220,12 @@ internal sealed partial class MqttConnection
         return true;
     }
 
-    private bool Enqueue(in DisconnectPacket packet) => EnqueueEncoded(packet.GetSize(Version), packet, static (p, w, v) => p.Write(w, v));
+    private bool Enqueue(in DisconnectPacket packet)
+    {
+        var bytes = new ArrayBufferWriter<byte>(packet.GetSize(Version));
+        packet.Write(bytes, Version);
+        return Enqueue(OutboundPacket.Disconnect(bytes.WrittenSpan.ToArray()));
+    }
 
     private bool EnqueueEncoded<T>(int size, in T packet, Action<T, IBufferWriter<byte>, ProtocolVersion> write)
     {
@@ -240,6 +245,12 @@ internal sealed partial class MqttConnection
                 while (reader.TryRead(out OutboundPacket packet))
                 {
                     Write(output, packet);
+                    if (packet.Type == PacketType.Disconnect)
+                    {
+                        // Deliveries may still be queued behind it (the session had not moved yet): none may follow.
+                        await output.FlushAsync();
+                        return;
+                    }
                     if (output.UnflushedBytes > FlushThreshold)
                     {
                         await output.FlushAsync();
@@ -262,7 +273,7 @@ internal sealed partial class MqttConnection
     {
         switch (packet.Type)
         {
-            case PacketType.Reserved:
+            case PacketType.Reserved or PacketType.Disconnect:
                 output.Write((byte[])packet.Item!);
                 break;
             case PacketType.Publish:

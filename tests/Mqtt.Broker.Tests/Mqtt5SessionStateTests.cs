@@ -90,4 +90,44 @@ public sealed class Mqtt5SessionStateTests
         await using RawClient second = await broker.OpenAsync();
         Assert.False((await second.ConnectAsync("c", cleanStart: false, properties: Persistent())).SessionPresent);
     }
+
+    [Fact]
+    public async Task MQTT5_3_14_4_1_nothing_follows_the_servers_disconnect_even_under_load()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("pub");
+        using var stop = new CancellationTokenSource();
+        Task flood = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await publisher.PublishAsync("load", "x");
+            }
+        });
+        try
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                await using RawClient victim = await broker.ConnectAsync("victim");
+                await victim.SubscribeAsync("load", QoS0);
+                await victim.ExpectPublishAsync();
+                await using RawClient thief = await broker.ConnectAsync("victim");
+                // PUBLISHes before the DISCONNECT are fine; after it, only the close.
+                ReceivedPacket? packet;
+                int skipped = 0;
+                while ((packet = await victim.ReadAsync()) is { Type: PacketType.Publish })
+                {
+                    Assert.True(++skipped < 1_000_000);
+                }
+                Assert.NotNull(packet);
+                Assert.Equal(ReasonCode.SessionTakenOver, packet.Disconnect.ReasonCode);
+                await victim.ExpectClosedAsync();
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await flood;
+        }
+    }
 }

@@ -130,4 +130,40 @@ public sealed class Mqtt5SessionStateTests
             await flood;
         }
     }
+
+    [Fact]
+    public async Task MQTT5_4_4_0_1_takeover_under_load_loses_no_qos1_message()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        const int Messages = 2000;
+        var properties = new MqttProperties { SessionExpiryInterval = 300, ReceiveMaximum = 20 };
+        await using RawClient victim = await broker.OpenAsync();
+        await victim.ConnectAsync("sub", properties: properties);
+        await victim.SubscribeAsync("load", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("pub");
+        Task publishing = Task.Run(async () =>
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                await publisher.PublishAsync("load", $"{i}", QoS1);
+            }
+        });
+        var seen = new HashSet<string>();
+        while (seen.Count < Messages / 4)
+        {
+            PublishPacket p = await victim.ExpectPublishAsync();
+            seen.Add(MqttUtf8.GetString(p.Payload));
+            await victim.SendAckAsync(PacketType.PubAck, p.PacketId);
+        }
+        await using RawClient thief = await broker.OpenAsync();
+        Assert.True((await thief.ConnectAsync("sub", cleanStart: false, properties: properties)).SessionPresent);
+        while (seen.Count < Messages)
+        {
+            PublishPacket p = await thief.ExpectPublishAsync();
+            seen.Add(MqttUtf8.GetString(p.Payload));
+            await thief.SendAckAsync(PacketType.PubAck, p.PacketId);
+        }
+        await publishing;
+        Assert.Equal(Messages, seen.Count);
+    }
 }

@@ -160,6 +160,22 @@ public sealed class Mqtt311CodecRulesTests
         ExpectClosedAsync([0x30, 0x05, 0x00, 0x03, (byte)'a', (byte)'/', (byte)'#']);
 
     [Fact]
+    public Task MQTT311_3_8_3_1_subscribe_filter_that_is_not_utf8_closes_the_connection() =>
+        ExpectClosedAsync([0x82, 0x07, 0x00, 0x01, 0x00, 0x02, 0xC3, 0x28, 0x00]);
+
+    [Fact]
+    public Task MQTT311_3_10_3_1_unsubscribe_filter_that_is_not_utf8_closes_the_connection() =>
+        ExpectClosedAsync([0xA2, 0x05, 0x00, 0x01, 0x00, 0x01, 0xFF]);
+
+    [Fact]
+    public Task MQTT311_3_3_2_1_publish_too_short_for_its_topic_name_closes_the_connection() =>
+        ExpectClosedAsync([0x30, 0x03, 0x00, 0x05, (byte)'t']);
+
+    [Fact]
+    public Task MQTT311_4_7_3_2_topic_filter_with_u0000_closes_the_connection() =>
+        ExpectClosedAsync([0x82, 0x07, 0x00, 0x01, 0x00, 0x02, (byte)'a', 0x00, 0x00]);
+
+    [Fact]
     public Task MQTT311_4_7_3_1_empty_topic_name_closes_the_connection() =>
         ExpectClosedAsync([0x30, 0x03, 0x00, 0x00, (byte)'p']);
 

@@ -34,7 +34,12 @@ public sealed class Mqtt5BadInputTests
         ExpectRejectedAsync([0x30, 0xFF, 0xFF, 0xFF, 0x7F], ReasonCode.PacketTooLarge);
 
     [Fact]
-    public Task MQTT5_1_5_5_1_remaining_length_over_four_bytes_is_malformed() =>
+    public Task MQTT5_1_5_5_1_overlong_remaining_length_is_malformed() =>
+        // PINGREQ with Remaining Length 0 written in two bytes.
+        ExpectRejectedAsync([0xC0, 0x80, 0x00], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_sec_1_5_5_remaining_length_over_four_bytes_is_malformed() =>
         ExpectRejectedAsync([0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01], ReasonCode.MalformedPacket, o => o.MaximumPacketSize = int.MaxValue);
 
     [Fact]
@@ -75,6 +80,35 @@ public sealed class Mqtt5BadInputTests
     [Fact]
     public Task MQTT5_3_3_2_14_response_topic_with_a_wildcard_is_malformed() =>
         ExpectRejectedAsync([0x30, 0x09, 0x00, 0x01, (byte)'t', 0x04, 0x08, 0x00, 0x01, (byte)'+', (byte)'p'], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_1_5_4_1_topic_with_an_encoded_surrogate_is_malformed() =>
+        ExpectRejectedAsync([0x30, 0x07, 0x00, 0x03, 0xED, 0xA0, 0x80, 0x00, (byte)'p'], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_2_2_2_1_publish_without_a_property_length_is_malformed() =>
+        // MQTT 5 PUBLISH "t" QoS 1 that ends after its Packet Identifier: the Property Length 0 is required.
+        ExpectRejectedAsync([0x32, 0x05, 0x00, 0x01, (byte)'t', 0x00, 0x01], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_3_3_2_1_publish_too_short_for_its_topic_name_is_malformed() =>
+        ExpectRejectedAsync([0x30, 0x03, 0x00, 0x05, (byte)'t'], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_3_3_2_13_response_topic_that_is_not_utf8_is_malformed() =>
+        ExpectRejectedAsync([0x30, 0x09, 0x00, 0x01, (byte)'t', 0x04, 0x08, 0x00, 0x01, 0xFF, (byte)'p'], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_3_3_2_19_content_type_that_is_not_utf8_is_malformed() =>
+        ExpectRejectedAsync([0x30, 0x09, 0x00, 0x01, (byte)'t', 0x04, 0x03, 0x00, 0x01, 0xFF, (byte)'p'], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_3_8_3_1_subscribe_filter_that_is_not_utf8_is_malformed() =>
+        ExpectRejectedAsync([0x82, 0x08, 0x00, 0x01, 0x00, 0x00, 0x02, 0xC3, 0x28, 0x00], ReasonCode.MalformedPacket);
+
+    [Fact]
+    public Task MQTT5_3_10_3_1_unsubscribe_filter_that_is_not_utf8_is_malformed() =>
+        ExpectRejectedAsync([0xA2, 0x06, 0x00, 0x01, 0x00, 0x00, 0x01, 0xFF], ReasonCode.MalformedPacket);
 
     [Fact]
     public Task MQTT5_3_6_1_1_pubrel_with_wrong_flags_is_malformed() =>

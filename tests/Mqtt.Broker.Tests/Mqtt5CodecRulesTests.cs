@@ -75,6 +75,33 @@ public sealed class Mqtt5CodecRulesTests
     }
 
     [Fact]
+    public Task MQTT5_3_1_2_18_password_present_without_its_flag_is_malformed()
+    {
+        byte[] connect = Connect(user: "u", password: "pw"u8.ToArray());
+        connect[9] &= 0xBF;
+        return ExpectConnectRefusedAsync(connect, ReasonCode.MalformedPacket);
+    }
+
+    [Fact]
+    public Task MQTT5_3_1_3_3_connect_without_a_client_id_is_malformed()
+    {
+        // A CONNECT whose payload (the Client Identifier) is missing altogether.
+        byte[] connect = Connect();
+        byte[] cut = connect[..^3];
+        cut[1] -= 3;
+        return ExpectConnectRefusedAsync(cut, ReasonCode.MalformedPacket);
+    }
+
+    [Fact]
+    public Task MQTT5_3_1_3_1_connect_payload_fields_out_of_order_are_malformed()
+    {
+        // User Name flagged, then Will flagged but not present: the reader takes the fields in the fixed order and fails.
+        byte[] connect = Connect(user: "u");
+        connect[9] |= 0x04;
+        return ExpectConnectRefusedAsync(connect, ReasonCode.MalformedPacket);
+    }
+
+    [Fact]
     public Task MQTT5_3_1_3_4_client_id_that_is_not_utf8_is_malformed()
     {
         // Client id "c" is the last byte of a plain CONNECT; make it a lone continuation byte.

@@ -39,24 +39,3 @@ internal sealed class ChallengeAuthenticator : IEnhancedAuthenticator
         }
     }
 }
-
-/// <summary>Accepts user "alice" with password "secret"; refuses everyone else with 0x86.</summary>
-internal sealed class PasswordList : IPasswordAuthenticator
-{
-    public ReasonCode FailWith { get; init; } = ReasonCode.BadUserNameOrPassword;
-
-    public ValueTask<AuthenticationResult> AuthenticateAsync(ClientInfo client, string? userName, ReadOnlyMemory<byte>? password, CancellationToken cancellationToken) =>
-        new(userName == "alice" && password is { } p && p.Span.SequenceEqual("secret"u8)
-            ? AuthenticationResult.Succeed(userName)
-            : AuthenticationResult.Fail(FailWith));
-}
-
-/// <summary>Allows everything ($-topics included) except publishing to or subscribing to anything under "deny/".</summary>
-internal sealed class PermissiveAuthorizer : IAuthorizer
-{
-    public ValueTask<bool> CanPublishAsync(ClientInfo client, string topic) => new(!topic.StartsWith("deny/", StringComparison.Ordinal));
-
-    public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(!filter.StartsWith("deny/", StringComparison.Ordinal));
-
-    public bool CanReceive(ClientInfo client, string topic) => true;
-}

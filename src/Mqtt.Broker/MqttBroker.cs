@@ -223,6 +223,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     {
         Session? old;
         MqttConnection? previous = null;
+        ApplicationMessage? endedWill = null;
         Session session;
         bool present;
         lock (_sessionsGate)
@@ -249,10 +250,21 @@ public sealed partial class MqttBroker : IAsyncDisposable
             session.ExpiryInterval = expiry;
             session.PendingWill?.Cancel();
             session.PendingWill = null;
+            if (old is not null && old != session && old.PendingWill is CancellationTokenSource pending)
+            {
+                // [MQTT-3.1.2-8] Clean Start ends the old session, and a delayed Will goes out when its session ends.
+                pending.Cancel();
+                old.PendingWill = null;
+                endedWill = old.PendingWillMessage;
+            }
+        }
+        if (endedWill is not null)
+        {
+            PublishInternal(endedWill);
         }
         if (previous is not null && previous != connection)
         {
-            previous.TakenOver();
+            previous.TakenOver(sessionEnded: old != session);
         }
         if (old is not null && old != session)
         {

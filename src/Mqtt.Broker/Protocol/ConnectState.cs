@@ -23,6 +23,9 @@ internal sealed class ConnectState
 
     public uint? MaximumPacketSize { get; init; }
 
+    /// <summary>Highest Topic Alias the client accepts from us; 0 for none.</summary>
+    public ushort TopicAliasMaximum { get; init; }
+
     public ApplicationMessage? Will { get; init; }
 
     public uint WillDelay { get; init; }
@@ -56,6 +59,7 @@ internal sealed class ConnectState
             SessionExpiry = v5 ? p.SessionExpiryInterval ?? 0 : connect.CleanStart ? 0 : uint.MaxValue,
             ReceiveMaximum = p.ReceiveMaximum ?? ushort.MaxValue,
             MaximumPacketSize = p.MaximumPacketSize,
+            TopicAliasMaximum = p.TopicAliasMaximum ?? 0,
             Will = will,
             WillDelay = willDelay,
             AuthenticationMethod = p.AuthenticationMethod is { } method ? MqttUtf8.GetString(method) : null,

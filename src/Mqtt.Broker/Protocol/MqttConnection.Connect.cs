@@ -8,6 +8,7 @@ internal sealed partial class MqttConnection
 {
     private volatile bool _connected;
     private bool _takenOver;
+    private bool _sessionEnded;
     private bool _normalDisconnect;
     private ushort _keepAlive;
     private Session? _session;
@@ -138,6 +139,7 @@ internal sealed partial class MqttConnection
         Client = Client with { ClientId = clientId, UserName = result.UserName ?? connect.UserName };
         ClientReceiveMaximum = connect.ReceiveMaximum;
         ClientMaximumPacketSize = connect.MaximumPacketSize ?? ClientMaximumPacketSize;
+        ClientTopicAliasMaximum = connect.TopicAliasMaximum;
         _keepAlive = connect.KeepAlive;
         bool capKeepAlive = Options.MaximumKeepAlive > 0 && Version == ProtocolVersion.V500
             && (_keepAlive == 0 || _keepAlive > Options.MaximumKeepAlive);
@@ -230,7 +232,9 @@ internal sealed partial class MqttConnection
             reason = ReasonCode.UnspecifiedError;
         }
         var connAck = new ConnAckPacket { ReasonCode = reason };
-        if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5)
+        // 3.1.1 return code 3 means Server unavailable; ToReturnCode also uses it as a catch-all, which is no answer.
+        if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5
+            || reason is ReasonCode.ServerUnavailable or ReasonCode.ServerBusy)
         {
             EnqueueEncoded(connAck.GetSize(Version), connAck, static (p, w, v) => p.Write(w, v));
         }
@@ -242,6 +246,7 @@ internal sealed partial class MqttConnection
     /// <summary>The Protocol Version byte of a CONNECT that failed to decode, to answer in its version.</summary>
     private static ProtocolVersion PeekVersion(in MqttFrame frame)
     {
+        // The level follows the length-prefixed Protocol Name; "MQTT" holds two 'T's, so skip by the length.
         var reader = new SequenceReader<byte>(frame.Body);
         if (!reader.TryReadBigEndian(out short nameLength) || nameLength < 0 || reader.Remaining <= nameLength)
         {
@@ -269,7 +274,7 @@ internal sealed partial class MqttConnection
         if (connect.Will is ApplicationMessage will && !_normalDisconnect)
         {
             uint delay = Math.Min(connect.WillDelay, session.ExpiryInterval);
-            if (delay == 0)
+            if (delay == 0 || _sessionEnded)
             {
                 _broker.PublishInternal(will);
             }
@@ -277,6 +282,7 @@ internal sealed partial class MqttConnection
             {
                 var pending = new CancellationTokenSource();
                 session.PendingWill = pending;
+                session.PendingWillMessage = will;
                 _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
             }
         }

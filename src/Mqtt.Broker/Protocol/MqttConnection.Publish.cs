@@ -5,6 +5,10 @@ namespace Mqtt.Broker;
 internal sealed partial class MqttConnection
 {
     private string?[]? _topicAliases;
+    private Dictionary<string, ushort>? _outboundAliases;
+
+    /// <summary>The client's Topic Alias Maximum: how many aliases we may use towards it (3.3.2.3.4).</summary>
+    public ushort ClientTopicAliasMaximum { get; private set; }
 
     /// <summary>PUBLISH from the client: resolve the Topic Alias, authorize, retain, route, acknowledge.</summary>
     private async ValueTask<bool> HandlePublishAsync(MqttFrame frame)
@@ -105,6 +109,29 @@ internal sealed partial class MqttConnection
         return known;
     }
 
+    /// <summary>
+    /// Topic Alias towards the client, for the writer loop only: a topic that has one goes out as the alias alone;
+    /// otherwise the next free alias is offered (sent with the name, then <see cref="KeepOutboundAlias"/>) until
+    /// the client's maximum is reached, after which new topics go by name [MQTT-3.1.2-26] [MQTT-3.1.2-27].
+    /// </summary>
+    private ushort OutboundAlias(string topic, out bool known)
+    {
+        known = false;
+        if (ClientTopicAliasMaximum == 0)
+        {
+            return 0;
+        }
+        _outboundAliases ??= new Dictionary<string, ushort>(StringComparer.Ordinal);
+        if (_outboundAliases.TryGetValue(topic, out ushort alias))
+        {
+            known = true;
+            return alias;
+        }
+        return _outboundAliases.Count < ClientTopicAliasMaximum ? (ushort)(_outboundAliases.Count + 1) : (ushort)0;
+    }
+
+    private void KeepOutboundAlias(string topic, ushort alias) => _outboundAliases![topic] = alias;
+
     private bool HandlePubAck(in MqttFrame frame)
     {
         if (!Check(PubAckPacket.TryRead(frame, Version, out PubAckPacket ack, out DecodeError error), error))
@@ -170,8 +197,8 @@ internal sealed partial class MqttConnection
             }
             _session!.ExpiryInterval = expiry;
         }
-        // [MQTT-3.14.4-3] a normal DISCONNECT discards the Will; 0x04 asks for it to be published.
-        _normalDisconnect = disconnect.ReasonCode != ReasonCode.DisconnectWithWillMessage;
+        // [MQTT-3.14.4-3] [MQTT-3.1.2-10] only Reason Code 0x00 discards the Will; 0x04 and the error codes leave it to be published.
+        _normalDisconnect = disconnect.ReasonCode == ReasonCode.NormalDisconnection;
         return false;
     }
 }

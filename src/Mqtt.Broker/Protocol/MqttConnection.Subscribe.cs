@@ -63,12 +63,15 @@ internal sealed partial class MqttConnection
             {
                 return ReasonCode.QuotaExceeded;
             }
+            session.Subscriptions[entry.Filter] = entry;
             if (existing is not null)
             {
-                _broker.Subscriptions.Remove(existing);
+                _broker.Subscriptions.Replace(existing, entry);
             }
-            session.Subscriptions[entry.Filter] = entry;
-            _broker.Subscriptions.Add(entry);
+            else
+            {
+                _broker.Subscriptions.Add(entry);
+            }
         }
         return (ReasonCode)(byte)entry.MaximumQoS;
     }

@@ -83,10 +83,11 @@ internal sealed partial class MqttConnection
         ? OutboundPacket.Ack(PacketType.PubRel, delivery.PacketId)
         : OutboundPacket.Publish(delivery));
 
-    /// <summary>Another connection took this Client Identifier [MQTT-3.1.4-3].</summary>
-    public void TakenOver()
+    /// <summary>Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.</summary>
+    public void TakenOver(bool sessionEnded)
     {
         _takenOver = true;
+        _sessionEnded = sessionEnded;
         _ = CloseAsync(ReasonCode.SessionTakenOver);
     }
 
@@ -227,7 +228,12 @@ internal sealed partial class MqttConnection
         return true;
     }
 
-    private bool Enqueue(in DisconnectPacket packet) => EnqueueEncoded(packet.GetSize(Version), packet, static (p, w, v) => p.Write(w, v));
+    private bool Enqueue(in DisconnectPacket packet)
+    {
+        var bytes = new ArrayBufferWriter<byte>(packet.GetSize(Version));
+        packet.Write(bytes, Version);
+        return Enqueue(OutboundPacket.Disconnect(bytes.WrittenSpan.ToArray()));
+    }
 
     private bool EnqueueEncoded<T>(int size, in T packet, Action<T, IBufferWriter<byte>, ProtocolVersion> write)
     {
@@ -247,6 +253,12 @@ internal sealed partial class MqttConnection
                 while (reader.TryRead(out OutboundPacket packet))
                 {
                     Write(output, packet);
+                    if (packet.Type == PacketType.Disconnect)
+                    {
+                        // Deliveries may still be queued behind it (the session had not moved yet): none may follow.
+                        await output.FlushAsync();
+                        return;
+                    }
                     if (output.UnflushedBytes > FlushThreshold)
                     {
                         await output.FlushAsync();
@@ -269,7 +281,7 @@ internal sealed partial class MqttConnection
     {
         switch (packet.Type)
         {
-            case PacketType.Reserved:
+            case PacketType.Reserved or PacketType.Disconnect:
                 output.Write((byte[])packet.Item!);
                 break;
             case PacketType.Publish:
@@ -302,12 +314,13 @@ internal sealed partial class MqttConnection
         }
         long now = Environment.TickCount64;
         MqttProperties properties = message.Packet.Properties;
-        properties.TopicAlias = null;
+        ushort alias = OutboundAlias(message.Topic, out bool aliasKnown);
+        properties.TopicAlias = alias == 0 ? null : alias;
         properties.SubscriptionIdentifiers = delivery.SubscriptionIdentifiers;
         properties.MessageExpiryInterval = message.RemainingExpiry(now);
         var packet = new PublishPacket
         {
-            Topic = message.TopicBytes,
+            Topic = aliasKnown ? default : message.TopicBytes,
             Payload = message.Packet.Payload,
             QoS = delivery.QoS,
             Retain = delivery.Retain,
@@ -316,7 +329,8 @@ internal sealed partial class MqttConnection
             Properties = properties,
         };
         int size = packet.GetSize(Version);
-        if (size > ClientMaximumPacketSize || message.IsExpired(now))
+        // [MQTT-3.3.2-5] [MQTT-4.3.3-7] expiry applies only until onward delivery has started: a resend is never dropped.
+        if (size > ClientMaximumPacketSize || (!delivery.Sent && message.IsExpired(now)))
         {
             // [MQTT-3.1.2-25] too large for this client: dropped as if delivered.
             _broker.Statistics.MessageDropped();
@@ -325,6 +339,11 @@ internal sealed partial class MqttConnection
                 _session?.Complete(delivery.PacketId);
             }
             return;
+        }
+        if (alias != 0 && !aliasKnown)
+        {
+            // Only once the name went out with it does the client know the alias.
+            KeepOutboundAlias(message.Topic, alias);
         }
         packet.Write(output, Version);
         delivery.Sent = true;

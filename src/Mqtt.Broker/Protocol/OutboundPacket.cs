@@ -14,6 +14,9 @@ internal readonly record struct OutboundPacket(PacketType Type, ushort PacketId,
 {
     public static OutboundPacket Encoded(byte[] bytes) => new(PacketType.Reserved, 0, ReasonCode.Success, bytes);
 
+    /// <summary>An encoded DISCONNECT: the writer sends nothing after it [MQTT-3.14.4-1].</summary>
+    public static OutboundPacket Disconnect(byte[] bytes) => new(PacketType.Disconnect, 0, ReasonCode.Success, bytes);
+
     public static OutboundPacket Publish(Delivery delivery) => new(PacketType.Publish, 0, ReasonCode.Success, delivery);
 
     public static OutboundPacket Ack(PacketType type, ushort packetId, ReasonCode reasonCode = ReasonCode.Success) => new(type, packetId, reasonCode, null);

@@ -17,8 +17,7 @@ internal sealed class TopicTree
     {
         lock (_gate)
         {
-            SetFor(entry.TopicFilter, create: true)!.Add(entry);
-            Count++;
+            AddCore(entry);
         }
     }
 
@@ -26,17 +25,38 @@ internal sealed class TopicTree
     {
         lock (_gate)
         {
-            SubscriberSet? set = SetFor(entry.TopicFilter, create: false);
-            if (set is null)
-            {
-                return;
-            }
-            set.Remove(entry);
-            Count--;
-            if (set.IsEmpty && !HasWildcard(entry.TopicFilter))
-            {
-                _exact.Remove(entry.TopicFilter);
-            }
+            RemoveCore(entry);
+        }
+    }
+
+    /// <summary>Swaps a subscription for its replacement in one step, so no publish in between finds neither [MQTT-3.8.4-4].</summary>
+    public void Replace(SubscriptionEntry existing, SubscriptionEntry replacement)
+    {
+        lock (_gate)
+        {
+            RemoveCore(existing);
+            AddCore(replacement);
+        }
+    }
+
+    private void AddCore(SubscriptionEntry entry)
+    {
+        SetFor(entry.TopicFilter, create: true)!.Add(entry);
+        Count++;
+    }
+
+    private void RemoveCore(SubscriptionEntry entry)
+    {
+        SubscriberSet? set = SetFor(entry.TopicFilter, create: false);
+        if (set is null)
+        {
+            return;
+        }
+        set.Remove(entry);
+        Count--;
+        if (set.IsEmpty && !HasWildcard(entry.TopicFilter))
+        {
+            _exact.Remove(entry.TopicFilter);
         }
     }
 

@@ -24,6 +24,9 @@ internal sealed class Delivery
     /// <summary>Assigned when the PUBLISH is first sent; 0 while queued.</summary>
     public ushort PacketId { get; set; }
 
+    /// <summary>When it went into flight, relative to the session's other deliveries; resends keep this order.</summary>
+    public long FlightOrder { get; set; }
+
     /// <summary>Sent at least once, so a resend carries DUP [MQTT-3.3.1-1].</summary>
     public bool Sent { get; set; }
 

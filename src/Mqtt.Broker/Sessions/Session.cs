@@ -12,6 +12,7 @@ internal sealed class Session
     private readonly Queue<Delivery> _queued = new();
     private readonly Dictionary<ushort, Delivery> _inflight = [];
     private ushort _lastPacketId;
+    private long _flightOrder;
 
     public Session(string clientId, string? userName)
     {
@@ -45,6 +46,9 @@ internal sealed class Session
 
     /// <summary>A pending Will Delay, cancelled if the client comes back in time [MQTT-3.1.3-9].</summary>
     public CancellationTokenSource? PendingWill { get; set; }
+
+    /// <summary>The Will waiting on <see cref="PendingWill"/>, published at once if the session ends first.</summary>
+    public ApplicationMessage? PendingWillMessage { get; set; }
 
     public int QueuedCount => _queued.Count;
 
@@ -108,7 +112,10 @@ internal sealed class Session
         lock (Gate)
         {
             Connection = connection;
-            foreach (Delivery delivery in _inflight.Values)
+            // [MQTT-4.6.0-5] resend in the original order; the dictionary's order is lost once freed slots are reused.
+            var inflight = new List<Delivery>(_inflight.Values);
+            inflight.Sort(static (a, b) => a.FlightOrder.CompareTo(b.FlightOrder));
+            foreach (Delivery delivery in inflight)
             {
                 connection.Send(delivery);
             }
@@ -144,6 +151,7 @@ internal sealed class Session
                 continue;
             }
             delivery.PacketId = NextPacketId();
+            delivery.FlightOrder = ++_flightOrder;
             _inflight[delivery.PacketId] = delivery;
             connection.Send(delivery);
         }

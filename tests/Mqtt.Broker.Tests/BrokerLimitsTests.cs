@@ -1,0 +1,142 @@
+namespace Mqtt.Broker.Tests;
+
+/// <summary>The broker's own limits and policies where the spec leaves the choice to the server (documented in docs/conformance-broker.md).</summary>
+public sealed class BrokerLimitsTests
+{
+    [Fact]
+    public async Task MQTT5_sec_4_1_offline_session_queue_is_bounded_and_the_excess_counted_as_dropped()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 3);
+        await using (RawClient sub = await broker.ConnectAsync("sub", properties: Persistent()))
+        {
+            await sub.SubscribeAsync("t", QoS1);
+            sub.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        long droppedBefore = broker.Statistics.MessagesDropped;
+        for (int i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync("t", $"{i}", QoS1);
+        }
+        Assert.Equal(7, broker.Statistics.MessagesDropped - droppedBefore);
+        await using RawClient back = await broker.OpenAsync();
+        await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
+        // The policy: a full queue refuses new messages; the oldest three are kept, in order.
+        for (int i = 0; i < 3; i++)
+        {
+            ReceivedPacket p = await back.ExpectPublishPacketAsync();
+            Assert.Equal($"{i}", p.PayloadText);
+            await back.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
+        }
+        await back.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_7_2_clients_cannot_publish_to_sys_topics()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.SysInterval = TimeSpan.FromHours(1));
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("$SYS/#", QoS0, retainHandling: RetainHandling.DoNotSend);
+        await using RawClient client = await broker.ConnectAsync("c");
+        Assert.Equal(ReasonCode.NotAuthorized, await client.PublishAsync("$SYS/broker/version", "forged", QoS1, retain: true));
+        await sub.ExpectNothingPendingAsync();
+        await using RawClient late = await broker.ConnectAsync("late");
+        await late.SubscribeAsync("$SYS/broker/version", QoS0);
+        Assert.Equal("mqttcore", (await late.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_7_2_a_will_cannot_forge_sys_topics()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.SysInterval = TimeSpan.FromHours(1));
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("forger", will: Wire.Will("$SYS/broker/version", "forged", retain: true));
+        ReceivedPacket? answer = await client.ReadAsync();
+        if (answer is not null && answer.Type == PacketType.ConnAck && answer.ConnAck.ReasonCode == ReasonCode.Success)
+        {
+            client.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient late = await broker.ConnectAsync("late");
+        await late.SubscribeAsync("$SYS/broker/version", QoS0);
+        Assert.Equal("mqttcore", (await late.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
+    public async Task MQTT311_sec_3_1_2_5_will_to_a_topic_the_client_may_not_publish_is_refused_with_return_code_5()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = new PermissiveAuthorizer());
+        await using RawClient client = await broker.OpenAsync(V311);
+        await client.SendConnectAsync("c", will: Wire.Will("deny/will", "x"));
+        Assert.Equal(new byte[] { 0, 5 }, (await client.ExpectAsync(PacketType.ConnAck)).Body);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_1_2_5_will_to_a_topic_the_client_may_not_publish_is_refused_with_0x87()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = new PermissiveAuthorizer());
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", will: Wire.Will("deny/will", "x"));
+        await client.ExpectConnAckAsync(ReasonCode.NotAuthorized);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_13_connections_above_the_maximum_are_closed_at_once()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumConnections = 2);
+        await using RawClient a = await broker.ConnectAsync("a");
+        await using RawClient b = await broker.ConnectAsync("b");
+        await using RawClient c = await broker.OpenAsync();
+        await c.ExpectClosedAsync();
+        await a.ExpectNothingPendingAsync();
+        await b.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_unsubscribing_a_shared_subscription_leaves_the_group()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a");
+        await using RawClient b = await broker.ConnectAsync("b");
+        await a.SubscribeAsync("$share/g/t", QoS0);
+        await b.SubscribeAsync("$share/g/t", QoS0);
+        Assert.Equal(new byte[] { 0 }, await a.UnsubscribeAsync("$share/g/t"));
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        for (int i = 0; i < 4; i++)
+        {
+            await publisher.PublishAsync("t", $"{i}", QoS1);
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal($"{i}", (await b.ExpectPublishPacketAsync()).PayloadText);
+        }
+        await a.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_8_2_1_2_retained_messages_carry_the_subscription_identifier()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r/x", "kept", QoS1, retain: true);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r/#", QoS0, subscriptionIdentifier: 42);
+        PublishPacket p = await client.ExpectPublishAsync();
+        Assert.True(p.Retain);
+        Assert.Equal(new[] { 42 }, Wire.Ids(p.Properties.SubscriptionIdentifiers));
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_1_4_3_311_and_5_clients_share_sessions_by_client_id()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient old = await broker.ConnectAsync("same", V311);
+        await using RawClient newer = await broker.ConnectAsync("same", V5);
+        // The 3.1.1 connection is simply closed: 3.1.1 has no DISCONNECT from the server.
+        await old.ExpectClosedAsync();
+        await newer.ExpectNothingPendingAsync();
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text;
+
+namespace Mqtt.Broker.Tests;
+
+/// <summary>MQTT 5.0 4.12: enhanced authentication and re-authentication, with a test challenge method.</summary>
+public sealed class Mqtt5AuthTests
+{
+    private static MqttProperties Auth(string method, string? data) => new()
+    {
+        AuthenticationMethod = Wire.Text(method),
+        AuthenticationData = data is null ? null : Wire.Text(data),
+    };
+
+    private static string DataOf(in MqttProperties properties) =>
+        properties.AuthenticationData is { } data ? Encoding.UTF8.GetString(data.ToArray()) : "";
+
+    private static Task<TestBroker> StartAsync(ChallengeAuthenticator? authenticator = null) => TestBroker.StartAsync(o =>
+    {
+        o.AllowAnonymous = false;
+        o.EnhancedAuthenticators[ChallengeAuthenticator.Name] = authenticator ?? new ChallengeAuthenticator();
+    });
+
+    /// <summary>CONNECT with the test method and both AUTH rounds; returns the CONNACK.</summary>
+    private static async Task<ConnAckPacket> AuthenticateAsync(RawClient client, string clientId = "c")
+    {
+        await client.SendConnectAsync(clientId, properties: Auth(ChallengeAuthenticator.Name, "hello"));
+        await AnswerAsync(client, "challenge-1", "answer-1");
+        await AnswerAsync(client, "challenge-2", "answer-2");
+        return await client.ExpectConnAckAsync(ReasonCode.Success);
+    }
+
+    private static async Task AnswerAsync(RawClient client, string expectedChallenge, string answer)
+    {
+        AuthPacket challenge = (await client.ExpectAsync(PacketType.Auth)).Auth;
+        // [MQTT-4.12.0-2] more data wanted: 0x18; [MQTT-4.12.0-5] the same method on every AUTH.
+        Assert.Equal(ReasonCode.ContinueAuthentication, challenge.ReasonCode);
+        Assert.Equal(ChallengeAuthenticator.Name, MqttUtf8.GetString(challenge.Properties.AuthenticationMethod!.Value));
+        Assert.Equal(expectedChallenge, DataOf(challenge.Properties));
+        await client.SendAsync(new AuthPacket { ReasonCode = ReasonCode.ContinueAuthentication, Properties = Auth(ChallengeAuthenticator.Name, answer) });
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_0_2_enhanced_authentication_runs_auth_0x18_rounds_before_connack()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        ConnAckPacket connAck = await AuthenticateAsync(client);
+        // [MQTT-4.12.0-5] CONNACK repeats the method and carries the final data.
+        Assert.Equal(ChallengeAuthenticator.Name, MqttUtf8.GetString(connAck.Properties.AuthenticationMethod!.Value));
+        Assert.Equal("welcome", DataOf(connAck.Properties));
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_0_1_unsupported_authentication_method_gets_0x8C_and_close()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", properties: Auth("NO-SUCH-METHOD", "x"));
+        ConnAckPacket connAck = await client.ExpectConnAckAsync(ReasonCode.BadAuthenticationMethod);
+        Assert.False(connAck.SessionPresent);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_0_4_failed_authentication_gets_connack_0x87_and_close()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", properties: Auth(ChallengeAuthenticator.Name, "hello"));
+        await AnswerAsync(client, "challenge-1", "wrong");
+        await client.ExpectConnAckAsync(ReasonCode.NotAuthorized);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_0_5_changing_the_method_mid_exchange_is_a_protocol_error()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", properties: Auth(ChallengeAuthenticator.Name, "hello"));
+        await client.ExpectAsync(PacketType.Auth);
+        await client.SendAsync(new AuthPacket { ReasonCode = ReasonCode.ContinueAuthentication, Properties = Auth("OTHER", "answer-1") });
+        await client.ExpectConnAckAsync(ReasonCode.ProtocolError);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_2_0_1_only_auth_precedes_connack_and_other_packets_are_refused()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", properties: Auth(ChallengeAuthenticator.Name, "hello"));
+        await client.ExpectAsync(PacketType.Auth);
+        await client.SendPingAsync();
+        await client.ExpectConnAckAsync(ReasonCode.ProtocolError);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_0_6_no_method_means_no_auth_packets_and_no_method_in_connack()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.EnhancedAuthenticators[ChallengeAuthenticator.Name] = new ChallengeAuthenticator());
+        await using RawClient client = await broker.OpenAsync();
+        ConnAckPacket connAck = await client.ConnectAsync("plain");
+        Assert.Null(connAck.Properties.AuthenticationMethod);
+        Assert.Null(connAck.Properties.AuthenticationData);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_12_1_reauthentication_with_auth_0x19_succeeds_with_auth_0x00()
+    {
+        var authenticator = new ChallengeAuthenticator();
+        await using var broker = await StartAsync(authenticator);
+        await using RawClient client = await broker.OpenAsync();
+        await AuthenticateAsync(client);
+        await client.SendAsync(new AuthPacket { ReasonCode = ReasonCode.ReAuthenticate, Properties = Auth(ChallengeAuthenticator.Name, "hello") });
+        await AnswerAsync(client, "challenge-1", "answer-1");
+        await AnswerAsync(client, "challenge-2", "answer-2");
+        AuthPacket done = (await client.ExpectAsync(PacketType.Auth)).Auth;
+        Assert.Equal(ReasonCode.Success, done.ReasonCode);
+        Assert.Equal(ChallengeAuthenticator.Name, MqttUtf8.GetString(done.Properties.AuthenticationMethod!.Value));
+        Assert.Equal("welcome", DataOf(done.Properties));
+        Assert.Equal(2, authenticator.Started);
+        // The connection carries on as before.
+        Assert.Equal(new byte[] { 1 }, await client.SubscribeAsync("t", QoS1));
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_1_2_failed_reauthentication_gets_disconnect_0x87_and_close()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await AuthenticateAsync(client);
+        await client.SendAsync(new AuthPacket { ReasonCode = ReasonCode.ReAuthenticate, Properties = Auth(ChallengeAuthenticator.Name, "hello") });
+        await AnswerAsync(client, "challenge-1", "bad");
+        await client.ExpectDisconnectAsync(ReasonCode.NotAuthorized);
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_1_1_reauthentication_with_another_method_is_a_protocol_error()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await AuthenticateAsync(client);
+        await client.SendAsync(new AuthPacket { ReasonCode = ReasonCode.ReAuthenticate, Properties = Auth("OTHER", "hello") });
+        await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
+    }
+
+    [Fact]
+    public async Task MQTT5_4_12_0_7_auth_on_a_connection_without_enhanced_authentication_is_a_protocol_error()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.EnhancedAuthenticators[ChallengeAuthenticator.Name] = new ChallengeAuthenticator());
+        await using RawClient client = await broker.ConnectAsync("plain");
+        await client.SendAsync(new AuthPacket { ReasonCode = ReasonCode.ReAuthenticate, Properties = Auth(ChallengeAuthenticator.Name, "hello") });
+        await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_15_2_1_auth_with_an_undefined_reason_code_is_a_protocol_error()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await AuthenticateAsync(client);
+        await client.SendAsync(new byte[] { 0xF0, 0x01, 0x05 });
+        await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_12_authentication_that_never_finishes_is_closed_by_the_connect_timeout()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.ConnectTimeout = TimeSpan.FromSeconds(1);
+            o.EnhancedAuthenticators[ChallengeAuthenticator.Name] = new ChallengeAuthenticator();
+        });
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", properties: Auth(ChallengeAuthenticator.Name, "hello"));
+        await client.ExpectAsync(PacketType.Auth);
+        await client.ExpectClosedAsync(TimeSpan.FromSeconds(10));
+    }
+}

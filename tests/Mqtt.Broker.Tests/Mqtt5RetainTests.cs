@@ -1,0 +1,163 @@
+namespace Mqtt.Broker.Tests;
+
+/// <summary>MQTT 5.0 3.3.1.3: retained messages, Retain Handling and Retain As Published.</summary>
+public sealed class Mqtt5RetainTests
+{
+    [Fact]
+    public async Task MQTT5_3_3_1_5_retained_message_is_stored_and_replaced()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "first", QoS1, retain: true);
+        await publisher.PublishAsync("r", "second", QoS1, retain: true);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r", QoS1);
+        PublishPacket p = await client.ExpectPublishAsync();
+        Assert.Equal("second", MqttUtf8.GetString(p.Payload));
+        Assert.True(p.Retain);
+        await client.SendAckAsync(PacketType.PubAck, p.PacketId);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_6_empty_retained_message_is_forwarded_and_clears_the_topic()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "kept", QoS1, retain: true);
+        await using RawClient live = await broker.ConnectAsync("live");
+        await live.SubscribeAsync("r", QoS0, retainHandling: RetainHandling.DoNotSend);
+        await publisher.PublishAsync("r", "", QoS1, retain: true);
+        Assert.True((await live.ExpectPublishAsync()).Payload.IsEmpty);
+        // [MQTT-3.3.1-7] and nothing is stored for the topic.
+        await using RawClient late = await broker.ConnectAsync("late");
+        await late.SubscribeAsync("r", QoS0);
+        await late.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_7_empty_retained_message_is_never_stored()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("empty", "", QoS1, retain: true);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("#", QoS0);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_8_non_retained_message_leaves_the_retained_one_alone()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "retained", QoS1, retain: true);
+        await publisher.PublishAsync("r", "transient", QoS1, retain: false);
+        await publisher.PublishAsync("other", "transient", QoS1, retain: false);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("#", QoS0);
+        Assert.Equal("retained", MqttUtf8.GetString((await client.ExpectPublishAsync()).Payload));
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_9_retain_handling_0_sends_retained_messages_on_every_subscribe()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r/1", "one", QoS1, retain: true);
+        await publisher.PublishAsync("r/2", "two", QoS1, retain: true);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r/+", QoS0, retainHandling: RetainHandling.SendOnSubscribe);
+        var got = new HashSet<string>
+        {
+            MqttUtf8.GetString((await client.ExpectPublishAsync()).Payload),
+            MqttUtf8.GetString((await client.ExpectPublishAsync()).Payload),
+        };
+        Assert.Equal(new HashSet<string> { "one", "two" }, got);
+        await client.SubscribeAsync("r/+", QoS0, retainHandling: RetainHandling.SendOnSubscribe);
+        await client.ExpectPublishAsync();
+        await client.ExpectPublishAsync();
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_10_retain_handling_1_sends_retained_messages_only_for_a_new_subscription()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "retained", QoS1, retain: true);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r", QoS0, retainHandling: RetainHandling.SendOnNewSubscription);
+        Assert.True((await client.ExpectPublishAsync()).Retain);
+        await client.SubscribeAsync("r", QoS1, retainHandling: RetainHandling.SendOnNewSubscription);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_11_retain_handling_2_sends_no_retained_messages()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "retained", QoS1, retain: true);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r", QoS0, retainHandling: RetainHandling.DoNotSend);
+        await client.ExpectNothingPendingAsync();
+        await publisher.PublishAsync("r", "live", QoS1, retain: true);
+        Assert.Equal("live", MqttUtf8.GetString((await client.ExpectPublishAsync()).Payload));
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_12_retain_as_published_0_forwards_with_retain_0()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r", QoS0, retainAsPublished: false);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "x", QoS1, retain: true);
+        Assert.False((await client.ExpectPublishAsync()).Retain);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_13_retain_as_published_1_keeps_the_retain_flag()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r", QoS0, retainAsPublished: true);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "x", QoS1, retain: true);
+        await publisher.PublishAsync("r", "y", QoS1, retain: false);
+        Assert.True((await client.ExpectPublishAsync()).Retain);
+        Assert.False((await client.ExpectPublishAsync()).Retain);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_2_5_expired_retained_message_is_not_sent()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r/short", "short", QoS1, retain: true, properties: new MqttProperties { MessageExpiryInterval = 1 });
+        await publisher.PublishAsync("r/long", "long", QoS1, retain: true, properties: new MqttProperties { MessageExpiryInterval = 3600 });
+        await Task.Delay(2200);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r/#", QoS0);
+        PublishPacket p = await client.ExpectPublishAsync();
+        Assert.Equal("long", MqttUtf8.GetString(p.Payload));
+        Assert.InRange(p.Properties.MessageExpiryInterval!.Value, 1u, 3599u);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_3_1_3_retained_message_keeps_its_qos_up_to_the_granted_qos()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "q2", QoS2, retain: true);
+        await using RawClient low = await broker.ConnectAsync("low");
+        await low.SubscribeAsync("r", QoS1);
+        Assert.Equal(QoS1, (await low.ExpectPublishAsync()).QoS);
+        await using RawClient high = await broker.ConnectAsync("high");
+        await high.SubscribeAsync("r", QoS2);
+        Assert.Equal(QoS2, (await high.ExpectPublishAsync()).QoS);
+    }
+}

@@ -13,7 +13,9 @@ namespace Mqtt.Client.EndToEnd;
 /// <c>PEER/NAME/messages</c>. It reads the client's messages itself: do not use <see cref="MqttClient.ReadMessagesAsync"/>
 /// or <see cref="MqttClient.MessageReceived"/> alongside it. Create it before (or right after) connecting, so that
 /// messages queued in a persistent session are routed here. Envelopes are acknowledged (PUBACK) when read from the
-/// client, before they are opened.
+/// client, before they are opened, when the client acknowledges automatically; with
+/// <see cref="MqttClientOptions.AutomaticAcknowledgement"/> off each envelope is acknowledged once opened, as
+/// <see cref="ReadAsync"/> hands its result out, so envelopes never read stay with the broker's session for the next run.
 /// </summary>
 public sealed class EndToEndChannel : IAsyncDisposable
 {
@@ -170,7 +172,9 @@ public sealed class EndToEndChannel : IAsyncDisposable
         {
             while (reader.TryRead(out MqttApplicationMessage? message))
             {
-                yield return Open(message);
+                EndToEndMessage result = Open(message);
+                await client.AcknowledgeAsync(message, cancellationToken).ConfigureAwait(false);
+                yield return result;
             }
         }
     }
@@ -310,6 +314,11 @@ public sealed class EndToEndChannel : IAsyncDisposable
             await foreach (MqttApplicationMessage message in client.ReadMessagesAsync(stopping.Token).ConfigureAwait(false))
             {
                 string[] levels = message.Topic.Split('/');
+                bool envelope = levels.Length == 3 && levels[2] == MessagesLevel && levels[1] == User && levels[0].Length > 0;
+                if (!envelope)
+                {
+                    await client.AcknowledgeAsync(message, stopping.Token).ConfigureAwait(false);
+                }
                 if (levels.Length == 2 && levels[1] == AnnouncementLevel && levels[0].Length > 0)
                 {
                     if (message.Payload.Length > 0)
@@ -318,7 +327,7 @@ public sealed class EndToEndChannel : IAsyncDisposable
                         announcementArrived.GetOrAdd(levels[0], _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                     }
                 }
-                else if (levels.Length == 3 && levels[2] == MessagesLevel && levels[1] == User && levels[0].Length > 0)
+                else if (envelope)
                 {
                     envelopes.Writer.TryWrite(message);
                 }

@@ -18,12 +18,12 @@ public sealed class EndToEndCliTests : IDisposable
     private string KeysOf(string user) => Path.Combine(root, user);
 
     private string[] Args(ITestBroker broker, string user, params string[] rest) =>
-        [.. rest, "-p", $"{broker.Port}", "-u", user, "--auth", "none", "--keys", KeysOf(user), "--timeout", "10"];
+        [.. rest, "-p", $"{broker.Port}", "-u", user, "--auth", "none", "--keys", KeysOf(user), .. rest.Contains("--timeout") ? Array.Empty<string>() : ["--timeout", "10"]];
 
     /// <summary>bob's first recv: publishes his announcement and opens his persistent session, then times out (nothing sent yet).</summary>
     private async Task BobIsOnlineOnceAsync(ITestBroker broker)
     {
-        CliRun first = await Cli.RunAsync([.. Args(broker, "bob", "recv", "--from", "alice", "-C", "1"), "--timeout", "1"]);
+        CliRun first = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "1"));
         Assert.True(first.ExitCode == 3, first.ToString());
     }
 

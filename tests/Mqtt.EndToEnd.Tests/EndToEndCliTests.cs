@@ -133,8 +133,8 @@ public sealed class EndToEndCliTests : IDisposable
     {
         string mosquittoSub = ChildProcess.Require("mosquitto_sub");
         await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
-        await using var eavesdropper = new ChildProcess(mosquittoSub, "-h", "127.0.0.1", "-p", $"{broker.Port}", "-t", "#", "-v", "-d", "-V", "mqttv5");
-        await eavesdropper.WaitForAsync("SUBACK");
+        await using var eavesdropper = new ChildProcess(ChildProcess.Require("stdbuf"), "-oL", mosquittoSub, "-h", "127.0.0.1", "-p", $"{broker.Port}", "-t", "#", "-v", "-d", "-V", "mqttv5");
+        await eavesdropper.WaitForAsync("SUBACK"); // stdbuf -oL: mosquitto_sub's stdout is a pipe, line-buffer it so the test sees it
 
         await BobIsOnlineOnceAsync(broker);
         const string secret = "meet at the old mill at nine";

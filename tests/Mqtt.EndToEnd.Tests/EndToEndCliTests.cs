@@ -128,6 +128,26 @@ public sealed class EndToEndCliTests : IDisposable
         Assert.Contains("tampered", recv.Error);
     }
 
+    [Fact]
+    public async Task Messages_keep_flowing_after_both_sides_rotate_their_agreement_keys()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "before"))).ExitCode);
+        Assert.Equal(["before"], (await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"))).Lines);
+
+        CliRun bobRotates = await Cli.RunAsync(Args(broker, "bob", "keys", "rotate"));
+        Assert.True(bobRotates.ExitCode == 0, bobRotates.ToString());
+        CliRun aliceRotates = await Cli.RunAsync(Args(broker, "alice", "keys", "rotate"));
+        Assert.True(aliceRotates.ExitCode == 0, aliceRotates.ToString());
+
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "after"));
+        Assert.True(send.ExitCode == 0, send.ToString());
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        Assert.True(recv.ExitCode == 0, recv.ToString());
+        Assert.Equal(["after"], recv.Lines);
+    }
+
     [SkippableFact]
     public async Task Through_mosquitto_send_and_recv_work_and_an_eavesdropper_sees_no_plaintext()
     {

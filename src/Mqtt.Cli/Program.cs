@@ -22,6 +22,10 @@ public static class Program
         root.Subcommands.Add(PubCommand.Create());
         root.Subcommands.Add(SubCommand.Create());
         root.Subcommands.Add(RegisterCommand.Create());
+        root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(RecvCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(ChatCommand.Create());
         return root.Parse(args).Invoke(configuration);
     }
 }

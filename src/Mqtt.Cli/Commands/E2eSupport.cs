@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Mqtt.Client;
+using Mqtt.Client.EndToEnd;
+using Mqtt.Security.EndToEnd;
+
+namespace Mqtt.Cli.Commands;
+
+/// <summary>What `send`, `recv`, `chat` and `keys` share: the --keys option, key store opening, E2E error reporting.</summary>
+public static class E2eSupport
+{
+    /// <summary>How long a command waits for the user's own retained announcement before (re)publishing it.</summary>
+    public static readonly TimeSpan OwnAnnouncementWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Session Expiry Interval of `recv`'s persistent session: a week.</summary>
+    public const uint RecvSessionExpirySeconds = 7 * 24 * 3600;
+
+    /// <summary>The default key store root, ~/.mqttcore/keys.</summary>
+    public static string DefaultKeysDirectory =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mqttcore", "keys");
+
+    /// <summary>A new `--keys DIR` option.</summary>
+    /// <returns>The option.</returns>
+    public static Option<string> CreateKeysOption() =>
+        new("--keys") { Description = "E2E key store folder", DefaultValueFactory = _ => DefaultKeysDirectory };
+
+    /// <summary>Writes an end-to-end failure to stderr (both fingerprints for a changed key) and returns exit code 4.</summary>
+    /// <param name="e">The failure.</param>
+    /// <param name="error">stderr.</param>
+    /// <returns><see cref="ExitCodes.EndToEndCheckFailed"/>.</returns>
+    public static int Fail(E2eException e, TextWriter error)
+    {
+        if (e.Error == E2eError.ChangedKey)
+        {
+            error.WriteLine($"error: the key of {e.User} CHANGED: pinned {e.PinnedFingerprint}, offered {e.OfferedFingerprint}.");
+            error.WriteLine($"  Someone (the broker?) may be substituting keys. Compare with {e.User} out of band; if the new key is genuine: mqttcore keys trust {e.User} {e.OfferedFingerprint?.ToCompactString()}");
+        }
+        else
+        {
+            error.WriteLine($"error: end-to-end check failed: {e.Message}");
+        }
+        return ExitCodes.EndToEndCheckFailed;
+    }
+
+    /// <summary>Tells the user what trust-on-first-use did with a peer's key.</summary>
+    /// <param name="result">The trust result.</param>
+    /// <param name="peer">The peer.</param>
+    /// <param name="trust">The trust store.</param>
+    /// <param name="writer">Where to write.</param>
+    public static void Report(TrustResult result, string peer, TrustStore trust, TextWriter writer)
+    {
+        if (!trust.TryGetPeer(peer, out TrustedPeer? pinned))
+        {
+            return;
+        }
+        switch (result)
+        {
+            case TrustResult.FirstUse:
+                writer.WriteLine($"notice: first contact with {peer}: pinned key {pinned.Fingerprint}; compare it with {peer} out of band (mqttcore keys show).");
+                break;
+            case TrustResult.Rotated:
+                writer.WriteLine($"notice: {peer} rotated their agreement key (same identity {pinned.Fingerprint}).");
+                break;
+        }
+    }
+
+    /// <summary>Writes a duplicate or failure result as a warning line.</summary>
+    /// <param name="message">The result.</param>
+    /// <param name="writer">Where to write.</param>
+    public static void Warn(EndToEndMessage message, TextWriter writer)
+    {
+        writer.WriteLine(message.Kind == EndToEndMessageKind.Duplicate
+            ? $"warning: discarded a duplicate message from {message.Sender} (a replay or a redelivery): {message.Description}"
+            : $"error: message from {message.Sender} on {message.Topic} REFUSED, not shown: {message.Description}");
+    }
+
+    /// <summary>Maps a client or E2E failure to its exit code.</summary>
+    /// <param name="e">The failure.</param>
+    /// <param name="error">stderr.</param>
+    /// <returns>The exit code.</returns>
+    public static int Fail(Exception e, TextWriter error)
+    {
+        switch (e)
+        {
+            case E2eException e2e:
+                return Fail(e2e, error);
+            case MqttException { ReasonCode: { } code } refused when refused is not MqttConnectException && refused is not MqttTransportException && (byte)code >= 0x80:
+                error.WriteLine($"refused: {MqttReasonCodeText.Format(code)} ({refused.Message})");
+                return ExitCodes.Refused;
+            default:
+                return ClientOptionSet.Fail(e, error);
+        }
+    }
+
+    /// <summary>Opens the user's key store, creating the identity on first use.</summary>
+    /// <param name="root">The --keys folder.</param>
+    /// <param name="user">The user.</param>
+    /// <param name="trust">The user's pins.</param>
+    /// <param name="store">The store.</param>
+    /// <returns>The identity (dispose it).</returns>
+    public static E2eIdentity OpenIdentity(string root, string user, out TrustStore trust, out KeyStore store)
+    {
+        store = KeyStore.Open(root, user);
+        E2eIdentity identity = store.LoadOrCreateIdentity();
+        trust = store.OpenTrustStore();
+        return identity;
+    }
+}

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Text;
+using Mqtt.Client;
+using Mqtt.Client.EndToEnd;
+using Mqtt.Security.EndToEnd;
+
+namespace Mqtt.Cli.Commands;
+
+/// <summary>
+/// `mqttcore recv -u NAME --from PEER [-C COUNT]`: prints each message opened from PEER. Without -i it connects as
+/// `mqttcore-recv-NAME-PEER` with Clean Start 0 and a one-week session, so messages PEER sends while it is not running
+/// wait in the broker's session (QoS 1) for the next run. Envelopes are acknowledged once opened, so those left unread
+/// when -C COUNT is reached stay queued; the replay state in the key store keeps a redelivery from being shown twice.
+/// </summary>
+public static class RecvCommand
+{
+    public static Command Create()
+    {
+        var common = new ClientOptionSet();
+        var keys = E2eSupport.CreateKeysOption();
+        var from = new Option<string>("--from") { Description = "The sender to read from", Required = true };
+        var count = new Option<int?>("--count", "-C") { Description = "Exit after COUNT messages" };
+        var command = new Command("recv", "Receive and open end-to-end messages from a peer");
+        foreach (Option option in new Option[] { from, count, keys })
+        {
+            command.Options.Add(option);
+        }
+        common.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(count) is int c && c < 1)
+            {
+                r.AddError("-C COUNT must be at least 1");
+            }
+            if (r.GetValue(common.User) is null)
+            {
+                r.AddError("recv needs -u NAME (the recipient)");
+            }
+        });
+        command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>
+        {
+            TextWriter output = r.InvocationConfiguration.Output;
+            TextWriter error = r.InvocationConfiguration.Error;
+            MqttClientOptions? options = common.Build(r, error);
+            if (options is null)
+            {
+                return ExitCodes.Usage;
+            }
+            string user = r.GetValue(common.User)!;
+            string peer = r.GetValue(from)!;
+            int? wanted = r.GetValue(count);
+            TimeSpan timeout = common.GetTimeout(r);
+            if (r.GetValue(common.Id) is null)
+            {
+                options.ClientId = $"mqttcore-recv-{user}-{peer}";
+            }
+            options.CleanStart = false;
+            options.SessionExpiryInterval = E2eSupport.RecvSessionExpirySeconds;
+            options.AutomaticAcknowledgement = false;
+            try
+            {
+                using E2eIdentity me = E2eSupport.OpenIdentity(r.GetValue(keys)!, user, out TrustStore trust, out KeyStore store);
+                await using var client = new MqttClient(options);
+                await using var channel = new EndToEndChannel(client, me, trust, store);
+                await client.ConnectAsync(cancellationToken);
+                await channel.PublishAnnouncementAsync(E2eSupport.OwnAnnouncementWait, cancellationToken);
+                try
+                {
+                    E2eSupport.Report(await channel.AgreeKeyAsync(peer, E2eSupport.OwnAnnouncementWait, cancellationToken), peer, trust, error);
+                }
+                catch (E2eException e) when (e.Error == E2eError.UnknownKey)
+                {
+                    // Not announced yet: its announcement is picked up when it comes (we listen to PEER/pubKey).
+                }
+                await channel.ListenAsync(peer, cancellationToken);
+
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                if (wanted is not null)
+                {
+                    deadline.CancelAfter(timeout);
+                }
+                int printed = 0;
+                try
+                {
+                    await foreach (EndToEndMessage message in channel.ReadAsync(deadline.Token))
+                    {
+                        if (message.Sender != peer)
+                        {
+                            continue;
+                        }
+                        if (message.Kind == EndToEndMessageKind.Message)
+                        {
+                            output.WriteLine(Encoding.UTF8.GetString(message.Plaintext.Span));
+                            output.Flush();
+                            if (++printed == wanted)
+                            {
+                                break;
+                            }
+                            continue;
+                        }
+                        E2eSupport.Warn(message, error);
+                        if (message.Kind == EndToEndMessageKind.Failure)
+                        {
+                            return ExitCodes.EndToEndCheckFailed;
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // --timeout with -C.
+                }
+                if (wanted is int w && printed < w)
+                {
+                    error.WriteLine($"timeout: {printed} of {w} messages within {timeout.TotalSeconds:0.###} s");
+                    return ExitCodes.Timeout;
+                }
+                await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+                return ExitCodes.Success;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Success;
+            }
+            catch (Exception e) when (e is E2eException or MqttException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                return E2eSupport.Fail(e, error);
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Mqtt.EndToEnd.Tests;
+
+/// <summary>`mqttcore chat`: the original commands (agreekey, send-message, fingerprint, quit) between two running chats.</summary>
+public sealed class ChatTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("mqttcore-e2e-chat-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private string[] Chat(ITestBroker broker, string user) =>
+        ["chat", "-p", $"{broker.Port}", "-u", user, "--auth", "none", "--keys", Path.Combine(root, user), "--timeout", "10"];
+
+    [Fact]
+    public async Task Two_chats_agree_keys_and_exchange_messages()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        var alice = new Interactive(Chat(broker, "alice"));
+        var bob = new Interactive(Chat(broker, "bob"));
+        await alice.WaitForAsync("you are alice");
+        await bob.WaitForAsync("you are bob");
+
+        bob.Send("agreekey alice");
+        await bob.WaitForAsync("agreed key with alice");
+        alice.Send("agreekey bob");
+        await alice.WaitForAsync("agreed key with bob");
+
+        alice.Send("send-message bob");
+        alice.Send("hello from alice's chat");
+        await bob.WaitForAsync("alice: hello from alice's chat");
+        bob.Send("send-message alice");
+        bob.Send("hi alice");
+        await alice.WaitForAsync("bob: hi alice");
+
+        alice.Send("fingerprint bob");
+        bob.Send("fingerprint");
+        await bob.WaitForAsync("bob ");
+        string bobFingerprint = bob.Output.Split('\n').Last(l => l.StartsWith("bob ", StringComparison.Ordinal)).Trim()["bob ".Length..];
+        await alice.WaitForAsync($"bob {bobFingerprint}");
+
+        Assert.Equal(0, await alice.QuitAsync());
+        Assert.Equal(0, await bob.QuitAsync());
+        Assert.DoesNotContain("WARNING", alice.Output + bob.Output);
+    }
+}

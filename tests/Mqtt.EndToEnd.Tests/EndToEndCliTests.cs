@@ -1,0 +1,172 @@
+using System.Text;
+using Mqtt.Client;
+using Mqtt.Codec;
+using Mqtt.Security.EndToEnd;
+
+namespace Mqtt.EndToEnd.Tests;
+
+/// <summary>
+/// `send`, `recv` and `keys` run in-process against our broker (and Mosquitto), each user with a temporary --keys
+/// folder and --auth none. Every wait is bounded; nothing asserts on durations.
+/// </summary>
+public sealed class EndToEndCliTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("mqttcore-e2e-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private string KeysOf(string user) => Path.Combine(root, user);
+
+    private string[] Args(ITestBroker broker, string user, params string[] rest) =>
+        [.. rest, "-p", $"{broker.Port}", "-u", user, "--auth", "none", "--keys", KeysOf(user), .. rest.Contains("--timeout") ? Array.Empty<string>() : ["--timeout", "10"]];
+
+    /// <summary>bob's first recv: publishes his announcement and opens his persistent session, then times out (nothing sent yet).</summary>
+    private async Task BobIsOnlineOnceAsync(ITestBroker broker)
+    {
+        CliRun first = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "1"));
+        Assert.True(first.ExitCode == 3, first.ToString());
+    }
+
+    private static async Task<MqttClient> SpyAsync(ITestBroker broker, string filter)
+    {
+        var client = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "spy-" + Guid.NewGuid().ToString("N")[..8], ConnectTimeout = Cli.Patience });
+        await client.ConnectAsync();
+        await client.SubscribeAsync(filter, QualityOfService.AtLeastOnce);
+        return client;
+    }
+
+    private static async Task<MqttApplicationMessage> NextAsync(MqttClient client)
+    {
+        using var deadline = new CancellationTokenSource(Cli.Patience);
+        await foreach (MqttApplicationMessage message in client.ReadMessagesAsync(deadline.Token))
+        {
+            return message;
+        }
+        throw new InvalidOperationException("the spy's connection ended");
+    }
+
+    [Fact]
+    public async Task Alice_sends_while_bob_is_offline_and_bob_reads_it_later()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "hello bob, sealed"));
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Contains("first contact with bob", send.Error);
+
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        Assert.True(recv.ExitCode == 0, recv.ToString());
+        Assert.Equal(["hello bob, sealed"], recv.Lines);
+    }
+
+    [Fact]
+    public async Task A_substituted_announcement_makes_send_exit_4_until_keys_trust()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "first"))).ExitCode);
+        CliRun bobKey = await Cli.RunAsync(["keys", "show", "-u", "bob", "--keys", KeysOf("bob")]);
+        string bobFingerprint = bobKey.Output.Trim()["bob ".Length..];
+
+        // The broker (or anyone who can publish there) replaces bob's retained announcement with one signed by carol's key, naming bob.
+        using E2eIdentity carolAsBob = E2eIdentity.Generate("bob");
+        await using (MqttClient attacker = await SpyAsync(broker, "unused/topic"))
+        {
+            await attacker.PublishAsync("bob/pubKey", carolAsBob.Announcement.ToArray(), QualityOfService.AtLeastOnce, retain: true);
+            await attacker.DisconnectAsync();
+        }
+
+        CliRun refused = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "second"));
+        Assert.True(refused.ExitCode == 4, refused.ToString());
+        Assert.Contains(bobFingerprint, refused.Error);
+        Assert.Contains(carolAsBob.Fingerprint.ToString(), refused.Error);
+
+        CliRun trust = await Cli.RunAsync(["keys", "trust", "bob", carolAsBob.Fingerprint.ToCompactString(), "-u", "alice", "--keys", KeysOf("alice")]);
+        Assert.True(trust.ExitCode == 0, trust.ToString());
+        CliRun list = await Cli.RunAsync(["keys", "list", "-u", "alice", "--keys", KeysOf("alice")]);
+        Assert.Contains($"bob {carolAsBob.Fingerprint}", list.Output);
+
+        CliRun accepted = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "third"));
+        Assert.True(accepted.ExitCode == 0, accepted.ToString());
+    }
+
+    [Fact]
+    public async Task A_replayed_envelope_is_warned_about_and_never_printed_twice()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        await using MqttClient spy = await SpyAsync(broker, "alice/bob/messages");
+
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "pay 10 euros"))).ExitCode);
+        MqttApplicationMessage captured = await NextAsync(spy);
+        await spy.PublishAsync("alice/bob/messages", captured.Payload, QualityOfService.AtLeastOnce);
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "done"))).ExitCode);
+
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "2"));
+        Assert.True(recv.ExitCode == 0, recv.ToString());
+        Assert.Equal(["pay 10 euros", "done"], recv.Lines);
+        Assert.Contains("duplicate", recv.Error);
+    }
+
+    [Fact]
+    public async Task A_tampered_envelope_makes_recv_exit_4_without_its_content()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        await using MqttClient spy = await SpyAsync(broker, "alice/bob/messages");
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "the real one"))).ExitCode);
+        byte[] envelope = (await NextAsync(spy)).Payload.ToArray();
+        Assert.Equal(["the real one"], (await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"))).Lines);
+
+        envelope[10] ^= 0x01; // in the session id: a "new" session whose authentication fails
+        await spy.PublishAsync("alice/bob/messages", envelope, QualityOfService.AtLeastOnce);
+
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        Assert.True(recv.ExitCode == 4, recv.ToString());
+        Assert.Equal("", recv.Output);
+        Assert.Contains("tampered", recv.Error);
+    }
+
+    [Fact]
+    public async Task Messages_keep_flowing_after_both_sides_rotate_their_agreement_keys()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "before"))).ExitCode);
+        Assert.Equal(["before"], (await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"))).Lines);
+
+        CliRun bobRotates = await Cli.RunAsync(Args(broker, "bob", "keys", "rotate"));
+        Assert.True(bobRotates.ExitCode == 0, bobRotates.ToString());
+        CliRun aliceRotates = await Cli.RunAsync(Args(broker, "alice", "keys", "rotate"));
+        Assert.True(aliceRotates.ExitCode == 0, aliceRotates.ToString());
+
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "after"));
+        Assert.True(send.ExitCode == 0, send.ToString());
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        Assert.True(recv.ExitCode == 0, recv.ToString());
+        Assert.Equal(["after"], recv.Lines);
+    }
+
+    [SkippableFact]
+    public async Task Through_mosquitto_send_and_recv_work_and_an_eavesdropper_sees_no_plaintext()
+    {
+        string mosquittoSub = ChildProcess.Require("mosquitto_sub");
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        await using var eavesdropper = new ChildProcess(ChildProcess.Require("stdbuf"), "-oL", mosquittoSub, "-h", "127.0.0.1", "-p", $"{broker.Port}", "-t", "#", "-v", "-d", "-V", "mqttv5");
+        await eavesdropper.WaitForAsync("SUBACK"); // stdbuf -oL: mosquitto_sub's stdout is a pipe, line-buffer it so the test sees it
+
+        await BobIsOnlineOnceAsync(broker);
+        const string secret = "meet at the old mill at nine";
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", secret));
+        Assert.True(send.ExitCode == 0, send.ToString());
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        Assert.True(recv.ExitCode == 0, recv.ToString());
+        Assert.Equal([secret], recv.Lines);
+
+        await eavesdropper.WaitForAsync("alice/bob/messages");
+        Assert.Contains("bob/pubKey", eavesdropper.Output);
+        Assert.DoesNotContain(secret, eavesdropper.Output);
+        Assert.DoesNotContain("old mill", eavesdropper.Output);
+    }
+}

@@ -23,7 +23,8 @@ public sealed class EndToEndCliTests : IDisposable
     /// <summary>bob's first recv: publishes his announcement and opens his persistent session, then times out (nothing sent yet).</summary>
     private async Task BobIsOnlineOnceAsync(ITestBroker broker)
     {
-        CliRun first = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "1"));
+        CliRun first = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "5"));
+        // Long enough, even on a loaded machine, for bob to publish his announcement before giving up waiting.
         Assert.True(first.ExitCode == 3, first.ToString());
     }
 

@@ -30,7 +30,7 @@ public sealed partial class MqttClient
         try
         {
             ReadOnlyMemory<byte>? data = await handler.StartAsync(true, cancellationToken).ConfigureAwait(false);
-            await connection.SendAsync(new AuthOut(AuthStep(ReasonCode.ReAuthenticate, handler.Method, data)), cancellationToken).ConfigureAwait(false);
+            await connection.SendAsync(AuthStep(ReasonCode.ReAuthenticate, handler.Method, data), cancellationToken).ConfigureAwait(false);
             await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -116,7 +116,7 @@ public sealed partial class MqttClient
                 }
                 ReadOnlyMemory<byte>? answer = await handler.ContinueAsync(WireText.ToMemoryOrNull(auth.Properties.AuthenticationData), cancellationToken)
                     .ConfigureAwait(false);
-                await connection.SendAsync(new AuthOut(AuthStep(ReasonCode.ContinueAuthentication, handler.Method, answer)), cancellationToken).ConfigureAwait(false);
+                await connection.SendAsync(AuthStep(ReasonCode.ContinueAuthentication, handler.Method, answer), cancellationToken).ConfigureAwait(false);
                 continue;
             }
             if (frame.Type != PacketType.ConnAck)
@@ -162,7 +162,7 @@ public sealed partial class MqttClient
         if (reasonCode == ReasonCode.ContinueAuthentication)
         {
             ReadOnlyMemory<byte>? answer = await handler.ContinueAsync(data, connection.Lifetime).ConfigureAwait(false);
-            await connection.SendAsync(new AuthOut(AuthStep(ReasonCode.ContinueAuthentication, handler.Method, answer)), connection.Lifetime).ConfigureAwait(false);
+            await connection.SendAsync(AuthStep(ReasonCode.ContinueAuthentication, handler.Method, answer), connection.Lifetime).ConfigureAwait(false);
             return;
         }
         if (!await handler.CompleteAsync(data, connection.Lifetime).ConfigureAwait(false))

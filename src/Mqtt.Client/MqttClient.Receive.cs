@@ -50,7 +50,7 @@ public sealed partial class MqttClient
                     return;
                 }
             }
-            await connection.SendAsync(new PubAckOut(new PubAckPacket { PacketId = message.PacketId }), cancellationToken).ConfigureAwait(false);
+            await connection.SendAsync(new PubAckPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
             return;
         }
         lock (_sync)
@@ -61,7 +61,7 @@ public sealed partial class MqttClient
                 return;
             }
         }
-        await connection.SendAsync(new PubRecOut(new PubRecPacket { PacketId = message.PacketId }), cancellationToken).ConfigureAwait(false);
+        await connection.SendAsync(new PubRecPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask TryAcknowledgeAsync(MqttApplicationMessage message)
@@ -192,7 +192,7 @@ public sealed partial class MqttClient
         {
             if (Volatile.Read(ref duplicateOf.Acknowledged) == 1)
             {
-                await connection.SendAsync(new PubRecOut(new PubRecPacket { PacketId = packet.PacketId }), CancellationToken.None).ConfigureAwait(false);
+                await connection.SendAsync(new PubRecPacket { PacketId = packet.PacketId }, CancellationToken.None).ConfigureAwait(false);
             }
             return;
         }
@@ -237,7 +237,7 @@ public sealed partial class MqttClient
         {
             // Unknown Packet Identifier: PUBREL 0x92 (section 3.6.2.1) lets the server free it.
             ReasonCode notFound = connection.Version == ProtocolVersion.V500 ? ReasonCode.PacketIdentifierNotFound : ReasonCode.Success;
-            await connection.SendAsync(new PubRelOut(new PubRelPacket { PacketId = pubRec.PacketId, ReasonCode = notFound }), CancellationToken.None).ConfigureAwait(false);
+            await connection.SendAsync(new PubRelPacket { PacketId = pubRec.PacketId, ReasonCode = notFound }, CancellationToken.None).ConfigureAwait(false);
             return;
         }
         if ((byte)pubRec.ReasonCode >= 0x80)
@@ -246,7 +246,7 @@ public sealed partial class MqttClient
             TakeOutgoing(pubRec.PacketId, static _ => true)?.Completion.TrySetResult(ToResult(pubRec.PacketId, pubRec.ReasonCode, pubRec.Properties));
             return;
         }
-        await connection.SendAsync(new PubRelOut(new PubRelPacket { PacketId = pubRec.PacketId }), CancellationToken.None).ConfigureAwait(false);
+        await connection.SendAsync(new PubRelPacket { PacketId = pubRec.PacketId }, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async ValueTask OnPubRelAsync(MqttConnection connection, ushort packetId)
@@ -257,7 +257,7 @@ public sealed partial class MqttClient
             known = _incomingExactlyOnce.Remove(packetId);
         }
         ReasonCode code = known || connection.Version == ProtocolVersion.V311 ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound;
-        await connection.SendAsync(new PubCompOut(new PubCompPacket { PacketId = packetId, ReasonCode = code }), CancellationToken.None).ConfigureAwait(false);
+        await connection.SendAsync(new PubCompPacket { PacketId = packetId, ReasonCode = code }, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static MqttPublishResult ToResult(ushort packetId, ReasonCode reasonCode, in MqttProperties properties) => new()

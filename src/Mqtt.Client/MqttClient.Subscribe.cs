@@ -35,7 +35,7 @@ public sealed partial class MqttClient
         try
         {
             var packet = new SubscribePacket { PacketId = packetId, Subscriptions = SubscriptionList.Create(subscriptions) };
-            await connection.SendAsync(new SubscribeOut(packet), cancellationToken).ConfigureAwait(false);
+            await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
             var result = (MqttSubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             lock (_sync)
             {
@@ -81,7 +81,7 @@ public sealed partial class MqttClient
         try
         {
             var packet = new UnsubscribePacket { PacketId = packetId, TopicFilters = TopicFilterList.Create(filters) };
-            await connection.SendAsync(new UnsubscribeOut(packet), cancellationToken).ConfigureAwait(false);
+            await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
             var result = (MqttUnsubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             lock (_sync)
             {

@@ -118,7 +118,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             try
             {
-                await connection.SendAsync(new DisconnectOut(new DisconnectPacket { ReasonCode = reasonCode }), cancellationToken).ConfigureAwait(false);
+                await connection.SendAsync(new DisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
             }
             catch (MqttConnectionLostException)
             {
@@ -186,7 +186,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 connection.MaximumIncomingPacketSize = _options.MaximumPacketSize;
             }
             ConnectPacket connect = await BuildConnectAsync(cleanStart, timeout.Token).ConfigureAwait(false);
-            await connection.SendAsync(new ConnectOut(connect), timeout.Token).ConfigureAwait(false);
+            await connection.SendAsync(connect, timeout.Token).ConfigureAwait(false);
             _logger?.LogDebug("CONNECT sent to {Host}:{Port} (MQTT {Version}, clean start {CleanStart})",
                 _options.Host, _options.EffectivePort, _options.ProtocolVersion == ProtocolVersion.V500 ? "5" : "3.1.1", cleanStart);
             MqttConnectResult result = await HandshakeAsync(connection, timeout.Token).ConfigureAwait(false);
@@ -305,7 +305,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             if (publish.Released)
             {
-                await connection.SendAsync(new PubRelOut(new PubRelPacket { PacketId = publish.PacketId }), CancellationToken.None).ConfigureAwait(false);
+                await connection.SendAsync(new PubRelPacket { PacketId = publish.PacketId }, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {

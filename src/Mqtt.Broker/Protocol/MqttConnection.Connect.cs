@@ -165,7 +165,7 @@ internal sealed partial class MqttConnection
             properties.AuthenticationData = result.Data.IsEmpty ? null : new ReadOnlySequence<byte>(result.Data);
         }
         var connAck = new ConnAckPacket { SessionPresent = present, ReasonCode = ReasonCode.Success, Properties = properties };
-        EnqueueEncoded(connAck.GetSize(Version), connAck, static (p, w, v) => p.Write(w, v));
+        EnqueueEncoded(connAck);
         _connected = true;
         session.Attach(this);
         return true;
@@ -218,7 +218,7 @@ internal sealed partial class MqttConnection
             AuthenticationData = data.IsEmpty ? null : new ReadOnlySequence<byte>(data),
         };
         var auth = new AuthPacket { ReasonCode = reason, Properties = properties };
-        EnqueueEncoded(auth.GetSize(), auth, static (p, w, _) => p.Write(w));
+        EnqueueEncoded(auth);
     }
 
     /// <summary>
@@ -236,7 +236,7 @@ internal sealed partial class MqttConnection
         if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5
             || reason is ReasonCode.ServerUnavailable or ReasonCode.ServerBusy)
         {
-            EnqueueEncoded(connAck.GetSize(Version), connAck, static (p, w, v) => p.Write(w, v));
+            EnqueueEncoded(connAck);
         }
         _outbound.Writer.TryComplete();
         await Task.WhenAny(_writer, Task.Delay(1000));

@@ -46,7 +46,7 @@ internal sealed partial class MqttConnection
             codes[i++] = (byte)code;
         }
         var subAck = new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(codes) };
-        EnqueueEncoded(subAck.GetSize(Version), subAck, static (p, w, v) => p.Write(w, v));
+        EnqueueEncoded(subAck);
         foreach ((SubscriptionEntry entry, bool isNew) in retained)
         {
             SendRetained(entry, isNew);
@@ -119,6 +119,6 @@ internal sealed partial class MqttConnection
             codes[i++] = (byte)(removed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted);
         }
         var unsubAck = new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = new(codes) };
-        return EnqueueEncoded(unsubAck.GetSize(Version), unsubAck, static (p, w, v) => p.Write(w, v));
+        return EnqueueEncoded(unsubAck);
     }
 }

@@ -96,7 +96,7 @@ internal sealed partial class MqttConnection
     {
         if (_connected && Version == ProtocolVersion.V500)
         {
-            Enqueue(new DisconnectPacket { ReasonCode = reason });
+            EnqueueEncoded(new DisconnectPacket { ReasonCode = reason });
         }
         _outbound.Writer.TryComplete();
         await Task.WhenAny(_writer, Task.Delay(1000));
@@ -228,17 +228,12 @@ internal sealed partial class MqttConnection
         return true;
     }
 
-    private bool Enqueue(in DisconnectPacket packet)
+    /// <summary>Queues a rare packet (CONNACK, SUBACK, AUTH, DISCONNECT ...) encoded now, at this connection's version.</summary>
+    private bool EnqueueEncoded<T>(in T packet)
+        where T : struct, IMqttPacket
     {
         var bytes = new ArrayBufferWriter<byte>(packet.GetSize(Version));
         packet.Write(bytes, Version);
-        return Enqueue(OutboundPacket.Disconnect(bytes.WrittenSpan.ToArray()));
-    }
-
-    private bool EnqueueEncoded<T>(int size, in T packet, Action<T, IBufferWriter<byte>, ProtocolVersion> write)
-    {
-        var bytes = new ArrayBufferWriter<byte>(size);
-        write(packet, bytes, Version);
         return Enqueue(OutboundPacket.Encoded(bytes.WrittenSpan.ToArray()));
     }
 

@@ -117,7 +117,7 @@ internal sealed class MqttConnection
 
     /// <summary>Sends one packet through the write path.</summary>
     public async ValueTask SendAsync<TPacket>(TPacket packet, CancellationToken cancellationToken)
-        where TPacket : struct, IOutgoingPacket
+        where TPacket : struct, IMqttPacket
     {
         await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -330,7 +330,7 @@ internal sealed class MqttConnection
                 else if (now - Volatile.Read(ref _lastSentTicks) >= keepAliveMs * 3 / 4)
                 {
                     Volatile.Write(ref _pingSentTicks, now);
-                    await SendAsync(default(PingReqOut), _lifetime.Token).ConfigureAwait(false);
+                    await SendAsync(default(PingReqPacket), _lifetime.Token).ConfigureAwait(false);
                 }
             }
         }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>AUTH (section 3.15, MQTT 5 only): a step of enhanced authentication or re-authentication.</summary>
-public readonly struct AuthPacket
+public readonly struct AuthPacket : IMqttPacket
 {
     /// <summary>Success, Continue authentication (0x18) or Re-authenticate (0x19).</summary>
     public ReasonCode ReasonCode { get; init; }
@@ -74,4 +74,8 @@ public readonly struct AuthPacket
         propertiesLength = _properties.GetLength();
         return ReasonCode == ReasonCode.Success && propertiesLength == 0 ? 0 : 1 + MqttProperties.GetSizeWithPrefix(propertiesLength);
     }
+
+    int IMqttPacket.GetSize(ProtocolVersion version) => GetSize();
+
+    void IMqttPacket.Write(IBufferWriter<byte> output, ProtocolVersion version) => Write(output);
 }

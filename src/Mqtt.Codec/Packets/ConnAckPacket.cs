@@ -6,7 +6,7 @@ namespace Mqtt.Codec;
 /// CONNACK (section 3.2). 3.1.1's return codes are mapped to and from the MQTT 5 reason codes of the
 /// same meaning, so one model serves both versions.
 /// </summary>
-public readonly struct ConnAckPacket
+public readonly struct ConnAckPacket : IMqttPacket
 {
     /// <summary>Session Present flag.</summary>
     public bool SessionPresent { get; init; }

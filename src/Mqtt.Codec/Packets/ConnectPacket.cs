@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>CONNECT (section 3.1): the first packet of a connection. It fixes the protocol version for the rest.</summary>
-public readonly struct ConnectPacket
+public readonly struct ConnectPacket : IMqttPacket
 {
     private static ReadOnlySpan<byte> ProtocolName => "MQTT"u8;
 
@@ -206,4 +206,9 @@ public readonly struct ConnectPacket
             Retain = (flags & 0x20) != 0,
         };
     }
+
+    int IMqttPacket.GetSize(ProtocolVersion version) => GetSize();
+
+    // CONNECT is written at its own Version, whatever the connection's.
+    void IMqttPacket.Write(IBufferWriter<byte> output, ProtocolVersion version) => Write(output);
 }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>DISCONNECT (section 3.14): in MQTT 5 from either side with a reason; in 3.1.1 from the client only, empty.</summary>
-public readonly struct DisconnectPacket
+public readonly struct DisconnectPacket : IMqttPacket
 {
     /// <summary>Disconnect Reason Code (MQTT 5).</summary>
     public ReasonCode ReasonCode { get; init; }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PINGREQ (section 3.12): the client is alive; the server must answer PINGRESP. It has no fields.</summary>
-public readonly struct PingReqPacket
+public readonly struct PingReqPacket : IMqttPacket
 {
     /// <summary>Size of the packet on the wire.</summary>
     public const int Size = 2;
@@ -17,4 +17,8 @@ public readonly struct PingReqPacket
 
     /// <summary>Encodes the packet.</summary>
     public void Write(IBufferWriter<byte> output) => EmptyPacket.Write(output, PacketType.PingReq);
+
+    int IMqttPacket.GetSize(ProtocolVersion version) => Size;
+
+    void IMqttPacket.Write(IBufferWriter<byte> output, ProtocolVersion version) => Write(output);
 }

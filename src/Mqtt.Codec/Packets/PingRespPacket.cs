@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PINGRESP (section 3.13): the server's answer to PINGREQ. It has no fields.</summary>
-public readonly struct PingRespPacket
+public readonly struct PingRespPacket : IMqttPacket
 {
     /// <summary>Size of the packet on the wire.</summary>
     public const int Size = 2;
@@ -17,4 +17,8 @@ public readonly struct PingRespPacket
 
     /// <summary>Encodes the packet.</summary>
     public void Write(IBufferWriter<byte> output) => EmptyPacket.Write(output, PacketType.PingResp);
+
+    int IMqttPacket.GetSize(ProtocolVersion version) => Size;
+
+    void IMqttPacket.Write(IBufferWriter<byte> output, ProtocolVersion version) => Write(output);
 }

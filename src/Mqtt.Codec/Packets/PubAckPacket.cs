@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PUBACK (section 3.4): acknowledges a QoS 1 PUBLISH.</summary>
-public readonly struct PubAckPacket
+public readonly struct PubAckPacket : IMqttPacket
 {
     /// <summary>Packet Identifier of the PUBLISH this belongs to.</summary>
     public ushort PacketId { get; init; }

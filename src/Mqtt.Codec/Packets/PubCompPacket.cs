@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PUBCOMP (section 3.7): answers PUBREL (last step of QoS 2).</summary>
-public readonly struct PubCompPacket
+public readonly struct PubCompPacket : IMqttPacket
 {
     /// <summary>Packet Identifier of the PUBLISH this belongs to.</summary>
     public ushort PacketId { get; init; }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PUBREC (section 3.5): answers a QoS 2 PUBLISH (first step).</summary>
-public readonly struct PubRecPacket
+public readonly struct PubRecPacket : IMqttPacket
 {
     /// <summary>Packet Identifier of the PUBLISH this belongs to.</summary>
     public ushort PacketId { get; init; }

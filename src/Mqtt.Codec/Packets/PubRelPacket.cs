@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PUBREL (section 3.6): answers PUBREC (second step of QoS 2).</summary>
-public readonly struct PubRelPacket
+public readonly struct PubRelPacket : IMqttPacket
 {
     /// <summary>Packet Identifier of the PUBLISH this belongs to.</summary>
     public ushort PacketId { get; init; }

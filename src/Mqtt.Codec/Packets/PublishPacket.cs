@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PUBLISH (section 3.3): an Application Message. Topic and payload are slices of the input.</summary>
-public readonly struct PublishPacket
+public readonly struct PublishPacket : IMqttPacket
 {
     /// <summary>Topic Name, UTF-8 bytes; empty in MQTT 5 when a Topic Alias stands for it.</summary>
     public ReadOnlySequence<byte> Topic { get; init; }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>SUBACK (section 3.9): one reason code per Topic Filter of the SUBSCRIBE, in order.</summary>
-public readonly struct SubAckPacket
+public readonly struct SubAckPacket : IMqttPacket
 {
     /// <summary>Packet Identifier of the SUBSCRIBE.</summary>
     public ushort PacketId { get; init; }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>SUBSCRIBE (section 3.8): one or more Topic Filters with their options.</summary>
-public readonly struct SubscribePacket
+public readonly struct SubscribePacket : IMqttPacket
 {
     /// <summary>Packet Identifier (non-zero).</summary>
     public ushort PacketId { get; init; }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>UNSUBACK (section 3.11): in MQTT 5 one reason code per filter; in 3.1.1 only the Packet Identifier.</summary>
-public readonly struct UnsubAckPacket
+public readonly struct UnsubAckPacket : IMqttPacket
 {
     /// <summary>Packet Identifier of the UNSUBSCRIBE.</summary>
     public ushort PacketId { get; init; }

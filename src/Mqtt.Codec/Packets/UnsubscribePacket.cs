@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>UNSUBSCRIBE (section 3.10): one or more Topic Filters to remove.</summary>
-public readonly struct UnsubscribePacket
+public readonly struct UnsubscribePacket : IMqttPacket
 {
     /// <summary>Packet Identifier (non-zero).</summary>
     public ushort PacketId { get; init; }

@@ -96,7 +96,8 @@ internal sealed partial class MqttConnection
     {
         if (_connected && Version == ProtocolVersion.V500)
         {
-            EnqueueEncoded(new DisconnectPacket { ReasonCode = reason });
+            // The writer sends nothing after a DISCONNECT [MQTT-3.14.4-1].
+            Enqueue(OutboundPacket.Disconnect(Encode(new DisconnectPacket { ReasonCode = reason })));
         }
         _outbound.Writer.TryComplete();
         await Task.WhenAny(_writer, Task.Delay(1000));
@@ -228,13 +229,16 @@ internal sealed partial class MqttConnection
         return true;
     }
 
-    /// <summary>Queues a rare packet (CONNACK, SUBACK, AUTH, DISCONNECT ...) encoded now, at this connection's version.</summary>
+    /// <summary>Queues a rare packet (CONNACK, SUBACK, AUTH ...) encoded now, at this connection's version.</summary>
     private bool EnqueueEncoded<T>(in T packet)
+        where T : struct, IMqttPacket => Enqueue(OutboundPacket.Encoded(Encode(packet)));
+
+    private byte[] Encode<T>(in T packet)
         where T : struct, IMqttPacket
     {
         var bytes = new ArrayBufferWriter<byte>(packet.GetSize(Version));
         packet.Write(bytes, Version);
-        return Enqueue(OutboundPacket.Encoded(bytes.WrittenSpan.ToArray()));
+        return bytes.WrittenSpan.ToArray();
     }
 
     private async Task WriteLoopAsync()

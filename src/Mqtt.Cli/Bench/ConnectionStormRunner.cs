@@ -83,11 +83,22 @@ public sealed class ConnectionStormRunner
         if (IsIdle)
         {
             long holdEnd = Stopwatch.GetTimestamp() + MeasurementWindow.ToTicks(s.HoldTime);
-            while (Stopwatch.GetTimestamp() < holdEnd && !cancellationToken.IsCancellationRequested)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), holdEnd);
-                await Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), CancellationToken.None);
-                _progress.Connections("hold", Volatile.Read(ref _connected), Volatile.Read(ref _failed), HeldCount());
+                long now = Stopwatch.GetTimestamp();
+                if (now >= holdEnd)
+                {
+                    break;
+                }
+                if (now + Stopwatch.Frequency <= holdEnd)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                    _progress.Connections("hold", Volatile.Read(ref _connected), Volatile.Read(ref _failed), HeldCount());
+                }
+                else
+                {
+                    await Task.Delay(Stopwatch.GetElapsedTime(now, holdEnd) + TimeSpan.FromMilliseconds(1), CancellationToken.None);
+                }
             }
         }
         resources.Finish();

@@ -6,6 +6,7 @@ using Mqtt.Broker;
 using Mqtt.Cli;
 using Mqtt.Cli.Commands;
 using Mqtt.Security.Credentials;
+using MQTTnet.Server;
 
 namespace Mqtt.Interop.Tests.Cli;
 
@@ -94,6 +95,33 @@ public sealed class BenchCommandTests
         long sent = report.GetProperty("sent").GetInt64();
         Assert.True(sent > 0);
         AssertAllDelivered(report, expected: sent);
+    }
+
+    [Fact]
+    public async Task Against_the_MQTTnet_server_pairs_at_QoS_1_deliver_every_message_once()
+    {
+        int port = FreePort();
+        var factory = new MqttServerFactory();
+        MqttServerOptions options = factory.CreateServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+            .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
+            .WithDefaultEndpointPort(port)
+            .Build();
+        using MqttServer server = factory.CreateMqttServer(options);
+        await server.StartAsync();
+        try
+        {
+            JsonElement report = await RunJsonAsync(port, "pairs", "--qos", "1", "--publishers", "2");
+
+            long sent = report.GetProperty("sent").GetInt64();
+            Assert.True(sent > 0);
+            AssertAllDelivered(report, expected: sent);
+        }
+        finally
+        {
+            await server.StopAsync();
+        }
     }
 
     [Fact]

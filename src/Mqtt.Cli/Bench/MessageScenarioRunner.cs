@@ -22,7 +22,7 @@ public sealed class MessageScenarioRunner
     private readonly BenchSettings _settings;
     private readonly BenchClientFactory _clients;
     private readonly TextWriter _error;
-    private readonly ProgressLine _progress;
+    private ProgressLine _progress;
     private readonly string _runId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
     private readonly MqttClient?[] _subscriberClients;
     private readonly MqttClient?[] _publisherClients;
@@ -86,6 +86,7 @@ public sealed class MessageScenarioRunner
             }
         }, cancellationToken);
 
+        _progress = new ProgressLine(s.Quiet ? null : _error, s.ScenarioName); // rates from the first publication on
         var window = new MeasurementWindow(s.Warmup, s.Duration);
         using CancellationTokenRegistration stop = cancellationToken.Register(window.StopNow);
         var publishers = new BenchPublisher[s.Publishers];

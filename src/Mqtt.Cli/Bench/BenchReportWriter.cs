@@ -78,7 +78,7 @@ public static class BenchReportWriter
         CultureInfo c = CultureInfo.InvariantCulture;
         if (report.Connections is int connections)
         {
-            text.AppendLine(c, $"{report.Scenario}: {connections} connections in {report.DurationSeconds:0.###} s, {report.ConnectsPerSecond:0.0} connects/s, {report.ConnectFailures} failed");
+            text.AppendLine(c, $"{report.Scenario}: {connections} connections, {report.ConnectsPerSecond:0.0} connects/s, {report.ConnectFailures} failed, {report.DurationSeconds:0.###} s measured");
             if (report.Latency is LatencySummary latency)
             {
                 text.AppendLine(c, $"connect time: p50 {latency.P50:0.0} us, p99 {latency.P99:0.0} us, max {latency.Max:0.0} us");

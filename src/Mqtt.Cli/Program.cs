@@ -26,6 +26,7 @@ public static class Program
         root.Subcommands.Add(RecvCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ChatCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root.Parse(args).Invoke(configuration);
     }
 }

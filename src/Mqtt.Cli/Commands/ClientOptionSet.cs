@@ -74,15 +74,15 @@ public sealed class ClientOptionSet
     /// authentication: the password stays local and the broker must prove it knows the verifier. `plain` sends the
     /// password in CONNECT; `none` sends no password (a user name, if given, still goes in CONNECT).
     /// </remarks>
-    public MqttClientOptions? Build(ParseResult result, TextWriter error)
+    public MqttClientOptions? Build(ParseResult result, TextWriter error) =>
+        TryReadPassword(result, error, out string? password) ? Build(result, error, password) : null;
+
+    /// <summary>As <see cref="Build(ParseResult, TextWriter)"/> with a password read beforehand (`bench` builds options per connection).</summary>
+    internal MqttClientOptions? Build(ParseResult result, TextWriter error, string? password)
     {
         string? user = result.GetValue(User);
         string auth = result.GetValue(Auth) ?? (user is null ? "none" : "scram-sha-256");
         bool v5 = result.GetValue(Protocol) != "3.1.1";
-        if (!TryReadPassword(result, error, out string? password))
-        {
-            return null;
-        }
         IEnhancedAuthenticationHandler? handler = null;
         switch (auth)
         {
@@ -176,7 +176,8 @@ public sealed class ClientOptionSet
         return Create(result, error, user, null, handler);
     }
 
-    private bool TryReadPassword(ParseResult result, TextWriter error, out string? password)
+    /// <summary>The password of -P, --password-stdin (read once) or MQTTCORE_PASSWORD.</summary>
+    internal bool TryReadPassword(ParseResult result, TextWriter error, out string? password)
     {
         password = result.GetValue(Password);
         if (result.GetValue(PasswordStdin))

@@ -1,0 +1,52 @@
+using Mqtt.Client;
+using Mqtt.Security.Scram;
+
+namespace Mqtt.Cli.Bench;
+
+/// <summary>
+/// Makes the run's clients from the options of the command line: same broker, protocol and credentials, a client
+/// identifier of their own, and for SCRAM a handler of their own sharing one <see cref="SaltedPasswordCache"/>.
+/// </summary>
+public sealed class BenchClientFactory
+{
+    private readonly MqttClientOptions _template;
+    private readonly string? _password;
+    private readonly ScramMechanism? _scram;
+    private readonly SaltedPasswordCache _cache = new();
+
+    /// <param name="template">Options built from the command line (its client identifier is not used).</param>
+    /// <param name="password">The password, needed for SCRAM (which never puts it in CONNECT).</param>
+    public BenchClientFactory(MqttClientOptions template, string? password)
+    {
+        _template = template;
+        _password = password;
+        if (template.AuthenticationHandler is IEnhancedAuthenticationHandler handler)
+        {
+            _scram = ScramMechanism.TryGetByName(handler.Method, out ScramMechanism? mechanism) && password is not null
+                ? mechanism
+                : throw new ArgumentException($"bench supports SCRAM-SHA-256 and SCRAM-SHA-512 only, not {handler.Method}");
+        }
+    }
+
+    /// <summary>A new client (not connected) with its own identifier; <paramref name="keepAlive"/> overrides the default 60 s.</summary>
+    public MqttClient Create(string clientId, TimeSpan? keepAlive = null)
+    {
+        var options = new MqttClientOptions
+        {
+            Host = _template.Host,
+            Port = _template.Port,
+            UseTls = _template.UseTls,
+            CaFile = _template.CaFile,
+            AllowUntrustedCertificates = _template.AllowUntrustedCertificates,
+            ClientId = clientId,
+            ProtocolVersion = _template.ProtocolVersion,
+            UserName = _template.UserName,
+            Password = _template.Password,
+            AuthenticationHandler = _scram is null ? null : new CachedScramHandler(_scram, _template.UserName!, _password!, _cache),
+            ConnectTimeout = _template.ConnectTimeout,
+            KeepAlive = keepAlive ?? _template.KeepAlive,
+            Logger = _template.Logger,
+        };
+        return new MqttClient(options);
+    }
+}

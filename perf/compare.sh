@@ -313,9 +313,14 @@ for s in "${CASES[@]}"; do
   if [[ $group == idle ]]; then
     [[ $NO_IDLE == 1 ]] && continue
     # Fresh brokers: heap grown by the earlier scenarios would absorb the new connections and hide their cost.
-    echo "restarting the brokers for $name" >&2
+    # Then 500 connects, not counted, so that JIT-compiled code and primed pools are not charged to them either.
+    echo "restarting the brokers for $name, then 500 connects each to warm them up" >&2
     stop_brokers
     start_brokers
+    for t in "${TARGETS[@]}"; do
+      timeout -k 10 120 dotnet "$BENCH_DLL" bench connect --connections 500 --concurrency 16 --auth none \
+        --host 127.0.0.1 --port "${PORT[$t]}" --json --quiet >/dev/null 2>&1 || echo "  warm-up of $t failed" >&2
+    done
   fi
   if [[ $group == latency ]]; then
     LATENCY_RATE=$(latency_rate)

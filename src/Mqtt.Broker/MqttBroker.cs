@@ -280,6 +280,15 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection now bound to the session of <paramref name="clientId"/>, if any.</summary>
+    internal MqttConnection? ConnectionOf(string clientId)
+    {
+        lock (_sessionsGate)
+        {
+            return _sessions.TryGetValue(clientId, out Session? session) ? session.Connection : null;
+        }
+    }
+
     internal int SessionCount
     {
         get

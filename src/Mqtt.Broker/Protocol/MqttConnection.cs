@@ -23,6 +23,7 @@ internal sealed partial class MqttConnection
     private int _pendingQoS0;
     private long _lastReceived = Environment.TickCount64;
     private int _connectTimedOut;
+    private volatile bool _inputPaused;
 
     public MqttConnection(MqttBroker broker, Socket socket, X509Certificate2? certificate)
     {
@@ -47,7 +48,7 @@ internal sealed partial class MqttConnection
     public long QueuedBytes => _outbound.QueuedBytes;
 
     /// <summary>True while the read loop has stopped reading because the outbound queue is over its bound.</summary>
-    public bool IsInputPaused { get; private set; }
+    public bool IsInputPaused => _inputPaused;
 
     private BrokerOptions Options => _broker.Options;
 
@@ -83,9 +84,9 @@ internal sealed partial class MqttConnection
                 if (_outbound.IsOverBound)
                 {
                     // Backpressure: no more input until the client has taken enough of its output; TCP pushes back on it.
-                    IsInputPaused = true;
+                    _inputPaused = true;
                     await _outbound.WaitUntilWithinBoundAsync();
-                    IsInputPaused = false;
+                    _inputPaused = false;
                 }
             }
         }
@@ -359,6 +360,9 @@ internal sealed partial class MqttConnection
         delivery.Sent = true;
         _broker.Statistics.MessageSent(size);
     }
+
+    /// <summary>The outbound queue's drain failed other than by the peer going away (a bug): logged, then the connection closes.</summary>
+    public void WriteFailed(Exception e) => Logger.LogError(e, "writing to {Client} failed", Client.ClientId);
 
     /// <summary>Lets the queue send what it has (DISCONNECT or CONNACK last), at most 1 s, then aborts the transport.</summary>
     private async Task FlushAndAbortAsync()

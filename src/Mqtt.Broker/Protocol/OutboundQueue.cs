@@ -188,9 +188,14 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                 Sent(bytes, disconnected);
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e)
         {
-            // The peer is gone or the transport was aborted: the read loop sees it too and closes the connection.
+            // The peer is gone or the transport was aborted (the read loop sees it too and closes the connection);
+            // anything else is a bug, logged, and the connection closes the same way rather than hang.
+            if (e is not (IOException or SocketException or ObjectDisposedException))
+            {
+                _connection.WriteFailed(e);
+            }
             Stop();
             _transport.Abort();
         }
@@ -222,7 +227,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
             progress = _progress;
             _progress = null;
         }
-        _output.Reset();
+        // No _output.Reset() here: every send resets it, and once _draining is false another drain may be using it.
         progress?.TrySetResult();
         batch = [];
         count = 0;
@@ -264,10 +269,11 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Nothing more will be sent: the queue is emptied and every waiter released.</summary>
+    /// <summary>Nothing more will be sent: the queue is emptied and every waiter released. Called by the drain only.</summary>
     private void Stop()
     {
         TaskCompletionSource? progress;
+        _output.Reset();
         lock (_gate)
         {
             _stopped = true;
@@ -282,7 +288,6 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
             progress = _progress;
             _progress = null;
         }
-        _output.Reset();
         progress?.TrySetResult();
     }
 

@@ -118,7 +118,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             closing.Add(connection.CloseAsync(ReasonCode.ServerShuttingDown));
         }
         await Task.WhenAll(closing);
-        // Only now: cancelling first ends the read loops, which close the connections before DISCONNECT 0x8B is written.
+        // Ends authentications still waiting; the connections themselves were closed above (DISCONNECT 0x8B first).
         _stopping.Cancel();
     }
 

@@ -9,8 +9,9 @@ namespace Mqtt.Broker;
 /// </summary>
 public sealed class ApplicationMessage
 {
-    private ApplicationMessage(string topic, PublishPacket packet, string? publisherClientId, long receivedAt)
+    private ApplicationMessage(string topic, PublishPacket packet, int size, string? publisherClientId, long receivedAt)
     {
+        Size = size;
         Topic = topic;
         TopicBytes = packet.Topic.IsEmpty ? MqttUtf8.Encode(topic) : packet.Topic;
         Packet = packet;
@@ -33,6 +34,9 @@ public sealed class ApplicationMessage
     /// <summary><see cref="Environment.TickCount64"/> when the broker received it, for Message Expiry.</summary>
     public long ReceivedAt { get; }
 
+    /// <summary>Bytes of the stored PUBLISH (header and body): what one delivery of it roughly costs to send.</summary>
+    public int Size { get; }
+
     /// <summary>The message's QoS as published.</summary>
     public QualityOfService QoS => Packet.QoS;
 
@@ -42,7 +46,7 @@ public sealed class ApplicationMessage
         byte[] body = frame.Body.ToArray();
         var owned = new MqttFrame(frame.Type, frame.Flags, frame.HeaderLength, new ReadOnlySequence<byte>(body));
         PublishPacket.TryRead(owned, version, out PublishPacket packet, out _);
-        return new ApplicationMessage(topic, packet, publisherClientId, Environment.TickCount64);
+        return new ApplicationMessage(topic, packet, frame.HeaderLength + body.Length, publisherClientId, Environment.TickCount64);
     }
 
     /// <summary>
@@ -62,7 +66,7 @@ public sealed class ApplicationMessage
         {
             throw new InvalidOperationException($"a message the broker encoded does not read back: {error}");
         }
-        return new ApplicationMessage(owned.TopicString, owned, publisherClientId, Environment.TickCount64);
+        return new ApplicationMessage(owned.TopicString, owned, bytes.WrittenCount, publisherClientId, Environment.TickCount64);
     }
 
     /// <summary>True once the Message Expiry Interval has passed (3.3.2.3.3).</summary>

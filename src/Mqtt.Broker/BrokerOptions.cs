@@ -39,6 +39,13 @@ public sealed class BrokerOptions
     /// <summary>QoS 0 messages waiting for a slow connection before new ones are dropped. Default 1,000.</summary>
     public int MaximumPendingQoS0 { get; set; } = 1000;
 
+    /// <summary>
+    /// Bytes waiting to be sent to one connection (as Mosquitto's max_queued_bytes) beyond which the broker holds back:
+    /// new QoS 0 deliveries to it are dropped (counted in <see cref="BrokerStatistics.BackedUpDrops"/>), QoS 1/2 ones
+    /// wait in its session, and its own input is not read until its output drains. 0 for no bound. Default 1 MiB.
+    /// </summary>
+    public long MaximumQueuedBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Subscriptions per client. Default 1,000.</summary>
     public int MaximumSubscriptionsPerClient { get; set; } = 1000;
 

@@ -8,6 +8,7 @@ public sealed class BrokerStatistics
     private long _messagesReceived;
     private long _messagesSent;
     private long _messagesDropped;
+    private long _backedUpDrops;
     private long _bytesReceived;
     private long _bytesSent;
 
@@ -25,6 +26,12 @@ public sealed class BrokerStatistics
 
     /// <summary>Deliveries dropped (queue full, slow client, too large for the client).</summary>
     public long MessagesDropped => Interlocked.Read(ref _messagesDropped);
+
+    /// <summary>
+    /// QoS 0 deliveries dropped because the subscriber's connection was backed up: over
+    /// <see cref="BrokerOptions.MaximumQueuedBytes"/> or <see cref="BrokerOptions.MaximumPendingQoS0"/>. Also in <see cref="MessagesDropped"/>.
+    /// </summary>
+    public long BackedUpDrops => Interlocked.Read(ref _backedUpDrops);
 
     /// <summary>Bytes received.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
@@ -53,4 +60,6 @@ public sealed class BrokerStatistics
     }
 
     internal void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+
+    internal void BackedUpDrop() => Interlocked.Increment(ref _backedUpDrops);
 }

@@ -50,6 +50,7 @@ public sealed partial class MqttBroker
         PublishSys("$SYS/broker/messages/received", Statistics.MessagesReceived);
         PublishSys("$SYS/broker/messages/sent", Statistics.MessagesSent);
         PublishSys("$SYS/broker/messages/dropped", Statistics.MessagesDropped);
+        PublishSys("$SYS/broker/messages/dropped/backed-up", Statistics.BackedUpDrops);
         PublishSys("$SYS/broker/bytes/received", Statistics.BytesReceived);
         PublishSys("$SYS/broker/bytes/sent", Statistics.BytesSent);
         PublishSys("$SYS/broker/subscriptions/count", Subscriptions.Count);

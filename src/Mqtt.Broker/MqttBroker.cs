@@ -75,7 +75,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         foreach (SocketListener listener in _listeners)
         {
-            _acceptLoops.Add(listener.AcceptLoopAsync(AcceptAsync, _stopping.Token));
+            _acceptLoops.Add(listener.AcceptLoopAsync(Accept, _stopping.Token));
         }
         _housekeeping = new Timer(static state => ((MqttBroker)state!).Housekeeping(), this, 1000, 1000);
         if (Options.CredentialStore is CredentialStore credentials)
@@ -118,60 +118,43 @@ public sealed partial class MqttBroker : IAsyncDisposable
             closing.Add(connection.CloseAsync(ReasonCode.ServerShuttingDown));
         }
         await Task.WhenAll(closing);
-        // Only now: cancelling first ends the read loops, which close the connections before DISCONNECT 0x8B is written.
+        // Ends authentications still waiting; the connections themselves were closed above (DISCONNECT 0x8B first).
         _stopping.Cancel();
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    private async Task AcceptAsync(Socket socket, SocketListener listener)
+    /// <summary>
+    /// Admits an accepted socket and starts its connection on the thread pool (not on the accept loop: a client may
+    /// have sent CONNECT already, and authenticating it can take a while). The connection's one async method,
+    /// <see cref="MqttConnection.RunAsync"/>, is all that waits on it from then on.
+    /// </summary>
+    private void Accept(Socket socket, SocketListener listener)
     {
-        bool admitted;
+        MqttConnection connection;
         lock (_connections)
         {
-            admitted = _connections.Count < Options.MaximumConnections;
-        }
-        if (!admitted)
-        {
-            socket.Dispose();
-            return;
-        }
-        TransportConnection transport;
-        try
-        {
-            // Disposed as soon as the transport is up: as a `using var` of this method it (with its timer and its
-            // registration on Stopping) lived as long as the connection.
-            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            if (_connections.Count >= Options.MaximumConnections)
             {
-                handshake.CancelAfter(Options.ConnectTimeout);
-                transport = await TransportConnection.StartAsync(socket, listener.Certificate, handshake.Token);
+                socket.Dispose();
+                return;
             }
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
-        {
-            Logger.LogDebug("TLS handshake with {Remote} failed: {Error}", socket.RemoteEndPoint, e.Message);
-            socket.Dispose();
-            return;
-        }
-        var connection = new MqttConnection(this, transport);
-        lock (_connections)
-        {
+            connection = new MqttConnection(this, socket, listener.Certificate);
             _connections.Add(connection);
         }
         Statistics.ConnectionOpened();
-        try
+        ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.RunAsync(), connection, preferLocal: false);
+    }
+
+    /// <summary>A connection's <see cref="MqttConnection.RunAsync"/> has finished.</summary>
+    internal void ConnectionEnded(MqttConnection connection)
+    {
+        lock (_connections)
         {
-            await connection.RunAsync();
+            _connections.Remove(connection);
         }
-        finally
-        {
-            lock (_connections)
-            {
-                _connections.Remove(connection);
-            }
-            Statistics.ConnectionClosed();
-        }
+        Statistics.ConnectionClosed();
     }
 
     /// <summary>Keep alive, connect timeouts and session expiry, once a second.</summary>
@@ -297,6 +280,15 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection now bound to the session of <paramref name="clientId"/>, if any.</summary>
+    internal MqttConnection? ConnectionOf(string clientId)
+    {
+        lock (_sessionsGate)
+        {
+            return _sessions.TryGetValue(clientId, out Session? session) ? session.Connection : null;
+        }
+    }
+
     internal int SessionCount
     {
         get
@@ -312,6 +304,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
     {
         lock (session.Gate)
         {
+            if (!session.HasSubscriptions)
+            {
+                return;
+            }
             foreach (SubscriptionEntry entry in session.Subscriptions.Values)
             {
                 Subscriptions.Remove(entry);

@@ -238,9 +238,7 @@ internal sealed partial class MqttConnection
         {
             EnqueueEncoded(connAck);
         }
-        _outbound.Writer.TryComplete();
-        await Task.WhenAny(_writer, Task.Delay(1000));
-        _transport.Abort();
+        await FlushAndAbortAsync();
     }
 
     /// <summary>The Protocol Version byte of a CONNECT that failed to decode, to answer in its version.</summary>

@@ -1,34 +1,37 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Threading.Channels;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
 
 namespace Mqtt.Broker;
 
 /// <summary>
-/// The server side of one MQTT connection: a read loop that decodes packets straight from the pipe and acts on
-/// them, and one writer loop that encodes queued packets and flushes once per batch (Kestrel's Http2FrameWriter way).
+/// The server side of one MQTT connection. One async method, <see cref="RunAsync"/>, lives as long as the
+/// connection: it waits for input with zero-byte reads (no buffer while idle), decodes packets straight from the
+/// received bytes and acts on them. Everything sent goes through the <see cref="OutboundQueue"/>, whose drain
+/// runs only while there is something to write and calls back <see cref="Write"/> to encode each packet.
 /// </summary>
 internal sealed partial class MqttConnection
 {
-    private const int FlushThreshold = 64 * 1024;
-
     private readonly MqttBroker _broker;
     private readonly TransportConnection _transport;
-    private readonly Channel<OutboundPacket> _outbound = Channel.CreateUnbounded<OutboundPacket>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly X509Certificate2? _certificate;
+    private readonly OutboundQueue _outbound;
     private readonly long _openedAt = Environment.TickCount64;
+    private ReceiveBuffer _received;
     private int _pendingQoS0;
     private long _lastReceived = Environment.TickCount64;
-    private Task _writer = Task.CompletedTask;
     private int _connectTimedOut;
+    private volatile bool _inputPaused;
 
-    public MqttConnection(MqttBroker broker, TransportConnection transport)
+    public MqttConnection(MqttBroker broker, Socket socket, X509Certificate2? certificate)
     {
         _broker = broker;
-        _transport = transport;
-        Client = new ClientInfo("", null, transport.RemoteEndPoint, transport.IsTls);
+        _certificate = certificate;
+        _transport = new TransportConnection(socket, isTls: certificate is not null);
+        _outbound = new OutboundQueue(this, _transport, broker.Options.MaximumQueuedBytes);
+        Client = new ClientInfo("", null, _transport.RemoteEndPoint, _transport.IsTls);
     }
 
     public ProtocolVersion Version { get; private set; } = ProtocolVersion.V500;
@@ -41,19 +44,54 @@ internal sealed partial class MqttConnection
     /// <summary>Largest packet the client accepts [MQTT-3.1.2-24].</summary>
     public long ClientMaximumPacketSize { get; private set; } = VariableByteInteger.MaxValue + 5L;
 
+    /// <summary>Bytes waiting to be sent to the client (see <see cref="BrokerOptions.MaximumQueuedBytes"/>).</summary>
+    public long QueuedBytes => _outbound.QueuedBytes;
+
+    /// <summary>True while the read loop has stopped reading because the outbound queue is over its bound.</summary>
+    public bool IsInputPaused => _inputPaused;
+
     private BrokerOptions Options => _broker.Options;
 
     private ILogger Logger => _broker.Logger;
 
-    /// <summary>Runs the connection until it closes.</summary>
+    /// <summary>Runs the connection until it closes, then tells the broker.</summary>
     public async Task RunAsync()
     {
-        _writer = WriteLoopAsync();
         try
         {
-            await ReadLoopAsync();
+            if (_certificate is not null)
+            {
+                // The CONNECT timeout (CheckTimeouts) covers the handshake: it aborts the transport.
+                await _transport.HandshakeAsync(_certificate);
+            }
+            while (true)
+            {
+                if (_received.IsEmpty)
+                {
+                    // Idle: wait for data without holding a buffer.
+                    await _transport.ReceiveAsync(Memory<byte>.Empty);
+                }
+                int received = await _transport.ReceiveAsync(_received.GetFreeSpace());
+                if (received == 0)
+                {
+                    return;
+                }
+                _received.Received(received);
+                if (!await HandleReceivedAsync())
+                {
+                    return;
+                }
+                if (_outbound.IsOverBound)
+                {
+                    // Backpressure: no more input until the client has taken enough of its output; TCP pushes back on it.
+                    _inputPaused = true;
+                    await _outbound.WaitUntilWithinBoundAsync();
+                    _inputPaused = false;
+                }
+            }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException
+            or System.Security.Authentication.AuthenticationException)
         {
             Logger.LogDebug("connection {Client} ended: {Error}", Client.ClientId, e.Message);
         }
@@ -67,21 +105,31 @@ internal sealed partial class MqttConnection
         }
     }
 
-    /// <summary>Queues a QoS 0 delivery unless the client is already too far behind (then it is dropped).</summary>
+    /// <summary>Queues a QoS 0 delivery unless the client is already too far behind (then it is dropped and counted).</summary>
     public bool TrySendQoS0(Delivery delivery)
     {
-        if (Volatile.Read(ref _pendingQoS0) >= Options.MaximumPendingQoS0)
+        if (Volatile.Read(ref _pendingQoS0) >= Options.MaximumPendingQoS0 || !_outbound.TryEnqueueWithinBound(OutboundPacket.Publish(delivery)))
         {
+            _broker.Statistics.BackedUpDrop();
             return false;
         }
         Interlocked.Increment(ref _pendingQoS0);
-        return _outbound.Writer.TryWrite(OutboundPacket.Publish(delivery));
+        return true;
     }
 
-    /// <summary>Queues a QoS 1/2 delivery that the session has put in flight (or a PUBREL for one released).</summary>
-    public void Send(Delivery delivery) => _outbound.Writer.TryWrite(delivery.Released
+    /// <summary>Queues a QoS 1/2 delivery the session has put in flight again (a resend, or a PUBREL for one released).</summary>
+    public void Send(Delivery delivery) => _outbound.Enqueue(delivery.Released
         ? OutboundPacket.Ack(PacketType.PubRel, delivery.PacketId)
         : OutboundPacket.Publish(delivery));
+
+    /// <summary>
+    /// Queues a new QoS 1/2 delivery unless the outbound queue is over its bound: then it stays in the session,
+    /// which <see cref="ResumeDeliveries"/> pumps again once the queue is back under the bound.
+    /// </summary>
+    public bool TrySendWithinBound(Delivery delivery) => _outbound.TryEnqueueWithinBound(OutboundPacket.Publish(delivery));
+
+    /// <summary>The outbound queue is back under its bound: the session puts its waiting messages in flight.</summary>
+    public void ResumeDeliveries() => _session?.ResumeDeliveries(this);
 
     /// <summary>Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.</summary>
     public void TakenOver(bool sessionEnded)
@@ -99,9 +147,7 @@ internal sealed partial class MqttConnection
             // The writer sends nothing after a DISCONNECT [MQTT-3.14.4-1].
             Enqueue(OutboundPacket.Disconnect(Encode(new DisconnectPacket { ReasonCode = reason })));
         }
-        _outbound.Writer.TryComplete();
-        await Task.WhenAny(_writer, Task.Delay(1000));
-        _transport.Abort();
+        await FlushAndAbortAsync();
     }
 
     /// <summary>Called once a second: Keep Alive x1.5 [MQTT-3.1.2-22] and the CONNECT timeout.</summary>
@@ -129,36 +175,32 @@ internal sealed partial class MqttConnection
         }
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>Handles every whole packet received; false when the connection is to close.</summary>
+    private async ValueTask<bool> HandleReceivedAsync()
     {
-        PipeReader input = _transport.Input;
+        ReadOnlySequence<byte> buffer = _received.Data;
+        long consumed = 0;
         while (true)
         {
-            ReadResult result = await input.ReadAsync(_broker.Stopping);
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            bool keepGoing = true;
-            while (keepGoing)
+            DecodeStatus status = MqttFrameReader.TryRead(buffer.Slice(consumed), Options.MaximumPacketSize, out MqttFrame frame, out DecodeError error);
+            if (status == DecodeStatus.NeedMoreData)
             {
-                DecodeStatus status = MqttFrameReader.TryRead(buffer, Options.MaximumPacketSize, out MqttFrame frame, out DecodeError error);
-                if (status == DecodeStatus.NeedMoreData)
-                {
-                    break;
-                }
-                if (status == DecodeStatus.Invalid)
-                {
-                    await FailAsync(error);
-                    return;
-                }
-                Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                keepGoing = await HandleAsync(frame);
-                buffer = buffer.Slice(frame.Length);
+                break;
             }
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (!keepGoing || result.IsCompleted || result.IsCanceled)
+            if (status == DecodeStatus.Invalid)
             {
-                return;
+                await FailAsync(error);
+                return false;
             }
+            Volatile.Write(ref _lastReceived, Environment.TickCount64);
+            if (!await HandleAsync(frame))
+            {
+                return false;
+            }
+            consumed += frame.Length;
         }
+        _received.Consume(consumed);
+        return true;
     }
 
     private ValueTask<bool> HandleAsync(in MqttFrame frame)
@@ -223,9 +265,10 @@ internal sealed partial class MqttConnection
         return new(false);
     }
 
-    private bool Enqueue(OutboundPacket packet)
+    /// <summary>Queues a packet for the client; true, so that handlers can return it as "keep reading".</summary>
+    private bool Enqueue(in OutboundPacket packet)
     {
-        _outbound.Writer.TryWrite(packet);
+        _outbound.Enqueue(packet);
         return true;
     }
 
@@ -241,42 +284,11 @@ internal sealed partial class MqttConnection
         return bytes.WrittenSpan.ToArray();
     }
 
-    private async Task WriteLoopAsync()
-    {
-        ChannelReader<OutboundPacket> reader = _outbound.Reader;
-        PipeWriter output = _transport.Output;
-        try
-        {
-            while (await reader.WaitToReadAsync())
-            {
-                while (reader.TryRead(out OutboundPacket packet))
-                {
-                    Write(output, packet);
-                    if (packet.Type == PacketType.Disconnect)
-                    {
-                        // Deliveries may still be queued behind it (the session had not moved yet): none may follow.
-                        await output.FlushAsync();
-                        return;
-                    }
-                    if (output.UnflushedBytes > FlushThreshold)
-                    {
-                        await output.FlushAsync();
-                    }
-                }
-                FlushResult flushed = await output.FlushAsync();
-                if (flushed.IsCompleted || flushed.IsCanceled)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-        {
-            _transport.Abort();
-        }
-    }
-
-    private void Write(PipeWriter output, in OutboundPacket packet)
+    /// <summary>
+    /// Encodes one queued packet; called by the <see cref="OutboundQueue"/> drain only, one packet at a time, so the
+    /// Topic Alias state towards the client needs no lock.
+    /// </summary>
+    public void Write(IBufferWriter<byte> output, in OutboundPacket packet)
     {
         switch (packet.Type)
         {
@@ -304,7 +316,7 @@ internal sealed partial class MqttConnection
         }
     }
 
-    private void WritePublish(PipeWriter output, Delivery delivery)
+    private void WritePublish(IBufferWriter<byte> output, Delivery delivery)
     {
         ApplicationMessage message = delivery.Message;
         if (delivery.QoS == QualityOfService.AtMostOnce)
@@ -349,12 +361,22 @@ internal sealed partial class MqttConnection
         _broker.Statistics.MessageSent(size);
     }
 
+    /// <summary>The outbound queue's drain failed other than by the peer going away (a bug): logged, then the connection closes.</summary>
+    public void WriteFailed(Exception e) => Logger.LogError(e, "writing to {Client} failed", Client.ClientId);
+
+    /// <summary>Lets the queue send what it has (DISCONNECT or CONNACK last), at most 1 s, then aborts the transport.</summary>
+    private async Task FlushAndAbortAsync()
+    {
+        await Task.WhenAny(_outbound.CompleteAsync(), Task.Delay(1000));
+        _transport.Abort();
+    }
+
     private async Task ShutdownAsync()
     {
-        _outbound.Writer.TryComplete();
-        await Task.WhenAny(_writer, Task.Delay(1000));
-        _transport.Abort();
+        await FlushAndAbortAsync();
+        _received.Release();
         await _transport.DisposeAsync();
         OnClosed();
+        _broker.ConnectionEnded(this);
     }
 }

@@ -5,12 +5,15 @@ namespace Mqtt.Broker;
 /// <summary>
 /// Session State on the server (4.1): subscriptions, QoS 1/2 messages in flight or queued, and QoS 2
 /// packet ids received but not yet released. It outlives connections while its expiry allows.
-/// Every member is guarded by the session's own lock.
+/// Every member is guarded by the session's own lock. The collections are created on first use: most
+/// sessions of an idle broker never need some of them.
 /// </summary>
 internal sealed class Session
 {
-    private readonly Queue<Delivery> _queued = new();
-    private readonly Dictionary<ushort, Delivery> _inflight = [];
+    private Queue<Delivery>? _queued;
+    private Dictionary<ushort, Delivery>? _inflight;
+    private Dictionary<string, SubscriptionEntry>? _subscriptions;
+    private HashSet<ushort>? _incomingQoS2;
     private ushort _lastPacketId;
     private long _flightOrder;
 
@@ -29,10 +32,13 @@ internal sealed class Session
 
     public string? UserName { get; }
 
-    public Dictionary<string, SubscriptionEntry> Subscriptions { get; } = new(StringComparer.Ordinal);
+    /// <summary>The session's subscriptions by filter (created when first asked for).</summary>
+    public Dictionary<string, SubscriptionEntry> Subscriptions => _subscriptions ??= new(StringComparer.Ordinal);
+
+    public bool HasSubscriptions => _subscriptions is { Count: > 0 };
 
     /// <summary>Packet ids of QoS 2 PUBLISHes received and not yet released by PUBREL (4.3.3).</summary>
-    public HashSet<ushort> IncomingQoS2 { get; } = [];
+    public HashSet<ushort> IncomingQoS2 => _incomingQoS2 ??= [];
 
     public MqttConnection? Connection { get; set; }
 
@@ -50,7 +56,7 @@ internal sealed class Session
     /// <summary>The Will waiting on <see cref="PendingWill"/>, published at once if the session ends first.</summary>
     public ApplicationMessage? PendingWillMessage { get; set; }
 
-    public int QueuedCount => _queued.Count;
+    public int QueuedCount => _queued?.Count ?? 0;
 
     public bool IsExpired(long now) => Connection is null && ExpiryInterval != uint.MaxValue
         && now - DisconnectedAt >= ExpiryInterval * 1000L;
@@ -67,6 +73,7 @@ internal sealed class Session
             {
                 return Connection?.TrySendQoS0(delivery) ?? false;
             }
+            _queued ??= new Queue<Delivery>();
             if (_queued.Count >= maxQueued)
             {
                 return false;
@@ -82,7 +89,7 @@ internal sealed class Session
     {
         lock (Gate)
         {
-            if (_inflight.Remove(packetId))
+            if (_inflight is not null && _inflight.Remove(packetId))
             {
                 Pump();
             }
@@ -94,7 +101,7 @@ internal sealed class Session
     {
         lock (Gate)
         {
-            if (_inflight.TryGetValue(packetId, out Delivery? delivery) && delivery.QoS == QualityOfService.ExactlyOnce)
+            if (_inflight is not null && _inflight.TryGetValue(packetId, out Delivery? delivery) && delivery.QoS == QualityOfService.ExactlyOnce)
             {
                 delivery.Released = true;
                 return true;
@@ -112,12 +119,19 @@ internal sealed class Session
         lock (Gate)
         {
             Connection = connection;
-            // [MQTT-4.6.0-5] resend in the original order; the dictionary's order is lost once freed slots are reused.
-            var inflight = new List<Delivery>(_inflight.Values);
-            inflight.Sort(static (a, b) => a.FlightOrder.CompareTo(b.FlightOrder));
-            foreach (Delivery delivery in inflight)
+            if (_inflight is { Count: > 0 })
             {
-                connection.Send(delivery);
+                // [MQTT-4.6.0-5] resend in the original order; the dictionary's order is lost once freed slots are reused.
+                var inflight = new List<Delivery>(_inflight.Count);
+                foreach (Delivery delivery in _inflight.Values)
+                {
+                    inflight.Add(delivery);
+                }
+                inflight.Sort(static (a, b) => a.FlightOrder.CompareTo(b.FlightOrder));
+                foreach (Delivery delivery in inflight)
+                {
+                    connection.Send(delivery);
+                }
             }
             Pump();
         }
@@ -135,35 +149,58 @@ internal sealed class Session
         }
     }
 
-    // Moves queued messages into flight while the client's Receive Maximum allows [MQTT-3.3.4-9].
-    private void Pump()
+    /// <summary>The connection's outbound queue fell back under its bound: put waiting messages in flight again.</summary>
+    public void ResumeDeliveries(MqttConnection connection)
     {
-        MqttConnection? connection = Connection;
-        if (connection is null)
+        lock (Gate)
         {
-            return;
-        }
-        long now = Environment.TickCount64;
-        while (_inflight.Count < connection.ClientReceiveMaximum && _queued.TryDequeue(out Delivery? delivery))
-        {
-            if (delivery.Message.IsExpired(now))
+            if (Connection == connection)
             {
-                continue;
+                Pump();
             }
-            delivery.PacketId = NextPacketId();
-            delivery.FlightOrder = ++_flightOrder;
-            _inflight[delivery.PacketId] = delivery;
-            connection.Send(delivery);
         }
     }
 
-    private ushort NextPacketId()
+    /// <summary>
+    /// Moves queued messages into flight while the client's Receive Maximum allows [MQTT-3.3.4-9] and the
+    /// connection's outbound queue is within its byte bound; over the bound they wait here, and the connection
+    /// calls <see cref="ResumeDeliveries"/> once it has written enough.
+    /// </summary>
+    private void Pump()
+    {
+        MqttConnection? connection = Connection;
+        if (connection is null || _queued is null)
+        {
+            return;
+        }
+        _inflight ??= [];
+        long now = Environment.TickCount64;
+        while (_inflight.Count < connection.ClientReceiveMaximum && _queued.TryPeek(out Delivery? delivery))
+        {
+            if (delivery.Message.IsExpired(now))
+            {
+                _queued.Dequeue();
+                continue;
+            }
+            delivery.PacketId = NextPacketId(_inflight);
+            if (!connection.TrySendWithinBound(delivery))
+            {
+                delivery.PacketId = 0;
+                return;
+            }
+            _queued.Dequeue();
+            delivery.FlightOrder = ++_flightOrder;
+            _inflight[delivery.PacketId] = delivery;
+        }
+    }
+
+    private ushort NextPacketId(Dictionary<ushort, Delivery> inflight)
     {
         do
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
         }
-        while (_inflight.ContainsKey(_lastPacketId));
+        while (inflight.ContainsKey(_lastPacketId));
         return _lastPacketId;
     }
 }

@@ -26,7 +26,7 @@ internal sealed class SocketListener : IDisposable
 
     public bool IsTls => Certificate is not null;
 
-    public async Task AcceptLoopAsync(Func<Socket, SocketListener, Task> onAccepted, CancellationToken cancellationToken)
+    public async Task AcceptLoopAsync(Action<Socket, SocketListener> onAccepted, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -47,7 +47,7 @@ internal sealed class SocketListener : IDisposable
             {
                 return;
             }
-            _ = onAccepted(accepted, this);
+            onAccepted(accepted, this);
         }
     }
 

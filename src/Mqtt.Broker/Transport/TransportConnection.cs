@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -7,47 +6,81 @@ using System.Security.Cryptography.X509Certificates;
 namespace Mqtt.Broker;
 
 /// <summary>
-/// One accepted connection as a duplex pipe (Bedrock style). The reader uses zero-byte reads, so an idle
-/// connection holds no receive buffer; TLS is an <see cref="SslStream"/> under the same pipes.
+/// One accepted connection: the socket itself, or an <see cref="SslStream"/> over it for TLS. No pipes and no
+/// cancellation tokens: an idle plain connection holds the socket's one cached receive operation and nothing else
+/// (zero-byte reads wait for data without a buffer; sends are tried synchronously first, so the socket only
+/// caches a send operation once it has had to wait). <see cref="Abort"/> ends a pending receive or send.
 /// </summary>
 internal sealed class TransportConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly Stream _stream;
+    private SslStream? _tls;
 
-    private TransportConnection(Socket socket, Stream stream, bool isTls)
+    public TransportConnection(Socket socket, bool isTls)
     {
         _socket = socket;
-        _stream = stream;
         IsTls = isTls;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
-        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 512, leaveOpen: true, useZeroByteReads: true));
-        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+        socket.NoDelay = true;
+        if (!isTls)
+        {
+            // Only TrySend's synchronous Send sees this: it returns WouldBlock instead of waiting. Async calls ignore it.
+            socket.Blocking = false;
+        }
     }
-
-    public PipeReader Input { get; }
-
-    public PipeWriter Output { get; }
 
     public IPEndPoint? RemoteEndPoint { get; }
 
     public bool IsTls { get; }
 
-    /// <summary>Wraps an accepted socket, running the TLS handshake first when a certificate is given.</summary>
-    public static async Task<TransportConnection> StartAsync(Socket socket, X509Certificate2? certificate, CancellationToken cancellationToken)
+    /// <summary>Runs the TLS handshake (a plain connection has none); <see cref="Abort"/> ends it.</summary>
+    public async Task HandshakeAsync(X509Certificate2 certificate)
     {
-        socket.NoDelay = true;
-        var network = new NetworkStream(socket, ownsSocket: false);
-        if (certificate is null)
-        {
-            return new TransportConnection(socket, network, isTls: false);
-        }
-        var tls = new SslStream(network, leaveInnerStreamOpen: false);
-        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancellationToken);
-        return new TransportConnection(socket, tls, isTls: true);
+        var tls = new SslStream(new NetworkStream(_socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        _tls = tls;
+        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate });
     }
 
-    /// <summary>Stops both directions at once; pending reads and writes end.</summary>
+    /// <summary>Receives into <paramref name="buffer"/>; an empty buffer waits until data is there without taking any. 0 at end of stream.</summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer) =>
+        _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None) : _tls.ReadAsync(buffer);
+
+    /// <summary>Sends what the socket takes without waiting: the count sent, possibly 0 (always 0 for TLS).</summary>
+    public int TrySend(ReadOnlySpan<byte> bytes)
+    {
+        if (_tls is not null)
+        {
+            return 0;
+        }
+        int sent = _socket.Send(bytes, SocketFlags.None, out SocketError error);
+        return error switch
+        {
+            SocketError.Success => sent,
+            SocketError.WouldBlock => 0,
+            _ => throw new SocketException((int)error),
+        };
+    }
+
+    /// <summary>Sends all of <paramref name="bytes"/>, waiting as long as the peer does not read.</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes)
+    {
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(bytes);
+            return;
+        }
+        while (!bytes.IsEmpty)
+        {
+            int sent = await _socket.SendAsync(bytes, SocketFlags.None);
+            if (sent <= 0)
+            {
+                throw new IOException("the socket sent nothing");
+            }
+            bytes = bytes[sent..];
+        }
+    }
+
+    /// <summary>Stops both directions at once; pending receives and sends end.</summary>
     public void Abort()
     {
         try
@@ -64,9 +97,10 @@ internal sealed class TransportConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Input.CompleteAsync();
-        await Output.CompleteAsync();
-        await _stream.DisposeAsync();
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync();
+        }
         _socket.Dispose();
     }
 }

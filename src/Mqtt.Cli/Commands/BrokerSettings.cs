@@ -29,6 +29,7 @@ internal sealed class BrokerSettings
     public int? MaxPacketSize { get; private set; }
     public int? MaxConnections { get; private set; }
     public int? MaxQueuedMessages { get; private set; }
+    public long? MaxQueuedBytes { get; private set; }
     public int? SysInterval { get; private set; }
 
     public static BrokerSettings Load(string? path)
@@ -49,7 +50,7 @@ internal sealed class BrokerSettings
     public void Apply(ParseResult result, Option<string[]> listen, Option<string[]> tlsListen, Option<string?> cert, Option<string?> key,
         Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
         Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
-        Option<int?> maxQueued, Option<int?> sysInterval)
+        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<int?> sysInterval)
     {
         if (result.GetValue(listen) is { Length: > 0 } l)
         {
@@ -75,6 +76,7 @@ internal sealed class BrokerSettings
         MaxPacketSize = result.GetValue(maxPacketSize) ?? MaxPacketSize;
         MaxConnections = result.GetValue(maxConnections) ?? MaxConnections;
         MaxQueuedMessages = result.GetValue(maxQueued) ?? MaxQueuedMessages;
+        MaxQueuedBytes = result.GetValue(maxQueuedBytes) ?? MaxQueuedBytes;
         SysInterval = result.GetValue(sysInterval) ?? SysInterval;
     }
 
@@ -111,6 +113,8 @@ internal sealed class BrokerSettings
         options.MaximumPacketSize = Range(MaxPacketSize ?? options.MaximumPacketSize, "max-packet-size", 64, 268_435_460);
         options.MaximumConnections = Range(MaxConnections ?? options.MaximumConnections, "max-connections", 1, int.MaxValue);
         options.MaximumQueuedMessages = Range(MaxQueuedMessages ?? options.MaximumQueuedMessages, "max-queued-messages", 0, int.MaxValue);
+        long queuedBytes = MaxQueuedBytes ?? options.MaximumQueuedBytes;
+        options.MaximumQueuedBytes = queuedBytes >= 0 ? queuedBytes : throw new ArgumentException("--max-queued-bytes must be 0 (no bound) or more");
         options.SysInterval = TimeSpan.FromSeconds(Range(SysInterval ?? 10, "sys-interval", 0, 86_400));
         return options;
     }
@@ -134,6 +138,7 @@ internal sealed class BrokerSettings
             case "max-packet-size": MaxPacketSize = value.GetInt32(); break;
             case "max-connections": MaxConnections = value.GetInt32(); break;
             case "max-queued-messages": MaxQueuedMessages = value.GetInt32(); break;
+            case "max-queued-bytes": MaxQueuedBytes = value.GetInt64(); break;
             case "sys-interval": SysInterval = value.GetInt32(); break;
             default: throw new ArgumentException($"unknown config key '{name}'");
         }

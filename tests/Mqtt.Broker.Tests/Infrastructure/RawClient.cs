@@ -53,9 +53,12 @@ internal sealed class RawClient : IAsyncDisposable
 
     // ---- sending ----
 
-    public async Task SendAsync(ReadOnlyMemory<byte> bytes)
+    public Task SendAsync(ReadOnlyMemory<byte> bytes) => SendAsync(bytes, Timeout);
+
+    /// <summary>Sends, waiting up to <paramref name="timeout"/> for the broker to take the bytes (it may have stopped reading).</summary>
+    public async Task SendAsync(ReadOnlyMemory<byte> bytes, TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(Timeout);
+        using var cts = new CancellationTokenSource(timeout);
         await _stream.WriteAsync(bytes, cts.Token);
     }
 

@@ -50,6 +50,7 @@ public sealed class BrokerCommandTests
                   "receive-maximum": 7,
                   "max-packet-size": 4096,
                   "max-keepalive": 30,
+                  "max-queued-bytes": 65536,
                   "sys-interval": 1,
                   "log-level": "warning"
                 }
@@ -86,6 +87,7 @@ public sealed class BrokerCommandTests
     [InlineData("--listen", "not-an-endpoint")]
     [InlineData("--receive-maximum", "0")]
     [InlineData("--receive-maximum")]
+    [InlineData("--max-queued-bytes", "-1")]
     public async Task Bad_usage_exits_1_with_a_message_on_stderr(params string[] arguments)
     {
         var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync(["broker", .. arguments]);

@@ -1,0 +1,303 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Mqtt.Codec;
+
+namespace Mqtt.Broker;
+
+/// <summary>
+/// One connection's write path. Any thread may queue packets; the first packet into an idle queue schedules one
+/// drain on the thread pool, which takes everything queued as a batch, has the connection encode it into a pooled
+/// buffer (many packets, then one send; a send at least every 64 KiB), and ends once the queue is empty. So an
+/// idle connection holds no writer task, no queue array and no send buffer. Sends are tried synchronously first;
+/// only a peer that does not read makes a drain wait (asynchronously) for its socket.
+/// <para>
+/// The bytes queued (an estimate per packet, counted until its send has completed) are bounded by
+/// <see cref="BrokerOptions.MaximumQueuedBytes"/>. The queue never refuses a packet for that itself; producers ask:
+/// a QoS 0 delivery is dropped over the bound (<see cref="TryEnqueueWithinBound"/>), a QoS 1/2 delivery stays in
+/// its session until the queue calls <see cref="MqttConnection.ResumeDeliveries"/>, and the read loop stops reading
+/// the connection's input (<see cref="WaitUntilWithinBoundAsync"/>) so TCP pushes back on the client.
+/// </para>
+/// <para>Lock order: a session's gate, then this queue's; the drain calls back into the connection without holding it.</para>
+/// </summary>
+internal sealed class OutboundQueue : IThreadPoolWorkItem
+{
+    private const int FlushThreshold = 64 * 1024;
+    private const int InitialCapacity = 8;
+
+    private readonly MqttConnection _connection;
+    private readonly TransportConnection _transport;
+    private readonly long _bound;
+    private readonly Lock _gate = new();
+    private readonly PooledBufferWriter _output = new();
+    private OutboundPacket[]? _queued;
+    private int _count;
+    private long _queuedBytes;
+    private bool _draining;
+    private bool _completed;
+    private bool _stopped;
+    private bool _deliveriesHeld;
+    private TaskCompletionSource? _progress;
+
+    /// <param name="connection">Encodes the packets (<see cref="MqttConnection.Write"/>).</param>
+    /// <param name="transport">Where the bytes go.</param>
+    /// <param name="bound">Queued bytes beyond which producers hold back; 0 for no bound.</param>
+    public OutboundQueue(MqttConnection connection, TransportConnection transport, long bound)
+    {
+        _connection = connection;
+        _transport = transport;
+        _bound = bound <= 0 ? long.MaxValue : bound;
+    }
+
+    /// <summary>Bytes queued or being sent (estimated per packet).</summary>
+    public long QueuedBytes => Volatile.Read(ref _queuedBytes);
+
+    /// <summary>Over <see cref="BrokerOptions.MaximumQueuedBytes"/>: producers hold back until the drain brings it down.</summary>
+    public bool IsOverBound => QueuedBytes > _bound;
+
+    /// <summary>Queues a packet; false once the queue is completed (the connection is closing).</summary>
+    public bool Enqueue(in OutboundPacket packet) => Enqueue(packet, withinBound: false);
+
+    /// <summary>
+    /// Queues a packet unless the queue is over its bound (or completed): a QoS 0 delivery is then dropped, a QoS 1/2
+    /// delivery waits in its session (the queue remembers to resume it). One packet may take the queue past the bound.
+    /// </summary>
+    public bool TryEnqueueWithinBound(in OutboundPacket packet) => Enqueue(packet, withinBound: true);
+
+    /// <summary>
+    /// Accepts no more packets; completes once what was queued has been sent (or the connection failed). The caller
+    /// bounds the wait and aborts the transport after it.
+    /// </summary>
+    public async Task CompleteAsync()
+    {
+        while (true)
+        {
+            Task progress;
+            lock (_gate)
+            {
+                _completed = true;
+                if (!_draining)
+                {
+                    return;
+                }
+                progress = Progress();
+            }
+            await progress;
+        }
+    }
+
+    /// <summary>Returns at once within the bound; otherwise when the drain has brought the queue back under it.</summary>
+    public async ValueTask WaitUntilWithinBoundAsync()
+    {
+        while (true)
+        {
+            Task progress;
+            lock (_gate)
+            {
+                if (_queuedBytes <= _bound || _stopped)
+                {
+                    return;
+                }
+                progress = Progress();
+            }
+            await progress;
+        }
+    }
+
+    /// <inheritdoc/>
+    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
+
+    /// <summary>
+    /// What a packet counts against the bound: a PUBLISH its stored size (the message is shared, but these are the bytes
+    /// this connection still has to send), an encoded packet its length, an acknowledgement a few bytes.
+    /// </summary>
+    private static long SizeOf(in OutboundPacket packet) => packet.Type switch
+    {
+        PacketType.Publish => ((Delivery)packet.Item!).Message.Size,
+        PacketType.Reserved or PacketType.Disconnect => ((byte[])packet.Item!).Length,
+        _ => 4,
+    };
+
+    private bool Enqueue(in OutboundPacket packet, bool withinBound)
+    {
+        bool schedule;
+        lock (_gate)
+        {
+            if (_completed || _stopped)
+            {
+                return false;
+            }
+            if (withinBound && _queuedBytes > _bound)
+            {
+                _deliveriesHeld |= packet.Type != PacketType.Publish || ((Delivery)packet.Item!).QoS != QualityOfService.AtMostOnce;
+                return false;
+            }
+            if (_queued is null)
+            {
+                _queued = ArrayPool<OutboundPacket>.Shared.Rent(InitialCapacity);
+            }
+            else if (_count == _queued.Length)
+            {
+                OutboundPacket[] larger = ArrayPool<OutboundPacket>.Shared.Rent(_count * 2);
+                _queued.AsSpan(0, _count).CopyTo(larger);
+                ReturnArray(_queued, _count);
+                _queued = larger;
+            }
+            _queued[_count++] = packet;
+            _queuedBytes += SizeOf(packet);
+            schedule = !_draining;
+            _draining = true;
+        }
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        return true;
+    }
+
+    private async Task DrainAsync()
+    {
+        try
+        {
+            while (TakeBatch(out OutboundPacket[] batch, out int count))
+            {
+                long bytes = 0;
+                bool disconnected = false;
+                try
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        bytes += SizeOf(batch[i]);
+                        if (disconnected)
+                        {
+                            // [MQTT-3.14.4-1] nothing after a DISCONNECT: deliveries queued behind it are dropped.
+                            continue;
+                        }
+                        _connection.Write(_output, batch[i]);
+                        disconnected = batch[i].Type == PacketType.Disconnect;
+                        if (_output.WrittenCount >= FlushThreshold)
+                        {
+                            await SendAsync();
+                        }
+                    }
+                }
+                finally
+                {
+                    ReturnArray(batch, count);
+                }
+                await SendAsync();
+                Sent(bytes, disconnected);
+            }
+        }
+        catch (Exception e)
+        {
+            // The peer is gone or the transport was aborted (the read loop sees it too and closes the connection);
+            // anything else is a bug, logged, and the connection closes the same way rather than hang.
+            if (e is not (IOException or SocketException or ObjectDisposedException))
+            {
+                _connection.WriteFailed(e);
+            }
+            Stop();
+            _transport.Abort();
+        }
+    }
+
+    /// <summary>Takes everything queued, or ends the drain when there is nothing (or nothing may be sent any more).</summary>
+    private bool TakeBatch(out OutboundPacket[] batch, out int count)
+    {
+        TaskCompletionSource? progress;
+        lock (_gate)
+        {
+            if (_count > 0 && !_stopped)
+            {
+                batch = _queued!;
+                count = _count;
+                _queued = null;
+                _count = 0;
+                return true;
+            }
+            _draining = false;
+            if (_queued is not null)
+            {
+                // Stopped after a DISCONNECT: what was queued behind it is never sent.
+                ReturnArray(_queued, _count);
+                _queued = null;
+                _count = 0;
+                _queuedBytes = 0;
+            }
+            progress = _progress;
+            _progress = null;
+        }
+        // No _output.Reset() here: every send resets it, and once _draining is false another drain may be using it.
+        progress?.TrySetResult();
+        batch = [];
+        count = 0;
+        return false;
+    }
+
+    private async ValueTask SendAsync()
+    {
+        ReadOnlyMemory<byte> pending = _output.WrittenMemory;
+        if (!pending.IsEmpty)
+        {
+            int sent = _transport.TrySend(pending.Span);
+            if (sent < pending.Length)
+            {
+                await _transport.SendAsync(pending[sent..]);
+            }
+        }
+        _output.Reset();
+    }
+
+    /// <summary>A batch went out: its bytes no longer count; waiters re-check, and held deliveries resume under the bound.</summary>
+    private void Sent(long bytes, bool disconnected)
+    {
+        bool resume;
+        TaskCompletionSource? progress;
+        lock (_gate)
+        {
+            _queuedBytes -= bytes;
+            _stopped |= disconnected;
+            resume = _deliveriesHeld && _queuedBytes <= _bound && !_stopped;
+            _deliveriesHeld &= !resume;
+            progress = _progress;
+            _progress = null;
+        }
+        progress?.TrySetResult();
+        if (resume)
+        {
+            _connection.ResumeDeliveries();
+        }
+    }
+
+    /// <summary>Nothing more will be sent: the queue is emptied and every waiter released. Called by the drain only.</summary>
+    private void Stop()
+    {
+        TaskCompletionSource? progress;
+        _output.Reset();
+        lock (_gate)
+        {
+            _stopped = true;
+            _draining = false;
+            if (_queued is not null)
+            {
+                ReturnArray(_queued, _count);
+                _queued = null;
+            }
+            _count = 0;
+            _queuedBytes = 0;
+            progress = _progress;
+            _progress = null;
+        }
+        progress?.TrySetResult();
+    }
+
+    /// <summary>One signal for every waiter (read loop, close), created only when someone waits; call under the gate.</summary>
+    private Task Progress() => (_progress ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    private static void ReturnArray(OutboundPacket[] array, int count)
+    {
+        // Cleared so the pool keeps no deliveries (and their messages) alive.
+        array.AsSpan(0, count).Clear();
+        ArrayPool<OutboundPacket>.Shared.Return(array);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+
+namespace Mqtt.Broker.Tests;
+
+/// <summary>
+/// BrokerOptions.MaximumQueuedBytes (docs/broker.md, "Queues and drops"): a connection's outbound bytes stay
+/// within the bound plus one message. Over it, QoS 0 deliveries are dropped and counted, QoS 1 deliveries wait in
+/// the session and all arrive once the client reads, and the connection's own input is not read until its output
+/// drains. Checked through the queued byte count and the statistics, not timing.
+/// </summary>
+public sealed class QueuedBytesBoundTests
+{
+    private const int Bound = 64 * 1024;
+    private const int PayloadSize = 16 * 1024;
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Client_publishing_QoS0_to_itself_without_reading_is_no_longer_read_and_its_queue_stays_bounded()
+    {
+        const int Messages = 400;
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await using RawClient client = await broker.OpenAsync(receiveBufferSize: 4096);
+        await client.ConnectAsync("echo");
+        await client.SubscribeAsync("echo/t", QoS0);
+        MqttConnection connection = broker.Broker.ConnectionOf("echo")!;
+
+        // 6.4 MB at the broker while never reading what it sends back.
+        Task publishing = Task.Run(async () =>
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                await client.SendAsync(Publish("echo/t", i, PayloadSize, QoS0), Generous);
+            }
+        });
+        await Eventually.TrueAsync(() => connection.IsInputPaused || publishing.IsCompleted, "the broker to stop reading the client", Generous);
+        Assert.True(connection.IsInputPaused, "the broker read all the client's input although its queue towards it was over the bound");
+        Assert.True(connection.QueuedBytes <= Bound + PayloadSize + 64, $"{connection.QueuedBytes} bytes queued for a bound of {Bound}");
+
+        // Reading again lets the broker read again: every message is either delivered or counted as dropped.
+        Task<int> reading = CountPublishesUntilPingRespAsync(client);
+        await publishing.WaitAsync(Generous);
+        await client.SendPingAsync();
+        int received = await reading.WaitAsync(Generous);
+        Assert.Equal(Messages, received + broker.Statistics.BackedUpDrops);
+        Assert.False(connection.IsInputPaused);
+    }
+
+    [Fact]
+    public async Task Subscriber_over_the_bound_loses_QoS0_deliveries_and_no_QoS1_delivery()
+    {
+        const int EachQoS = 50;
+        const int Payload = 64 * 1024;
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await using RawClient stuck = await broker.OpenAsync(receiveBufferSize: 4096);
+        await stuck.ConnectAsync("stuck");
+        await stuck.SubscribeAsync("feed/#", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        MqttConnection connection = broker.Broker.ConnectionOf("stuck")!;
+
+        for (int i = 0; i < EachQoS; i++)
+        {
+            await publisher.SendAsync(Publish("feed/0", i, Payload, QoS0));
+            Assert.Equal(ReasonCode.Success, await publisher.PublishAsync("feed/1", Numbered(i, Payload), QoS1));
+        }
+        await publisher.SyncAsync();
+
+        // 6.4 MB routed to a client that reads nothing: the broker holds at most the bound plus one message for it.
+        Assert.True(connection.QueuedBytes <= Bound + Payload + 64, $"{connection.QueuedBytes} bytes queued for a bound of {Bound}");
+        Assert.True(broker.Statistics.BackedUpDrops > 0, "no QoS 0 delivery was dropped");
+
+        // Once it reads: every QoS 1 message, in order; QoS 0 ones delivered or counted as dropped.
+        int qos0 = 0;
+        var qos1 = new List<int>();
+        for (int packets = 0; qos1.Count < EachQoS && packets < 2 * EachQoS; packets++)
+        {
+            PublishPacket publish = await stuck.ExpectPublishAsync(Generous);
+            if (publish.QoS == QoS0)
+            {
+                qos0++;
+                continue;
+            }
+            qos1.Add(NumberOf(publish));
+            await stuck.SendAckAsync(PacketType.PubAck, publish.PacketId);
+        }
+        Assert.Equal(Enumerable.Range(0, EachQoS), qos1);
+        await stuck.SendPingAsync();
+        qos0 += await CountPublishesUntilPingRespAsync(stuck);
+        Assert.Equal(EachQoS, qos0 + broker.Statistics.BackedUpDrops);
+    }
+
+    private static async Task<int> CountPublishesUntilPingRespAsync(RawClient client)
+    {
+        int publishes = 0;
+        for (int i = 0; i < 100_000; i++)
+        {
+            ReceivedPacket? packet = await client.ReadAsync(Generous);
+            Assert.NotNull(packet);
+            if (packet.Type == PacketType.PingResp)
+            {
+                return publishes;
+            }
+            Assert.Equal(PacketType.Publish, packet.Type);
+            publishes++;
+        }
+        throw new InvalidOperationException("no PINGRESP");
+    }
+
+    private static byte[] Publish(string topic, int number, int size, QualityOfService qos) =>
+        Wire.Encode(new PublishPacket { Topic = Wire.Text(topic), Payload = new ReadOnlySequence<byte>(Numbered(number, size)), QoS = qos }, V5);
+
+    private static byte[] Numbered(int number, int size)
+    {
+        byte[] payload = new byte[size];
+        BinaryPrimitives.WriteInt32BigEndian(payload, number);
+        return payload;
+    }
+
+    private static int NumberOf(in PublishPacket publish)
+    {
+        Span<byte> number = stackalloc byte[4];
+        publish.Payload.Slice(0, 4).CopyTo(number);
+        return BinaryPrimitives.ReadInt32BigEndian(number);
+    }
+}

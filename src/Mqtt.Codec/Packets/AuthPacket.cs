@@ -38,7 +38,7 @@ public readonly struct AuthPacket : IMqttPacket
             long propertiesOffset = r.Offset;
             properties = MqttProperties.Read(ref r, PropertyScope.Auth);
             // 3.15.2.2.2: only the two-byte short form (Success, no properties) may leave the method out.
-            if (!r.Failed && properties.AuthenticationMethod is null)
+            if (!r.Failed && !properties.Contains(PropertyId.AuthenticationMethod))
             {
                 r.Fail(ReasonCode.ProtocolError, propertiesOffset, "AUTH without an Authentication Method");
             }

@@ -56,7 +56,7 @@ public readonly struct ConnectPacket : IMqttPacket
         }
         long propertiesOffset = r.Offset;
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Connect) : default;
-        if (!r.Failed && properties.AuthenticationData is not null && properties.AuthenticationMethod is null)
+        if (!r.Failed && properties.Contains(PropertyId.AuthenticationData) && !properties.Contains(PropertyId.AuthenticationMethod))
         {
             r.Fail(ReasonCode.ProtocolError, propertiesOffset, "Authentication Data without an Authentication Method");
         }

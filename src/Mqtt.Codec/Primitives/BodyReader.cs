@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
@@ -9,36 +10,41 @@ namespace Mqtt.Codec;
 /// later reads return defaults, and the caller checks <see cref="Failed"/> once at the end of a step.
 /// </summary>
 /// <remarks>
-/// A body in one segment (the common case) is read straight from its span, like Utf8JsonReader's fast path;
-/// a body split across segments goes through a <see cref="SequenceReader{T}"/>. Slices always come from the body.
+/// A body in one span (the common case) is read straight from it, like Utf8JsonReader's fast path; a body
+/// split across segments goes through a <see cref="SequenceReader{T}"/>. Fields that stay slices of the input
+/// (topic, payload, property block) are sliced from the frame's source only when asked for.
 /// </remarks>
 internal ref struct BodyReader
 {
-    private readonly ReadOnlySequence<byte> _body;
     private readonly ReadOnlySpan<byte> _span;
-    private readonly bool _isSingleSegment;
+    private readonly ReadOnlySequence<byte> _source;
+    private readonly int _bodyStart;
     private readonly int _baseOffset;
-    private SequenceReader<byte> _reader;
+    private readonly bool _isSingleSegment;
     private int _consumed;
+    private SequenceReader<byte> _reader;
 
     public BodyReader(in MqttFrame frame)
     {
-        _body = frame.Body;
+        _source = frame.Source;
+        _bodyStart = frame.BodyStart;
         _baseOffset = frame.HeaderLength;
-        _isSingleSegment = _body.IsSingleSegment;
-        if (_isSingleSegment)
+        _isSingleSegment = frame.TryGetBodySpan(out _span);
+        if (!_isSingleSegment)
         {
-            _span = _body.FirstSpan;
-        }
-        else
-        {
-            _reader = new SequenceReader<byte>(_body);
+            _reader = new SequenceReader<byte>(frame.Body);
         }
     }
 
     public bool Failed { get; private set; }
 
     public DecodeError Error { get; private set; }
+
+    /// <summary>True when the body is read from one span (<see cref="Span"/>).</summary>
+    public readonly bool IsSingleSegment => _isSingleSegment;
+
+    /// <summary>The whole body, when <see cref="IsSingleSegment"/>.</summary>
+    public readonly ReadOnlySpan<byte> Span => _span;
 
     public readonly long Remaining => _isSingleSegment ? _span.Length - _consumed : _reader.Remaining;
 
@@ -66,7 +72,7 @@ internal ref struct BodyReader
         {
             if (_isSingleSegment)
             {
-                if (_consumed < _span.Length)
+                if ((uint)_consumed < (uint)_span.Length)
                 {
                     return _span[_consumed++];
                 }
@@ -86,8 +92,9 @@ internal ref struct BodyReader
         {
             if (_isSingleSegment)
             {
-                if (BinaryPrimitives.TryReadUInt16BigEndian(_span[_consumed..], out ushort value))
+                if (_span.Length - _consumed >= sizeof(ushort))
                 {
+                    ushort value = BinaryPrimitives.ReadUInt16BigEndian(_span[_consumed..]);
                     _consumed += sizeof(ushort);
                     return value;
                 }
@@ -107,8 +114,9 @@ internal ref struct BodyReader
         {
             if (_isSingleSegment)
             {
-                if (BinaryPrimitives.TryReadUInt32BigEndian(_span[_consumed..], out uint value))
+                if (_span.Length - _consumed >= sizeof(uint))
                 {
+                    uint value = BinaryPrimitives.ReadUInt32BigEndian(_span[_consumed..]);
                     _consumed += sizeof(uint);
                     return value;
                 }
@@ -127,6 +135,11 @@ internal ref struct BodyReader
         if (Failed)
         {
             return 0;
+        }
+        if (_isSingleSegment && (uint)_consumed < (uint)_span.Length && _span[_consumed] < 0x80)
+        {
+            // One byte, the common case (a Property Length under 128).
+            return _span[_consumed++];
         }
         long start = Offset;
         DecodeStatus status;
@@ -154,20 +167,10 @@ internal ref struct BodyReader
     }
 
     /// <summary>The next <paramref name="count"/> bytes as a slice of the input.</summary>
-    public ReadOnlySequence<byte> ReadBytes(long count)
+    public ReadOnlySequence<byte> ReadBytes(int count)
     {
         ReadOnlySequence<byte> slice = PeekBytes(count);
-        if (!Failed)
-        {
-            if (_isSingleSegment)
-            {
-                _consumed += (int)count;
-            }
-            else
-            {
-                _reader.Advance(count);
-            }
-        }
+        Skip(count);
         return slice;
     }
 
@@ -179,28 +182,97 @@ internal ref struct BodyReader
             Truncated();
             return default;
         }
-        return _isSingleSegment ? _body.Slice(_consumed, count) : _body.Slice(_reader.Position, count);
+        return _isSingleSegment ? _source.Slice(_bodyStart + _consumed, count) : _reader.Sequence.Slice(_reader.Position, count);
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> bytes at <paramref name="consumed"/> (a value of <see cref="Consumed"/> taken
+    /// earlier) as a slice of the input; they must have been read already.
+    /// </summary>
+    public readonly ReadOnlySequence<byte> SliceAt(long consumed, long count) => _isSingleSegment
+        ? _source.Slice(_bodyStart + consumed, count)
+        : _reader.Sequence.Slice(consumed, count);
+
+    /// <summary>Moves past <paramref name="count"/> bytes.</summary>
+    public void Skip(int count)
+    {
+        if (Failed)
+        {
+            return;
+        }
+        if (Remaining < count)
+        {
+            Truncated();
+        }
+        else if (_isSingleSegment)
+        {
+            _consumed += count;
+        }
+        else
+        {
+            _reader.Advance(count);
+        }
     }
 
     /// <summary>Everything left in the body (a PUBLISH payload).</summary>
-    public ReadOnlySequence<byte> ReadRest() => ReadBytes(Remaining);
+    public ReadOnlySequence<byte> ReadRest() => ReadBytes((int)Remaining);
 
     /// <summary>Binary Data (1.5.6): two-byte length, then that many bytes.</summary>
     public ReadOnlySequence<byte> ReadBinary() => ReadBytes(ReadUInt16());
 
+    /// <summary>Moves past Binary Data.</summary>
+    public void SkipBinary() => Skip(ReadUInt16());
+
     /// <summary>UTF-8 Encoded String (1.5.4), validated; the bytes stay a slice of the input.</summary>
     public ReadOnlySequence<byte> ReadString()
     {
+        long start = Consumed;
+        int length = SkipString(checkWildcards: false, out _);
+        return Failed ? default : SliceAt(start + 2, length);
+    }
+
+    /// <summary>
+    /// Validates a UTF-8 Encoded String and moves past it; returns its length. With
+    /// <paramref name="checkWildcards"/>, <paramref name="hasWildcard"/> says whether it holds '+' or '#'.
+    /// </summary>
+    public int SkipString(bool checkWildcards, out bool hasWildcard)
+    {
+        hasWildcard = false;
         long start = Offset;
-        ReadOnlySequence<byte> value = ReadBinary();
-        bool wellFormed = _isSingleSegment
-            ? MqttUtf8.IsWellFormed(_span.Slice(_consumed - (int)value.Length, (int)value.Length))
-            : MqttUtf8.IsWellFormed(value);
-        if (!Failed && !wellFormed)
+        int length = ReadUInt16();
+        if (Failed)
+        {
+            return 0;
+        }
+        bool wellFormed;
+        if (_isSingleSegment)
+        {
+            if (_span.Length - _consumed < length)
+            {
+                Truncated();
+                return 0;
+            }
+            ReadOnlySpan<byte> value = _span.Slice(_consumed, length);
+            wellFormed = MqttUtf8.IsWellFormed(value);
+            hasWildcard = checkWildcards && !MqttTopic.IsValidTopicName(value);
+            _consumed += length;
+        }
+        else
+        {
+            ReadOnlySequence<byte> value = PeekBytes(length);
+            if (Failed)
+            {
+                return 0;
+            }
+            wellFormed = MqttUtf8.IsWellFormed(value);
+            hasWildcard = checkWildcards && !MqttTopic.IsValidTopicName(value);
+            _reader.Advance(length);
+        }
+        if (!wellFormed)
         {
             Fail(ReasonCode.MalformedPacket, start, "[MQTT-1.5.4-1] [MQTT-1.5.4-2] string is not well-formed UTF-8 or holds U+0000");
         }
-        return value;
+        return length;
     }
 
     /// <summary>Bytes left over after the last field mean the Remaining Length is wrong.</summary>
@@ -213,5 +285,6 @@ internal ref struct BodyReader
         return !Failed;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Truncated() => Fail(ReasonCode.MalformedPacket, "Remaining Length is shorter than the packet's content");
 }

@@ -1,20 +1,58 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace Mqtt.Codec;
 
 public partial struct MqttProperties
 {
-    /// <summary>Size of the property block without its Property Length prefix.</summary>
+    // Presence bits of the number and flag properties, by encoded size (identifier included).
+    private const ulong ByteProperties = 1UL << (int)PropertyId.PayloadFormatIndicator | 1UL << (int)PropertyId.RequestProblemInformation
+        | 1UL << (int)PropertyId.RequestResponseInformation | 1UL << (int)PropertyId.MaximumQoS | 1UL << (int)PropertyId.RetainAvailable
+        | 1UL << (int)PropertyId.WildcardSubscriptionAvailable | 1UL << (int)PropertyId.SubscriptionIdentifierAvailable
+        | 1UL << (int)PropertyId.SharedSubscriptionAvailable;
+
+    private const ulong TwoByteProperties = 1UL << (int)PropertyId.ServerKeepAlive | 1UL << (int)PropertyId.ReceiveMaximum
+        | 1UL << (int)PropertyId.TopicAliasMaximum | 1UL << (int)PropertyId.TopicAlias;
+
+    private const ulong FourByteProperties = 1UL << (int)PropertyId.MessageExpiryInterval | 1UL << (int)PropertyId.SessionExpiryInterval
+        | 1UL << (int)PropertyId.WillDelayInterval | 1UL << (int)PropertyId.MaximumPacketSize;
+
+    private const ulong BytesProperties = 1UL << (int)PropertyId.ContentType | 1UL << (int)PropertyId.ResponseTopic
+        | 1UL << (int)PropertyId.CorrelationData | 1UL << (int)PropertyId.AssignedClientIdentifier | 1UL << (int)PropertyId.AuthenticationMethod
+        | 1UL << (int)PropertyId.AuthenticationData | 1UL << (int)PropertyId.ResponseInformation | 1UL << (int)PropertyId.ServerReference
+        | 1UL << (int)PropertyId.ReasonString;
+
+    /// <summary>True when the property has a value (for a repeatable one: at least one).</summary>
+    internal readonly bool Contains(PropertyId id) => id switch
+    {
+        PropertyId.UserProperty => UserProperties.Count > 0,
+        PropertyId.SubscriptionIdentifier => SubscriptionIdentifiers.Count > 0,
+        _ when (Bit(id) & BytesProperties) != 0 => _nodes is null ? Has(id) : GetBytes(id).HasValue,
+        _ => Has(id),
+    };
+
+    /// <summary>Size of the block without its Property Length prefix.</summary>
     internal readonly int GetLength()
     {
-        int length = UserProperties.EncodedLength + SubscriptionIdentifiers.EncodedLength
-            + Size(PayloadFormatIndicator) + Size(MessageExpiryInterval) + Size(ContentType) + Size(ResponseTopic)
-            + Size(CorrelationData) + Size(SessionExpiryInterval) + Size(AssignedClientIdentifier) + Size(ServerKeepAlive)
-            + Size(AuthenticationMethod) + Size(AuthenticationData) + Size(RequestProblemInformation) + Size(WillDelayInterval)
-            + Size(RequestResponseInformation) + Size(ResponseInformation) + Size(ServerReference) + Size(ReasonString)
-            + Size(ReceiveMaximum) + Size(TopicAliasMaximum) + Size(TopicAlias) + Size(MaximumQoS) + Size(RetainAvailable)
-            + Size(MaximumPacketSize) + Size(WildcardSubscriptionAvailable) + Size(SubscriptionIdentifierAvailable)
-            + Size(SharedSubscriptionAvailable);
+        if ((_present | (uint)_blockUserCount | (uint)_blockSubscriptionIdCount) == 0 && _nodes is null)
+        {
+            return 0;
+        }
+        int length = 2 * BitOperations.PopCount(_present & ByteProperties)
+            + 3 * BitOperations.PopCount(_present & TwoByteProperties)
+            + 5 * BitOperations.PopCount(_present & FourByteProperties)
+            + UserProperties.EncodedLength + SubscriptionIdentifiers.EncodedLength;
+        if (_nodes is null)
+        {
+            return length + _blockStringLength;
+        }
+        for (ulong ids = BytesProperties; ids != 0; ids &= ids - 1)
+        {
+            if (GetBytes((PropertyId)BitOperations.TrailingZeroCount(ids)) is ReadOnlySequence<byte> value)
+            {
+                length += 3 + (int)value.Length;
+            }
+        }
         return length;
     }
 
@@ -39,83 +77,70 @@ public partial struct MqttProperties
         {
             return;
         }
-        Write(ref w, PropertyId.PayloadFormatIndicator, PayloadFormatIndicator);
-        Write(ref w, PropertyId.MessageExpiryInterval, MessageExpiryInterval);
-        Write(ref w, PropertyId.ContentType, ContentType);
-        Write(ref w, PropertyId.ResponseTopic, ResponseTopic);
-        Write(ref w, PropertyId.CorrelationData, CorrelationData);
+        WriteByte(ref w, PropertyId.PayloadFormatIndicator, _payloadFormatIndicator);
+        WriteFourBytes(ref w, PropertyId.MessageExpiryInterval, _messageExpiryInterval);
+        WriteBytes(ref w, PropertyId.ContentType);
+        WriteBytes(ref w, PropertyId.ResponseTopic);
+        WriteBytes(ref w, PropertyId.CorrelationData);
         SubscriptionIdentifiers.WriteTo(ref w);
-        Write(ref w, PropertyId.SessionExpiryInterval, SessionExpiryInterval);
-        Write(ref w, PropertyId.AssignedClientIdentifier, AssignedClientIdentifier);
-        Write(ref w, PropertyId.ServerKeepAlive, ServerKeepAlive);
-        Write(ref w, PropertyId.AuthenticationMethod, AuthenticationMethod);
-        Write(ref w, PropertyId.AuthenticationData, AuthenticationData);
-        Write(ref w, PropertyId.RequestProblemInformation, RequestProblemInformation);
-        Write(ref w, PropertyId.WillDelayInterval, WillDelayInterval);
-        Write(ref w, PropertyId.RequestResponseInformation, RequestResponseInformation);
-        Write(ref w, PropertyId.ResponseInformation, ResponseInformation);
-        Write(ref w, PropertyId.ServerReference, ServerReference);
-        Write(ref w, PropertyId.ReasonString, ReasonString);
-        Write(ref w, PropertyId.ReceiveMaximum, ReceiveMaximum);
-        Write(ref w, PropertyId.TopicAliasMaximum, TopicAliasMaximum);
-        Write(ref w, PropertyId.TopicAlias, TopicAlias);
-        Write(ref w, PropertyId.MaximumQoS, (byte?)MaximumQoS);
-        Write(ref w, PropertyId.RetainAvailable, RetainAvailable);
-        Write(ref w, PropertyId.MaximumPacketSize, MaximumPacketSize);
-        Write(ref w, PropertyId.WildcardSubscriptionAvailable, WildcardSubscriptionAvailable);
-        Write(ref w, PropertyId.SubscriptionIdentifierAvailable, SubscriptionIdentifierAvailable);
-        Write(ref w, PropertyId.SharedSubscriptionAvailable, SharedSubscriptionAvailable);
+        WriteFourBytes(ref w, PropertyId.SessionExpiryInterval, _sessionExpiryInterval);
+        WriteBytes(ref w, PropertyId.AssignedClientIdentifier);
+        WriteTwoBytes(ref w, PropertyId.ServerKeepAlive, _serverKeepAlive);
+        WriteBytes(ref w, PropertyId.AuthenticationMethod);
+        WriteBytes(ref w, PropertyId.AuthenticationData);
+        WriteFlag(ref w, PropertyId.RequestProblemInformation);
+        WriteFourBytes(ref w, PropertyId.WillDelayInterval, _willDelayInterval);
+        WriteFlag(ref w, PropertyId.RequestResponseInformation);
+        WriteBytes(ref w, PropertyId.ResponseInformation);
+        WriteBytes(ref w, PropertyId.ServerReference);
+        WriteBytes(ref w, PropertyId.ReasonString);
+        WriteTwoBytes(ref w, PropertyId.ReceiveMaximum, _receiveMaximum);
+        WriteTwoBytes(ref w, PropertyId.TopicAliasMaximum, _topicAliasMaximum);
+        WriteTwoBytes(ref w, PropertyId.TopicAlias, _topicAlias);
+        WriteByte(ref w, PropertyId.MaximumQoS, _maximumQoS);
+        WriteFlag(ref w, PropertyId.RetainAvailable);
+        WriteFourBytes(ref w, PropertyId.MaximumPacketSize, _maximumPacketSize);
+        WriteFlag(ref w, PropertyId.WildcardSubscriptionAvailable);
+        WriteFlag(ref w, PropertyId.SubscriptionIdentifierAvailable);
+        WriteFlag(ref w, PropertyId.SharedSubscriptionAvailable);
         UserProperties.WriteTo(ref w);
     }
 
-    private static int Size(byte? value) => value.HasValue ? 2 : 0;
-
-    private static int Size(bool? value) => value.HasValue ? 2 : 0;
-
-    private static int Size(QualityOfService? value) => value.HasValue ? 2 : 0;
-
-    private static int Size(ushort? value) => value.HasValue ? 3 : 0;
-
-    private static int Size(uint? value) => value.HasValue ? 5 : 0;
-
-    private static int Size(in ReadOnlySequence<byte>? value) => value.HasValue ? 3 + (int)value.GetValueOrDefault().Length : 0;
-
-    private static void Write(ref PacketWriter w, PropertyId id, byte? value)
+    private readonly void WriteByte(ref PacketWriter w, PropertyId id, byte value)
     {
-        if (value is byte v)
+        if (Has(id))
         {
             w.WriteByte((byte)id);
-            w.WriteByte(v);
+            w.WriteByte(value);
         }
     }
 
-    private static void Write(ref PacketWriter w, PropertyId id, bool? value) =>
-        Write(ref w, id, value.HasValue ? (byte)(value.GetValueOrDefault() ? 1 : 0) : null);
+    private readonly void WriteFlag(ref PacketWriter w, PropertyId id) => WriteByte(ref w, id, (_true & Bit(id)) != 0 ? (byte)1 : (byte)0);
 
-    private static void Write(ref PacketWriter w, PropertyId id, ushort? value)
+    private readonly void WriteTwoBytes(ref PacketWriter w, PropertyId id, ushort value)
     {
-        if (value is ushort v)
+        if (Has(id))
         {
             w.WriteByte((byte)id);
-            w.WriteUInt16(v);
+            w.WriteUInt16(value);
         }
     }
 
-    private static void Write(ref PacketWriter w, PropertyId id, uint? value)
+    private readonly void WriteFourBytes(ref PacketWriter w, PropertyId id, uint value)
     {
-        if (value is uint v)
+        if (Has(id))
         {
             w.WriteByte((byte)id);
-            w.WriteUInt32(v);
+            w.WriteUInt32(value);
         }
     }
 
-    private static void Write(ref PacketWriter w, PropertyId id, in ReadOnlySequence<byte>? value)
+    private readonly void WriteBytes(ref PacketWriter w, PropertyId id)
     {
-        if (value.HasValue)
+        if ((_nodes is not null || Has(id)) && GetBytes(id) is ReadOnlySequence<byte> value)
         {
             w.WriteByte((byte)id);
-            w.WriteBinary(value.GetValueOrDefault());
+            w.WriteBinary(value);
         }
     }
 }

@@ -21,7 +21,8 @@ public readonly struct AuthPacket : IMqttPacket
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out AuthPacket packet, out DecodeError error)
     {
         packet = default;
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         if (version != ProtocolVersion.V500)
         {
             r.Fail(ReasonCode.MalformedPacket, 0, "packet type 15 is reserved in MQTT 3.1.1");

@@ -40,7 +40,8 @@ public readonly struct ConnectPacket : IMqttPacket
     /// </summary>
     public static bool TryRead(in MqttFrame frame, out ConnectPacket packet, out DecodeError error)
     {
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         ReadOnlySequence<byte> name = r.ReadBinary();
         var version = (ProtocolVersion)r.ReadByte();
         if (!r.Failed && (!IsProtocolName(name) || version is not (ProtocolVersion.V311 or ProtocolVersion.V500)))

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Mqtt.Codec;
 
@@ -35,9 +36,32 @@ public readonly struct PublishPacket : IMqttPacket
     /// <summary>Decodes a PUBLISH frame.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out PublishPacket packet, out DecodeError error)
     {
+        if (frame.TryGetBodySpan(out ReadOnlySpan<byte> body))
+        {
+            return TryRead(frame, body, version, out packet, out error, out _);
+        }
+        // Split across segments: only the variable header is copied together; the payload stays a slice.
+        bool hasPacketId = (frame.Flags & 0b0110) != 0;
+        using (var header = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize],
+            VariableHeaderLength(frame.Body, hasPacketId, version == ProtocolVersion.V500)))
+        {
+            bool read = TryRead(frame, header.Span, version, out packet, out error, out bool ranPastCopy);
+            if (read || !ranPastCopy)
+            {
+                return read;
+            }
+        }
+        // A malformed property ran past its block: read the whole body to report it where a contiguous read would.
+        using var whole = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        return TryRead(frame, whole.Span, version, out packet, out error, out _);
+    }
+
+    private static bool TryRead(in MqttFrame frame, ReadOnlySpan<byte> body, ProtocolVersion version, out PublishPacket packet,
+        out DecodeError error, out bool ranPastCopy)
+    {
         var qos = (QualityOfService)((frame.Flags >> 1) & 0b11);
         bool duplicate = (frame.Flags & 0b1000) != 0;
-        var r = new BodyReader(frame);
+        var r = new BodyReader(frame, body);
         if ((int)qos == 3)
         {
             r.Fail(ReasonCode.MalformedPacket, 0, "[MQTT-3.3.1-4] QoS bits are both set");
@@ -47,7 +71,7 @@ public readonly struct PublishPacket : IMqttPacket
             r.Fail(ReasonCode.MalformedPacket, 0, "[MQTT-3.3.1-2] DUP is set on a QoS 0 message");
         }
         long topicOffset = r.Offset;
-        ReadOnlySequence<byte> topic = r.ReadString();
+        int topicLength = r.SkipString(checkWildcards: true, out bool topicHasWildcard);
         long packetIdOffset = r.Offset;
         ushort packetId = qos == QualityOfService.AtMostOnce ? (ushort)0 : r.ReadUInt16();
         if (qos != QualityOfService.AtMostOnce && packetId == 0)
@@ -55,16 +79,17 @@ public readonly struct PublishPacket : IMqttPacket
             r.Fail(ReasonCode.ProtocolError, packetIdOffset, "[MQTT-2.2.1-3] Packet Identifier is 0");
         }
         MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Publish) : default;
-        if (!r.Failed && topic.IsEmpty && properties.TopicAlias is null)
+        if (!r.Failed && topicLength == 0 && !properties.Contains(PropertyId.TopicAlias))
         {
             r.Fail(version == ProtocolVersion.V500 ? ReasonCode.ProtocolError : ReasonCode.MalformedPacket, topicOffset,
                 "[MQTT-4.7.3-1] Topic Name is empty and no Topic Alias stands for it");
         }
-        if (!r.Failed && !MqttTopic.IsValidTopicName(topic))
+        if (!r.Failed && topicHasWildcard)
         {
             r.Fail(ReasonCode.MalformedPacket, topicOffset, "[MQTT-3.3.2-2] Topic Name holds a wildcard");
         }
         ReadOnlySequence<byte> payload = r.ReadRest();
+        ranPastCopy = r.RanPastCopy;
         if (r.Failed)
         {
             // Cleared only here: on success the packet is written once, as a whole.
@@ -74,7 +99,7 @@ public readonly struct PublishPacket : IMqttPacket
         }
         packet = new PublishPacket
         {
-            Topic = topic,
+            Topic = r.SliceAt(2, topicLength),
             Payload = payload,
             QoS = qos,
             Retain = (frame.Flags & 1) != 0,
@@ -84,6 +109,31 @@ public readonly struct PublishPacket : IMqttPacket
         };
         error = default;
         return true;
+    }
+
+    /// <summary>
+    /// How much of a split body to copy together: Topic Name, Packet Identifier and (MQTT 5) properties, as far as
+    /// their lengths say and the body holds; the reader finds any error in them.
+    /// </summary>
+    private static int VariableHeaderLength(in ReadOnlySequence<byte> body, bool hasPacketId, bool hasProperties)
+    {
+        long available = body.Length;
+        if (available < 2)
+        {
+            return (int)available;
+        }
+        Span<byte> scratch = stackalloc byte[VariableByteInteger.MaxSize];
+        body.Slice(0, 2).CopyTo(scratch);
+        long length = 2 + BinaryPrimitives.ReadUInt16BigEndian(scratch) + (hasPacketId ? 2 : 0);
+        if (hasProperties && length < available)
+        {
+            int size = (int)Math.Min(VariableByteInteger.MaxSize, available - length);
+            body.Slice(length, size).CopyTo(scratch);
+            length += VariableByteInteger.TryRead(scratch[..size], out int propertiesLength, out int read) == DecodeStatus.Complete
+                ? read + propertiesLength
+                : size;
+        }
+        return (int)Math.Min(length, available);
     }
 
     /// <summary>Size of the whole packet on the wire.</summary>

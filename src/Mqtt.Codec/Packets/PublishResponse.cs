@@ -11,7 +11,8 @@ internal static class PublishResponse
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out ushort packetId, out ReasonCode reasonCode,
         out MqttProperties properties, out DecodeError error)
     {
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         packetId = r.ReadUInt16();
         reasonCode = ReasonCode.Success;
         properties = default;

@@ -20,7 +20,8 @@ public readonly struct SubscribePacket : IMqttPacket
     /// <summary>Decodes a SUBSCRIBE frame; every filter and options byte is validated here.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out SubscribePacket packet, out DecodeError error)
     {
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         ushort packetId = r.ReadUInt16();
         if (!r.Failed && packetId == 0)
         {

@@ -5,53 +5,54 @@ using System.Runtime.CompilerServices;
 namespace Mqtt.Codec;
 
 /// <summary>
-/// Reads the fields of one packet body. The body is complete, so running out of bytes means the
+/// Reads the fields of one packet body from one span. The body is complete, so running out of bytes means the
 /// Remaining Length does not match the content (malformed). The first failure is kept ("sticky"):
 /// later reads return defaults, and the caller checks <see cref="Failed"/> once at the end of a step.
 /// </summary>
 /// <remarks>
-/// A body in one span (the common case) is read straight from it, like Utf8JsonReader's fast path; a body
-/// split across segments goes through a <see cref="SequenceReader{T}"/>. Fields that stay slices of the input
-/// (topic, payload, property block) are sliced from the frame's source only when asked for.
+/// The span is the input's own when the frame lies in one segment (the common case), else a copy made by
+/// <see cref="ContiguousBytes"/>: of the whole body, or for a PUBLISH of its variable header only, so that
+/// <see cref="ReadRest"/> can hand out a payload the copy does not hold. Fields that stay slices of the input
+/// (topic, payload, property block) are sliced from the frame's source, and only when asked for.
 /// </remarks>
 internal ref struct BodyReader
 {
     private readonly ReadOnlySpan<byte> _span;
     private readonly ReadOnlySequence<byte> _source;
     private readonly int _bodyStart;
+    private readonly int _length;
     private readonly int _baseOffset;
-    private readonly bool _isSingleSegment;
     private int _consumed;
-    private SequenceReader<byte> _reader;
 
-    public BodyReader(in MqttFrame frame)
+    /// <summary>
+    /// Reads <paramref name="frame"/>'s body from <paramref name="body"/>, which holds all of it or, for a
+    /// PUBLISH, at least everything before the payload.
+    /// </summary>
+    public BodyReader(in MqttFrame frame, ReadOnlySpan<byte> body)
     {
+        _span = body;
         _source = frame.Source;
         _bodyStart = frame.BodyStart;
+        _length = frame.BodyLength;
         _baseOffset = frame.HeaderLength;
-        _isSingleSegment = frame.TryGetBodySpan(out _span);
-        if (!_isSingleSegment)
-        {
-            _reader = new SequenceReader<byte>(frame.Body);
-        }
     }
 
     public bool Failed { get; private set; }
 
     public DecodeError Error { get; private set; }
 
-    /// <summary>True when the body is read from one span (<see cref="Span"/>).</summary>
-    public readonly bool IsSingleSegment => _isSingleSegment;
+    /// <summary>
+    /// A read failed for want of bytes that the body has but the span, a copy of its start only, does not: the
+    /// caller must read again from a copy of the whole body to find the right error.
+    /// </summary>
+    public bool RanPastCopy { get; private set; }
 
-    /// <summary>The whole body, when <see cref="IsSingleSegment"/>.</summary>
-    public readonly ReadOnlySpan<byte> Span => _span;
-
-    public readonly long Remaining => _isSingleSegment ? _span.Length - _consumed : _reader.Remaining;
+    public readonly int Remaining => _length - _consumed;
 
     /// <summary>Bytes of the body read so far.</summary>
-    public readonly long Consumed => _isSingleSegment ? _consumed : _reader.Consumed;
+    public readonly int Consumed => _consumed;
 
-    public readonly long Offset => _baseOffset + Consumed;
+    public readonly long Offset => _baseOffset + _consumed;
 
     /// <summary>Records the first failure; always returns false so callers can `return r.Fail(...)`.</summary>
     public bool Fail(ReasonCode code, string message) => Fail(code, Offset, message);
@@ -68,19 +69,9 @@ internal ref struct BodyReader
 
     public byte ReadByte()
     {
-        if (!Failed)
+        if (!Failed && (uint)_consumed < (uint)_span.Length)
         {
-            if (_isSingleSegment)
-            {
-                if ((uint)_consumed < (uint)_span.Length)
-                {
-                    return _span[_consumed++];
-                }
-            }
-            else if (_reader.TryRead(out byte value))
-            {
-                return value;
-            }
+            return _span[_consumed++];
         }
         Truncated();
         return 0;
@@ -88,21 +79,11 @@ internal ref struct BodyReader
 
     public ushort ReadUInt16()
     {
-        if (!Failed)
+        if (!Failed && _span.Length - _consumed >= sizeof(ushort))
         {
-            if (_isSingleSegment)
-            {
-                if (_span.Length - _consumed >= sizeof(ushort))
-                {
-                    ushort value = BinaryPrimitives.ReadUInt16BigEndian(_span[_consumed..]);
-                    _consumed += sizeof(ushort);
-                    return value;
-                }
-            }
-            else if (_reader.TryReadBigEndian(out short value))
-            {
-                return (ushort)value;
-            }
+            ushort value = BinaryPrimitives.ReadUInt16BigEndian(_span[_consumed..]);
+            _consumed += sizeof(ushort);
+            return value;
         }
         Truncated();
         return 0;
@@ -110,21 +91,11 @@ internal ref struct BodyReader
 
     public uint ReadUInt32()
     {
-        if (!Failed)
+        if (!Failed && _span.Length - _consumed >= sizeof(uint))
         {
-            if (_isSingleSegment)
-            {
-                if (_span.Length - _consumed >= sizeof(uint))
-                {
-                    uint value = BinaryPrimitives.ReadUInt32BigEndian(_span[_consumed..]);
-                    _consumed += sizeof(uint);
-                    return value;
-                }
-            }
-            else if (_reader.TryReadBigEndian(out int value))
-            {
-                return (uint)value;
-            }
+            uint value = BinaryPrimitives.ReadUInt32BigEndian(_span[_consumed..]);
+            _consumed += sizeof(uint);
+            return value;
         }
         Truncated();
         return 0;
@@ -136,23 +107,14 @@ internal ref struct BodyReader
         {
             return 0;
         }
-        if (_isSingleSegment && (uint)_consumed < (uint)_span.Length && _span[_consumed] < 0x80)
+        if ((uint)_consumed < (uint)_span.Length && _span[_consumed] < 0x80)
         {
             // One byte, the common case (a Property Length under 128).
             return _span[_consumed++];
         }
         long start = Offset;
-        DecodeStatus status;
-        int value;
-        if (_isSingleSegment)
-        {
-            status = VariableByteInteger.TryRead(_span[_consumed..], out value, out int size);
-            _consumed += size;
-        }
-        else
-        {
-            status = VariableByteInteger.TryRead(ref _reader, out value);
-        }
+        DecodeStatus status = VariableByteInteger.TryRead(_span[_consumed..], out int value, out int size);
+        _consumed += size;
         switch (status)
         {
             case DecodeStatus.Complete:
@@ -169,29 +131,35 @@ internal ref struct BodyReader
     /// <summary>The next <paramref name="count"/> bytes as a slice of the input.</summary>
     public ReadOnlySequence<byte> ReadBytes(int count)
     {
-        ReadOnlySequence<byte> slice = PeekBytes(count);
-        Skip(count);
+        if (Failed || Remaining < count)
+        {
+            Truncated();
+            return default;
+        }
+        ReadOnlySequence<byte> slice = _source.Slice(_bodyStart + _consumed, count);
+        _consumed += count;
         return slice;
     }
 
     /// <summary>The next <paramref name="count"/> bytes as a slice of the input, without moving past them.</summary>
-    public ReadOnlySequence<byte> PeekBytes(long count)
+    public ReadOnlySequence<byte> PeekBytes(int count)
     {
         if (Failed || Remaining < count)
         {
             Truncated();
             return default;
         }
-        return _isSingleSegment ? _source.Slice(_bodyStart + _consumed, count) : _reader.Sequence.Slice(_reader.Position, count);
+        return _source.Slice(_bodyStart + _consumed, count);
     }
 
     /// <summary>
     /// The <paramref name="count"/> bytes at <paramref name="consumed"/> (a value of <see cref="Consumed"/> taken
     /// earlier) as a slice of the input; they must have been read already.
     /// </summary>
-    public readonly ReadOnlySequence<byte> SliceAt(long consumed, long count) => _isSingleSegment
-        ? _source.Slice(_bodyStart + consumed, count)
-        : _reader.Sequence.Slice(consumed, count);
+    public readonly ReadOnlySequence<byte> SliceAt(int consumed, int count) => _source.Slice(_bodyStart + consumed, count);
+
+    /// <summary>The bytes read since <paramref name="consumed"/> (a value of <see cref="Consumed"/> taken earlier).</summary>
+    public readonly ReadOnlySpan<byte> SpanFrom(int consumed) => _span[consumed.._consumed];
 
     /// <summary>Moves past <paramref name="count"/> bytes.</summary>
     public void Skip(int count)
@@ -200,22 +168,16 @@ internal ref struct BodyReader
         {
             return;
         }
-        if (Remaining < count)
+        if (_span.Length - _consumed < count)
         {
             Truncated();
+            return;
         }
-        else if (_isSingleSegment)
-        {
-            _consumed += count;
-        }
-        else
-        {
-            _reader.Advance(count);
-        }
+        _consumed += count;
     }
 
     /// <summary>Everything left in the body (a PUBLISH payload).</summary>
-    public ReadOnlySequence<byte> ReadRest() => ReadBytes((int)Remaining);
+    public ReadOnlySequence<byte> ReadRest() => ReadBytes(Remaining);
 
     /// <summary>Binary Data (1.5.6): two-byte length, then that many bytes.</summary>
     public ReadOnlySequence<byte> ReadBinary() => ReadBytes(ReadUInt16());
@@ -226,7 +188,7 @@ internal ref struct BodyReader
     /// <summary>UTF-8 Encoded String (1.5.4), validated; the bytes stay a slice of the input.</summary>
     public ReadOnlySequence<byte> ReadString()
     {
-        long start = Consumed;
+        int start = _consumed;
         int length = SkipString(checkWildcards: false, out _);
         return Failed ? default : SliceAt(start + 2, length);
     }
@@ -244,34 +206,18 @@ internal ref struct BodyReader
         {
             return 0;
         }
-        bool wellFormed;
-        if (_isSingleSegment)
+        if (_span.Length - _consumed < length)
         {
-            if (_span.Length - _consumed < length)
-            {
-                Truncated();
-                return 0;
-            }
-            ReadOnlySpan<byte> value = _span.Slice(_consumed, length);
-            wellFormed = MqttUtf8.IsWellFormed(value);
-            hasWildcard = checkWildcards && !MqttTopic.IsValidTopicName(value);
-            _consumed += length;
+            Truncated();
+            return 0;
         }
-        else
-        {
-            ReadOnlySequence<byte> value = PeekBytes(length);
-            if (Failed)
-            {
-                return 0;
-            }
-            wellFormed = MqttUtf8.IsWellFormed(value);
-            hasWildcard = checkWildcards && !MqttTopic.IsValidTopicName(value);
-            _reader.Advance(length);
-        }
-        if (!wellFormed)
+        ReadOnlySpan<byte> value = _span.Slice(_consumed, length);
+        _consumed += length;
+        if (!MqttUtf8.IsWellFormed(value))
         {
             Fail(ReasonCode.MalformedPacket, start, "[MQTT-1.5.4-1] [MQTT-1.5.4-2] string is not well-formed UTF-8 or holds U+0000");
         }
+        hasWildcard = checkWildcards && !MqttTopic.IsValidTopicName(value);
         return length;
     }
 
@@ -286,5 +232,12 @@ internal ref struct BodyReader
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Truncated() => Fail(ReasonCode.MalformedPacket, "Remaining Length is shorter than the packet's content");
+    private void Truncated()
+    {
+        if (!Failed && _span.Length < _length)
+        {
+            RanPastCopy = true;
+        }
+        Fail(ReasonCode.MalformedPacket, "Remaining Length is shorter than the packet's content");
+    }
 }

@@ -20,7 +20,7 @@ public partial struct MqttProperties
             return default;
         }
         var p = default(MqttProperties);
-        long blockStart = r.Consumed;
+        int blockStart = r.Consumed;
         long end = r.Offset + length;
         ulong seen = 0;
         while (!r.Failed && r.Offset < end)

@@ -19,13 +19,20 @@ public readonly struct MqttFrame
     private readonly int _bodyStart;
     private readonly int _bodyLength;
 
+    // A body of at most 4 bytes (PUBACK, PUBREC, PUBREL, PUBCOMP and the short DISCONNECT and AUTH), left-aligned
+    // big-endian, copied at framing so that reading it needs no second look at the input; valid when _hasShortBody.
+    private readonly uint _shortBody;
+    private readonly bool _hasShortBody;
+
     /// <summary>Creates a frame; <paramref name="headerLength"/> is the size of the fixed header in bytes.</summary>
     public MqttFrame(PacketType type, byte flags, int headerLength, ReadOnlySequence<byte> body)
-        : this(type, flags, headerLength, body, 0, checked((int)body.Length))
+        : this(type, flags, headerLength, body, 0, checked((int)body.Length), default)
     {
     }
 
-    internal MqttFrame(PacketType type, byte flags, int headerLength, in ReadOnlySequence<byte> source, int bodyStart, int bodyLength)
+    /// <summary>A frame found in <paramref name="source"/>; <paramref name="firstSpan"/> is the source's first span.</summary>
+    internal MqttFrame(PacketType type, byte flags, int headerLength, in ReadOnlySequence<byte> source, int bodyStart, int bodyLength,
+        ReadOnlySpan<byte> firstSpan)
     {
         Type = type;
         Flags = flags;
@@ -33,6 +40,16 @@ public readonly struct MqttFrame
         _source = source;
         _bodyStart = bodyStart;
         _bodyLength = bodyLength;
+        if (bodyLength <= sizeof(uint) && bodyStart + bodyLength <= firstSpan.Length)
+        {
+            uint value = 0;
+            for (int i = 0; i < bodyLength; i++)
+            {
+                value |= (uint)firstSpan[bodyStart + i] << (24 - 8 * i);
+            }
+            _shortBody = value;
+            _hasShortBody = true;
+        }
     }
 
     /// <summary>The packet type (high nibble of byte 1).</summary>
@@ -58,6 +75,15 @@ public readonly struct MqttFrame
 
     /// <summary>The sequence the body is a part of.</summary>
     internal ReadOnlySequence<byte> Source => _source;
+
+    /// <summary>
+    /// A body of at most 4 bytes, left-aligned big-endian (the first byte in bits 31-24), when framing saw it whole.
+    /// </summary>
+    internal bool TryGetShortBody(out uint body)
+    {
+        body = _shortBody;
+        return _hasShortBody;
+    }
 
     /// <summary>The body as one span when it lies in the source's first segment.</summary>
     internal bool TryGetBodySpan(out ReadOnlySpan<byte> body)

@@ -90,7 +90,7 @@ public static class MqttFrameReader
         {
             return DecodeStatus.NeedMoreData;
         }
-        frame = new MqttFrame((PacketType)(firstByte >> 4), (byte)(firstByte & 0x0F), headerLength, input, headerLength, remainingLength);
+        frame = new MqttFrame((PacketType)(firstByte >> 4), (byte)(firstByte & 0x0F), headerLength, input, headerLength, remainingLength, first);
         return DecodeStatus.Complete;
     }
 

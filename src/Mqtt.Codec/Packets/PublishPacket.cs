@@ -1,37 +1,47 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
 /// <summary>PUBLISH (section 3.3): an Application Message. Topic and payload are slices of the input.</summary>
-public readonly struct PublishPacket : IMqttPacket
+/// <remarks>
+/// Not a readonly struct only so that decoding can fill the caller's packet field by field instead of building
+/// a copy and moving it (docs/codec.md, "Performance"); every member is readonly and the properties are init-only.
+/// </remarks>
+public struct PublishPacket : IMqttPacket
 {
+    private ReadOnlySequence<byte> _topic;
+    private ReadOnlySequence<byte> _payload;
+    private MqttProperties _properties;
+    private ushort _packetId;
+    private QualityOfService _qos;
+    private bool _retain;
+    private bool _duplicate;
+
     /// <summary>Topic Name, UTF-8 bytes; empty in MQTT 5 when a Topic Alias stands for it.</summary>
-    public ReadOnlySequence<byte> Topic { get; init; }
+    public ReadOnlySequence<byte> Topic { readonly get => _topic; init => _topic = value; }
 
     /// <summary>The Application Message.</summary>
-    public ReadOnlySequence<byte> Payload { get; init; }
+    public ReadOnlySequence<byte> Payload { readonly get => _payload; init => _payload = value; }
 
     /// <summary>Delivery QoS.</summary>
-    public QualityOfService QoS { get; init; }
+    public QualityOfService QoS { readonly get => _qos; init => _qos = value; }
 
     /// <summary>RETAIN flag.</summary>
-    public bool Retain { get; init; }
+    public bool Retain { readonly get => _retain; init => _retain = value; }
 
     /// <summary>DUP flag: a re-delivery of an earlier attempt.</summary>
-    public bool Duplicate { get; init; }
+    public bool Duplicate { readonly get => _duplicate; init => _duplicate = value; }
 
     /// <summary>Packet Identifier; present only when QoS is 1 or 2.</summary>
-    public ushort PacketId { get; init; }
+    public ushort PacketId { readonly get => _packetId; init => _packetId = value; }
 
     /// <summary>MQTT 5 properties.</summary>
-    public MqttProperties Properties { get => _properties; init => _properties = value; }
-
-    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
-    private readonly MqttProperties _properties;
+    public MqttProperties Properties { readonly get => _properties; init => _properties = value; }
 
     /// <summary>The Topic Name as a string.</summary>
-    public string TopicString => MqttUtf8.GetString(Topic);
+    public readonly string TopicString => MqttUtf8.GetString(Topic);
 
     /// <summary>Decodes a PUBLISH frame.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out PublishPacket packet, out DecodeError error)
@@ -56,9 +66,12 @@ public readonly struct PublishPacket : IMqttPacket
         return TryRead(frame, whole.Span, version, out packet, out error, out _);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool TryRead(in MqttFrame frame, ReadOnlySpan<byte> body, ProtocolVersion version, out PublishPacket packet,
         out DecodeError error, out bool ranPastCopy)
     {
+        // Filled in place: the packet is large enough that building it aside and copying it costs.
+        packet = default;
         var qos = (QualityOfService)((frame.Flags >> 1) & 0b11);
         bool duplicate = (frame.Flags & 0b1000) != 0;
         var r = new BodyReader(frame, body);
@@ -78,8 +91,11 @@ public readonly struct PublishPacket : IMqttPacket
         {
             r.Fail(ReasonCode.ProtocolError, packetIdOffset, "[MQTT-2.2.1-3] Packet Identifier is 0");
         }
-        MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Publish) : default;
-        if (!r.Failed && topicLength == 0 && !properties.Contains(PropertyId.TopicAlias))
+        if (version == ProtocolVersion.V500)
+        {
+            MqttProperties.Read(ref r, PropertyScope.Publish, ref packet._properties);
+        }
+        if (!r.Failed && topicLength == 0 && !packet._properties.Contains(PropertyId.TopicAlias))
         {
             r.Fail(version == ProtocolVersion.V500 ? ReasonCode.ProtocolError : ReasonCode.MalformedPacket, topicOffset,
                 "[MQTT-4.7.3-1] Topic Name is empty and no Topic Alias stands for it");
@@ -92,21 +108,16 @@ public readonly struct PublishPacket : IMqttPacket
         ranPastCopy = r.RanPastCopy;
         if (r.Failed)
         {
-            // Cleared only here: on success the packet is written once, as a whole.
             packet = default;
             error = r.Error;
             return false;
         }
-        packet = new PublishPacket
-        {
-            Topic = r.SliceAt(2, topicLength),
-            Payload = payload,
-            QoS = qos,
-            Retain = (frame.Flags & 1) != 0,
-            Duplicate = duplicate,
-            PacketId = packetId,
-            Properties = properties,
-        };
+        packet._topic = r.SliceAt(2, topicLength);
+        packet._payload = payload;
+        packet._qos = qos;
+        packet._retain = (frame.Flags & 1) != 0;
+        packet._duplicate = duplicate;
+        packet._packetId = packetId;
         error = default;
         return true;
     }
@@ -137,10 +148,10 @@ public readonly struct PublishPacket : IMqttPacket
     }
 
     /// <summary>Size of the whole packet on the wire.</summary>
-    public int GetSize(ProtocolVersion version) => FixedHeader.PacketSize(GetRemainingLength(version, out _));
+    public readonly int GetSize(ProtocolVersion version) => FixedHeader.PacketSize(GetRemainingLength(version, out _));
 
     /// <summary>Encodes the packet.</summary>
-    public void Write(IBufferWriter<byte> output, ProtocolVersion version)
+    public readonly void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         long remainingLength = GetRemainingLength(version, out int propertiesLength);
         byte flags = (byte)((Duplicate ? 0b1000 : 0) | ((int)QoS << 1) | (Retain ? 1 : 0));
@@ -158,6 +169,6 @@ public readonly struct PublishPacket : IMqttPacket
         w.Commit();
     }
 
-    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
+    private readonly long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
         2 + Topic.Length + (QoS == QualityOfService.AtMostOnce ? 0 : 2) + Payload.Length + _properties.GetBlockSize(version, out propertiesLength);
 }

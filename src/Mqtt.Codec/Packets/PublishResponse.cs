@@ -11,6 +11,33 @@ internal static class PublishResponse
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out ushort packetId, out ReasonCode reasonCode,
         out MqttProperties properties, out DecodeError error)
     {
+        if (frame.TryGetShortBody(out uint body) && IsShortValid(frame, version, body))
+        {
+            packetId = (ushort)(body >> 16);
+            reasonCode = frame.BodyLength > 2 ? (ReasonCode)(byte)(body >> 8) : ReasonCode.Success;
+            properties = default;
+            error = default;
+            return true;
+        }
+        return TryReadAny(frame, version, out packetId, out reasonCode, out properties, out error);
+    }
+
+    /// <summary>
+    /// The forms without properties, whole in the frame: Packet Identifier, in MQTT 5 then a Reason Code and a
+    /// Property Length of 0. Only valid ones are taken here; anything else goes the long way, which says what is wrong.
+    /// </summary>
+    private static bool IsShortValid(in MqttFrame frame, ProtocolVersion version, uint body) => frame.BodyLength switch
+    {
+        2 => body >> 16 != 0,
+        3 => version == ProtocolVersion.V500 && body >> 16 != 0 && ReasonCodes.IsValidFor(frame.Type, (ReasonCode)(byte)(body >> 8)),
+        4 => version == ProtocolVersion.V500 && body >> 16 != 0 && ReasonCodes.IsValidFor(frame.Type, (ReasonCode)(byte)(body >> 8))
+            && (byte)body == 0,
+        _ => false,
+    };
+
+    private static bool TryReadAny(in MqttFrame frame, ProtocolVersion version, out ushort packetId, out ReasonCode reasonCode,
+        out MqttProperties properties, out DecodeError error)
+    {
         using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
         var r = new BodyReader(frame, body.Span);
         packetId = r.ReadUInt16();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Mqtt.Codec;
 
 public partial struct MqttProperties
@@ -8,18 +10,31 @@ public partial struct MqttProperties
     /// </summary>
     internal static MqttProperties Read(ref BodyReader r, PropertyScope scope)
     {
+        MqttProperties p = default;
+        Read(ref r, scope, ref p);
+        return p;
+    }
+
+    /// <summary>As <see cref="Read(ref BodyReader, PropertyScope)"/>, into <paramref name="p"/>, which is empty on entry.</summary>
+    internal static void Read(ref BodyReader r, PropertyScope scope, ref MqttProperties p)
+    {
         long lengthOffset = r.Offset;
         int length = r.ReadVariableByteInteger();
         if (r.Failed || length == 0)
         {
-            return default;
+            return;
         }
         if (length > r.Remaining)
         {
             r.Fail(ReasonCode.MalformedPacket, lengthOffset, "Property Length runs past the end of the packet");
-            return default;
+            return;
         }
-        var p = default(MqttProperties);
+        ReadBlock(ref r, scope, ref p, length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReadBlock(ref BodyReader r, PropertyScope scope, ref MqttProperties p, int length)
+    {
         int blockStart = r.Consumed;
         long end = r.Offset + length;
         ulong seen = 0;
@@ -53,7 +68,6 @@ public partial struct MqttProperties
             // Only what is found again later needs the block; numbers and flags are already in fields.
             p._block = r.SliceAt(blockStart, length);
         }
-        return p;
     }
 
     /// <summary>Reads one value; a value out of its range is reported at <paramref name="entryStart"/>, the property's identifier.</summary>

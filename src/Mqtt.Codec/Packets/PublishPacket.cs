@@ -153,20 +153,40 @@ public struct PublishPacket : IMqttPacket
     /// <summary>Encodes the packet.</summary>
     public readonly void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
-        long remainingLength = GetRemainingLength(version, out int propertiesLength);
-        byte flags = (byte)((Duplicate ? 0b1000 : 0) | ((int)QoS << 1) | (Retain ? 1 : 0));
-        var w = PacketWriter.Begin(output, PacketType.Publish, flags, remainingLength);
-        w.WriteBinary(Topic);
-        if (QoS != QualityOfService.AtMostOnce)
+        byte flags = (byte)((_duplicate ? 0b1000 : 0) | ((int)_qos << 1) | (_retain ? 1 : 0));
+        if (_topic.IsSingleSegment && _payload.IsSingleSegment)
         {
-            w.WriteUInt16(PacketId);
+            // The usual shape: each length is taken once and each part copied with one CopyTo into one span.
+            ReadOnlySpan<byte> topic = _topic.FirstSpan;
+            ReadOnlySpan<byte> payload = _payload.FirstSpan;
+            int propertiesSize = _properties.GetBlockSize(version, out int length);
+            long remaining = 2L + topic.Length + (_qos == QualityOfService.AtMostOnce ? 0 : 2) + propertiesSize + payload.Length;
+            var writer = PacketWriter.Begin(output, PacketType.Publish, flags, remaining);
+            writer.WriteBinary(topic);
+            WriteRest(ref writer, version, length);
+            writer.WriteBytes(payload);
+            writer.Commit();
+            return;
+        }
+        long remainingLength = GetRemainingLength(version, out int propertiesLength);
+        var w = PacketWriter.Begin(output, PacketType.Publish, flags, remainingLength);
+        w.WriteBinary(_topic);
+        WriteRest(ref w, version, propertiesLength);
+        w.WriteBytes(_payload);
+        w.Commit();
+    }
+
+    /// <summary>Packet Identifier and properties, between topic and payload.</summary>
+    private readonly void WriteRest(ref PacketWriter w, ProtocolVersion version, int propertiesLength)
+    {
+        if (_qos != QualityOfService.AtMostOnce)
+        {
+            w.WriteUInt16(_packetId);
         }
         if (version == ProtocolVersion.V500)
         {
             _properties.WriteTo(ref w, propertiesLength);
         }
-        w.WriteBytes(Payload);
-        w.Commit();
     }
 
     private readonly long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>

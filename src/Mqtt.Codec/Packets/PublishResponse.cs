@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Mqtt.Codec;
 
@@ -70,8 +71,19 @@ internal static class PublishResponse
     public static void Write(IBufferWriter<byte> output, ProtocolVersion version, PacketType type, ushort packetId,
         ReasonCode reasonCode, in MqttProperties properties)
     {
+        byte flags = type == PacketType.PubRel ? (byte)0b0010 : (byte)0;
+        if (version != ProtocolVersion.V500 || (reasonCode == ReasonCode.Success && properties.IsEmpty))
+        {
+            // [MQTT-3.4.2-1] the short form: fixed header and Packet Identifier, four bytes.
+            Span<byte> span = output.GetSpan(4);
+            span[0] = (byte)((int)type << 4 | flags);
+            span[1] = 2;
+            BinaryPrimitives.WriteUInt16BigEndian(span[2..], packetId);
+            output.Advance(4);
+            return;
+        }
         int remainingLength = GetRemainingLength(version, reasonCode, properties, out int propertiesLength);
-        var w = PacketWriter.Begin(output, type, type == PacketType.PubRel ? (byte)0b0010 : (byte)0, remainingLength);
+        var w = PacketWriter.Begin(output, type, flags, remainingLength);
         w.WriteUInt16(packetId);
         if (remainingLength > 2)
         {

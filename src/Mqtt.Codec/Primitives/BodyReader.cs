@@ -141,6 +141,19 @@ internal ref struct BodyReader
         return slice;
     }
 
+    /// <summary>The next <paramref name="count"/> bytes as a span, for a field that is checked and not kept.</summary>
+    public ReadOnlySpan<byte> ReadSpan(int count)
+    {
+        if (Failed || _span.Length - _consumed < count)
+        {
+            Truncated();
+            return default;
+        }
+        ReadOnlySpan<byte> bytes = _span.Slice(_consumed, count);
+        _consumed += count;
+        return bytes;
+    }
+
     /// <summary>The next <paramref name="count"/> bytes as a slice of the input, without moving past them.</summary>
     public ReadOnlySequence<byte> PeekBytes(int count)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
@@ -31,29 +32,65 @@ public partial struct MqttProperties
         _ => Has(id),
     };
 
+    /// <summary>True when no property has a value.</summary>
+    internal readonly bool IsEmpty => (_present | (uint)_blockUserCount | (uint)_blockSubscriptionIdCount) == 0 && _nodes is null;
+
     /// <summary>Size of the block without its Property Length prefix.</summary>
-    internal readonly int GetLength()
+    internal readonly int GetLength() => IsEmpty ? 0 : GetNonEmptyLength();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly int GetNonEmptyLength()
     {
-        if ((_present | (uint)_blockUserCount | (uint)_blockSubscriptionIdCount) == 0 && _nodes is null)
-        {
-            return 0;
-        }
         int length = 2 * BitOperations.PopCount(_present & ByteProperties)
             + 3 * BitOperations.PopCount(_present & TwoByteProperties)
             + 5 * BitOperations.PopCount(_present & FourByteProperties)
-            + UserProperties.EncodedLength + SubscriptionIdentifiers.EncodedLength;
+            + SubscriptionIdentifiers.EncodedLength;
         if (_nodes is null)
+        {
+            return length + _blockStringLength + _blockUserLength;
+        }
+        // One walk over the values set in code; the block's values they shadow are left out.
+        ulong shadowed = 0;
+        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+        {
+            ulong bit = Bit(node.Id);
+            if ((shadowed & bit) == 0)
+            {
+                shadowed |= bit;
+                length += node.Id == PropertyId.UserProperty ? node.EncodedLength : node.HasValue ? 3 + (int)node.Value.Length : 0;
+            }
+        }
+        if ((shadowed & Bit(PropertyId.UserProperty)) == 0)
+        {
+            length += _blockUserLength;
+        }
+        ulong fromBlock = _present & BytesProperties;
+        if ((fromBlock & shadowed) == 0)
         {
             return length + _blockStringLength;
         }
-        for (ulong ids = BytesProperties; ids != 0; ids &= ids - 1)
+        for (ulong ids = fromBlock & ~shadowed; ids != 0; ids &= ids - 1)
         {
-            if (GetBytes((PropertyId)BitOperations.TrailingZeroCount(ids)) is ReadOnlySequence<byte> value)
-            {
-                length += 3 + (int)value.Length;
-            }
+            length += 3 + (int)FindInBlock((PropertyId)BitOperations.TrailingZeroCount(ids)).Length;
         }
         return length;
+    }
+
+    /// <summary>The string and binary properties that have a value, one bit per id.</summary>
+    private readonly ulong BytesIds()
+    {
+        ulong ids = _present & BytesProperties;
+        ulong shadowed = 0;
+        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+        {
+            ulong bit = Bit(node.Id);
+            if ((shadowed & bit) == 0)
+            {
+                shadowed |= bit;
+                ids = node.HasValue ? ids | bit : ids & ~bit;
+            }
+        }
+        return ids & BytesProperties;
     }
 
     /// <summary>
@@ -77,23 +114,24 @@ public partial struct MqttProperties
         {
             return;
         }
+        ulong bytesIds = BytesIds();
         WriteByte(ref w, PropertyId.PayloadFormatIndicator, _payloadFormatIndicator);
         WriteFourBytes(ref w, PropertyId.MessageExpiryInterval, _messageExpiryInterval);
-        WriteBytes(ref w, PropertyId.ContentType);
-        WriteBytes(ref w, PropertyId.ResponseTopic);
-        WriteBytes(ref w, PropertyId.CorrelationData);
+        WriteBytes(ref w, PropertyId.ContentType, bytesIds);
+        WriteBytes(ref w, PropertyId.ResponseTopic, bytesIds);
+        WriteBytes(ref w, PropertyId.CorrelationData, bytesIds);
         SubscriptionIdentifiers.WriteTo(ref w);
         WriteFourBytes(ref w, PropertyId.SessionExpiryInterval, _sessionExpiryInterval);
-        WriteBytes(ref w, PropertyId.AssignedClientIdentifier);
+        WriteBytes(ref w, PropertyId.AssignedClientIdentifier, bytesIds);
         WriteTwoBytes(ref w, PropertyId.ServerKeepAlive, _serverKeepAlive);
-        WriteBytes(ref w, PropertyId.AuthenticationMethod);
-        WriteBytes(ref w, PropertyId.AuthenticationData);
+        WriteBytes(ref w, PropertyId.AuthenticationMethod, bytesIds);
+        WriteBytes(ref w, PropertyId.AuthenticationData, bytesIds);
         WriteFlag(ref w, PropertyId.RequestProblemInformation);
         WriteFourBytes(ref w, PropertyId.WillDelayInterval, _willDelayInterval);
         WriteFlag(ref w, PropertyId.RequestResponseInformation);
-        WriteBytes(ref w, PropertyId.ResponseInformation);
-        WriteBytes(ref w, PropertyId.ServerReference);
-        WriteBytes(ref w, PropertyId.ReasonString);
+        WriteBytes(ref w, PropertyId.ResponseInformation, bytesIds);
+        WriteBytes(ref w, PropertyId.ServerReference, bytesIds);
+        WriteBytes(ref w, PropertyId.ReasonString, bytesIds);
         WriteTwoBytes(ref w, PropertyId.ReceiveMaximum, _receiveMaximum);
         WriteTwoBytes(ref w, PropertyId.TopicAliasMaximum, _topicAliasMaximum);
         WriteTwoBytes(ref w, PropertyId.TopicAlias, _topicAlias);
@@ -135,9 +173,9 @@ public partial struct MqttProperties
         }
     }
 
-    private readonly void WriteBytes(ref PacketWriter w, PropertyId id)
+    private readonly void WriteBytes(ref PacketWriter w, PropertyId id, ulong bytesIds)
     {
-        if ((_nodes is not null || Has(id)) && GetBytes(id) is ReadOnlySequence<byte> value)
+        if ((bytesIds & Bit(id)) != 0 && GetBytes(id) is ReadOnlySequence<byte> value)
         {
             w.WriteByte((byte)id);
             w.WriteBinary(value);

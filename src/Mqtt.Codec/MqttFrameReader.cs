@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
@@ -40,14 +41,31 @@ public static class MqttFrameReader
     /// </summary>
     public static DecodeStatus TryRead(in ReadOnlySequence<byte> input, int maximumPacketSize, out MqttFrame frame, out DecodeError error)
     {
+        ReadOnlySpan<byte> first = input.FirstSpan;
+        if (first.Length >= 2)
+        {
+            // The common case, without a detour: a valid first byte, a one-byte Remaining Length, and the whole
+            // packet in the first segment. Anything else is sorted out below.
+            byte firstByte = first[0];
+            int remainingLength = first[1];
+            byte required = RequiredFlags[firstByte >> 4];
+            if (remainingLength < 0x80 && (required == (firstByte & 0x0F) || required == AnyFlags)
+                && 2 + remainingLength <= maximumPacketSize && first.Length - 2 >= remainingLength)
+            {
+                frame = new MqttFrame((PacketType)(firstByte >> 4), (byte)(firstByte & 0x0F), 2, input, 2, remainingLength, first);
+                error = default;
+                return DecodeStatus.Complete;
+            }
+        }
+        return TryReadAny(input, first, maximumPacketSize, out frame, out error);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DecodeStatus TryReadAny(in ReadOnlySequence<byte> input, ReadOnlySpan<byte> first, int maximumPacketSize,
+        out MqttFrame frame, out DecodeError error)
+    {
         // The fixed header is read from one span: the first segment's, or the first few bytes copied together
         // when a segment boundary falls inside the header.
-        ReadOnlySpan<byte> first = input.FirstSpan;
-        if (first.Length >= 2 && first[1] < 0x80)
-        {
-            // The common case: a one-byte Remaining Length in the first segment.
-            return TryRead(input, first, first[1], 1, maximumPacketSize, out frame, out error);
-        }
         Span<byte> scratch = stackalloc byte[MaxHeaderSize];
         ReadOnlySpan<byte> header = first.Length >= MaxHeaderSize || input.IsSingleSegment ? first : CopyHeader(input, scratch);
         frame = default;
@@ -110,7 +128,8 @@ public static class MqttFrameReader
             error = new DecodeError(ReasonCode.MalformedPacket, 0, "packet type 0 is reserved");
             return false;
         }
-        if (!HasValidFlags(type, (byte)(first & 0x0F)))
+        byte required = RequiredFlags[(int)type];
+        if (required != AnyFlags && required != (first & 0x0F))
         {
             error = new DecodeError(ReasonCode.MalformedPacket, 0, "[MQTT-2.1.3-1] reserved fixed header flags have the wrong value");
             return false;
@@ -128,11 +147,11 @@ public static class MqttFrameReader
         return header;
     }
 
-    /// <summary>Table 2-2: PUBREL, SUBSCRIBE and UNSUBSCRIBE carry 0010, PUBLISH its own flags, the rest 0000.</summary>
-    private static bool HasValidFlags(PacketType type, byte flags) => type switch
-    {
-        PacketType.Publish => true,
-        PacketType.PubRel or PacketType.Subscribe or PacketType.Unsubscribe => flags == 0b0010,
-        _ => flags == 0,
-    };
+    private const byte AnyFlags = 0x10;
+
+    /// <summary>
+    /// Table 2-2, by packet type: the fixed header flags each type must carry. PUBREL, SUBSCRIBE and UNSUBSCRIBE
+    /// carry 0010, PUBLISH its own (<see cref="AnyFlags"/>), the rest 0000; type 0 is refused before this is asked.
+    /// </summary>
+    private static ReadOnlySpan<byte> RequiredFlags => [0xFF, 0, 0, AnyFlags, 0, 0, 0b0010, 0, 0b0010, 0, 0b0010, 0, 0, 0, 0, 0];
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
@@ -9,18 +10,18 @@ namespace Mqtt.Codec;
 /// </summary>
 internal static class PublishResponse
 {
+    /// <summary>Reads the fields; <paramref name="properties"/> is empty on entry, and the caller clears everything on failure.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out ushort packetId, out ReasonCode reasonCode,
-        out MqttProperties properties, out DecodeError error)
+        ref MqttProperties properties, out DecodeError error)
     {
         if (frame.TryGetShortBody(out uint body) && IsShortValid(frame, version, body))
         {
             packetId = (ushort)(body >> 16);
             reasonCode = frame.BodyLength > 2 ? (ReasonCode)(byte)(body >> 8) : ReasonCode.Success;
-            properties = default;
             error = default;
             return true;
         }
-        return TryReadAny(frame, version, out packetId, out reasonCode, out properties, out error);
+        return TryReadAny(frame, version, out packetId, out reasonCode, ref properties, out error);
     }
 
     /// <summary>
@@ -36,14 +37,14 @@ internal static class PublishResponse
         _ => false,
     };
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool TryReadAny(in MqttFrame frame, ProtocolVersion version, out ushort packetId, out ReasonCode reasonCode,
-        out MqttProperties properties, out DecodeError error)
+        ref MqttProperties properties, out DecodeError error)
     {
         using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
         var r = new BodyReader(frame, body.Span);
         packetId = r.ReadUInt16();
         reasonCode = ReasonCode.Success;
-        properties = default;
         if (!r.Failed && packetId == 0)
         {
             r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-5] Packet Identifier is 0");
@@ -57,7 +58,7 @@ internal static class PublishResponse
             }
             if (r.Remaining > 0)
             {
-                properties = MqttProperties.Read(ref r, PropertyTable.ScopeOf(frame.Type));
+                MqttProperties.Read(ref r, PropertyTable.ScopeOf(frame.Type), ref properties);
             }
         }
         r.ExpectEnd();

@@ -44,15 +44,22 @@ public static class MqttFrameReader
         ReadOnlySpan<byte> first = input.FirstSpan;
         if (first.Length >= 2)
         {
-            // The common case, without a detour: a valid first byte, a one-byte Remaining Length, and the whole
-            // packet in the first segment. Anything else is sorted out below.
+            // The common case, without a detour: a valid first byte, a Remaining Length read whole from the first
+            // segment, and the whole packet there too. Anything else is sorted out below.
             byte firstByte = first[0];
             int remainingLength = first[1];
-            byte required = RequiredFlags[firstByte >> 4];
-            if (remainingLength < 0x80 && (required == (firstByte & 0x0F) || required == AnyFlags)
-                && 2 + remainingLength <= maximumPacketSize && first.Length - 2 >= remainingLength)
+            int headerLength = 2;
+            bool lengthRead = remainingLength < 0x80;
+            if (!lengthRead)
             {
-                frame = new MqttFrame((PacketType)(firstByte >> 4), (byte)(firstByte & 0x0F), 2, input, 2, remainingLength, first);
+                lengthRead = VariableByteInteger.TryRead(first[1..], out remainingLength, out int lengthSize) == DecodeStatus.Complete;
+                headerLength = 1 + lengthSize;
+            }
+            byte required = RequiredFlags[firstByte >> 4];
+            if (lengthRead && (required == (firstByte & 0x0F) || required == AnyFlags)
+                && (long)headerLength + remainingLength <= maximumPacketSize && first.Length - headerLength >= remainingLength)
+            {
+                frame = new MqttFrame((PacketType)(firstByte >> 4), (byte)(firstByte & 0x0F), headerLength, input, headerLength, remainingLength, first);
                 error = default;
                 return DecodeStatus.Complete;
             }

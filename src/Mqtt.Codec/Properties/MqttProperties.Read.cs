@@ -42,7 +42,7 @@ public partial struct MqttProperties
         {
             long entryStart = r.Offset;
             var id = (PropertyId)r.ReadByte();
-            if (PropertyTable.DataType(id) == PropertyDataType.Unknown || (PropertyTable.AllowedIn(id) & scope) == 0)
+            if (!PropertyTable.IsAllowed(id, scope))
             {
                 r.Fail(ReasonCode.MalformedPacket, entryStart, "property identifier is unknown or not allowed in this packet");
                 break;

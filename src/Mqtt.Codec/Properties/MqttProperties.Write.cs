@@ -114,71 +114,67 @@ public partial struct MqttProperties
         {
             return;
         }
-        ulong bytesIds = BytesIds();
-        WriteByte(ref w, PropertyId.PayloadFormatIndicator, _payloadFormatIndicator);
-        WriteFourBytes(ref w, PropertyId.MessageExpiryInterval, _messageExpiryInterval);
-        WriteBytes(ref w, PropertyId.ContentType, bytesIds);
-        WriteBytes(ref w, PropertyId.ResponseTopic, bytesIds);
-        WriteBytes(ref w, PropertyId.CorrelationData, bytesIds);
-        SubscriptionIdentifiers.WriteTo(ref w);
-        WriteFourBytes(ref w, PropertyId.SessionExpiryInterval, _sessionExpiryInterval);
-        WriteBytes(ref w, PropertyId.AssignedClientIdentifier, bytesIds);
-        WriteTwoBytes(ref w, PropertyId.ServerKeepAlive, _serverKeepAlive);
-        WriteBytes(ref w, PropertyId.AuthenticationMethod, bytesIds);
-        WriteBytes(ref w, PropertyId.AuthenticationData, bytesIds);
-        WriteFlag(ref w, PropertyId.RequestProblemInformation);
-        WriteFourBytes(ref w, PropertyId.WillDelayInterval, _willDelayInterval);
-        WriteFlag(ref w, PropertyId.RequestResponseInformation);
-        WriteBytes(ref w, PropertyId.ResponseInformation, bytesIds);
-        WriteBytes(ref w, PropertyId.ServerReference, bytesIds);
-        WriteBytes(ref w, PropertyId.ReasonString, bytesIds);
-        WriteTwoBytes(ref w, PropertyId.ReceiveMaximum, _receiveMaximum);
-        WriteTwoBytes(ref w, PropertyId.TopicAliasMaximum, _topicAliasMaximum);
-        WriteTwoBytes(ref w, PropertyId.TopicAlias, _topicAlias);
-        WriteByte(ref w, PropertyId.MaximumQoS, _maximumQoS);
-        WriteFlag(ref w, PropertyId.RetainAvailable);
-        WriteFourBytes(ref w, PropertyId.MaximumPacketSize, _maximumPacketSize);
-        WriteFlag(ref w, PropertyId.WildcardSubscriptionAvailable);
-        WriteFlag(ref w, PropertyId.SubscriptionIdentifierAvailable);
-        WriteFlag(ref w, PropertyId.SharedSubscriptionAvailable);
+        ulong ids = (_present & (ByteProperties | TwoByteProperties | FourByteProperties)) | BytesIds();
+        SubscriptionIdentifiers subscriptionIdentifiers = SubscriptionIdentifiers;
+        if (subscriptionIdentifiers.Count > 0)
+        {
+            ids |= Bit(PropertyId.SubscriptionIdentifier);
+        }
+        // Only the properties present, lowest identifier first.
+        for (; ids != 0; ids &= ids - 1)
+        {
+            var id = (PropertyId)BitOperations.TrailingZeroCount(ids);
+            if (id == PropertyId.SubscriptionIdentifier)
+            {
+                subscriptionIdentifiers.WriteTo(ref w);
+                continue;
+            }
+            w.WriteByte((byte)id);
+            switch (id)
+            {
+                case PropertyId.PayloadFormatIndicator:
+                    w.WriteByte(_payloadFormatIndicator);
+                    break;
+                case PropertyId.MaximumQoS:
+                    w.WriteByte(_maximumQoS);
+                    break;
+                case PropertyId.MessageExpiryInterval:
+                    w.WriteUInt32(_messageExpiryInterval);
+                    break;
+                case PropertyId.SessionExpiryInterval:
+                    w.WriteUInt32(_sessionExpiryInterval);
+                    break;
+                case PropertyId.WillDelayInterval:
+                    w.WriteUInt32(_willDelayInterval);
+                    break;
+                case PropertyId.MaximumPacketSize:
+                    w.WriteUInt32(_maximumPacketSize);
+                    break;
+                case PropertyId.ServerKeepAlive:
+                    w.WriteUInt16(_serverKeepAlive);
+                    break;
+                case PropertyId.ReceiveMaximum:
+                    w.WriteUInt16(_receiveMaximum);
+                    break;
+                case PropertyId.TopicAliasMaximum:
+                    w.WriteUInt16(_topicAliasMaximum);
+                    break;
+                case PropertyId.TopicAlias:
+                    w.WriteUInt16(_topicAlias);
+                    break;
+                default:
+                    if ((Bit(id) & BytesProperties) != 0)
+                    {
+                        w.WriteBinary(GetBytes(id).GetValueOrDefault());
+                    }
+                    else
+                    {
+                        // The 0-or-1 properties.
+                        w.WriteByte((_true & Bit(id)) != 0 ? (byte)1 : (byte)0);
+                    }
+                    break;
+            }
+        }
         UserProperties.WriteTo(ref w);
-    }
-
-    private readonly void WriteByte(ref PacketWriter w, PropertyId id, byte value)
-    {
-        if (Has(id))
-        {
-            w.WriteByte((byte)id);
-            w.WriteByte(value);
-        }
-    }
-
-    private readonly void WriteFlag(ref PacketWriter w, PropertyId id) => WriteByte(ref w, id, (_true & Bit(id)) != 0 ? (byte)1 : (byte)0);
-
-    private readonly void WriteTwoBytes(ref PacketWriter w, PropertyId id, ushort value)
-    {
-        if (Has(id))
-        {
-            w.WriteByte((byte)id);
-            w.WriteUInt16(value);
-        }
-    }
-
-    private readonly void WriteFourBytes(ref PacketWriter w, PropertyId id, uint value)
-    {
-        if (Has(id))
-        {
-            w.WriteByte((byte)id);
-            w.WriteUInt32(value);
-        }
-    }
-
-    private readonly void WriteBytes(ref PacketWriter w, PropertyId id, ulong bytesIds)
-    {
-        if ((bytesIds & Bit(id)) != 0 && GetBytes(id) is ReadOnlySequence<byte> value)
-        {
-            w.WriteByte((byte)id);
-            w.WriteBinary(value);
-        }
     }
 }

@@ -161,6 +161,11 @@ public struct PublishPacket : IMqttPacket
             ReadOnlySpan<byte> payload = _payload.FirstSpan;
             int propertiesSize = _properties.GetBlockSize(version, out int length);
             long remaining = 2L + topic.Length + (_qos == QualityOfService.AtMostOnce ? 0 : 2) + propertiesSize + payload.Length;
+            if (length == 0 && remaining <= PacketWriter.MaxSizeHint && topic.Length <= ushort.MaxValue)
+            {
+                WriteSmall(output, flags, (int)remaining, topic, payload, version);
+                return;
+            }
             var writer = PacketWriter.Begin(output, PacketType.Publish, flags, remaining);
             writer.WriteBinary(topic);
             WriteRest(ref writer, version, length);
@@ -174,6 +179,32 @@ public struct PublishPacket : IMqttPacket
         WriteRest(ref w, version, propertiesLength);
         w.WriteBytes(_payload);
         w.Commit();
+    }
+
+    /// <summary>A packet without properties that fits one span: every byte placed directly.</summary>
+    private readonly void WriteSmall(IBufferWriter<byte> output, byte flags, int remainingLength, ReadOnlySpan<byte> topic,
+        ReadOnlySpan<byte> payload, ProtocolVersion version)
+    {
+        int size = 1 + VariableByteInteger.GetSize(remainingLength) + remainingLength;
+        Span<byte> span = output.GetSpan(size);
+        span[0] = (byte)((int)PacketType.Publish << 4 | flags);
+        int i = 1 + VariableByteInteger.Write(span[1..], remainingLength);
+        BinaryPrimitives.WriteUInt16BigEndian(span[i..], (ushort)topic.Length);
+        i += 2;
+        topic.CopyTo(span[i..]);
+        i += topic.Length;
+        if (_qos != QualityOfService.AtMostOnce)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(span[i..], _packetId);
+            i += 2;
+        }
+        if (version == ProtocolVersion.V500)
+        {
+            // Property Length 0.
+            span[i++] = 0;
+        }
+        payload.CopyTo(span[i..]);
+        output.Advance(size);
     }
 
     /// <summary>Packet Identifier and properties, between topic and payload.</summary>

@@ -13,7 +13,7 @@ namespace Mqtt.Codec;
 internal ref struct PacketWriter
 {
     // Large packets are written in chunks so a 256 MB payload never needs a 256 MB span.
-    private const int MaxSizeHint = 16 * 1024;
+    public const int MaxSizeHint = 16 * 1024;
 
     private readonly IBufferWriter<byte> _output;
     private Span<byte> _span;

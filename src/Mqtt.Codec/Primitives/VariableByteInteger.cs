@@ -20,6 +20,11 @@ public static class VariableByteInteger
     /// <summary>Writes <paramref name="value"/> (0..<see cref="MaxValue"/>) and returns the bytes written.</summary>
     public static int Write(Span<byte> destination, int value)
     {
+        if ((uint)value < 0x80)
+        {
+            destination[0] = (byte)value;
+            return 1;
+        }
         int i = 0;
         uint v = (uint)value;
         while (v >= 0x80)

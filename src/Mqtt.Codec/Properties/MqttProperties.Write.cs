@@ -44,7 +44,7 @@ public partial struct MqttProperties
         int length = 2 * BitOperations.PopCount(_present & ByteProperties)
             + 3 * BitOperations.PopCount(_present & TwoByteProperties)
             + 5 * BitOperations.PopCount(_present & FourByteProperties)
-            + SubscriptionIdentifiers.EncodedLength;
+            + (Has(PropertyId.SubscriptionIdentifier) ? _subscriptionIdentifiers.EncodedLength : _blockSubscriptionIdLength);
         if (_nodes is null)
         {
             return length + _blockStringLength + _blockUserLength;
@@ -115,8 +115,7 @@ public partial struct MqttProperties
             return;
         }
         ulong ids = (_present & (ByteProperties | TwoByteProperties | FourByteProperties)) | BytesIds();
-        SubscriptionIdentifiers subscriptionIdentifiers = SubscriptionIdentifiers;
-        if (subscriptionIdentifiers.Count > 0)
+        if (Has(PropertyId.SubscriptionIdentifier) ? _subscriptionIdentifiers.Count > 0 : _blockSubscriptionIdCount > 0)
         {
             ids |= Bit(PropertyId.SubscriptionIdentifier);
         }
@@ -126,7 +125,7 @@ public partial struct MqttProperties
             var id = (PropertyId)BitOperations.TrailingZeroCount(ids);
             if (id == PropertyId.SubscriptionIdentifier)
             {
-                subscriptionIdentifiers.WriteTo(ref w);
+                WriteSubscriptionIdentifiers(ref w);
                 continue;
             }
             w.WriteByte((byte)id);
@@ -165,7 +164,7 @@ public partial struct MqttProperties
                 default:
                     if ((Bit(id) & BytesProperties) != 0)
                     {
-                        w.WriteBinary(GetBytes(id).GetValueOrDefault());
+                        WriteBinary(ref w, id);
                     }
                     else
                     {
@@ -175,6 +174,19 @@ public partial struct MqttProperties
                     break;
             }
         }
-        UserProperties.WriteTo(ref w);
+        if (_blockUserCount > 0 || _nodes is not null)
+        {
+            WriteUserProperties(ref w);
+        }
     }
+
+    // Out of line: their struct temporaries would otherwise be zeroed on every call of WriteTo.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void WriteBinary(ref PacketWriter w, PropertyId id) => w.WriteBinary(GetBytes(id).GetValueOrDefault());
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void WriteSubscriptionIdentifiers(ref PacketWriter w) => SubscriptionIdentifiers.WriteTo(ref w);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void WriteUserProperties(ref PacketWriter w) => UserProperties.WriteTo(ref w);
 }

@@ -53,6 +53,10 @@ public readonly struct UserProperties
 
     internal void WriteTo(ref PacketWriter writer)
     {
+        if (Count == 0)
+        {
+            return;
+        }
         if (EncodedLength == _block.Length)
         {
             writer.WriteBytes(_block);

@@ -188,5 +188,22 @@ public partial struct MqttProperties
     private readonly void WriteSubscriptionIdentifiers(ref PacketWriter w) => SubscriptionIdentifiers.WriteTo(ref w);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly void WriteUserProperties(ref PacketWriter w) => UserProperties.WriteTo(ref w);
+    private readonly void WriteUserProperties(ref PacketWriter w)
+    {
+        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+        {
+            if (node.Id == PropertyId.UserProperty)
+            {
+                // Made by UserProperties.Create: the block is the pairs and nothing else.
+                if (node.Count > 0 && node.Value.IsSingleSegment && node.EncodedLength == node.Value.Length)
+                {
+                    w.WriteBytes(node.Value.FirstSpan);
+                    return;
+                }
+                new UserProperties(node.Value, node.Count, node.EncodedLength).WriteTo(ref w);
+                return;
+            }
+        }
+        UserProperties.WriteTo(ref w);
+    }
 }

@@ -21,7 +21,8 @@ public readonly struct AuthPacket : IMqttPacket
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out AuthPacket packet, out DecodeError error)
     {
         packet = default;
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         if (version != ProtocolVersion.V500)
         {
             r.Fail(ReasonCode.MalformedPacket, 0, "packet type 15 is reserved in MQTT 3.1.1");
@@ -38,7 +39,7 @@ public readonly struct AuthPacket : IMqttPacket
             long propertiesOffset = r.Offset;
             properties = MqttProperties.Read(ref r, PropertyScope.Auth);
             // 3.15.2.2.2: only the two-byte short form (Success, no properties) may leave the method out.
-            if (!r.Failed && properties.AuthenticationMethod is null)
+            if (!r.Failed && !properties.Contains(PropertyId.AuthenticationMethod))
             {
                 r.Fail(ReasonCode.ProtocolError, propertiesOffset, "AUTH without an Authentication Method");
             }

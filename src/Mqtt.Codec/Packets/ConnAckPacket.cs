@@ -24,7 +24,8 @@ public readonly struct ConnAckPacket : IMqttPacket
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out ConnAckPacket packet, out DecodeError error)
     {
         packet = default;
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         byte flags = r.ReadByte();
         if (!r.Failed && (flags & 0xFE) != 0)
         {

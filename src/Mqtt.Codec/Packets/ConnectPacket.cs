@@ -3,36 +3,73 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>CONNECT (section 3.1): the first packet of a connection. It fixes the protocol version for the rest.</summary>
-public readonly struct ConnectPacket : IMqttPacket
+/// <remarks>
+/// Not a readonly struct only so that decoding can fill the caller's packet field by field (docs/codec.md,
+/// "Performance"); every member is readonly and the properties are init-only.
+/// </remarks>
+public struct ConnectPacket : IMqttPacket
 {
+    private ReadOnlySequence<byte> _clientId;
+    private MqttProperties _properties;
+    private WillMessage _will;
+    private ReadOnlySequence<byte> _userName;
+    private ReadOnlySequence<byte> _password;
+    private ushort _keepAlive;
+    private ProtocolVersion _version;
+    private bool _cleanStart;
+    private bool _hasWill;
+    private bool _hasUserName;
+    private bool _hasPassword;
+
     private static ReadOnlySpan<byte> ProtocolName => "MQTT"u8;
 
     /// <summary>Protocol Version (3.1.1: Protocol Level).</summary>
-    public ProtocolVersion Version { get; init; }
+    public ProtocolVersion Version { readonly get => _version; init => _version = value; }
 
     /// <summary>Clean Start (3.1.1: Clean Session).</summary>
-    public bool CleanStart { get; init; }
+    public bool CleanStart { readonly get => _cleanStart; init => _cleanStart = value; }
 
     /// <summary>Keep Alive in seconds; 0 turns it off.</summary>
-    public ushort KeepAlive { get; init; }
+    public ushort KeepAlive { readonly get => _keepAlive; init => _keepAlive = value; }
 
     /// <summary>Client Identifier; may be empty.</summary>
-    public ReadOnlySequence<byte> ClientId { get; init; }
+    public ReadOnlySequence<byte> ClientId { readonly get => _clientId; init => _clientId = value; }
 
     /// <summary>MQTT 5 CONNECT properties.</summary>
-    public MqttProperties Properties { get => _properties; init => _properties = value; }
-
-    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
-    private readonly MqttProperties _properties;
+    public MqttProperties Properties { readonly get => _properties; init => _properties = value; }
 
     /// <summary>The Will, when the Will Flag is set.</summary>
-    public WillMessage? Will { get; init; }
+    public WillMessage? Will
+    {
+        readonly get => _hasWill ? _will : null;
+        init
+        {
+            _will = value.GetValueOrDefault();
+            _hasWill = value.HasValue;
+        }
+    }
 
     /// <summary>User Name, when its flag is set.</summary>
-    public ReadOnlySequence<byte>? UserName { get; init; }
+    public ReadOnlySequence<byte>? UserName
+    {
+        readonly get => _hasUserName ? _userName : null;
+        init
+        {
+            _userName = value.GetValueOrDefault();
+            _hasUserName = value.HasValue;
+        }
+    }
 
     /// <summary>Password (binary data), when its flag is set.</summary>
-    public ReadOnlySequence<byte>? Password { get; init; }
+    public ReadOnlySequence<byte>? Password
+    {
+        readonly get => _hasPassword ? _password : null;
+        init
+        {
+            _password = value.GetValueOrDefault();
+            _hasPassword = value.HasValue;
+        }
+    }
 
     /// <summary>
     /// Decodes a CONNECT frame; the version comes from the packet itself. An unknown protocol name or
@@ -40,10 +77,25 @@ public readonly struct ConnectPacket : IMqttPacket
     /// </summary>
     public static bool TryRead(in MqttFrame frame, out ConnectPacket packet, out DecodeError error)
     {
-        var r = new BodyReader(frame);
-        ReadOnlySequence<byte> name = r.ReadBinary();
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
+        // Filled in place: the packet is large enough that building it aside and copying it costs.
+        packet = default;
+        if (!Read(ref r, frame, ref packet))
+        {
+            packet = default;
+            error = r.Error;
+            return false;
+        }
+        error = default;
+        return true;
+    }
+
+    private static bool Read(ref BodyReader r, in MqttFrame frame, ref ConnectPacket packet)
+    {
+        ReadOnlySpan<byte> name = r.ReadSpan(r.ReadUInt16());
         var version = (ProtocolVersion)r.ReadByte();
-        if (!r.Failed && (!IsProtocolName(name) || version is not (ProtocolVersion.V311 or ProtocolVersion.V500)))
+        if (!r.Failed && (!name.SequenceEqual(ProtocolName) || version is not (ProtocolVersion.V311 or ProtocolVersion.V500)))
         {
             r.Fail(ReasonCode.UnsupportedProtocolVersion, frame.HeaderLength, "[MQTT-3.1.2-1] [MQTT-3.1.2-2] protocol name or version is not MQTT 3.1.1 or 5.0");
         }
@@ -55,115 +107,109 @@ public readonly struct ConnectPacket : IMqttPacket
             CheckFlags(ref r, flags, version, flagsOffset);
         }
         long propertiesOffset = r.Offset;
-        MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Connect) : default;
-        if (!r.Failed && properties.AuthenticationData is not null && properties.AuthenticationMethod is null)
+        if (version == ProtocolVersion.V500)
+        {
+            MqttProperties.Read(ref r, PropertyScope.Connect, ref packet._properties);
+        }
+        if (!r.Failed && packet._properties.Contains(PropertyId.AuthenticationData) && !packet._properties.Contains(PropertyId.AuthenticationMethod))
         {
             r.Fail(ReasonCode.ProtocolError, propertiesOffset, "Authentication Data without an Authentication Method");
         }
-        ReadOnlySequence<byte> clientId = r.ReadString();
-        WillMessage? will = (flags & 0b100) != 0 ? ReadWill(ref r, flags, version) : null;
-        ReadOnlySequence<byte>? userName = (flags & 0x80) != 0 ? r.ReadString() : null;
-        ReadOnlySequence<byte>? password = (flags & 0x40) != 0 ? r.ReadBinary() : null;
-        if (!r.ExpectEnd())
+        packet._clientId = r.ReadString();
+        if ((flags & 0b100) != 0)
         {
-            // Cleared only here: on success the packet is written once, as a whole.
-            packet = default;
-            error = r.Error;
-            return false;
+            packet._will = ReadWill(ref r, flags, version);
+            packet._hasWill = true;
         }
-        packet = new ConnectPacket
+        if ((flags & 0x80) != 0)
         {
-            Version = version,
-            CleanStart = (flags & 0b10) != 0,
-            KeepAlive = keepAlive,
-            ClientId = clientId,
-            Properties = properties,
-            Will = will,
-            UserName = userName,
-            Password = password,
-        };
-        error = default;
-        return true;
+            packet._userName = r.ReadString();
+            packet._hasUserName = true;
+        }
+        if ((flags & 0x40) != 0)
+        {
+            packet._password = r.ReadBinary();
+            packet._hasPassword = true;
+        }
+        packet._version = version;
+        packet._cleanStart = (flags & 0b10) != 0;
+        packet._keepAlive = keepAlive;
+        return r.ExpectEnd();
     }
 
     /// <summary>Size of the whole packet on the wire.</summary>
-    public int GetSize() => FixedHeader.PacketSize(GetRemainingLength(out _, out _));
+    public readonly int GetSize() => FixedHeader.PacketSize(GetRemainingLength(out _, out _));
 
     /// <summary>Encodes the packet at its own <see cref="Version"/>.</summary>
-    public void Write(IBufferWriter<byte> output)
+    public readonly void Write(IBufferWriter<byte> output)
     {
         long remainingLength = GetRemainingLength(out int propertiesLength, out int willPropertiesLength);
         var w = PacketWriter.Begin(output, PacketType.Connect, 0, remainingLength);
-        w.WriteUInt16((ushort)ProtocolName.Length);
-        w.WriteBytes(ProtocolName);
-        w.WriteByte((byte)Version);
+        w.WriteBinary(ProtocolName);
+        w.WriteByte((byte)_version);
         w.WriteByte(Flags);
-        w.WriteUInt16(KeepAlive);
-        bool v5 = Version == ProtocolVersion.V500;
+        w.WriteUInt16(_keepAlive);
+        bool v5 = _version == ProtocolVersion.V500;
         if (v5)
         {
             _properties.WriteTo(ref w, propertiesLength);
         }
-        w.WriteBinary(ClientId);
-        if (Will is WillMessage will)
+        w.WriteBinary(_clientId);
+        if (_hasWill)
         {
             if (v5)
             {
-                will.Properties.WriteTo(ref w, willPropertiesLength);
+                _will.Properties.WriteTo(ref w, willPropertiesLength);
             }
-            w.WriteBinary(will.Topic);
-            w.WriteBinary(will.Payload);
+            w.WriteBinary(_will.Topic);
+            w.WriteBinary(_will.Payload);
         }
-        if (UserName is ReadOnlySequence<byte> userName)
+        if (_hasUserName)
         {
-            w.WriteBinary(userName);
+            w.WriteBinary(_userName);
         }
-        if (Password is ReadOnlySequence<byte> password)
+        if (_hasPassword)
         {
-            w.WriteBinary(password);
+            w.WriteBinary(_password);
         }
         w.Commit();
     }
 
-    private byte Flags
+    private readonly byte Flags
     {
         get
         {
-            int flags = (UserName is null ? 0 : 0x80) | (Password is null ? 0 : 0x40) | (CleanStart ? 0b10 : 0);
-            if (Will is WillMessage will)
+            int flags = (_hasUserName ? 0x80 : 0) | (_hasPassword ? 0x40 : 0) | (_cleanStart ? 0b10 : 0);
+            if (_hasWill)
             {
-                flags |= (will.Retain ? 0x20 : 0) | ((int)will.QoS << 3) | 0b100;
+                flags |= (_will.Retain ? 0x20 : 0) | ((int)_will.QoS << 3) | 0b100;
             }
             return (byte)flags;
         }
     }
 
-    private long GetRemainingLength(out int propertiesLength, out int willPropertiesLength)
+    private readonly long GetRemainingLength(out int propertiesLength, out int willPropertiesLength)
     {
-        bool v5 = Version == ProtocolVersion.V500;
+        bool v5 = _version == ProtocolVersion.V500;
         propertiesLength = v5 ? _properties.GetLength() : 0;
-        willPropertiesLength = v5 && Will is WillMessage w ? w.Properties.GetLength() : 0;
-        long length = 2 + ProtocolName.Length + 1 + 1 + 2 + 2 + ClientId.Length;
+        willPropertiesLength = v5 && _hasWill ? _will.Properties.GetLength() : 0;
+        long length = 2 + ProtocolName.Length + 1 + 1 + 2 + 2 + _clientId.Length;
         if (v5)
         {
             length += MqttProperties.GetSizeWithPrefix(propertiesLength);
         }
-        if (Will is WillMessage will)
+        if (_hasWill)
         {
-            length += 2 + will.Topic.Length + 2 + will.Payload.Length;
+            length += 2 + _will.Topic.Length + 2 + _will.Payload.Length;
             if (v5)
             {
                 length += MqttProperties.GetSizeWithPrefix(willPropertiesLength);
             }
         }
-        length += UserName is ReadOnlySequence<byte> u ? 2 + u.Length : 0;
-        length += Password is ReadOnlySequence<byte> p ? 2 + p.Length : 0;
+        length += _hasUserName ? 2 + _userName.Length : 0;
+        length += _hasPassword ? 2 + _password.Length : 0;
         return length;
     }
-
-    private static bool IsProtocolName(in ReadOnlySequence<byte> name) => name.IsSingleSegment
-        ? name.FirstSpan.SequenceEqual(ProtocolName)
-        : name.Length == ProtocolName.Length && MqttUtf8.GetString(name) == "MQTT";
 
     private static void CheckFlags(ref BodyReader r, byte flags, ProtocolVersion version, long offset)
     {
@@ -207,8 +253,8 @@ public readonly struct ConnectPacket : IMqttPacket
         };
     }
 
-    int IMqttPacket.GetSize(ProtocolVersion version) => GetSize();
+    readonly int IMqttPacket.GetSize(ProtocolVersion version) => GetSize();
 
     // CONNECT is written at its own Version, whatever the connection's.
-    void IMqttPacket.Write(IBufferWriter<byte> output, ProtocolVersion version) => Write(output);
+    readonly void IMqttPacket.Write(IBufferWriter<byte> output, ProtocolVersion version) => Write(output);
 }

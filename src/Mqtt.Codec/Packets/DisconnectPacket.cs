@@ -22,7 +22,8 @@ public readonly struct DisconnectPacket : IMqttPacket
         {
             return EmptyPacket.TryRead(frame, out error);
         }
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         ReasonCode reasonCode = ReasonCode.NormalDisconnection;
         MqttProperties properties = default;
         if (r.Remaining > 0)

@@ -7,10 +7,10 @@ internal static class EmptyPacket
 {
     public static bool TryRead(in MqttFrame frame, out DecodeError error)
     {
-        error = frame.Body.IsEmpty
+        error = frame.BodyLength == 0
             ? default
             : new DecodeError(ReasonCode.MalformedPacket, frame.HeaderLength, "packet must have a Remaining Length of 0");
-        return frame.Body.IsEmpty;
+        return frame.BodyLength == 0;
     }
 
     public static void Write(IBufferWriter<byte> output, PacketType type)

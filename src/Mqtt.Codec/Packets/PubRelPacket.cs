@@ -3,32 +3,38 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>PUBREL (section 3.6): answers PUBREC (second step of QoS 2).</summary>
-public readonly struct PubRelPacket : IMqttPacket
+/// <remarks>Not a readonly struct only so that decoding can fill the caller's packet in place; every member is readonly.</remarks>
+public struct PubRelPacket : IMqttPacket
 {
+    private MqttProperties _properties;
+    private ushort _packetId;
+    private ReasonCode _reasonCode;
+
     /// <summary>Packet Identifier of the PUBLISH this belongs to.</summary>
-    public ushort PacketId { get; init; }
+    public ushort PacketId { readonly get => _packetId; init => _packetId = value; }
 
     /// <summary>MQTT 5 Reason Code; always Success in 3.1.1.</summary>
-    public ReasonCode ReasonCode { get; init; }
+    public ReasonCode ReasonCode { readonly get => _reasonCode; init => _reasonCode = value; }
 
     /// <summary>MQTT 5 properties (Reason String, User Properties).</summary>
-    public MqttProperties Properties { get => _properties; init => _properties = value; }
-
-    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
-    private readonly MqttProperties _properties;
+    public MqttProperties Properties { readonly get => _properties; init => _properties = value; }
 
     /// <summary>Decodes a PUBREL frame.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out PubRelPacket packet, out DecodeError error)
     {
-        bool ok = PublishResponse.TryRead(frame, version, out ushort packetId, out ReasonCode reasonCode, out MqttProperties properties, out error);
-        packet = ok ? new PubRelPacket { PacketId = packetId, ReasonCode = reasonCode, Properties = properties } : default;
-        return ok;
+        packet = default;
+        if (PublishResponse.TryRead(frame, version, out packet._packetId, out packet._reasonCode, ref packet._properties, out error))
+        {
+            return true;
+        }
+        packet = default;
+        return false;
     }
 
     /// <summary>Size of the whole packet on the wire.</summary>
-    public int GetSize(ProtocolVersion version) => PublishResponse.GetSize(version, ReasonCode, _properties);
+    public readonly int GetSize(ProtocolVersion version) => PublishResponse.GetSize(version, _reasonCode, _properties);
 
     /// <summary>Encodes the packet.</summary>
-    public void Write(IBufferWriter<byte> output, ProtocolVersion version) =>
-        PublishResponse.Write(output, version, PacketType.PubRel, PacketId, ReasonCode, _properties);
+    public readonly void Write(IBufferWriter<byte> output, ProtocolVersion version) =>
+        PublishResponse.Write(output, version, PacketType.PubRel, _packetId, _reasonCode, _properties);
 }

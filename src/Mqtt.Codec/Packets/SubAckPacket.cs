@@ -21,7 +21,8 @@ public readonly struct SubAckPacket : IMqttPacket
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out SubAckPacket packet, out DecodeError error)
     {
         packet = default;
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         ushort packetId = r.ReadUInt16();
         if (!r.Failed && packetId == 0)
         {

@@ -3,31 +3,38 @@ using System.Buffers;
 namespace Mqtt.Codec;
 
 /// <summary>SUBSCRIBE (section 3.8): one or more Topic Filters with their options.</summary>
-public readonly struct SubscribePacket : IMqttPacket
+/// <remarks>Not a readonly struct only so that decoding can fill the caller's packet in place; every member is readonly.</remarks>
+public struct SubscribePacket : IMqttPacket
 {
+    private MqttProperties _properties;
+    private SubscriptionList _subscriptions;
+    private ushort _packetId;
+
     /// <summary>Packet Identifier (non-zero).</summary>
-    public ushort PacketId { get; init; }
+    public ushort PacketId { readonly get => _packetId; init => _packetId = value; }
 
     /// <summary>MQTT 5 properties (Subscription Identifier, User Properties).</summary>
-    public MqttProperties Properties { get => _properties; init => _properties = value; }
-
-    // A field rather than an auto-property so that encoding reads the large block in place instead of copying it.
-    private readonly MqttProperties _properties;
+    public MqttProperties Properties { readonly get => _properties; init => _properties = value; }
 
     /// <summary>The subscriptions, at least one.</summary>
-    public SubscriptionList Subscriptions { get; init; }
+    public SubscriptionList Subscriptions { readonly get => _subscriptions; init => _subscriptions = value; }
 
     /// <summary>Decodes a SUBSCRIBE frame; every filter and options byte is validated here.</summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out SubscribePacket packet, out DecodeError error)
     {
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
+        packet = default;
         ushort packetId = r.ReadUInt16();
         if (!r.Failed && packetId == 0)
         {
             r.Fail(ReasonCode.ProtocolError, frame.HeaderLength, "[MQTT-2.2.1-3] Packet Identifier is 0");
         }
-        MqttProperties properties = version == ProtocolVersion.V500 ? MqttProperties.Read(ref r, PropertyScope.Subscribe) : default;
-        ReadOnlySequence<byte> payload = r.PeekBytes(r.Remaining);
+        if (version == ProtocolVersion.V500)
+        {
+            MqttProperties.Read(ref r, PropertyScope.Subscribe, ref packet._properties);
+        }
+        int payloadStart = r.Consumed;
         int count = 0;
         while (!r.Failed && r.Remaining > 0)
         {
@@ -40,21 +47,21 @@ public readonly struct SubscribePacket : IMqttPacket
         }
         if (r.Failed)
         {
-            // Cleared only here: on success the packet is written once, as a whole.
             packet = default;
             error = r.Error;
             return false;
         }
-        packet = new SubscribePacket { PacketId = packetId, Properties = properties, Subscriptions = new SubscriptionList(payload, count) };
+        packet._packetId = packetId;
+        packet._subscriptions = new SubscriptionList(r.SliceAt(payloadStart, r.Consumed - payloadStart), count);
         error = default;
         return true;
     }
 
     /// <summary>Size of the whole packet on the wire.</summary>
-    public int GetSize(ProtocolVersion version) => FixedHeader.PacketSize(GetRemainingLength(version, out _));
+    public readonly int GetSize(ProtocolVersion version) => FixedHeader.PacketSize(GetRemainingLength(version, out _));
 
     /// <summary>Encodes the packet.</summary>
-    public void Write(IBufferWriter<byte> output, ProtocolVersion version)
+    public readonly void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         long remainingLength = GetRemainingLength(version, out int propertiesLength);
         var w = PacketWriter.Begin(output, PacketType.Subscribe, 0b0010, remainingLength);
@@ -67,13 +74,15 @@ public readonly struct SubscribePacket : IMqttPacket
         w.Commit();
     }
 
-    private long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
+    private readonly long GetRemainingLength(ProtocolVersion version, out int propertiesLength) =>
         2 + Subscriptions.EncodedLength + _properties.GetBlockSize(version, out propertiesLength);
 
     private static void ReadEntry(ref BodyReader r, ProtocolVersion version)
     {
         long filterOffset = r.Offset;
-        ReadOnlySequence<byte> filter = r.ReadString();
+        int filterStart = r.Consumed + 2;
+        r.SkipString(checkWildcards: false, out _);
+        ReadOnlySpan<byte> filter = r.Failed ? default : r.SpanFrom(filterStart);
         if (!r.Failed && !MqttTopic.IsValidTopicFilter(filter))
         {
             r.Fail(ReasonCode.MalformedPacket, filterOffset, "[MQTT-4.7.1-1] [MQTT-4.7.1-2] [MQTT-4.8.2-1] Topic Filter is not valid");

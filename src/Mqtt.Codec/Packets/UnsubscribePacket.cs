@@ -21,7 +21,8 @@ public readonly struct UnsubscribePacket : IMqttPacket
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out UnsubscribePacket packet, out DecodeError error)
     {
         packet = default;
-        var r = new BodyReader(frame);
+        using var body = new ContiguousBytes(frame, stackalloc byte[ContiguousBytes.ScratchSize]);
+        var r = new BodyReader(frame, body.Span);
         ushort packetId = r.ReadUInt16();
         if (!r.Failed && packetId == 0)
         {
@@ -33,8 +34,9 @@ public readonly struct UnsubscribePacket : IMqttPacket
         while (!r.Failed && r.Remaining > 0)
         {
             long offset = r.Offset;
-            ReadOnlySequence<byte> filter = r.ReadString();
-            if (!r.Failed && !MqttTopic.IsValidTopicFilter(filter))
+            int filterStart = r.Consumed + 2;
+            r.SkipString(checkWildcards: false, out _);
+            if (!r.Failed && !MqttTopic.IsValidTopicFilter(r.SpanFrom(filterStart)))
             {
                 r.Fail(ReasonCode.MalformedPacket, offset, "[MQTT-4.7.1-1] [MQTT-4.7.1-2] Topic Filter is not valid");
             }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Mqtt.Codec;
 
 /// <summary>Size arithmetic of the fixed header (section 2.1).</summary>
@@ -6,10 +8,14 @@ internal static class FixedHeader
     /// <summary>Whole packet size for a Remaining Length; refuses a body too large to encode.</summary>
     public static int PacketSize(long remainingLength)
     {
-        if (remainingLength > VariableByteInteger.MaxValue)
+        if ((ulong)remainingLength > VariableByteInteger.MaxValue)
         {
-            throw new InvalidOperationException($"packet body of {remainingLength} bytes exceeds the 268,435,455 that MQTT can encode");
+            ThrowTooLarge(remainingLength);
         }
         return 1 + VariableByteInteger.GetSize((int)remainingLength) + (int)remainingLength;
     }
+
+    [StackTraceHidden]
+    private static void ThrowTooLarge(long remainingLength) =>
+        throw new InvalidOperationException($"packet body of {remainingLength} bytes exceeds the 268,435,455 that MQTT can encode");
 }

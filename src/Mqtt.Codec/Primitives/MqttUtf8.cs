@@ -11,7 +11,27 @@ public static class MqttUtf8
     /// True when <paramref name="bytes"/> is well-formed UTF-8 without surrogates [MQTT-1.5.4-1] and without U+0000 [MQTT-1.5.4-2].
     /// A leading EF BB BF is an ordinary U+FEFF and is kept [MQTT-1.5.4-3].
     /// </summary>
-    public static bool IsWellFormed(ReadOnlySpan<byte> bytes) => bytes.IndexOf((byte)0) < 0 && Utf8.IsValid(bytes);
+    public static bool IsWellFormed(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length <= ShortString)
+        {
+            // Short ASCII (topics, content types, property names) is settled byte by byte, cheaper than starting
+            // the vectorised searches below.
+            foreach (byte b in bytes)
+            {
+                if ((uint)(b - 1) >= 0x7F)
+                {
+                    return IsWellFormedText(bytes);
+                }
+            }
+            return true;
+        }
+        return IsWellFormedText(bytes);
+    }
+
+    private const int ShortString = 32;
+
+    private static bool IsWellFormedText(ReadOnlySpan<byte> bytes) => bytes.IndexOf((byte)0) < 0 && Utf8.IsValid(bytes);
 
     /// <summary>As <see cref="IsWellFormed(ReadOnlySpan{byte})"/> for bytes that may span segments.</summary>
     public static bool IsWellFormed(in ReadOnlySequence<byte> bytes)

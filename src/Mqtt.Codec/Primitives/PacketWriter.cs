@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
@@ -12,7 +13,7 @@ namespace Mqtt.Codec;
 internal ref struct PacketWriter
 {
     // Large packets are written in chunks so a 256 MB payload never needs a 256 MB span.
-    private const int MaxSizeHint = 16 * 1024;
+    public const int MaxSizeHint = 16 * 1024;
 
     private readonly IBufferWriter<byte> _output;
     private Span<byte> _span;
@@ -63,10 +64,29 @@ internal ref struct PacketWriter
     public void WriteVariableByteInteger(int value)
     {
         Ensure(VariableByteInteger.MaxSize);
+        if (value < 0x80)
+        {
+            _span[_buffered++] = (byte)value;
+            return;
+        }
         _buffered += VariableByteInteger.Write(_span[_buffered..], value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length <= _span.Length - _buffered)
+        {
+            // The whole packet was asked for up front, so this is the rule, the chunks the exception.
+            bytes.CopyTo(_span[_buffered..]);
+            _buffered += bytes.Length;
+            return;
+        }
+        WriteChunks(bytes);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteChunks(ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
         {
@@ -101,6 +121,22 @@ internal ref struct PacketWriter
     /// </summary>
     public void WriteBinary(in ReadOnlySequence<byte> bytes)
     {
+        if (bytes.IsSingleSegment)
+        {
+            WriteBinary(bytes.FirstSpan);
+            return;
+        }
+        if (bytes.Length > ushort.MaxValue)
+        {
+            ThrowFieldTooLong(bytes.Length);
+        }
+        WriteUInt16((ushort)bytes.Length);
+        WriteBytes(bytes);
+    }
+
+    /// <summary>As <see cref="WriteBinary(in ReadOnlySequence{byte})"/> for bytes in one span.</summary>
+    public void WriteBinary(ReadOnlySpan<byte> bytes)
+    {
         if (bytes.Length > ushort.MaxValue)
         {
             ThrowFieldTooLong(bytes.Length);
@@ -120,12 +156,18 @@ internal ref struct PacketWriter
     private static void ThrowFieldTooLong(long length) =>
         throw new ArgumentException($"a string or binary field of {length} bytes exceeds the 65,535 that its two-byte length can carry");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ensure(int count)
     {
-        if (_span.Length - _buffered >= count)
+        if (_span.Length - _buffered < count)
         {
-            return;
+            Grow(count);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int count)
+    {
         _output.Advance(_buffered);
         _buffered = 0;
         _span = _output.GetSpan(Math.Max(count, MaxSizeHint));

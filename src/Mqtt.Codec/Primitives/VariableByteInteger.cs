@@ -15,17 +15,16 @@ public static class VariableByteInteger
     public const int MaxSize = 4;
 
     /// <summary>How many bytes <paramref name="value"/> takes on the wire.</summary>
-    public static int GetSize(int value) => value switch
-    {
-        < 128 => 1,
-        < 16_384 => 2,
-        < 2_097_152 => 3,
-        _ => 4,
-    };
+    public static int GetSize(int value) => value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
 
     /// <summary>Writes <paramref name="value"/> (0..<see cref="MaxValue"/>) and returns the bytes written.</summary>
     public static int Write(Span<byte> destination, int value)
     {
+        if ((uint)value < 0x80)
+        {
+            destination[0] = (byte)value;
+            return 1;
+        }
         int i = 0;
         uint v = (uint)value;
         while (v >= 0x80)

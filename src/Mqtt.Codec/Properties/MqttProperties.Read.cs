@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
@@ -10,34 +10,46 @@ public partial struct MqttProperties
     /// </summary>
     internal static MqttProperties Read(ref BodyReader r, PropertyScope scope)
     {
+        MqttProperties p = default;
+        Read(ref r, scope, ref p);
+        return p;
+    }
+
+    /// <summary>As <see cref="Read(ref BodyReader, PropertyScope)"/>, into <paramref name="p"/>, which is empty on entry.</summary>
+    internal static void Read(ref BodyReader r, PropertyScope scope, ref MqttProperties p)
+    {
         long lengthOffset = r.Offset;
         int length = r.ReadVariableByteInteger();
         if (r.Failed || length == 0)
         {
-            return default;
+            return;
         }
         if (length > r.Remaining)
         {
             r.Fail(ReasonCode.MalformedPacket, lengthOffset, "Property Length runs past the end of the packet");
-            return default;
+            return;
         }
-        var p = new MqttProperties();
-        ReadOnlySequence<byte> block = r.PeekBytes(length);
+        ReadBlock(ref r, scope, ref p, length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReadBlock(ref BodyReader r, PropertyScope scope, ref MqttProperties p, int length)
+    {
+        int blockStart = r.Consumed;
         long end = r.Offset + length;
         ulong seen = 0;
-        int userCount = 0, userLength = 0, subscriptionIdCount = 0, subscriptionIdLength = 0;
         while (!r.Failed && r.Offset < end)
         {
             long entryStart = r.Offset;
             var id = (PropertyId)r.ReadByte();
-            if (PropertyTable.DataType(id) == PropertyDataType.Unknown || (PropertyTable.AllowedIn(id) & scope) == 0)
+            if (!PropertyTable.IsAllowed(id, scope))
             {
                 r.Fail(ReasonCode.MalformedPacket, entryStart, "property identifier is unknown or not allowed in this packet");
                 break;
             }
             if (!PropertyTable.MayRepeat(id, scope))
             {
-                ulong bit = 1UL << (int)id;
+                ulong bit = Bit(id);
                 if ((seen & bit) != 0)
                 {
                     r.Fail(ReasonCode.ProtocolError, entryStart, "a property other than User Property appears twice");
@@ -50,26 +62,12 @@ public partial struct MqttProperties
             {
                 r.Fail(ReasonCode.MalformedPacket, entryStart, "property runs past Property Length");
             }
-            if (id == PropertyId.UserProperty)
-            {
-                userCount++;
-                userLength += (int)(r.Offset - entryStart);
-            }
-            else if (id == PropertyId.SubscriptionIdentifier)
-            {
-                subscriptionIdCount++;
-                subscriptionIdLength += (int)(r.Offset - entryStart);
-            }
         }
-        if (userCount > 0)
+        if (!r.Failed && (p._blockStringLength | p._blockUserCount | p._blockSubscriptionIdCount) != 0)
         {
-            p.UserProperties = new UserProperties(block, userCount, userLength);
+            // Only what is found again later needs the block; numbers and flags are already in fields.
+            p._block = r.SliceAt(blockStart, length);
         }
-        if (subscriptionIdCount > 0)
-        {
-            p.SubscriptionIdentifiers = new SubscriptionIdentifiers(block, subscriptionIdCount, subscriptionIdLength);
-        }
-        return p;
     }
 
     /// <summary>Reads one value; a value out of its range is reported at <paramref name="entryStart"/>, the property's identifier.</summary>
@@ -78,116 +76,112 @@ public partial struct MqttProperties
         switch (id)
         {
             case PropertyId.PayloadFormatIndicator:
-                PayloadFormatIndicator = ReadBoolean(ref r, entryStart) is bool utf8 ? (byte)(utf8 ? 1 : 0) : null;
+                _payloadFormatIndicator = ReadBoolean(ref r, entryStart) ? (byte)1 : (byte)0;
+                _present |= Bit(id);
                 break;
             case PropertyId.MessageExpiryInterval:
-                MessageExpiryInterval = r.ReadUInt32();
-                break;
-            case PropertyId.ContentType:
-                ContentType = r.ReadString();
+                _messageExpiryInterval = ReadFourBytes(ref r, id);
                 break;
             case PropertyId.ResponseTopic:
-                ResponseTopic = r.ReadString();
-                if (!r.Failed && !MqttTopic.IsValidTopicName(ResponseTopic.GetValueOrDefault()))
+                r.SkipString(checkWildcards: true, out bool hasWildcard);
+                if (!r.Failed && hasWildcard)
                 {
                     r.Fail(ReasonCode.MalformedPacket, entryStart, "[MQTT-3.3.2-14] Response Topic holds a wildcard");
                 }
+                AddBlockString(ref r, id, entryStart);
                 break;
-            case PropertyId.CorrelationData:
-                CorrelationData = r.ReadBinary();
+            case PropertyId.ContentType or PropertyId.AssignedClientIdentifier or PropertyId.AuthenticationMethod
+                or PropertyId.ResponseInformation or PropertyId.ServerReference or PropertyId.ReasonString:
+                r.SkipString(checkWildcards: false, out _);
+                AddBlockString(ref r, id, entryStart);
+                break;
+            case PropertyId.CorrelationData or PropertyId.AuthenticationData:
+                r.SkipBinary();
+                AddBlockString(ref r, id, entryStart);
                 break;
             case PropertyId.SubscriptionIdentifier:
                 if (r.ReadVariableByteInteger() == 0 && !r.Failed)
                 {
                     r.Fail(ReasonCode.ProtocolError, entryStart, "Subscription Identifier is 0");
                 }
+                _blockSubscriptionIdCount++;
+                _blockSubscriptionIdLength += (int)(r.Offset - entryStart);
                 break;
             case PropertyId.SessionExpiryInterval:
-                SessionExpiryInterval = r.ReadUInt32();
-                break;
-            case PropertyId.AssignedClientIdentifier:
-                AssignedClientIdentifier = r.ReadString();
+                _sessionExpiryInterval = ReadFourBytes(ref r, id);
                 break;
             case PropertyId.ServerKeepAlive:
-                ServerKeepAlive = r.ReadUInt16();
-                break;
-            case PropertyId.AuthenticationMethod:
-                AuthenticationMethod = r.ReadString();
-                break;
-            case PropertyId.AuthenticationData:
-                AuthenticationData = r.ReadBinary();
-                break;
-            case PropertyId.RequestProblemInformation:
-                RequestProblemInformation = ReadBoolean(ref r, entryStart);
+                _serverKeepAlive = ReadTwoBytes(ref r, id);
                 break;
             case PropertyId.WillDelayInterval:
-                WillDelayInterval = r.ReadUInt32();
-                break;
-            case PropertyId.RequestResponseInformation:
-                RequestResponseInformation = ReadBoolean(ref r, entryStart);
-                break;
-            case PropertyId.ResponseInformation:
-                ResponseInformation = r.ReadString();
-                break;
-            case PropertyId.ServerReference:
-                ServerReference = r.ReadString();
-                break;
-            case PropertyId.ReasonString:
-                ReasonString = r.ReadString();
+                _willDelayInterval = ReadFourBytes(ref r, id);
                 break;
             case PropertyId.ReceiveMaximum:
-                ReceiveMaximum = ReadNonZero(ref r, entryStart, "Receive Maximum is 0");
+                _receiveMaximum = ReadNonZero(ref r, id, entryStart, "Receive Maximum is 0");
                 break;
             case PropertyId.TopicAliasMaximum:
-                TopicAliasMaximum = r.ReadUInt16();
+                _topicAliasMaximum = ReadTwoBytes(ref r, id);
                 break;
             case PropertyId.TopicAlias:
-                TopicAlias = ReadNonZero(ref r, entryStart, "[MQTT-3.3.2-8] Topic Alias is 0");
+                _topicAlias = ReadNonZero(ref r, id, entryStart, "[MQTT-3.3.2-8] Topic Alias is 0");
                 break;
             case PropertyId.MaximumQoS:
-                MaximumQoS = ReadBoolean(ref r, entryStart) is bool qos1 ? (qos1 ? QualityOfService.AtLeastOnce : QualityOfService.AtMostOnce) : null;
-                break;
-            case PropertyId.RetainAvailable:
-                RetainAvailable = ReadBoolean(ref r, entryStart);
+                _maximumQoS = ReadBoolean(ref r, entryStart) ? (byte)1 : (byte)0;
+                _present |= Bit(id);
                 break;
             case PropertyId.UserProperty:
-                r.ReadString();
-                r.ReadString();
+                r.SkipString(checkWildcards: false, out _);
+                r.SkipString(checkWildcards: false, out _);
+                _blockUserCount++;
+                _blockUserLength += (int)(r.Offset - entryStart);
                 break;
             case PropertyId.MaximumPacketSize:
-                MaximumPacketSize = r.ReadUInt32();
-                if (MaximumPacketSize == 0 && !r.Failed)
+                _maximumPacketSize = ReadFourBytes(ref r, id);
+                if (_maximumPacketSize == 0 && !r.Failed)
                 {
                     r.Fail(ReasonCode.ProtocolError, entryStart, "Maximum Packet Size is 0");
                 }
                 break;
-            case PropertyId.WildcardSubscriptionAvailable:
-                WildcardSubscriptionAvailable = ReadBoolean(ref r, entryStart);
-                break;
-            case PropertyId.SubscriptionIdentifierAvailable:
-                SubscriptionIdentifierAvailable = ReadBoolean(ref r, entryStart);
-                break;
-            case PropertyId.SharedSubscriptionAvailable:
-                SharedSubscriptionAvailable = ReadBoolean(ref r, entryStart);
+            default:
+                // RequestProblemInformation, RequestResponseInformation, RetainAvailable, WildcardSubscriptionAvailable,
+                // SubscriptionIdentifierAvailable, SharedSubscriptionAvailable: the 0-or-1 properties.
+                SetFlag(id, ReadBoolean(ref r, entryStart));
                 break;
         }
     }
 
+    private void AddBlockString(ref BodyReader r, PropertyId id, long entryStart)
+    {
+        _present |= Bit(id);
+        _blockStringLength += (int)(r.Offset - entryStart);
+    }
+
+    private uint ReadFourBytes(ref BodyReader r, PropertyId id)
+    {
+        _present |= Bit(id);
+        return r.ReadUInt32();
+    }
+
+    private ushort ReadTwoBytes(ref BodyReader r, PropertyId id)
+    {
+        _present |= Bit(id);
+        return r.ReadUInt16();
+    }
+
     /// <summary>The byte properties are 0 or 1; any other value is a Protocol Error.</summary>
-    private static bool? ReadBoolean(ref BodyReader r, long entryStart)
+    private static bool ReadBoolean(ref BodyReader r, long entryStart)
     {
         byte value = r.ReadByte();
         if (value > 1)
         {
             r.Fail(ReasonCode.ProtocolError, entryStart, "a 0-or-1 property has another value");
-            return null;
         }
         return value == 1;
     }
 
-    private static ushort? ReadNonZero(ref BodyReader r, long entryStart, string message)
+    private ushort ReadNonZero(ref BodyReader r, PropertyId id, long entryStart, string message)
     {
-        ushort value = r.ReadUInt16();
+        ushort value = ReadTwoBytes(ref r, id);
         if (value == 0 && !r.Failed)
         {
             r.Fail(ReasonCode.ProtocolError, entryStart, message);

@@ -1,21 +1,96 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Mqtt.Codec;
 
 public partial struct MqttProperties
 {
-    /// <summary>Size of the property block without its Property Length prefix.</summary>
-    internal readonly int GetLength()
+    // Presence bits of the number and flag properties, by encoded size (identifier included).
+    private const ulong ByteProperties = 1UL << (int)PropertyId.PayloadFormatIndicator | 1UL << (int)PropertyId.RequestProblemInformation
+        | 1UL << (int)PropertyId.RequestResponseInformation | 1UL << (int)PropertyId.MaximumQoS | 1UL << (int)PropertyId.RetainAvailable
+        | 1UL << (int)PropertyId.WildcardSubscriptionAvailable | 1UL << (int)PropertyId.SubscriptionIdentifierAvailable
+        | 1UL << (int)PropertyId.SharedSubscriptionAvailable;
+
+    private const ulong TwoByteProperties = 1UL << (int)PropertyId.ServerKeepAlive | 1UL << (int)PropertyId.ReceiveMaximum
+        | 1UL << (int)PropertyId.TopicAliasMaximum | 1UL << (int)PropertyId.TopicAlias;
+
+    private const ulong FourByteProperties = 1UL << (int)PropertyId.MessageExpiryInterval | 1UL << (int)PropertyId.SessionExpiryInterval
+        | 1UL << (int)PropertyId.WillDelayInterval | 1UL << (int)PropertyId.MaximumPacketSize;
+
+    private const ulong BytesProperties = 1UL << (int)PropertyId.ContentType | 1UL << (int)PropertyId.ResponseTopic
+        | 1UL << (int)PropertyId.CorrelationData | 1UL << (int)PropertyId.AssignedClientIdentifier | 1UL << (int)PropertyId.AuthenticationMethod
+        | 1UL << (int)PropertyId.AuthenticationData | 1UL << (int)PropertyId.ResponseInformation | 1UL << (int)PropertyId.ServerReference
+        | 1UL << (int)PropertyId.ReasonString;
+
+    /// <summary>True when the property has a value (for a repeatable one: at least one).</summary>
+    internal readonly bool Contains(PropertyId id) => id switch
     {
-        int length = UserProperties.EncodedLength + SubscriptionIdentifiers.EncodedLength
-            + Size(PayloadFormatIndicator) + Size(MessageExpiryInterval) + Size(ContentType) + Size(ResponseTopic)
-            + Size(CorrelationData) + Size(SessionExpiryInterval) + Size(AssignedClientIdentifier) + Size(ServerKeepAlive)
-            + Size(AuthenticationMethod) + Size(AuthenticationData) + Size(RequestProblemInformation) + Size(WillDelayInterval)
-            + Size(RequestResponseInformation) + Size(ResponseInformation) + Size(ServerReference) + Size(ReasonString)
-            + Size(ReceiveMaximum) + Size(TopicAliasMaximum) + Size(TopicAlias) + Size(MaximumQoS) + Size(RetainAvailable)
-            + Size(MaximumPacketSize) + Size(WildcardSubscriptionAvailable) + Size(SubscriptionIdentifierAvailable)
-            + Size(SharedSubscriptionAvailable);
+        PropertyId.UserProperty => UserProperties.Count > 0,
+        PropertyId.SubscriptionIdentifier => SubscriptionIdentifiers.Count > 0,
+        _ when (Bit(id) & BytesProperties) != 0 => _nodes is null ? Has(id) : GetBytes(id).HasValue,
+        _ => Has(id),
+    };
+
+    /// <summary>True when no property has a value.</summary>
+    internal readonly bool IsEmpty => (_present | (uint)_blockUserCount | (uint)_blockSubscriptionIdCount) == 0 && _nodes is null;
+
+    /// <summary>Size of the block without its Property Length prefix.</summary>
+    internal readonly int GetLength() => IsEmpty ? 0 : GetNonEmptyLength();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly int GetNonEmptyLength()
+    {
+        int length = 2 * BitOperations.PopCount(_present & ByteProperties)
+            + 3 * BitOperations.PopCount(_present & TwoByteProperties)
+            + 5 * BitOperations.PopCount(_present & FourByteProperties)
+            + (Has(PropertyId.SubscriptionIdentifier) ? _subscriptionIdentifiers.EncodedLength : _blockSubscriptionIdLength);
+        if (_nodes is null)
+        {
+            return length + _blockStringLength + _blockUserLength;
+        }
+        // One walk over the values set in code; the block's values they shadow are left out.
+        ulong shadowed = 0;
+        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+        {
+            ulong bit = Bit(node.Id);
+            if ((shadowed & bit) == 0)
+            {
+                shadowed |= bit;
+                length += node.Id == PropertyId.UserProperty ? node.EncodedLength : node.HasValue ? 3 + (int)node.Value.Length : 0;
+            }
+        }
+        if ((shadowed & Bit(PropertyId.UserProperty)) == 0)
+        {
+            length += _blockUserLength;
+        }
+        ulong fromBlock = _present & BytesProperties;
+        if ((fromBlock & shadowed) == 0)
+        {
+            return length + _blockStringLength;
+        }
+        for (ulong ids = fromBlock & ~shadowed; ids != 0; ids &= ids - 1)
+        {
+            length += 3 + (int)FindInBlock((PropertyId)BitOperations.TrailingZeroCount(ids)).Length;
+        }
         return length;
+    }
+
+    /// <summary>The string and binary properties that have a value, one bit per id.</summary>
+    private readonly ulong BytesIds()
+    {
+        ulong ids = _present & BytesProperties;
+        ulong shadowed = 0;
+        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+        {
+            ulong bit = Bit(node.Id);
+            if ((shadowed & bit) == 0)
+            {
+                shadowed |= bit;
+                ids = node.HasValue ? ids | bit : ids & ~bit;
+            }
+        }
+        return ids & BytesProperties;
     }
 
     /// <summary>
@@ -39,83 +114,96 @@ public partial struct MqttProperties
         {
             return;
         }
-        Write(ref w, PropertyId.PayloadFormatIndicator, PayloadFormatIndicator);
-        Write(ref w, PropertyId.MessageExpiryInterval, MessageExpiryInterval);
-        Write(ref w, PropertyId.ContentType, ContentType);
-        Write(ref w, PropertyId.ResponseTopic, ResponseTopic);
-        Write(ref w, PropertyId.CorrelationData, CorrelationData);
-        SubscriptionIdentifiers.WriteTo(ref w);
-        Write(ref w, PropertyId.SessionExpiryInterval, SessionExpiryInterval);
-        Write(ref w, PropertyId.AssignedClientIdentifier, AssignedClientIdentifier);
-        Write(ref w, PropertyId.ServerKeepAlive, ServerKeepAlive);
-        Write(ref w, PropertyId.AuthenticationMethod, AuthenticationMethod);
-        Write(ref w, PropertyId.AuthenticationData, AuthenticationData);
-        Write(ref w, PropertyId.RequestProblemInformation, RequestProblemInformation);
-        Write(ref w, PropertyId.WillDelayInterval, WillDelayInterval);
-        Write(ref w, PropertyId.RequestResponseInformation, RequestResponseInformation);
-        Write(ref w, PropertyId.ResponseInformation, ResponseInformation);
-        Write(ref w, PropertyId.ServerReference, ServerReference);
-        Write(ref w, PropertyId.ReasonString, ReasonString);
-        Write(ref w, PropertyId.ReceiveMaximum, ReceiveMaximum);
-        Write(ref w, PropertyId.TopicAliasMaximum, TopicAliasMaximum);
-        Write(ref w, PropertyId.TopicAlias, TopicAlias);
-        Write(ref w, PropertyId.MaximumQoS, (byte?)MaximumQoS);
-        Write(ref w, PropertyId.RetainAvailable, RetainAvailable);
-        Write(ref w, PropertyId.MaximumPacketSize, MaximumPacketSize);
-        Write(ref w, PropertyId.WildcardSubscriptionAvailable, WildcardSubscriptionAvailable);
-        Write(ref w, PropertyId.SubscriptionIdentifierAvailable, SubscriptionIdentifierAvailable);
-        Write(ref w, PropertyId.SharedSubscriptionAvailable, SharedSubscriptionAvailable);
+        ulong ids = (_present & (ByteProperties | TwoByteProperties | FourByteProperties)) | BytesIds();
+        if (Has(PropertyId.SubscriptionIdentifier) ? _subscriptionIdentifiers.Count > 0 : _blockSubscriptionIdCount > 0)
+        {
+            ids |= Bit(PropertyId.SubscriptionIdentifier);
+        }
+        // Only the properties present, lowest identifier first.
+        for (; ids != 0; ids &= ids - 1)
+        {
+            var id = (PropertyId)BitOperations.TrailingZeroCount(ids);
+            if (id == PropertyId.SubscriptionIdentifier)
+            {
+                WriteSubscriptionIdentifiers(ref w);
+                continue;
+            }
+            w.WriteByte((byte)id);
+            switch (id)
+            {
+                case PropertyId.PayloadFormatIndicator:
+                    w.WriteByte(_payloadFormatIndicator);
+                    break;
+                case PropertyId.MaximumQoS:
+                    w.WriteByte(_maximumQoS);
+                    break;
+                case PropertyId.MessageExpiryInterval:
+                    w.WriteUInt32(_messageExpiryInterval);
+                    break;
+                case PropertyId.SessionExpiryInterval:
+                    w.WriteUInt32(_sessionExpiryInterval);
+                    break;
+                case PropertyId.WillDelayInterval:
+                    w.WriteUInt32(_willDelayInterval);
+                    break;
+                case PropertyId.MaximumPacketSize:
+                    w.WriteUInt32(_maximumPacketSize);
+                    break;
+                case PropertyId.ServerKeepAlive:
+                    w.WriteUInt16(_serverKeepAlive);
+                    break;
+                case PropertyId.ReceiveMaximum:
+                    w.WriteUInt16(_receiveMaximum);
+                    break;
+                case PropertyId.TopicAliasMaximum:
+                    w.WriteUInt16(_topicAliasMaximum);
+                    break;
+                case PropertyId.TopicAlias:
+                    w.WriteUInt16(_topicAlias);
+                    break;
+                default:
+                    if ((Bit(id) & BytesProperties) != 0)
+                    {
+                        WriteBinary(ref w, id);
+                    }
+                    else
+                    {
+                        // The 0-or-1 properties.
+                        w.WriteByte((_true & Bit(id)) != 0 ? (byte)1 : (byte)0);
+                    }
+                    break;
+            }
+        }
+        if (_blockUserCount > 0 || _nodes is not null)
+        {
+            WriteUserProperties(ref w);
+        }
+    }
+
+    // Out of line: their struct temporaries would otherwise be zeroed on every call of WriteTo.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void WriteBinary(ref PacketWriter w, PropertyId id) => w.WriteBinary(GetBytes(id).GetValueOrDefault());
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void WriteSubscriptionIdentifiers(ref PacketWriter w) => SubscriptionIdentifiers.WriteTo(ref w);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void WriteUserProperties(ref PacketWriter w)
+    {
+        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+        {
+            if (node.Id == PropertyId.UserProperty)
+            {
+                // Made by UserProperties.Create: the block is the pairs and nothing else.
+                if (node.Count > 0 && node.Value.IsSingleSegment && node.EncodedLength == node.Value.Length)
+                {
+                    w.WriteBytes(node.Value.FirstSpan);
+                    return;
+                }
+                new UserProperties(node.Value, node.Count, node.EncodedLength).WriteTo(ref w);
+                return;
+            }
+        }
         UserProperties.WriteTo(ref w);
-    }
-
-    private static int Size(byte? value) => value.HasValue ? 2 : 0;
-
-    private static int Size(bool? value) => value.HasValue ? 2 : 0;
-
-    private static int Size(QualityOfService? value) => value.HasValue ? 2 : 0;
-
-    private static int Size(ushort? value) => value.HasValue ? 3 : 0;
-
-    private static int Size(uint? value) => value.HasValue ? 5 : 0;
-
-    private static int Size(in ReadOnlySequence<byte>? value) => value.HasValue ? 3 + (int)value.GetValueOrDefault().Length : 0;
-
-    private static void Write(ref PacketWriter w, PropertyId id, byte? value)
-    {
-        if (value is byte v)
-        {
-            w.WriteByte((byte)id);
-            w.WriteByte(v);
-        }
-    }
-
-    private static void Write(ref PacketWriter w, PropertyId id, bool? value) =>
-        Write(ref w, id, value.HasValue ? (byte)(value.GetValueOrDefault() ? 1 : 0) : null);
-
-    private static void Write(ref PacketWriter w, PropertyId id, ushort? value)
-    {
-        if (value is ushort v)
-        {
-            w.WriteByte((byte)id);
-            w.WriteUInt16(v);
-        }
-    }
-
-    private static void Write(ref PacketWriter w, PropertyId id, uint? value)
-    {
-        if (value is uint v)
-        {
-            w.WriteByte((byte)id);
-            w.WriteUInt32(v);
-        }
-    }
-
-    private static void Write(ref PacketWriter w, PropertyId id, in ReadOnlySequence<byte>? value)
-    {
-        if (value.HasValue)
-        {
-            w.WriteByte((byte)id);
-            w.WriteBinary(value.GetValueOrDefault());
-        }
     }
 }

@@ -50,6 +50,10 @@ public readonly struct SubscriptionIdentifiers
 
     internal void WriteTo(ref PacketWriter writer)
     {
+        if (Count == 0)
+        {
+            return;
+        }
         if (EncodedLength == _block.Length)
         {
             writer.WriteBytes(_block);

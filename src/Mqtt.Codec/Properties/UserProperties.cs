@@ -25,6 +25,9 @@ public readonly struct UserProperties
     /// <summary>Bytes the pairs take on the wire, identifiers included.</summary>
     internal int EncodedLength { get; }
 
+    /// <summary>The block the pairs are read from (it may hold other properties too).</summary>
+    internal ReadOnlySequence<byte> Block => _block;
+
     /// <summary>Encodes pairs for a packet being built.</summary>
     public static UserProperties Create(params ReadOnlySpan<(string Name, string Value)> pairs)
     {
@@ -50,6 +53,10 @@ public readonly struct UserProperties
 
     internal void WriteTo(ref PacketWriter writer)
     {
+        if (Count == 0)
+        {
+            return;
+        }
         if (EncodedLength == _block.Length)
         {
             writer.WriteBytes(_block);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using Mqtt.Codec;
 
@@ -6,8 +7,8 @@ namespace Mqtt.Broker;
 
 /// <summary>
 /// One connection's write path. Any thread may queue packets; the first packet into an idle queue schedules one
-/// drain on the thread pool, which takes everything queued as a batch, has the connection encode it into a pooled
-/// buffer (many packets, then one send; a send at least every 64 KiB), and ends once the queue is empty. So an
+/// drain on the thread pool, which takes everything queued as a batch, has the connection encode it into the transport's
+/// <see cref="PipeWriter"/> (many packets, then one flush; a flush at least every 64 KiB), and ends once the queue is empty. So an
 /// idle connection holds no writer task, no queue array and no send buffer. Sends are tried synchronously first;
 /// only a peer that does not read makes a drain wait (asynchronously) for its socket.
 /// <para>
@@ -26,9 +27,9 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
 
     private readonly MqttConnection _connection;
     private readonly TransportConnection _transport;
+    private readonly PipeWriter _output;
     private readonly long _bound;
     private readonly Lock _gate = new();
-    private readonly PooledBufferWriter _output = new();
     private OutboundPacket[]? _queued;
     private int _count;
     private long _queuedBytes;
@@ -45,6 +46,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     {
         _connection = connection;
         _transport = transport;
+        _output = transport.Output;
         _bound = bound <= 0 ? long.MaxValue : bound;
     }
 
@@ -174,9 +176,9 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                         }
                         _connection.Write(_output, batch[i]);
                         disconnected = batch[i].Type == PacketType.Disconnect;
-                        if (_output.WrittenCount >= FlushThreshold)
+                        if (_output.UnflushedBytes >= FlushThreshold)
                         {
-                            await SendAsync();
+                            await _output.FlushAsync();
                         }
                     }
                 }
@@ -184,7 +186,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                 {
                     ReturnArray(batch, count);
                 }
-                await SendAsync();
+                await _output.FlushAsync();
                 Sent(bytes, disconnected);
             }
         }
@@ -227,25 +229,11 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
             progress = _progress;
             _progress = null;
         }
-        // No _output.Reset() here: every send resets it, and once _draining is false another drain may be using it.
+        // Nothing to give back here: every flush returns the send buffer, and once _draining is false another drain may be writing.
         progress?.TrySetResult();
         batch = [];
         count = 0;
         return false;
-    }
-
-    private async ValueTask SendAsync()
-    {
-        ReadOnlyMemory<byte> pending = _output.WrittenMemory;
-        if (!pending.IsEmpty)
-        {
-            int sent = _transport.TrySend(pending.Span);
-            if (sent < pending.Length)
-            {
-                await _transport.SendAsync(pending[sent..]);
-            }
-        }
-        _output.Reset();
     }
 
     /// <summary>A batch went out: its bytes no longer count; waiters re-check, and held deliveries resume under the bound.</summary>
@@ -273,7 +261,8 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     private void Stop()
     {
         TaskCompletionSource? progress;
-        _output.Reset();
+        // The drain is the writer's only user, so only it completes it (dropping anything unsent).
+        _output.Complete();
         lock (_gate)
         {
             _stopped = true;

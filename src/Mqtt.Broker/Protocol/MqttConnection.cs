@@ -175,25 +175,46 @@ internal sealed partial class MqttConnection
     private async ValueTask<bool> HandleReceivedAsync(PipeReader input, ReadOnlySequence<byte> buffer)
     {
         long consumed = 0;
-        while (true)
+        // What the batch queues for idle connections (deliveries, acknowledgements) is sent at its end, on this thread.
+        OutboundQueue.DeferDrains();
+        try
         {
-            DecodeStatus status = MqttFrameReader.TryRead(buffer.Slice(consumed), Options.MaximumPacketSize, out MqttFrame frame, out DecodeError error);
-            if (status == DecodeStatus.NeedMoreData)
+            while (true)
             {
-                input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
-                return true;
+                DecodeStatus status = MqttFrameReader.TryRead(buffer.Slice(consumed), Options.MaximumPacketSize, out MqttFrame frame, out DecodeError error);
+                if (status == DecodeStatus.NeedMoreData)
+                {
+                    input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                    return true;
+                }
+                if (status == DecodeStatus.Invalid)
+                {
+                    OutboundQueue.RunDeferredDrains();
+                    await FailAsync(error);
+                    return false;
+                }
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                ValueTask<bool> handling = HandleAsync(frame);
+                bool suspends = !handling.IsCompleted;
+                if (suspends)
+                {
+                    // The rest may run on another thread: send what was deferred on this one first.
+                    OutboundQueue.RunDeferredDrains();
+                }
+                if (!await handling)
+                {
+                    return false;
+                }
+                if (suspends)
+                {
+                    OutboundQueue.DeferDrains();
+                }
+                consumed += frame.Length;
             }
-            if (status == DecodeStatus.Invalid)
-            {
-                await FailAsync(error);
-                return false;
-            }
-            Volatile.Write(ref _lastReceived, Environment.TickCount64);
-            if (!await HandleAsync(frame))
-            {
-                return false;
-            }
-            consumed += frame.Length;
+        }
+        finally
+        {
+            OutboundQueue.RunDeferredDrains();
         }
     }
 

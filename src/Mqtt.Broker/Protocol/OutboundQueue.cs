@@ -7,7 +7,7 @@ namespace Mqtt.Broker;
 
 /// <summary>
 /// One connection's write path. Any thread may queue packets; the first packet into an idle queue schedules one
-/// drain on the thread pool, which takes everything queued as a batch, has the connection encode it into the transport's
+/// drain, on the thread pool or (see <see cref="DeferDrains"/>) inline at the end of the producer's input batch, which takes everything queued as a batch, has the connection encode it into the transport's
 /// <see cref="PipeWriter"/> (many packets, then one flush; a flush at least every 64 KiB), and ends once the queue is empty. So an
 /// idle connection holds no writer task, no queue array and no send buffer. Sends are tried synchronously first;
 /// only a peer that does not read makes a drain wait (asynchronously) for its socket.
@@ -24,6 +24,12 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
 {
     private const int FlushThreshold = 64 * 1024;
     private const int InitialCapacity = 8;
+
+    // Drains a read loop defers while it handles one batch of input (see DeferDrains); per thread, so no lock.
+    [ThreadStatic]
+    private static bool t_deferring;
+    [ThreadStatic]
+    private static List<OutboundQueue>? t_deferred;
 
     private readonly MqttConnection _connection;
     private readonly TransportConnection _transport;
@@ -109,6 +115,32 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
 
     /// <summary>
+    /// From now on, queues that this thread makes non-idle are drained by <see cref="RunDeferredDrains"/> on this
+    /// thread rather than each on the thread pool: a read loop handling a batch of input then sends once per
+    /// connection per batch, inline (a non-blocking send each), and saves a thread-pool hop and wake-up per delivery.
+    /// The caller must call <see cref="RunDeferredDrains"/> before it leaves the thread (before any await that may
+    /// suspend) and while it holds no lock.
+    /// </summary>
+    public static void DeferDrains() => t_deferring = true;
+
+    /// <summary>Ends <see cref="DeferDrains"/> on this thread and runs the drains deferred, inline.</summary>
+    public static void RunDeferredDrains()
+    {
+        t_deferring = false;
+        List<OutboundQueue>? deferred = t_deferred;
+        if (deferred is null || deferred.Count == 0)
+        {
+            return;
+        }
+        // Drains run inline may defer nothing (deferring is off) but may still run further code that adds: index loop.
+        for (int i = 0; i < deferred.Count; i++)
+        {
+            _ = deferred[i].DrainAsync();
+        }
+        deferred.Clear();
+    }
+
+    /// <summary>
     /// What a packet counts against the bound: a PUBLISH its stored size (the message is shared, but these are the bytes
     /// this connection still has to send), an encoded packet its length, an acknowledgement a few bytes.
     /// </summary>
@@ -151,7 +183,14 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
         }
         if (schedule)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            if (t_deferring)
+            {
+                (t_deferred ??= []).Add(this);
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
         return true;
     }

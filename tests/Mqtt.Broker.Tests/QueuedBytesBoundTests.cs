@@ -17,14 +17,16 @@ public sealed class QueuedBytesBoundTests
     [Fact]
     public async Task Client_publishing_QoS0_to_itself_without_reading_is_no_longer_read_and_its_queue_stays_bounded()
     {
-        const int Messages = 400;
+        // More than the kernel's socket buffers on both sides (tcp_wmem allows 4 MiB): the broker sends what fits
+        // into its send buffer at once, so only once that is full does its queue stay over the bound.
+        const int Messages = 1200;
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
         await using RawClient client = await broker.OpenAsync(receiveBufferSize: 4096);
         await client.ConnectAsync("echo");
         await client.SubscribeAsync("echo/t", QoS0);
         MqttConnection connection = broker.Broker.ConnectionOf("echo")!;
 
-        // 6.4 MB at the broker while never reading what it sends back.
+        // 19 MB at the broker while never reading what it sends back.
         Task publishing = Task.Run(async () =>
         {
             for (int i = 0; i < Messages; i++)

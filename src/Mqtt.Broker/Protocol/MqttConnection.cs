@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
@@ -8,8 +9,8 @@ namespace Mqtt.Broker;
 
 /// <summary>
 /// The server side of one MQTT connection. One async method, <see cref="RunAsync"/>, lives as long as the
-/// connection: it waits for input with zero-byte reads (no buffer while idle), decodes packets straight from the
-/// received bytes and acts on them. Everything sent goes through the <see cref="OutboundQueue"/>, whose drain
+/// connection: it reads the transport's <see cref="PipeReader"/> (which waits with zero-byte receives, so no buffer
+/// while idle), decodes packets straight from the received bytes and acts on them. Everything sent goes through the <see cref="OutboundQueue"/>, whose drain
 /// runs only while there is something to write and calls back <see cref="Write"/> to encode each packet.
 /// </summary>
 internal sealed partial class MqttConnection
@@ -19,7 +20,6 @@ internal sealed partial class MqttConnection
     private readonly X509Certificate2? _certificate;
     private readonly OutboundQueue _outbound;
     private readonly long _openedAt = Environment.TickCount64;
-    private ReceiveBuffer _received;
     private int _pendingQoS0;
     private long _lastReceived = Environment.TickCount64;
     private int _connectTimedOut;
@@ -64,20 +64,13 @@ internal sealed partial class MqttConnection
                 // The CONNECT timeout (CheckTimeouts) covers the handshake: it aborts the transport.
                 await _transport.HandshakeAsync(_certificate);
             }
+            PipeReader input = _transport.Input;
             while (true)
             {
-                if (_received.IsEmpty)
-                {
-                    // Idle: wait for data without holding a buffer.
-                    await _transport.ReceiveAsync(Memory<byte>.Empty);
-                }
-                int received = await _transport.ReceiveAsync(_received.GetFreeSpace());
-                if (received == 0)
-                {
-                    return;
-                }
-                _received.Received(received);
-                if (!await HandleReceivedAsync())
+                ReadResult result = await input.ReadAsync();
+                // Only this flag crosses the await below: the connection's state machine stays small.
+                bool completed = result.IsCompleted;
+                if (!await HandleReceivedAsync(input, result.Buffer) || completed)
                 {
                     return;
                 }
@@ -175,32 +168,54 @@ internal sealed partial class MqttConnection
         }
     }
 
-    /// <summary>Handles every whole packet received; false when the connection is to close.</summary>
-    private async ValueTask<bool> HandleReceivedAsync()
+    /// <summary>
+    /// Handles every whole packet in <paramref name="buffer"/> and advances <paramref name="input"/> past them (what is
+    /// left, a partial packet, counts as examined: the next read waits for more bytes); false when the connection is to close.
+    /// </summary>
+    private async ValueTask<bool> HandleReceivedAsync(PipeReader input, ReadOnlySequence<byte> buffer)
     {
-        ReadOnlySequence<byte> buffer = _received.Data;
         long consumed = 0;
-        while (true)
+        // What the batch queues for idle connections (deliveries, acknowledgements) is sent at its end, on this thread.
+        OutboundQueue.DeferDrains();
+        try
         {
-            DecodeStatus status = MqttFrameReader.TryRead(buffer.Slice(consumed), Options.MaximumPacketSize, out MqttFrame frame, out DecodeError error);
-            if (status == DecodeStatus.NeedMoreData)
+            while (true)
             {
-                break;
+                DecodeStatus status = MqttFrameReader.TryRead(buffer.Slice(consumed), Options.MaximumPacketSize, out MqttFrame frame, out DecodeError error);
+                if (status == DecodeStatus.NeedMoreData)
+                {
+                    input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                    return true;
+                }
+                if (status == DecodeStatus.Invalid)
+                {
+                    OutboundQueue.RunDeferredDrains();
+                    await FailAsync(error);
+                    return false;
+                }
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                ValueTask<bool> handling = HandleAsync(frame);
+                bool suspends = !handling.IsCompleted;
+                if (suspends)
+                {
+                    // The rest may run on another thread: send what was deferred on this one first.
+                    OutboundQueue.RunDeferredDrains();
+                }
+                if (!await handling)
+                {
+                    return false;
+                }
+                if (suspends)
+                {
+                    OutboundQueue.DeferDrains();
+                }
+                consumed += frame.Length;
             }
-            if (status == DecodeStatus.Invalid)
-            {
-                await FailAsync(error);
-                return false;
-            }
-            Volatile.Write(ref _lastReceived, Environment.TickCount64);
-            if (!await HandleAsync(frame))
-            {
-                return false;
-            }
-            consumed += frame.Length;
         }
-        _received.Consume(consumed);
-        return true;
+        finally
+        {
+            OutboundQueue.RunDeferredDrains();
+        }
     }
 
     private ValueTask<bool> HandleAsync(in MqttFrame frame)
@@ -374,7 +389,8 @@ internal sealed partial class MqttConnection
     private async Task ShutdownAsync()
     {
         await FlushAndAbortAsync();
-        _received.Release();
+        // Only the input: the outbound drain may still be flushing, and completes the output itself if it fails.
+        await _transport.Input.CompleteAsync();
         await _transport.DisposeAsync();
         OnClosed();
         _broker.ConnectionEnded(this);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using Mqtt.Codec;
 
@@ -6,8 +7,8 @@ namespace Mqtt.Broker;
 
 /// <summary>
 /// One connection's write path. Any thread may queue packets; the first packet into an idle queue schedules one
-/// drain on the thread pool, which takes everything queued as a batch, has the connection encode it into a pooled
-/// buffer (many packets, then one send; a send at least every 64 KiB), and ends once the queue is empty. So an
+/// drain, on the thread pool or (see <see cref="DeferDrains"/>) inline at the end of the producer's input batch, which takes everything queued as a batch, has the connection encode it into the transport's
+/// <see cref="PipeWriter"/> (many packets, then one flush; a flush at least every 64 KiB), and ends once the queue is empty. So an
 /// idle connection holds no writer task, no queue array and no send buffer. Sends are tried synchronously first;
 /// only a peer that does not read makes a drain wait (asynchronously) for its socket.
 /// <para>
@@ -24,11 +25,17 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     private const int FlushThreshold = 64 * 1024;
     private const int InitialCapacity = 8;
 
+    // Drains a read loop defers while it handles one batch of input (see DeferDrains); per thread, so no lock.
+    [ThreadStatic]
+    private static bool t_deferring;
+    [ThreadStatic]
+    private static List<OutboundQueue>? t_deferred;
+
     private readonly MqttConnection _connection;
     private readonly TransportConnection _transport;
+    private readonly PipeWriter _output;
     private readonly long _bound;
     private readonly Lock _gate = new();
-    private readonly PooledBufferWriter _output = new();
     private OutboundPacket[]? _queued;
     private int _count;
     private long _queuedBytes;
@@ -45,6 +52,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     {
         _connection = connection;
         _transport = transport;
+        _output = transport.Output;
         _bound = bound <= 0 ? long.MaxValue : bound;
     }
 
@@ -107,6 +115,32 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
 
     /// <summary>
+    /// From now on, queues that this thread makes non-idle are drained by <see cref="RunDeferredDrains"/> on this
+    /// thread rather than each on the thread pool: a read loop handling a batch of input then sends once per
+    /// connection per batch, inline (a non-blocking send each), and saves a thread-pool hop and wake-up per delivery.
+    /// The caller must call <see cref="RunDeferredDrains"/> before it leaves the thread (before any await that may
+    /// suspend) and while it holds no lock.
+    /// </summary>
+    public static void DeferDrains() => t_deferring = true;
+
+    /// <summary>Ends <see cref="DeferDrains"/> on this thread and runs the drains deferred, inline.</summary>
+    public static void RunDeferredDrains()
+    {
+        t_deferring = false;
+        List<OutboundQueue>? deferred = t_deferred;
+        if (deferred is null || deferred.Count == 0)
+        {
+            return;
+        }
+        // Drains run inline may defer nothing (deferring is off) but may still run further code that adds: index loop.
+        for (int i = 0; i < deferred.Count; i++)
+        {
+            _ = deferred[i].DrainAsync();
+        }
+        deferred.Clear();
+    }
+
+    /// <summary>
     /// What a packet counts against the bound: a PUBLISH its stored size (the message is shared, but these are the bytes
     /// this connection still has to send), an encoded packet its length, an acknowledgement a few bytes.
     /// </summary>
@@ -149,7 +183,14 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
         }
         if (schedule)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            if (t_deferring)
+            {
+                (t_deferred ??= []).Add(this);
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
         return true;
     }
@@ -174,9 +215,9 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                         }
                         _connection.Write(_output, batch[i]);
                         disconnected = batch[i].Type == PacketType.Disconnect;
-                        if (_output.WrittenCount >= FlushThreshold)
+                        if (_output.UnflushedBytes >= FlushThreshold)
                         {
-                            await SendAsync();
+                            await _output.FlushAsync();
                         }
                     }
                 }
@@ -184,7 +225,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                 {
                     ReturnArray(batch, count);
                 }
-                await SendAsync();
+                await _output.FlushAsync();
                 Sent(bytes, disconnected);
             }
         }
@@ -227,25 +268,11 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
             progress = _progress;
             _progress = null;
         }
-        // No _output.Reset() here: every send resets it, and once _draining is false another drain may be using it.
+        // Nothing to give back here: every flush returns the send buffer, and once _draining is false another drain may be writing.
         progress?.TrySetResult();
         batch = [];
         count = 0;
         return false;
-    }
-
-    private async ValueTask SendAsync()
-    {
-        ReadOnlyMemory<byte> pending = _output.WrittenMemory;
-        if (!pending.IsEmpty)
-        {
-            int sent = _transport.TrySend(pending.Span);
-            if (sent < pending.Length)
-            {
-                await _transport.SendAsync(pending[sent..]);
-            }
-        }
-        _output.Reset();
     }
 
     /// <summary>A batch went out: its bytes no longer count; waiters re-check, and held deliveries resume under the bound.</summary>
@@ -273,7 +300,8 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     private void Stop()
     {
         TaskCompletionSource? progress;
-        _output.Reset();
+        // The drain is the writer's only user, so only it completes it (dropping anything unsent).
+        _output.Complete();
         lock (_gate)
         {
             _stopped = true;

@@ -18,6 +18,12 @@ internal struct ReceiveBuffer
 
     public readonly bool IsEmpty => _start == _end;
 
+    /// <summary>Index in the array of the first byte not yet consumed (positions in <see cref="Data"/> are array indexes).</summary>
+    public readonly int Start => _start;
+
+    /// <summary>Index in the array just past the last byte received.</summary>
+    public readonly int End => _end;
+
     /// <summary>The bytes received and not yet consumed.</summary>
     public readonly ReadOnlySequence<byte> Data => _array is null ? default : new(_array, _start, _end - _start);
 

@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+
+namespace Mqtt.Broker;
+
+/// <summary>
+/// The output side of a <see cref="TransportConnection"/>: a <see cref="PipeWriter"/> over one array from the shared
+/// pool, not a <see cref="Pipe"/>. What is written stays there until <see cref="FlushAsync"/>, which sends it (tried
+/// synchronously first, the socket being non-blocking for that call; only when the kernel buffer is full does it await
+/// an asynchronous send) and gives the array back, so a connection holds no send buffer between flushes. One writer
+/// at a time, as for any <see cref="PipeWriter"/>.
+/// </summary>
+internal sealed class TransportPipeWriter : PipeWriter
+{
+    private const int MinimumSize = 4096;
+    private readonly TransportConnection _transport;
+    private byte[]? _array;
+    private int _written;
+    private bool _cancelRequested;
+    private bool _completed;
+
+    public TransportPipeWriter(TransportConnection transport) => _transport = transport;
+
+    /// <inheritdoc/>
+    public override bool CanGetUnflushedBytes => true;
+
+    /// <inheritdoc/>
+    public override long UnflushedBytes => _written;
+
+    /// <inheritdoc/>
+    public override void Advance(int bytes)
+    {
+        if ((uint)bytes > (uint)(_array?.Length - _written ?? 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes));
+        }
+        _written += bytes;
+    }
+
+    /// <inheritdoc/>
+    public override Memory<byte> GetMemory(int sizeHint = 0) => Ensure(sizeHint).AsMemory(_written);
+
+    /// <inheritdoc/>
+    public override Span<byte> GetSpan(int sizeHint = 0) => Ensure(sizeHint).AsSpan(_written);
+
+    /// <summary>Sends everything written since the last flush. A canceled flush sends nothing; the bytes wait for the next.</summary>
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("The writer was completed.");
+        }
+        if (_cancelRequested)
+        {
+            _cancelRequested = false;
+            return new(new FlushResult(isCanceled: true, isCompleted: false));
+        }
+        if (_written == 0)
+        {
+            return new(default(FlushResult));
+        }
+        int sent;
+        try
+        {
+            sent = _transport.TrySend(_array.AsSpan(0, _written));
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+        if (sent == _written)
+        {
+            Release();
+            return new(default(FlushResult));
+        }
+        return SendRestAsync(sent, cancellationToken);
+    }
+
+    /// <summary>Marks the flush in progress (or the next one) as canceled; a send already waiting on the socket still completes.</summary>
+    public override void CancelPendingFlush() => _cancelRequested = true;
+
+    /// <summary>Drops anything unflushed and gives the array back; the transport itself is closed by its owner.</summary>
+    public override void Complete(Exception? exception = null)
+    {
+        _completed = true;
+        Release();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> SendRestAsync(int sent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _transport.SendAsync(_array.AsMemory(sent, _written - sent), cancellationToken);
+        }
+        finally
+        {
+            Release();
+        }
+        bool canceled = _cancelRequested;
+        _cancelRequested = false;
+        return new FlushResult(canceled, isCompleted: false);
+    }
+
+    private void Release()
+    {
+        if (_array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = null;
+        }
+        _written = 0;
+    }
+
+    private byte[] Ensure(int sizeHint)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("The writer was completed.");
+        }
+        int needed = _written + Math.Max(sizeHint, 1);
+        if (_array is null)
+        {
+            _array = ArrayPool<byte>.Shared.Rent(Math.Max(needed, MinimumSize));
+        }
+        else if (_array.Length < needed)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
+            _array.AsSpan(0, _written).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = larger;
+        }
+        return _array;
+    }
+}

@@ -12,8 +12,14 @@ internal static class AuthAudit
 {
     public static void Write(ILogger logger, string action, bool success, string? user, ClientInfo client, string method, string reason)
     {
+        LogLevel level = success ? LogLevel.Information : LogLevel.Warning;
+        if (!logger.IsEnabled(level))
+        {
+            return; // escaping the names and formatting the address are wasted when the level is off
+        }
+
         logger.Log(
-            success ? LogLevel.Information : LogLevel.Warning,
+            level,
             "audit {Action} {Outcome}: user={User} remote={Remote} client={Client} method={Method} reason={Reason}",
             action,
             success ? "success" : "failure",

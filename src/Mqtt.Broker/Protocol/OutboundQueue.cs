@@ -257,16 +257,8 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                 return true;
             }
             _draining = false;
-            if (_queued is not null)
-            {
-                // Stopped after a DISCONNECT: what was queued behind it is never sent.
-                ReturnArray(_queued, _count);
-                _queued = null;
-                _count = 0;
-                _queuedBytes = 0;
-            }
-            progress = _progress;
-            _progress = null;
+            // Nothing queued, or stopped after a DISCONNECT: what was queued behind it is never sent.
+            progress = DiscardQueued();
         }
         // Nothing to give back here: every flush returns the send buffer, and once _draining is false another drain may be writing.
         progress?.TrySetResult();
@@ -306,17 +298,24 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
         {
             _stopped = true;
             _draining = false;
-            if (_queued is not null)
-            {
-                ReturnArray(_queued, _count);
-                _queued = null;
-            }
-            _count = 0;
-            _queuedBytes = 0;
-            progress = _progress;
-            _progress = null;
+            progress = DiscardQueued();
         }
         progress?.TrySetResult();
+    }
+
+    /// <summary>Drops what is queued and hands back the waiters' signal to release; call under the gate, with no batch in flight.</summary>
+    private TaskCompletionSource? DiscardQueued()
+    {
+        if (_queued is not null)
+        {
+            ReturnArray(_queued, _count);
+            _queued = null;
+        }
+        _count = 0;
+        _queuedBytes = 0;
+        TaskCompletionSource? progress = _progress;
+        _progress = null;
+        return progress;
     }
 
     /// <summary>One signal for every waiter (read loop, close), created only when someone waits; call under the gate.</summary>

@@ -48,7 +48,7 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
         bool known = verifier is not null;
 
         verifier ??= ScramVerifier.CreateDecoy(ScramMechanism.Sha256, userName, _security.Secret, _security.Options.IterationCount);
-        if (verifier.VerifyPassword(password.Value.Span) && known)
+        if (await VerifyPasswordOnThreadPoolAsync(verifier, password.Value) && known)
         {
             _security.Throttle.RecordSuccess(userName);
             AuthAudit.Write(_security.Logger, action, true, userName, client, Method, "password verified");
@@ -87,7 +87,8 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
             return await _security.RefuseAsync(action, userName, client, Method, "invalid name, or password missing or not UTF-8", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
         }
 
-        UserCredentials credentials = UserCredentials.Derive(userName, text, _security.Options.IterationCount);
+        int iterations = _security.Options.IterationCount;
+        UserCredentials credentials = await Task.Run(() => UserCredentials.Derive(userName, text, iterations)); // milliseconds: off the socket thread (see VerifyPasswordOnThreadPoolAsync)
         if (!await _security.Credentials.TryAddAsync(credentials, cancellationToken))
         {
             return await _security.RefuseAsync(action, userName, client, Method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
@@ -103,4 +104,11 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
         PlainPasswordPolicy.Tls => client.IsTls,
         _ => false,
     };
+
+    /// <summary>
+    /// Checks a password against a verifier on the thread pool: the derivation takes milliseconds, and the CONNECT may
+    /// have been handled on a socket engine thread (inline completions), whose other connections would wait for it.
+    /// </summary>
+    private static Task<bool> VerifyPasswordOnThreadPoolAsync(ScramVerifier verifier, ReadOnlyMemory<byte> password)
+        => Task.Run(() => verifier.VerifyPassword(password.Span));
 }

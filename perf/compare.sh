@@ -30,8 +30,11 @@ MQTTNET_DLL=${MQTTNET_DLL:-$DEFAULT_MQTTNET_DLL}
 # the notes under the table say when one did not keep up.
 FANOUT_RATE=1000   # x 4 publishers x 4 subscribers = 16,000 deliveries/s
 PAIRS_RATE=3000    # x 4 publishers = 12,000 deliveries/s
-# Fan-out curve: 1 publisher, the same 10,000 deliveries/s whatever the number of subscribers.
+# Fan-out curves, 1 publisher: the same 10,000 deliveries/s whatever the number of subscribers (curve-fanout-S), and
+# the same rate per subscriber, 50 messages/s, so 500 to 50,000 deliveries/s (curve-rate-S): the second keeps what
+# each subscriber's connection sees (how many deliveries share a send) the same at every S.
 CURVE_DELIVERIES=10000
+CURVE_RATE=50
 SCRAM_USER=bench
 SCRAM_PASSWORD=bench-password-$RANDOM$RANDOM
 
@@ -86,6 +89,9 @@ SCENARIOS=(
   "curve-fanout-10|curve|all|fanout --publishers 1 --subscribers 10 --qos 0 --rate $((CURVE_DELIVERIES / 10))"
   "curve-fanout-100|curve|all|fanout --publishers 1 --subscribers 100 --qos 0 --rate $((CURVE_DELIVERIES / 100))"
   "curve-fanout-1000|curve|all|fanout --publishers 1 --subscribers 1000 --qos 0 --rate $((CURVE_DELIVERIES / 1000))"
+  "curve-rate-10|curve|all|fanout --publishers 1 --subscribers 10 --qos 0 --rate $CURVE_RATE"
+  "curve-rate-100|curve|all|fanout --publishers 1 --subscribers 100 --qos 0 --rate $CURVE_RATE"
+  "curve-rate-1000|curve|all|fanout --publishers 1 --subscribers 1000 --qos 0 --rate $CURVE_RATE"
   "idle|idle|all|idle --connections $IDLE_CONNECTIONS --concurrency 32 --hold-seconds $IDLE_HOLD"
   "connect-anonymous|logins|all|connect --connections $LOGINS --concurrency 16 --auth none"
   "login-plain|logins|ours|connect --connections $LOGINS --concurrency 16 --auth plain -u $SCRAM_USER -P $SCRAM_PASSWORD"
@@ -452,7 +458,7 @@ ORDER=$(for s in "${CASES[@]}"; do echo "${s%%|*}"; done | jq -R . | jq -sc .)
   echo "# median of $REPEAT run(s) per cell (lost and failures: the largest); ${DURATION} s measured after ${WARMUP} s warmup; 64 B payloads"
   echo "# load-*: 4 publishers at a fixed rate, fanout ${FANOUT_RATE}/s per publisher to 4 subscribers (16,000 deliveries/s), pairs ${PAIRS_RATE}/s per publisher (12,000 deliveries/s)"
   echo "# max-*: closed loop, 16 messages outstanding per publisher (no max-shared-* on MQTTnet: it refuses shared subscriptions); latency-pairs-q1: 4 publishers at ${LATENCY_RATE:-?}/s each (half of Mosquitto's max-pairs-q1)"
-  echo "# curve-fanout-S: 1 publisher to S subscribers, $CURVE_DELIVERIES deliveries/s; idle: $IDLE_CONNECTIONS connections held ${IDLE_HOLD} s by freshly started brokers; logins: $LOGINS connects, 16 in flight"
+  echo "# curve-fanout-S: 1 publisher to S subscribers, $CURVE_DELIVERIES deliveries/s; curve-rate-S: 1 publisher at ${CURVE_RATE}/s to S subscribers; idle: $IDLE_CONNECTIONS connections held ${IDLE_HOLD} s by freshly started brokers; logins: $LOGINS connects, 16 in flight"
   echo "# login-plain, login-scram: ours with a CONNECT password / SCRAM-SHA-256 (4096 iterations); MQTTnet with our SCRAM code in its AUTH exchange"
   echo
   jq -rs --argjson order "$ORDER" "$TABLE_JQ" "$OUT" | awk -F'\t' "$TABLE_AWK"

@@ -102,9 +102,13 @@ internal sealed partial class MqttConnection
     private async ValueTask<bool> FinishAuthenticationAsync(AuthenticationResult result)
     {
         ConnectState connect = _connect!;
-        Logger.LogInformation("auth {Outcome}: user={User} client={Client} remote={Remote} method={Method}",
-            result.Status == AuthenticationStatus.Success ? "success" : $"failure 0x{(byte)result.ReasonCode:X2}",
-            connect.UserName, connect.ClientId, Client.RemoteEndPoint, connect.AuthenticationMethod ?? "plain");
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            string method = connect.AuthenticationMethod ?? (connect.UserName is null && connect.Password is null ? "anonymous" : "password");
+            Logger.LogInformation("auth {Outcome}: user={User} client={Client} remote={Remote} method={Method}",
+                result.Status == AuthenticationStatus.Success ? "success" : $"failure 0x{(byte)result.ReasonCode:X2}",
+                connect.UserName ?? "-", connect.ClientId.Length == 0 ? "(to be assigned)" : connect.ClientId, Client.RemoteEndPoint, method);
+        }
         if (result.Status != AuthenticationStatus.Success)
         {
             await RefuseConnectAsync(result.ReasonCode);

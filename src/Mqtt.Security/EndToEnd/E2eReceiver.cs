@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using Mqtt.Security.Hpke;
 
 namespace Mqtt.Security.EndToEnd;
@@ -14,8 +12,6 @@ namespace Mqtt.Security.EndToEnd;
 /// </summary>
 public sealed class E2eReceiver : IDisposable
 {
-    private const int InitialAadSize = 1024;
-
     private readonly Lock sync = new();
     private readonly E2eIdentity recipient;
     private readonly TrustStore trustStore;
@@ -23,7 +19,7 @@ public sealed class E2eReceiver : IDisposable
     private readonly TimeProvider time;
     private readonly Dictionary<string, PeerSessions> peers = new(StringComparer.Ordinal);
     private readonly long idleTimeout; // milliseconds
-    private byte[] aad = new byte[InitialAadSize];
+    private readonly AssociatedDataBuffer associatedData = new(); // keeps the last message's topic and names
     private string? lastSender; // most messages come from the sender of the previous one
     private PeerSessions? lastPeer;
     private bool disposed;
@@ -196,15 +192,14 @@ public sealed class E2eReceiver : IDisposable
             return E2eError.DestinationTooSmall;
         }
 
-        int topicLength = topic is null ? topicUtf8.Length : Encoding.UTF8.GetByteCount(topic);
-        if (topicLength > SessionBinding.MaxTopicBytes)
-        {
-            return E2eError.Tampered; // no sender can have bound such a topic
-        }
-
         lock (sync)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
+            if (!(topic is null ? associatedData.TrySetTopic(topicUtf8) : associatedData.TrySetTopic(topic)))
+            {
+                return E2eError.Tampered; // no sender can have bound such a topic
+            }
+
             long now = MonotonicClock.Milliseconds(time);
             PeerSessions? peer = FindPeer(sender);
             peer?.EvictIdle(now, idleTimeout);
@@ -233,10 +228,10 @@ public sealed class E2eReceiver : IDisposable
             }
 
             byte[] names = peer?.Names ?? SessionBinding.Names(sender, recipient.User);
-            ReadOnlySpan<byte> associatedData = WriteAssociatedData(header.Header, topic, topicUtf8, topicLength, names);
+            associatedData.SetNames(names);
             try
             {
-                (session?.Context ?? started!).Open(header.Sequence, associatedData, header.CiphertextAndTag, plaintext);
+                (session?.Context ?? started!).Open(header.Sequence, associatedData.WithHeader(header.Header), header.CiphertextAndTag, plaintext);
             }
             catch (HpkeException)
             {
@@ -323,32 +318,5 @@ public sealed class E2eReceiver : IDisposable
         byte[] info = SessionBinding.Info(header.SessionId, header.StartMilliseconds, sender, recipient.User);
         context = recipient.TrySetupRecipient(header.RecipientKeyId, header.Enc, info, senderAnnouncement.AgreementKey, out E2eError error);
         return error;
-    }
-
-    /// <summary>header || u16 topic length || topic || names, in a buffer reused across messages.</summary>
-    private ReadOnlySpan<byte> WriteAssociatedData(
-        ReadOnlySpan<byte> header, string? topic, ReadOnlySpan<byte> topicUtf8, int topicLength, byte[] names)
-    {
-        int length = header.Length + 2 + topicLength + names.Length;
-        if (aad.Length < length)
-        {
-            aad = new byte[Math.Max(length, aad.Length * 2)];
-        }
-
-        Span<byte> w = aad;
-        header.CopyTo(w);
-        w = w[header.Length..];
-        BinaryPrimitives.WriteUInt16BigEndian(w, (ushort)topicLength);
-        if (topic is null)
-        {
-            topicUtf8.CopyTo(w[2..]);
-        }
-        else
-        {
-            Encoding.UTF8.GetBytes(topic, w[2..]);
-        }
-
-        names.CopyTo(w[(2 + topicLength)..]);
-        return aad.AsSpan(0, length);
     }
 }

@@ -18,8 +18,8 @@ public sealed class E2eSender : IDisposable
     private readonly E2eIdentity sender;
     private readonly E2eSenderOptions options;
     private readonly TimeProvider time;
-    private readonly byte[] shortAad; // header || binding, for envelopes without a session start
-    private readonly byte[] longAad; // header || session start || binding
+    private readonly AssociatedDataBuffer associatedData = new(); // holds topic and names; each message adds its header
+    private readonly ulong sessionStartInterval;
     private readonly byte[] sessionStart = new byte[E2eEnvelope.SessionStartSize];
     private readonly string recipientUser;
     private TrustedPeer recipient;
@@ -54,16 +54,14 @@ public sealed class E2eSender : IDisposable
         recipientUser = recipient.User;
         time = timeProvider ?? TimeProvider.System;
         maxSessionAge = (long)Math.Ceiling(this.options.MaxSessionAge.TotalMilliseconds);
+        sessionStartInterval = (ulong)this.options.SessionStartInterval;
         Topic = topic;
+        if (!associatedData.TrySetTopic(topic))
+        {
+            throw new ArgumentException("An MQTT topic is at most 65,535 bytes of UTF-8.", nameof(topic));
+        }
 
-        byte[] topicBinding = SessionBinding.Topic(topic);
-        byte[] names = SessionBinding.Names(sender.User, recipient.User);
-        shortAad = new byte[E2eEnvelope.HeaderSize + topicBinding.Length + names.Length];
-        longAad = new byte[E2eEnvelope.HeaderSize + E2eEnvelope.SessionStartSize + topicBinding.Length + names.Length];
-        topicBinding.CopyTo(shortAad, E2eEnvelope.HeaderSize);
-        names.CopyTo(shortAad, E2eEnvelope.HeaderSize + topicBinding.Length);
-        topicBinding.CopyTo(longAad, E2eEnvelope.HeaderSize + E2eEnvelope.SessionStartSize);
-        names.CopyTo(longAad, E2eEnvelope.HeaderSize + E2eEnvelope.SessionStartSize + topicBinding.Length);
+        associatedData.SetNames(SessionBinding.Names(sender.User, recipient.User));
     }
 
     /// <summary>The topic bound into every envelope.</summary>
@@ -104,7 +102,7 @@ public sealed class E2eSender : IDisposable
             }
 
             ulong sequence = context!.SequenceNumber;
-            bool withStart = sequence % (ulong)options.SessionStartInterval == 0;
+            bool withStart = sessionStartInterval == 1 || sequence % sessionStartInterval == 0; // 1 is the default: no division
             int headerLength = withStart ? E2eEnvelope.HeaderSize + E2eEnvelope.SessionStartSize : E2eEnvelope.HeaderSize;
             int length = headerLength + plaintext.Length + E2eEnvelope.TagSize;
             if (envelope.Length < length)
@@ -122,9 +120,7 @@ public sealed class E2eSender : IDisposable
                 sessionStart.CopyTo(envelope[E2eEnvelope.HeaderSize..]);
             }
 
-            byte[] aad = withStart ? longAad : shortAad;
-            envelope[..headerLength].CopyTo(aad);
-            context.Seal(aad, plaintext, envelope[headerLength..]);
+            context.Seal(associatedData.WithHeader(envelope[..headerLength]), plaintext, envelope[headerLength..]);
             return length;
         }
     }

@@ -12,6 +12,7 @@ internal sealed class PeerSessions
     private readonly Session?[] sessions;
     private long closedUpTo = long.MinValue;
     private Dictionary<UInt128, (long Start, ReplayWindow Window)>? remembered;
+    private long idleCheckedAt = long.MinValue; // the clock reading of the last EvictIdle
 
     public PeerSessions(byte[] names, int capacity)
     {
@@ -138,6 +139,14 @@ internal sealed class PeerSessions
     /// <summary>Closes the sessions last used more than <paramref name="idleTimeout"/> milliseconds before <paramref name="now"/>.</summary>
     public int EvictIdle(long now, long idleTimeout)
     {
+        // Every message calls this, and the millisecond clock moves every few milliseconds: at the reading of
+        // the last scan nothing is left to close (a session used since then was used at that reading).
+        if (now == idleCheckedAt)
+        {
+            return 0;
+        }
+
+        idleCheckedAt = now;
         int evicted = 0;
         for (int i = 0; i < sessions.Length; i++)
         {

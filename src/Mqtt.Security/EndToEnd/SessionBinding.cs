@@ -40,20 +40,6 @@ internal static class SessionBinding
         return names;
     }
 
-    /// <summary>u16 length || topic, as it follows the header in the associated data.</summary>
-    public static byte[] Topic(string topic)
-    {
-        int length = Encoding.UTF8.GetByteCount(topic);
-        if (length > MaxTopicBytes)
-        {
-            throw new ArgumentException("An MQTT topic is at most 65,535 bytes of UTF-8.", nameof(topic));
-        }
-
-        byte[] bytes = new byte[2 + length];
-        WriteString(bytes, topic);
-        return bytes;
-    }
-
     private static Span<byte> WriteString(Span<byte> destination, string value)
     {
         int length = Encoding.UTF8.GetBytes(value, destination[2..]);

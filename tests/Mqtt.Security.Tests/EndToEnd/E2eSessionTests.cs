@@ -137,6 +137,25 @@ public sealed class E2eSessionTests : IDisposable
     }
 
     [Fact]
+    public void Alternating_senders_and_topics_each_bind_their_own_topic_and_sender()
+    {
+        using E2eSender alice = parties.AliceToBobSender();
+        using var carol = new E2eSender(parties.Carol, Parties.PeerIn(parties.CarolTrust, "bob"), "carol/bob/messages", null, parties.Clock);
+        using E2eReceiver receiver = parties.BobReceiver();
+        byte[] plaintext = new byte[64];
+
+        for (int i = 0; i < 3; i++)
+        {
+            // The receiver keeps the last message's topic and names: a wrong one in between must not be taken for it.
+            Assert.Equal(E2eError.None, receiver.TryOpen("alice", Parties.AliceToBob, alice.Seal("a"u8), plaintext, out _));
+            Assert.Equal(E2eError.Tampered, receiver.TryOpen("alice", "carol/bob/messages", alice.Seal("a"u8), plaintext, out _));
+            Assert.Equal(E2eError.None, receiver.TryOpen("carol", "carol/bob/messages", carol.Seal("c"u8), plaintext, out _));
+            Assert.Equal(E2eError.Tampered, receiver.TryOpen("carol", Encoding.UTF8.GetBytes(Parties.AliceToBob), carol.Seal("c"u8), plaintext, out _));
+            Assert.Equal(E2eError.None, receiver.TryOpen("carol", Encoding.UTF8.GetBytes("carol/bob/messages"), carol.Seal("c"u8), plaintext, out _));
+        }
+    }
+
+    [Fact]
     public void Carol_sealing_as_herself_cannot_pass_as_alice()
     {
         using var fromCarol = new E2eSender(parties.Carol, Parties.PeerIn(parties.CarolTrust, "bob"), Parties.AliceToBob, null, parties.Clock);

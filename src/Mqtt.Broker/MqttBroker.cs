@@ -126,9 +126,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <summary>
-    /// Admits an accepted socket and starts its connection: a plain one on the accept loop until its first read goes
-    /// pending (slow authentication work moves itself to the thread pool), a TLS one on the thread pool. The
-    /// connection's one async method, <see cref="MqttConnection.RunAsync"/>, is all that waits on it from then on.
+    /// Admits an accepted socket and starts its connection on the thread pool (not on the accept loop: a client may
+    /// have sent CONNECT already, and authenticating it can take a while). The connection's one async method,
+    /// <see cref="MqttConnection.RunAsync"/>, is all that waits on it from then on.
     /// </summary>
     private void Accept(Socket socket, SocketListener listener)
     {
@@ -144,16 +144,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             _connections.Add(connection);
         }
         Statistics.ConnectionOpened();
-        if (listener.IsTls)
-        {
-            // The TLS handshake is about a millisecond of CPU: on the thread pool, so the accept loop goes on.
-            ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.RunAsync(), connection, preferLocal: false);
-        }
-        else
-        {
-            // The first read usually goes pending at once; a CONNECT already there is handled here, saving a thread hop.
-            _ = connection.RunAsync();
-        }
+        ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.RunAsync(), connection, preferLocal: false);
     }
 
     /// <summary>A connection's <see cref="MqttConnection.RunAsync"/> has finished.</summary>

@@ -63,6 +63,12 @@ public sealed class ScramAuthenticationHandler : IEnhancedAuthenticationHandler
     /// <summary>The most PBKDF2 iterations this client agrees to compute (default 1,000,000); never below 4096.</summary>
     public int MaximumIterationCount { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// Shared salted passwords (see <see cref="SaltedPasswordCache"/>), so that handlers of many connections for the same
+    /// user and password run PBKDF2 once; null (the default) runs it in every exchange.
+    /// </summary>
+    public SaltedPasswordCache? SaltedPasswords { get; init; }
+
     /// <summary>Why the last exchange failed on the client's side (e.g. the server's signature was wrong); null when it did not.</summary>
     public ScramException? LastError { get; private set; }
 
@@ -81,7 +87,7 @@ public sealed class ScramAuthenticationHandler : IEnhancedAuthenticationHandler
     /// <inheritdoc />
     public ValueTask<ReadOnlyMemory<byte>?> StartAsync(bool reauthentication, CancellationToken cancellationToken)
     {
-        var exchange = new ScramClient(_mechanism, _userName, _password) { MaximumIterationCount = MaximumIterationCount };
+        var exchange = new ScramClient(_mechanism, _userName, _password) { MaximumIterationCount = MaximumIterationCount, SaltedPasswords = SaltedPasswords };
         string clientFirst = exchange.CreateClientFirstMessage();
         lock (_sync)
         {

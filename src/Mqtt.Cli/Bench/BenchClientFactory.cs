@@ -42,7 +42,7 @@ public sealed class BenchClientFactory
             ProtocolVersion = _template.ProtocolVersion,
             UserName = _template.UserName,
             Password = _template.Password,
-            AuthenticationHandler = _scram is null ? null : new CachedScramHandler(_scram, _template.UserName!, _password!, _cache),
+            AuthenticationHandler = _scram is null ? null : new ScramAuthenticationHandler(_scram, _template.UserName!, _password!) { SaltedPasswords = _cache },
             ConnectTimeout = _template.ConnectTimeout,
             KeepAlive = keepAlive ?? _template.KeepAlive,
             Logger = _template.Logger,

@@ -107,6 +107,12 @@ public sealed class ScramClient
         Failed,
     }
 
+    /// <summary>
+    /// Salted passwords of this user's password from earlier exchanges, reused when the server announces the same salt
+    /// and iteration count (and filled otherwise); null (the default) runs PBKDF2 in every exchange.
+    /// </summary>
+    public SaltedPasswordCache? SaltedPasswords { get; init; }
+
     /// <summary>The mechanism of this exchange.</summary>
     public ScramMechanism Mechanism { get; }
 
@@ -319,7 +325,10 @@ public sealed class ScramClient
 
         if (_saltedPassword is null)
         {
-            _saltedPassword = Mechanism.ComputeSaltedPassword(_password!, salt, iterationCount);
+            byte[] password = _password!;
+            _saltedPassword = SaltedPasswords is SaltedPasswordCache cache
+                ? cache.GetOrCompute(salt, iterationCount, () => Mechanism.ComputeSaltedPassword(password, salt, iterationCount))
+                : Mechanism.ComputeSaltedPassword(password, salt, iterationCount);
             CryptographicOperations.ZeroMemory(_password);
             _password = null;
         }

@@ -9,9 +9,9 @@ namespace Mqtt.Benchmarks;
 /// <summary>
 /// Per-message cost of the end-to-end layer in an established session (docs/e2e.md, "Cost"): seal and
 /// open of 64 B and 1 KiB against a bare AES-256-GCM encrypt and decrypt of the same size. The bare
-/// baselines use no associated data; the "WithAad" rows add associated data as long as the E2E one
-/// (149 bytes: header with session start, topic, sender and recipient), to show how much of the
-/// difference is that.
+/// baselines use no associated data, as the E2E layer does since envelope version 2; the "WithAad" rows
+/// add the 149 bytes of associated data version 1 used (header with session start, topic, sender and
+/// recipient), to show what that costs on this platform (docs/e2e.md, "What binds a message").
 /// <para>
 /// Opening: a receiver accepts an envelope once, so each open needs one it has not seen. A message being
 /// opened has just been received and is in cache, so the envelopes come from a small ring

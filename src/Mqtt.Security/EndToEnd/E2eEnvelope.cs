@@ -3,16 +3,17 @@ using Mqtt.Security.Hpke;
 namespace Mqtt.Security.EndToEnd;
 
 /// <summary>
-/// The envelope format, version 1 (docs/e2e.md has it byte by byte). Every envelope:
+/// The envelope format, version 2 (docs/e2e.md has it byte by byte). Every envelope:
 /// magic "E2" (2), version (1), flags (1), session id (16), sequence number (8, big-endian);
 /// when flag <see cref="SessionStartFlag"/> is set, the session start: sender agreement key id (8),
 /// recipient agreement key id (8), session start time (8, Unix milliseconds), HPKE enc (65);
-/// then ciphertext and the 16-byte AES-256-GCM tag. The whole header is part of the associated data.
+/// then ciphertext and the 16-byte AES-256-GCM tag. Every header field is bound without associated data:
+/// by the parser, the session's key schedule, the nonce or the receiver's record of the session start.
 /// </summary>
 public static class E2eEnvelope
 {
     /// <summary>The version this implementation writes and reads.</summary>
-    public const byte CurrentVersion = 1;
+    public const byte CurrentVersion = 2;
 
     /// <summary>Flag bit: the session start block (key ids, start time, enc) follows the sequence number.</summary>
     public const byte SessionStartFlag = 0x01;

@@ -19,7 +19,7 @@ public sealed class E2eReceiver : IDisposable
     private readonly TimeProvider time;
     private readonly Dictionary<string, PeerSessions> peers = new(StringComparer.Ordinal);
     private readonly long idleTimeout; // milliseconds
-    private readonly AssociatedDataBuffer associatedData = new(); // keeps the last message's topic and names
+    private readonly TopicEncoder topicEncoder = new();
     private string? lastSender; // most messages come from the sender of the previous one
     private PeerSessions? lastPeer;
     private bool disposed;
@@ -147,7 +147,7 @@ public sealed class E2eReceiver : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             ReplayStateReader.Read(state, (sender, closedUpTo, id, start, window, hasSession) =>
             {
-                PeerSessions peer = FindPeer(sender) ?? AddPeer(sender, SessionBinding.Names(sender, recipient.User));
+                PeerSessions peer = FindPeer(sender) ?? AddPeer(sender);
                 peer.Restore(closedUpTo, id, start, window, hasSession);
             });
         }
@@ -195,7 +195,7 @@ public sealed class E2eReceiver : IDisposable
         lock (sync)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            if (!(topic is null ? associatedData.TrySetTopic(topicUtf8) : associatedData.TrySetTopic(topic)))
+            if (topic is null ? topicUtf8.Length > SessionBinding.MaxTopicBytes : !topicEncoder.TryEncode(topic, out topicUtf8))
             {
                 return E2eError.Tampered; // no sender can have bound such a topic
             }
@@ -207,7 +207,7 @@ public sealed class E2eReceiver : IDisposable
             HpkeRecipientContext? started = null;
             if (session is null)
             {
-                error = TryStartSession(sender, peer, header, out started);
+                error = TryStartSession(sender, topicUtf8, peer, header, out started);
                 if (error == E2eError.None && peer is not null)
                 {
                     error = peer.RememberedWindow(header.SessionId).Check(header.Sequence);
@@ -219,7 +219,7 @@ public sealed class E2eReceiver : IDisposable
             }
             else
             {
-                error = session.Window.Check(header.Sequence);
+                error = session.IsBoundTo(topicUtf8, header.SessionStart) ? session.Window.Check(header.Sequence) : E2eError.Tampered;
             }
 
             if (error != E2eError.None)
@@ -227,11 +227,10 @@ public sealed class E2eReceiver : IDisposable
                 return error;
             }
 
-            byte[] names = peer?.Names ?? SessionBinding.Names(sender, recipient.User);
-            associatedData.SetNames(names);
             try
             {
-                (session?.Context ?? started!).Open(header.Sequence, associatedData.WithHeader(header.Header), header.CiphertextAndTag, plaintext);
+                // No associated data: the session's info binds the context and the nonce the sequence number (docs/e2e.md).
+                (session?.Context ?? started!).Open(header.Sequence, [], header.CiphertextAndTag, plaintext);
             }
             catch (HpkeException)
             {
@@ -241,9 +240,8 @@ public sealed class E2eReceiver : IDisposable
 
             if (started is not null)
             {
-                peer ??= AddPeer(sender, names);
-
-                session = peer.Add(header.SessionId, header.StartMilliseconds, started);
+                peer ??= AddPeer(sender);
+                session = peer.Add(header.SessionId, header.StartMilliseconds, topicUtf8, header.SessionStart, started);
             }
 
             session!.Window.Accept(header.Sequence);
@@ -269,9 +267,9 @@ public sealed class E2eReceiver : IDisposable
         return peer;
     }
 
-    private PeerSessions AddPeer(string sender, byte[] names)
+    private PeerSessions AddPeer(string sender)
     {
-        var peer = new PeerSessions(names, options.MaxSessionsPerSender);
+        var peer = new PeerSessions(options.MaxSessionsPerSender);
         peers.Add(sender, peer);
         lastSender = sender;
         lastPeer = peer;
@@ -279,7 +277,8 @@ public sealed class E2eReceiver : IDisposable
     }
 
     /// <summary>Checks an unknown session's start against the recipient's keys, the sender's pins and the closed sessions, then decapsulates.</summary>
-    private E2eError TryStartSession(string sender, PeerSessions? peer, EnvelopeHeader header, out HpkeRecipientContext? context)
+    private E2eError TryStartSession(
+        string sender, ReadOnlySpan<byte> topicUtf8, PeerSessions? peer, EnvelopeHeader header, out HpkeRecipientContext? context)
     {
         context = null;
         if (!header.HasSessionStart)
@@ -315,7 +314,7 @@ public sealed class E2eReceiver : IDisposable
             return trusted.PendingAnnouncement?.AgreementKeyId == header.SenderKeyId ? E2eError.ChangedKey : E2eError.UnknownKey;
         }
 
-        byte[] info = SessionBinding.Info(header.SessionId, header.StartMilliseconds, sender, recipient.User);
+        byte[] info = SessionBinding.Info(header.SessionId, header.StartMilliseconds, topicUtf8, sender, recipient.User);
         context = recipient.TrySetupRecipient(header.RecipientKeyId, header.Enc, info, senderAnnouncement.AgreementKey, out E2eError error);
         return error;
     }

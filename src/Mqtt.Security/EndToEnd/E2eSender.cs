@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using System.Text;
 using Mqtt.Security.Hpke;
 
 namespace Mqtt.Security.EndToEnd;
@@ -18,7 +19,7 @@ public sealed class E2eSender : IDisposable
     private readonly E2eIdentity sender;
     private readonly E2eSenderOptions options;
     private readonly TimeProvider time;
-    private readonly AssociatedDataBuffer associatedData = new(); // holds topic and names; each message adds its header
+    private readonly byte[] topicUtf8;
     private readonly ulong sessionStartInterval;
     private readonly byte[] sessionStart = new byte[E2eEnvelope.SessionStartSize];
     private readonly string recipientUser;
@@ -34,7 +35,7 @@ public sealed class E2eSender : IDisposable
     /// <summary>Prepares to seal to <paramref name="recipient"/>; the first <see cref="Seal(ReadOnlySpan{byte}, Span{byte})"/> starts the first session.</summary>
     /// <param name="sender">The sending user's keys.</param>
     /// <param name="recipient">The recipient as pinned in the trust store, with an accepted announcement.</param>
-    /// <param name="topic">The topic the envelopes will be published on; bound into every message.</param>
+    /// <param name="topic">The topic the envelopes will be published on; bound into every session.</param>
     /// <param name="options">Rotation settings; <see cref="E2eSenderOptions.Default"/> when null.</param>
     /// <param name="timeProvider">The clock for rotation by age; the system clock when null.</param>
     /// <exception cref="E2eException">
@@ -56,12 +57,11 @@ public sealed class E2eSender : IDisposable
         maxSessionAge = (long)Math.Ceiling(this.options.MaxSessionAge.TotalMilliseconds);
         sessionStartInterval = (ulong)this.options.SessionStartInterval;
         Topic = topic;
-        if (!associatedData.TrySetTopic(topic))
+        topicUtf8 = Encoding.UTF8.GetBytes(topic);
+        if (topicUtf8.Length > SessionBinding.MaxTopicBytes)
         {
             throw new ArgumentException("An MQTT topic is at most 65,535 bytes of UTF-8.", nameof(topic));
         }
-
-        associatedData.SetNames(SessionBinding.Names(sender.User, recipient.User));
     }
 
     /// <summary>The topic bound into every envelope.</summary>
@@ -120,7 +120,8 @@ public sealed class E2eSender : IDisposable
                 sessionStart.CopyTo(envelope[E2eEnvelope.HeaderSize..]);
             }
 
-            context.Seal(associatedData.WithHeader(envelope[..headerLength]), plaintext, envelope[headerLength..]);
+            // No associated data: the session's info binds the context and the nonce the sequence number (docs/e2e.md).
+            context.Seal([], plaintext, envelope[headerLength..]);
             return length;
         }
     }
@@ -214,7 +215,7 @@ public sealed class E2eSender : IDisposable
         long startMilliseconds = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), sessionStartMilliseconds + 1);
         UInt128 id = BinaryPrimitives.ReadUInt128BigEndian(RandomNumberGenerator.GetBytes(E2eEnvelope.SessionIdSize));
         KeyAnnouncement peerAnnouncement = recipient.Announcement!;
-        byte[] info = SessionBinding.Info(id, startMilliseconds, sender.User, recipientUser);
+        byte[] info = SessionBinding.Info(id, startMilliseconds, topicUtf8, sender.User, recipientUser);
         (byte[] enc, HpkeSenderContext next, ulong senderKeyId) = sender.SetupSender(peerAnnouncement.AgreementKey, info);
 
         context?.Dispose(); // erases the old session key before the new one is used

@@ -7,7 +7,6 @@ internal readonly ref struct EnvelopeHeader
 {
     private EnvelopeHeader(ReadOnlySpan<byte> envelope, int headerLength)
     {
-        Header = envelope[..headerLength];
         CiphertextAndTag = envelope[headerLength..];
         SessionId = BinaryPrimitives.ReadUInt128BigEndian(envelope[4..]);
         Sequence = BinaryPrimitives.ReadUInt64BigEndian(envelope[(4 + E2eEnvelope.SessionIdSize)..]);
@@ -15,6 +14,7 @@ internal readonly ref struct EnvelopeHeader
         {
             ReadOnlySpan<byte> start = envelope[E2eEnvelope.HeaderSize..headerLength];
             HasSessionStart = true;
+            SessionStart = start;
             SenderKeyId = BinaryPrimitives.ReadUInt64BigEndian(start);
             RecipientKeyId = BinaryPrimitives.ReadUInt64BigEndian(start[8..]);
             StartMilliseconds = BinaryPrimitives.ReadInt64BigEndian(start[16..]);
@@ -22,8 +22,8 @@ internal readonly ref struct EnvelopeHeader
         }
     }
 
-    /// <summary>Every byte before the ciphertext: the first part of the associated data.</summary>
-    public ReadOnlySpan<byte> Header { get; }
+    /// <summary>The session start block (key ids, start time, enc), or empty.</summary>
+    public ReadOnlySpan<byte> SessionStart { get; }
 
     /// <summary>ciphertext || tag.</summary>
     public ReadOnlySpan<byte> CiphertextAndTag { get; }

@@ -14,14 +14,7 @@ internal sealed class PeerSessions
     private Dictionary<UInt128, (long Start, ReplayWindow Window)>? remembered;
     private long idleCheckedAt = long.MinValue; // the clock reading of the last EvictIdle
 
-    public PeerSessions(byte[] names, int capacity)
-    {
-        Names = names;
-        sessions = new Session?[capacity];
-    }
-
-    /// <summary>u16 sender || sender || u16 recipient || recipient, the tail of the associated data.</summary>
-    public byte[] Names { get; }
+    public PeerSessions(int capacity) => sessions = new Session?[capacity];
 
     public int Count { get; private set; }
 
@@ -112,7 +105,7 @@ internal sealed class PeerSessions
     }
 
     /// <summary>Adds a session that has just authenticated its first message, closing the oldest when full.</summary>
-    public Session Add(UInt128 id, long startMilliseconds, HpkeRecipientContext context)
+    public Session Add(UInt128 id, long startMilliseconds, ReadOnlySpan<byte> topicUtf8, ReadOnlySpan<byte> sessionStart, HpkeRecipientContext context)
     {
         int slot = Array.IndexOf(sessions, null);
         if (slot < 0)
@@ -129,7 +122,7 @@ internal sealed class PeerSessions
             Close(slot);
         }
 
-        var session = new Session(id, startMilliseconds, context) { Window = RememberedWindow(id) };
+        var session = new Session(id, startMilliseconds, topicUtf8.ToArray(), sessionStart.ToArray(), context) { Window = RememberedWindow(id) };
         remembered?.Remove(id);
         sessions[slot] = session;
         Count++;
@@ -180,14 +173,21 @@ internal sealed class PeerSessions
         Count--;
     }
 
-    /// <summary>One open session: its key (inside the HPKE context) and replay window.</summary>
-    internal sealed class Session(UInt128 id, long startMilliseconds, HpkeRecipientContext context)
+    /// <summary>One open session: its key (inside the HPKE context), what it is bound to, and its replay window.</summary>
+    internal sealed class Session(UInt128 id, long startMilliseconds, byte[] topicUtf8, byte[] sessionStart, HpkeRecipientContext context)
     {
         public UInt128 Id { get; } = id;
 
         public long StartMilliseconds { get; } = startMilliseconds;
 
         public HpkeRecipientContext Context { get; } = context;
+
+        /// <summary>
+        /// A later message belongs to this session only on the topic its key was derived for, and with the
+        /// very session start that opened it when it carries one (the start is not read again, so it is compared).
+        /// </summary>
+        public bool IsBoundTo(ReadOnlySpan<byte> topic, ReadOnlySpan<byte> start) =>
+            topic.SequenceEqual(topicUtf8) && (start.IsEmpty || start.SequenceEqual(sessionStart));
 
         /// <summary>Monotonic milliseconds of the last message opened.</summary>
         public long LastUsed { get; set; }

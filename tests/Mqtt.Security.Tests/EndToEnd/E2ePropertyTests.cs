@@ -155,8 +155,8 @@ public sealed class E2ePropertyTests : IDisposable
         using E2eReceiver receiver = parties.BobReceiver();
         Gen.OneOf(
                 Gen.Byte.Array[0, 300],
-                Gen.Byte.Array[0, 300].Select(static b => (byte[])[(byte)'E', (byte)'2', 1, 0, .. b]),
-                Gen.Byte.Array[0, 300].Select(static b => (byte[])[(byte)'E', (byte)'2', 1, 1, .. b]))
+                Gen.Byte.Array[0, 300].Select(static b => (byte[])[(byte)'E', (byte)'2', 2, 0, .. b]),
+                Gen.Byte.Array[0, 300].Select(static b => (byte[])[(byte)'E', (byte)'2', 2, 1, .. b]))
             .Sample(
                 bytes =>
                 {

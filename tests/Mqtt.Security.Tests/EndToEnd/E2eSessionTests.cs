@@ -346,6 +346,19 @@ public sealed class E2eSessionTests : IDisposable
     }
 
     [Fact]
+    public void A_topic_longer_than_any_sender_can_bind_is_Tampered_not_an_exception()
+    {
+        using E2eSender sender = parties.AliceToBobSender();
+        using E2eReceiver receiver = parties.BobReceiver();
+        byte[] envelope = sender.Seal("hi"u8);
+        string longTopic = new('a', 65_536);
+
+        Assert.Equal(E2eError.Tampered, receiver.TryOpen("alice", longTopic, envelope, new byte[8], out _));
+        Assert.Equal(E2eError.Tampered, receiver.TryOpen("alice", Encoding.UTF8.GetBytes(longTopic), envelope, new byte[8], out _));
+        Assert.Equal(E2eError.None, TryOpen(receiver, envelope));
+    }
+
+    [Fact]
     public void Topics_given_as_UTF8_bytes_or_strings_bind_the_same()
     {
         const string topic = "alice/bob/messages/\u00e9t\u00e9";

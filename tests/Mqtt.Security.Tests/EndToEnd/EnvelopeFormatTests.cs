@@ -18,7 +18,7 @@ public sealed class EnvelopeFormatTests : IDisposable
 
         Assert.Equal(117 + 5 + 16, e.Length);
         Assert.Equal("E2"u8.ToArray(), e[..2]);
-        Assert.Equal(1, e[2]); // version
+        Assert.Equal(2, e[2]); // version
         Assert.Equal(0x01, e[3]); // flags: session start
         Assert.Equal(0UL, BinaryPrimitives.ReadUInt64BigEndian(e.AsSpan(20))); // sequence
         Assert.Equal(parties.Alice.Announcement.AgreementKeyId, BinaryPrimitives.ReadUInt64BigEndian(e.AsSpan(28)));
@@ -53,7 +53,7 @@ public sealed class EnvelopeFormatTests : IDisposable
         Assert.Equal(E2eError.Truncated, Open(receiver, e[..2]));
         Assert.Equal(E2eError.Malformed, Open(receiver, "E3"u8.ToArray()));
         Assert.Equal(E2eError.Malformed, Open(receiver, "{\"text\":\"plaintext json\"}"u8.ToArray()));
-        Assert.Equal(E2eError.UnsupportedVersion, Open(receiver, [.. e[..2], 2, .. e[3..]]));
+        Assert.Equal(E2eError.UnsupportedVersion, Open(receiver, [.. e[..2], 1, .. e[3..]]));
         Assert.Equal(E2eError.Malformed, Open(receiver, [.. e[..3], 0x03, .. e[4..]])); // a reserved flag bit
         Assert.Equal(E2eError.Truncated, Open(receiver, e[..(117 + 15)])); // no room for the tag
         byte[] maxSequence = (byte[])e.Clone();

@@ -23,36 +23,35 @@ internal static class EndToEndRatio
         {
             using var benchmarks = new EndToEndBenchmarks { Size = size };
             benchmarks.GlobalSetup();
-            (string Name, Action Batch)[] variants =
+            Func<int>[] operations =
             [
-                ("bare encrypt", () => Repeat(() => benchmarks.BareAesGcmEncrypt())),
-                ("seal", () => Repeat(() => benchmarks.E2eSeal())),
-                ("bare decrypt", () => Repeat(() => benchmarks.BareAesGcmDecrypt())),
-                ("open", () => OpenBatch(benchmarks)),
+                benchmarks.BareAesGcmEncrypt,
+                benchmarks.E2eSeal,
+                benchmarks.BareAesGcmDecrypt,
+                () => (int)benchmarks.E2eOpen(),
             ];
+            const int Open = 3; // needs fresh envelopes before each batch
 
-            var samples = new List<double>[variants.Length];
-            for (int v = 0; v < variants.Length; v++)
+            var samples = new List<double>[operations.Length];
+            for (int i = 0; i < operations.Length; i++)
             {
-                samples[v] = [];
+                samples[i] = [];
             }
 
             long warmUpEnd = Environment.TickCount64 + (long)WarmUp.TotalMilliseconds;
-            for (int round = 0; round < Rounds || Environment.TickCount64 < warmUpEnd; round++)
+            while (Environment.TickCount64 < warmUpEnd)
             {
-                bool measured = Environment.TickCount64 >= warmUpEnd;
-                for (int v = 0; v < variants.Length; v++)
+                for (int i = 0; i < operations.Length; i++)
                 {
-                    double ns = TimeBatch(variants[v].Batch, v == 3 ? benchmarks : null);
-                    if (measured)
-                    {
-                        samples[v].Add(ns / Batch);
-                    }
+                    TimeBatch(operations[i], i == Open ? benchmarks : null);
                 }
+            }
 
-                if (!measured)
+            for (int round = 0; round < Rounds; round++)
+            {
+                for (int i = 0; i < operations.Length; i++)
                 {
-                    round = -1;
+                    samples[i].Add(TimeBatch(operations[i], i == Open ? benchmarks : null) / Batch);
                 }
             }
 
@@ -62,28 +61,16 @@ internal static class EndToEndRatio
         }
     }
 
-    private static void Repeat(Func<int> operation)
+    /// <summary>Thread CPU nanoseconds of one batch; the open batch gets fresh envelopes first and is checked after, both untimed.</summary>
+    private static double TimeBatch(Func<int> operation, EndToEndBenchmarks? opening)
     {
+        opening?.SealEnvelopesToOpen();
+        long start = ThreadCpuNanoseconds();
         for (int i = 0; i < Batch; i++)
         {
             operation();
         }
-    }
 
-    private static void OpenBatch(EndToEndBenchmarks benchmarks)
-    {
-        for (int i = 0; i < Batch; i++)
-        {
-            benchmarks.E2eOpen();
-        }
-    }
-
-    /// <summary>Thread CPU nanoseconds of one batch; the open batch gets fresh envelopes first and is checked after, both untimed.</summary>
-    private static double TimeBatch(Action batch, EndToEndBenchmarks? opening)
-    {
-        opening?.SealEnvelopesToOpen();
-        long start = ThreadCpuNanoseconds();
-        batch();
         long elapsed = ThreadCpuNanoseconds() - start;
         opening?.CheckEveryOpenSucceeded();
         return elapsed;

@@ -88,7 +88,7 @@ public readonly struct MqttFrame
     /// <summary>The body as one span when it lies in the source's first segment.</summary>
     internal bool TryGetBodySpan(out ReadOnlySpan<byte> body)
     {
-        ReadOnlySpan<byte> first = _source.FirstSpan;
+        ReadOnlySpan<byte> first = SequenceSpans.FirstSpanOf(_source);
         if ((uint)(_bodyStart + _bodyLength) <= (uint)first.Length)
         {
             body = first.Slice(_bodyStart, _bodyLength);

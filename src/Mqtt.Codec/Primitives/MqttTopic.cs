@@ -14,9 +14,9 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicName(ReadOnlySpan{byte})"/> for a name that may span segments.</summary>
     public static bool IsValidTopicName(in ReadOnlySequence<byte> name)
     {
-        if (name.IsSingleSegment)
+        if (SequenceSpans.TryGetSpan(name, out ReadOnlySpan<byte> span))
         {
-            return IsValidTopicName(name.FirstSpan);
+            return IsValidTopicName(span);
         }
         using var contiguous = new ContiguousBytes(name, stackalloc byte[256]);
         return IsValidTopicName(contiguous.Span);
@@ -61,9 +61,9 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicFilter(ReadOnlySpan{byte})"/> for a filter that may span segments.</summary>
     public static bool IsValidTopicFilter(in ReadOnlySequence<byte> filter)
     {
-        if (filter.IsSingleSegment)
+        if (SequenceSpans.TryGetSpan(filter, out ReadOnlySpan<byte> span))
         {
-            return IsValidTopicFilter(filter.FirstSpan);
+            return IsValidTopicFilter(span);
         }
         using var contiguous = new ContiguousBytes(filter, stackalloc byte[256]);
         return IsValidTopicFilter(contiguous.Span);

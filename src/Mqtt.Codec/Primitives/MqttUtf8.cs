@@ -36,9 +36,9 @@ public static class MqttUtf8
     /// <summary>As <see cref="IsWellFormed(ReadOnlySpan{byte})"/> for bytes that may span segments.</summary>
     public static bool IsWellFormed(in ReadOnlySequence<byte> bytes)
     {
-        if (bytes.IsSingleSegment)
+        if (SequenceSpans.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
-            return IsWellFormed(bytes.FirstSpan);
+            return IsWellFormed(span);
         }
         using var contiguous = new ContiguousBytes(bytes, stackalloc byte[256]);
         return IsWellFormed(contiguous.Span);

@@ -43,17 +43,16 @@ public static class MqttTopic
         {
             return false;
         }
-        for (int i = 0; i < filter.Length; i++)
+        // Only the wildcards need a look at their neighbours: jump from one to the next (a vectorised search).
+        for (int i = filter.IndexOfAny((byte)'+', (byte)'#'); i >= 0;)
         {
-            byte c = filter[i];
-            if (c == '#' && (i != filter.Length - 1 || (i > 0 && filter[i - 1] != '/')))
+            bool levelStart = i == 0 || filter[i - 1] == '/';
+            if (filter[i] == '#' ? !levelStart || i != filter.Length - 1 : !levelStart || (i < filter.Length - 1 && filter[i + 1] != '/'))
             {
                 return false;
             }
-            if (c == '+' && ((i > 0 && filter[i - 1] != '/') || (i < filter.Length - 1 && filter[i + 1] != '/')))
-            {
-                return false;
-            }
+            int next = filter[(i + 1)..].IndexOfAny((byte)'+', (byte)'#');
+            i = next < 0 ? -1 : i + 1 + next;
         }
         return true;
     }

@@ -154,7 +154,7 @@ public struct PublishPacket : IMqttPacket
     public readonly void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         byte flags = (byte)((_duplicate ? 0b1000 : 0) | ((int)_qos << 1) | (_retain ? 1 : 0));
-        if (SequenceSpans.TryGetSpan(_topic, out ReadOnlySpan<byte> topic) && SequenceSpans.TryGetSpan(_payload, out ReadOnlySpan<byte> payload))
+        if (ArraySequence.TryGetSpan(_topic, out ReadOnlySpan<byte> topic) && ArraySequence.TryGetSpan(_payload, out ReadOnlySpan<byte> payload))
         {
             // The usual shape: each length is taken once and each part copied with one CopyTo into one span.
             int propertiesSize = _properties.GetBlockSize(version, out int length);

@@ -16,7 +16,7 @@ internal ref struct ContiguousBytes
 
     public ContiguousBytes(in ReadOnlySequence<byte> bytes, Span<byte> scratch)
     {
-        if (SequenceSpans.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
+        if (ArraySequence.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
             Span = span;
             return;

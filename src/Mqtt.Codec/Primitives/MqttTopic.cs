@@ -14,7 +14,7 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicName(ReadOnlySpan{byte})"/> for a name that may span segments.</summary>
     public static bool IsValidTopicName(in ReadOnlySequence<byte> name)
     {
-        if (SequenceSpans.TryGetSpan(name, out ReadOnlySpan<byte> span))
+        if (ArraySequence.TryGetSpan(name, out ReadOnlySpan<byte> span))
         {
             return IsValidTopicName(span);
         }
@@ -60,7 +60,7 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicFilter(ReadOnlySpan{byte})"/> for a filter that may span segments.</summary>
     public static bool IsValidTopicFilter(in ReadOnlySequence<byte> filter)
     {
-        if (SequenceSpans.TryGetSpan(filter, out ReadOnlySpan<byte> span))
+        if (ArraySequence.TryGetSpan(filter, out ReadOnlySpan<byte> span))
         {
             return IsValidTopicFilter(span);
         }

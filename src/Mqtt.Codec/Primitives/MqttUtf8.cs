@@ -65,7 +65,7 @@ public static class MqttUtf8
     /// <summary>As <see cref="IsWellFormed(ReadOnlySpan{byte})"/> for bytes that may span segments.</summary>
     public static bool IsWellFormed(in ReadOnlySequence<byte> bytes)
     {
-        if (SequenceSpans.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
+        if (ArraySequence.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
             return IsWellFormed(span);
         }

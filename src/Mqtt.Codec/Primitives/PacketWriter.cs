@@ -103,7 +103,7 @@ internal ref struct PacketWriter
 
     public void WriteBytes(in ReadOnlySequence<byte> bytes)
     {
-        if (SequenceSpans.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
+        if (ArraySequence.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
             WriteBytes(span);
             return;
@@ -121,7 +121,7 @@ internal ref struct PacketWriter
     /// </summary>
     public void WriteBinary(in ReadOnlySequence<byte> bytes)
     {
-        if (SequenceSpans.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
+        if (ArraySequence.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
             WriteBinary(span);
             return;

@@ -62,7 +62,7 @@ public readonly struct MqttFrame
     public int HeaderLength { get; }
 
     /// <summary>The variable header and payload.</summary>
-    public ReadOnlySequence<byte> Body => _bodyStart == 0 ? _source : _source.Slice(_bodyStart, _bodyLength);
+    public ReadOnlySequence<byte> Body => _bodyStart == 0 ? _source : ArraySequence.Slice(_source, _bodyStart, _bodyLength);
 
     /// <summary>Size of the whole packet on the wire.</summary>
     public long Length => HeaderLength + _bodyLength;
@@ -88,7 +88,7 @@ public readonly struct MqttFrame
     /// <summary>The body as one span when it lies in the source's first segment.</summary>
     internal bool TryGetBodySpan(out ReadOnlySpan<byte> body)
     {
-        ReadOnlySpan<byte> first = _source.FirstSpan;
+        ReadOnlySpan<byte> first = ArraySequence.FirstSpanOf(_source);
         if ((uint)(_bodyStart + _bodyLength) <= (uint)first.Length)
         {
             body = first.Slice(_bodyStart, _bodyLength);

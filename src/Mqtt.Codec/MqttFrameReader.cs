@@ -41,7 +41,7 @@ public static class MqttFrameReader
     /// </summary>
     public static DecodeStatus TryRead(in ReadOnlySequence<byte> input, int maximumPacketSize, out MqttFrame frame, out DecodeError error)
     {
-        ReadOnlySpan<byte> first = input.FirstSpan;
+        ReadOnlySpan<byte> first = ArraySequence.FirstSpanOf(input);
         if (first.Length >= 2)
         {
             // The common case, without a detour: a valid first byte, a Remaining Length read whole from the first

@@ -154,11 +154,9 @@ public struct PublishPacket : IMqttPacket
     public readonly void Write(IBufferWriter<byte> output, ProtocolVersion version)
     {
         byte flags = (byte)((_duplicate ? 0b1000 : 0) | ((int)_qos << 1) | (_retain ? 1 : 0));
-        if (_topic.IsSingleSegment && _payload.IsSingleSegment)
+        if (ArraySequence.TryGetSpan(_topic, out ReadOnlySpan<byte> topic) && ArraySequence.TryGetSpan(_payload, out ReadOnlySpan<byte> payload))
         {
             // The usual shape: each length is taken once and each part copied with one CopyTo into one span.
-            ReadOnlySpan<byte> topic = _topic.FirstSpan;
-            ReadOnlySpan<byte> payload = _payload.FirstSpan;
             int propertiesSize = _properties.GetBlockSize(version, out int length);
             long remaining = 2L + topic.Length + (_qos == QualityOfService.AtMostOnce ? 0 : 2) + propertiesSize + payload.Length;
             if (length == 0 && remaining <= PacketWriter.MaxSizeHint && topic.Length <= ushort.MaxValue)

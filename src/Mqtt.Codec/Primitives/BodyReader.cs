@@ -136,7 +136,7 @@ internal ref struct BodyReader
             Truncated();
             return default;
         }
-        ReadOnlySequence<byte> slice = _source.Slice(_bodyStart + _consumed, count);
+        ReadOnlySequence<byte> slice = ArraySequence.Slice(_source, _bodyStart + _consumed, count);
         _consumed += count;
         return slice;
     }
@@ -162,14 +162,14 @@ internal ref struct BodyReader
             Truncated();
             return default;
         }
-        return _source.Slice(_bodyStart + _consumed, count);
+        return ArraySequence.Slice(_source, _bodyStart + _consumed, count);
     }
 
     /// <summary>
     /// The <paramref name="count"/> bytes at <paramref name="consumed"/> (a value of <see cref="Consumed"/> taken
     /// earlier) as a slice of the input; they must have been read already.
     /// </summary>
-    public readonly ReadOnlySequence<byte> SliceAt(int consumed, int count) => _source.Slice(_bodyStart + consumed, count);
+    public readonly ReadOnlySequence<byte> SliceAt(int consumed, int count) => ArraySequence.Slice(_source, _bodyStart + consumed, count);
 
     /// <summary>The bytes read since <paramref name="consumed"/> (a value of <see cref="Consumed"/> taken earlier).</summary>
     public readonly ReadOnlySpan<byte> SpanFrom(int consumed) => _span[consumed.._consumed];

@@ -16,9 +16,9 @@ internal ref struct ContiguousBytes
 
     public ContiguousBytes(in ReadOnlySequence<byte> bytes, Span<byte> scratch)
     {
-        if (bytes.IsSingleSegment)
+        if (ArraySequence.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
-            Span = bytes.FirstSpan;
+            Span = span;
             return;
         }
         Span = Copy(bytes, scratch, out _rented);

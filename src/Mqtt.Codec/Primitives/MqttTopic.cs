@@ -14,9 +14,9 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicName(ReadOnlySpan{byte})"/> for a name that may span segments.</summary>
     public static bool IsValidTopicName(in ReadOnlySequence<byte> name)
     {
-        if (name.IsSingleSegment)
+        if (ArraySequence.TryGetSpan(name, out ReadOnlySpan<byte> span))
         {
-            return IsValidTopicName(name.FirstSpan);
+            return IsValidTopicName(span);
         }
         using var contiguous = new ContiguousBytes(name, stackalloc byte[256]);
         return IsValidTopicName(contiguous.Span);
@@ -43,17 +43,16 @@ public static class MqttTopic
         {
             return false;
         }
-        for (int i = 0; i < filter.Length; i++)
+        // Only the wildcards need a look at their neighbours: jump from one to the next (a vectorised search).
+        for (int i = filter.IndexOfAny((byte)'+', (byte)'#'); i >= 0;)
         {
-            byte c = filter[i];
-            if (c == '#' && (i != filter.Length - 1 || (i > 0 && filter[i - 1] != '/')))
+            bool levelStart = i == 0 || filter[i - 1] == '/';
+            if (filter[i] == '#' ? !levelStart || i != filter.Length - 1 : !levelStart || (i < filter.Length - 1 && filter[i + 1] != '/'))
             {
                 return false;
             }
-            if (c == '+' && ((i > 0 && filter[i - 1] != '/') || (i < filter.Length - 1 && filter[i + 1] != '/')))
-            {
-                return false;
-            }
+            int next = filter[(i + 1)..].IndexOfAny((byte)'+', (byte)'#');
+            i = next < 0 ? -1 : i + 1 + next;
         }
         return true;
     }
@@ -61,9 +60,9 @@ public static class MqttTopic
     /// <summary>As <see cref="IsValidTopicFilter(ReadOnlySpan{byte})"/> for a filter that may span segments.</summary>
     public static bool IsValidTopicFilter(in ReadOnlySequence<byte> filter)
     {
-        if (filter.IsSingleSegment)
+        if (ArraySequence.TryGetSpan(filter, out ReadOnlySpan<byte> span))
         {
-            return IsValidTopicFilter(filter.FirstSpan);
+            return IsValidTopicFilter(span);
         }
         using var contiguous = new ContiguousBytes(filter, stackalloc byte[256]);
         return IsValidTopicFilter(contiguous.Span);

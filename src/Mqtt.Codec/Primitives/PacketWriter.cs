@@ -103,9 +103,9 @@ internal ref struct PacketWriter
 
     public void WriteBytes(in ReadOnlySequence<byte> bytes)
     {
-        if (bytes.IsSingleSegment)
+        if (ArraySequence.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
-            WriteBytes(bytes.FirstSpan);
+            WriteBytes(span);
             return;
         }
         foreach (ReadOnlyMemory<byte> segment in bytes)
@@ -121,9 +121,9 @@ internal ref struct PacketWriter
     /// </summary>
     public void WriteBinary(in ReadOnlySequence<byte> bytes)
     {
-        if (bytes.IsSingleSegment)
+        if (ArraySequence.TryGetSpan(bytes, out ReadOnlySpan<byte> span))
         {
-            WriteBinary(bytes.FirstSpan);
+            WriteBinary(span);
             return;
         }
         if (bytes.Length > ushort.MaxValue)

@@ -28,7 +28,7 @@ public partial struct MqttProperties
     {
         PropertyId.UserProperty => UserProperties.Count > 0,
         PropertyId.SubscriptionIdentifier => SubscriptionIdentifiers.Count > 0,
-        _ when (Bit(id) & BytesProperties) != 0 => _nodes is null ? Has(id) : GetBytes(id).HasValue,
+        _ when (Bit(id) & BytesProperties) != 0 => (SetInCode & Bit(id)) != 0 ? (_nodes!.ValueIds & Bit(id)) != 0 : Has(id),
         _ => Has(id),
     };
 
@@ -49,49 +49,32 @@ public partial struct MqttProperties
         {
             return length + _blockStringLength + _blockUserLength;
         }
-        // One walk over the values set in code; the block's values they shadow are left out.
-        ulong shadowed = 0;
-        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
-        {
-            ulong bit = Bit(node.Id);
-            if ((shadowed & bit) == 0)
-            {
-                shadowed |= bit;
-                length += node.Id == PropertyId.UserProperty ? node.EncodedLength : node.HasValue ? 3 + (int)node.Value.Length : 0;
-            }
-        }
-        if ((shadowed & Bit(PropertyId.UserProperty)) == 0)
+        // The values set in code, then the block's values they do not shadow.
+        ulong set = _nodes.SetIds;
+        length += _nodes.ValuesLength;
+        if ((set & Bit(PropertyId.UserProperty)) == 0)
         {
             length += _blockUserLength;
         }
         ulong fromBlock = _present & BytesProperties;
-        if ((fromBlock & shadowed) == 0)
+        if ((fromBlock & set) == 0)
         {
             return length + _blockStringLength;
         }
-        for (ulong ids = fromBlock & ~shadowed; ids != 0; ids &= ids - 1)
+        for (ulong ids = fromBlock & ~set; ids != 0; ids &= ids - 1)
         {
             length += 3 + (int)FindInBlock((PropertyId)BitOperations.TrailingZeroCount(ids)).Length;
         }
         return length;
     }
 
+    /// <summary>One bit per id that code set or cleared (those ids' values in the block no longer count).</summary>
+    private readonly ulong SetInCode => _nodes?.SetIds ?? 0;
+
     /// <summary>The string and binary properties that have a value, one bit per id.</summary>
-    private readonly ulong BytesIds()
-    {
-        ulong ids = _present & BytesProperties;
-        ulong shadowed = 0;
-        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
-        {
-            ulong bit = Bit(node.Id);
-            if ((shadowed & bit) == 0)
-            {
-                shadowed |= bit;
-                ids = node.HasValue ? ids | bit : ids & ~bit;
-            }
-        }
-        return ids & BytesProperties;
-    }
+    private readonly ulong BytesIds() => _nodes is null
+        ? _present & BytesProperties
+        : ((_present & ~_nodes.SetIds) | _nodes.ValueIds) & BytesProperties;
 
     /// <summary>
     /// Size of the block with its Property Length prefix in <paramref name="version"/> (0 in 3.1.1, which has
@@ -164,7 +147,14 @@ public partial struct MqttProperties
                 default:
                     if ((Bit(id) & BytesProperties) != 0)
                     {
-                        WriteBinary(ref w, id);
+                        if ((SetInCode & Bit(id)) != 0)
+                        {
+                            _nodes!.Find(id)!.WriteBinaryTo(ref w);
+                        }
+                        else
+                        {
+                            WriteBinaryFromBlock(ref w, id);
+                        }
                     }
                     else
                     {
@@ -174,36 +164,27 @@ public partial struct MqttProperties
                     break;
             }
         }
-        if (_blockUserCount > 0 || _nodes is not null)
+        if ((SetInCode & Bit(PropertyId.UserProperty)) != 0)
         {
-            WriteUserProperties(ref w);
+            if ((_nodes!.ValueIds & Bit(PropertyId.UserProperty)) != 0)
+            {
+                _nodes.Find(PropertyId.UserProperty)!.WriteUserPropertiesTo(ref w);
+            }
+        }
+        else if (_blockUserCount > 0)
+        {
+            WriteUserPropertiesFromBlock(ref w);
         }
     }
 
     // Out of line: their struct temporaries would otherwise be zeroed on every call of WriteTo.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly void WriteBinary(ref PacketWriter w, PropertyId id) => w.WriteBinary(GetBytes(id).GetValueOrDefault());
+    private readonly void WriteBinaryFromBlock(ref PacketWriter w, PropertyId id) => w.WriteBinary(FindInBlock(id));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly void WriteSubscriptionIdentifiers(ref PacketWriter w) => SubscriptionIdentifiers.WriteTo(ref w);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly void WriteUserProperties(ref PacketWriter w)
-    {
-        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
-        {
-            if (node.Id == PropertyId.UserProperty)
-            {
-                // Made by UserProperties.Create: the block is the pairs and nothing else.
-                if (node.Count > 0 && node.Value.IsSingleSegment && node.EncodedLength == node.Value.Length)
-                {
-                    w.WriteBytes(node.Value.FirstSpan);
-                    return;
-                }
-                new UserProperties(node.Value, node.Count, node.EncodedLength).WriteTo(ref w);
-                return;
-            }
-        }
-        UserProperties.WriteTo(ref w);
-    }
+    private readonly void WriteUserPropertiesFromBlock(ref PacketWriter w) =>
+        new UserProperties(_block, _blockUserCount, _blockUserLength).WriteTo(ref w);
 }

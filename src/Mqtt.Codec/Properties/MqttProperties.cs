@@ -213,12 +213,9 @@ public partial struct MqttProperties
     {
         readonly get
         {
-            for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+            if (FindNode(PropertyId.UserProperty) is { } node)
             {
-                if (node.Id == PropertyId.UserProperty)
-                {
-                    return new UserProperties(node.Value, node.Count, node.EncodedLength);
-                }
+                return new UserProperties(node.Value, node.Count, node.EncodedLength);
             }
             return _blockUserCount > 0 ? new UserProperties(_block, _blockUserCount, _blockUserLength) : default;
         }
@@ -286,15 +283,16 @@ public partial struct MqttProperties
 
     private readonly ReadOnlySequence<byte>? GetBytes(PropertyId id)
     {
-        for (PropertyNode? node = _nodes; node is not null; node = node.Next)
+        if (FindNode(id) is { } node)
         {
-            if (node.Id == id)
-            {
-                return node.HasValue ? node.Value : null;
-            }
+            return node.HasValue ? node.Value : null;
         }
         return Has(id) ? FindInBlock(id) : null;
     }
+
+    /// <summary>The newest value of <paramref name="id"/> set in code, or null when code never set or cleared it.</summary>
+    private readonly PropertyNode? FindNode(PropertyId id) =>
+        _nodes is not null && (_nodes.SetIds & Bit(id)) != 0 ? _nodes.Find(id) : null;
 
     private void SetBytes(PropertyId id, ReadOnlySequence<byte>? value)
     {

@@ -13,28 +13,15 @@ internal static class ArraySequence
 {
     /// <summary>As <see cref="ReadOnlySequence{T}.FirstSpan"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ReadOnlySpan<byte> FirstSpanOf(scoped in ReadOnlySequence<byte> bytes)
-    {
-        // Only a sequence made from one array has an array as its start object (segments and memory managers
-        // are other types), so the start and end positions are indexes into that array.
-        SequencePosition start = bytes.Start;
-        if (start.GetObject() is byte[] array)
-        {
-            int index = start.GetInteger();
-            return new ReadOnlySpan<byte>(array, index, bytes.End.GetInteger() - index);
-        }
-        return bytes.FirstSpan;
-    }
+    public static ReadOnlySpan<byte> FirstSpanOf(scoped in ReadOnlySequence<byte> bytes) =>
+        TryGetArraySpan(bytes, out ReadOnlySpan<byte> span) ? span : bytes.FirstSpan;
 
     /// <summary>The whole sequence as one span, when it has one segment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryGetSpan(scoped in ReadOnlySequence<byte> bytes, out ReadOnlySpan<byte> span)
     {
-        SequencePosition start = bytes.Start;
-        if (start.GetObject() is byte[] array)
+        if (TryGetArraySpan(bytes, out span))
         {
-            int index = start.GetInteger();
-            span = new ReadOnlySpan<byte>(array, index, bytes.End.GetInteger() - index);
             return true;
         }
         if (bytes.IsSingleSegment)
@@ -42,7 +29,6 @@ internal static class ArraySequence
             span = bytes.FirstSpan;
             return true;
         }
-        span = default;
         return false;
     }
 
@@ -60,5 +46,23 @@ internal static class ArraySequence
             }
         }
         return bytes.Slice(start, length);
+    }
+
+    /// <summary>
+    /// The sequence's bytes when it was made from one array. Only such a sequence has an array as its start object
+    /// (segments and memory managers are other types), so its start and end positions are indexes into that array.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryGetArraySpan(scoped in ReadOnlySequence<byte> bytes, out ReadOnlySpan<byte> span)
+    {
+        SequencePosition start = bytes.Start;
+        if (start.GetObject() is byte[] array)
+        {
+            int index = start.GetInteger();
+            span = new ReadOnlySpan<byte>(array, index, bytes.End.GetInteger() - index);
+            return true;
+        }
+        span = default;
+        return false;
     }
 }

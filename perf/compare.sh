@@ -285,7 +285,7 @@ run_one() { # case group target repeat args...
   local limit=$((WARMUP + DURATION + 60))
   case $group in
     idle) limit=$((IDLE_HOLD + 180)) ;;
-    logins) limit=300 ;;
+    logins) limit=300; common+=(--warmup "$WARMUP") ;;
     *) common+=(--size 64 --duration "$DURATION" --warmup "$WARMUP") ;;
   esac
   if ! kill -0 "${PID[$target]}" 2>/dev/null; then
@@ -458,7 +458,7 @@ ORDER=$(for s in "${CASES[@]}"; do echo "${s%%|*}"; done | jq -R . | jq -sc .)
   echo "# median of $REPEAT run(s) per cell (lost and failures: the largest); ${DURATION} s measured after ${WARMUP} s warmup; 64 B payloads"
   echo "# load-*: 4 publishers at a fixed rate, fanout ${FANOUT_RATE}/s per publisher to 4 subscribers (16,000 deliveries/s), pairs ${PAIRS_RATE}/s per publisher (12,000 deliveries/s)"
   echo "# max-*: closed loop, 16 messages outstanding per publisher (no max-shared-* on MQTTnet: it refuses shared subscriptions); latency-pairs-q1: 4 publishers at ${LATENCY_RATE:-?}/s each (half of Mosquitto's max-pairs-q1)"
-  echo "# curve-fanout-S: 1 publisher to S subscribers, $CURVE_DELIVERIES deliveries/s; curve-rate-S: 1 publisher at ${CURVE_RATE}/s to S subscribers; idle: $IDLE_CONNECTIONS connections held ${IDLE_HOLD} s by freshly started brokers; logins: $LOGINS connects, 16 in flight"
+  echo "# curve-fanout-S: 1 publisher to S subscribers, $CURVE_DELIVERIES deliveries/s; curve-rate-S: 1 publisher at ${CURVE_RATE}/s to S subscribers; idle: $IDLE_CONNECTIONS connections held ${IDLE_HOLD} s by freshly started brokers; logins: $LOGINS connects, 16 in flight, after ${WARMUP} s of uncounted ones"
   echo "# login-plain, login-scram: ours with a CONNECT password / SCRAM-SHA-256 (4096 iterations); MQTTnet with our SCRAM code in its AUTH exchange"
   echo
   jq -rs --argjson order "$ORDER" "$TABLE_JQ" "$OUT" | awk -F'\t' "$TABLE_AWK"

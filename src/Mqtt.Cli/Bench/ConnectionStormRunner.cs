@@ -4,8 +4,8 @@ using Mqtt.Client;
 namespace Mqtt.Cli.Bench;
 
 /// <summary>
-/// connect: N connections, C at a time, each closed with DISCONNECT after its CONNACK (or all held until the storm
-/// ends, with --hold). idle: the same with keep alive 0, all held for --hold-seconds. The resource window runs from
+/// connect: after --warmup seconds of uncounted connects, N connections, C at a time, each closed with DISCONNECT
+/// after its CONNACK (or all held until the storm ends, with --hold). idle: the same with keep alive 0, all held for --hold-seconds. The resource window runs from
 /// before the first connection to the end of the storm (connect) or of the hold (idle), with every held connection
 /// still open, so the broker's memory growth divided by the connections is its cost per connection.
 /// </summary>
@@ -51,6 +51,10 @@ public sealed class ConnectionStormRunner
     private async Task<BenchReport> MeasureAsync(CancellationToken cancellationToken)
     {
         BenchSettings s = _settings;
+        if (!IsIdle && s.Warmup > TimeSpan.Zero)
+        {
+            await WarmUpAsync(cancellationToken);
+        }
         var resources = new ResourceWindow(s.BrokerPid);
         var histograms = new LatencyHistogram[Math.Max(1, Math.Min(s.Concurrency, s.Connections))];
         int next = -1;
@@ -128,6 +132,43 @@ public sealed class ConnectionStormRunner
             Broker = resources.Broker(null, _connected, IsHolding ? _connected : null),
             GeneratorCpuSeconds = resources.GeneratorCpuSeconds,
         };
+    }
+
+    /// <summary>
+    /// Connects and closes for the warm-up time, uncounted, as the message scenarios warm up: without it the first
+    /// few thousand connects of a fresh generator (and of a fresh broker) pay for JIT compilation. Not for idle, whose
+    /// memory figure wants a broker that has served nothing. Stops at the first failure: the storm reports it.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        long end = Stopwatch.GetTimestamp() + MeasurementWindow.ToTicks(_settings.Warmup);
+        int next = -1;
+        int failed = 0;
+        var workers = new Task[Math.Max(1, Math.Min(_settings.Concurrency, _settings.Connections))];
+        for (int w = 0; w < workers.Length; w++)
+        {
+            workers[w] = Task.Run(async () =>
+            {
+                while (Volatile.Read(ref failed) == 0 && Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
+                {
+                    MqttClient client = _clients.Create($"bench-{_runId}-w{Interlocked.Increment(ref next)}", null);
+                    try
+                    {
+                        await client.ConnectAsync(cancellationToken);
+                        await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+                    }
+                    catch (Exception e) when (e is MqttException or OperationCanceledException)
+                    {
+                        Volatile.Write(ref failed, 1);
+                    }
+                    finally
+                    {
+                        await client.DisposeAsync();
+                    }
+                }
+            }, CancellationToken.None);
+        }
+        await Task.WhenAll(workers);
     }
 
     private async Task ConnectOneAsync(int index, LatencyHistogram histogram, CancellationToken cancellationToken)

@@ -143,6 +143,23 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task A_connection_storm_warms_up_with_connections_it_does_not_count()
+    {
+        await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync();
+
+        (int code, string output, string error) = await RunAsync(broker.Port,
+            "connect", "--connections", "40", "--concurrency", "4", "--warmup", "0.5", "--json");
+
+        Assert.True(code == 0, $"exit {code}: {error}");
+        using JsonDocument report = JsonDocument.Parse(output);
+        Assert.Equal(40, report.RootElement.GetProperty("connections").GetInt32());
+        Assert.Equal(0, report.RootElement.GetProperty("connect_failures").GetInt64());
+        long total = broker.Broker.Statistics.ConnectionsTotal;
+        Assert.True(total > 40, $"the broker saw {total} connections: no warm-up before the 40 counted");
+        await broker.UntilConnectionsAsync(0);
+    }
+
+    [Fact]
     public async Task A_SCRAM_storm_logs_every_connection_in_and_a_wrong_password_exits_2()
     {
         string data = Path.Combine(Path.GetTempPath(), "mqttcore-bench-" + Guid.NewGuid().ToString("N"));

@@ -7,9 +7,17 @@ public sealed partial class MqttBroker
     [ThreadStatic]
     private static List<SubscriptionEntry>? t_matches;
 
-    private static readonly Comparison<SubscriptionEntry> BySession = static (a, b) => a.Session.Id.CompareTo(b.Session.Id);
+    /// <summary>By session, and within one session its non-shared subscriptions first.</summary>
+    private static readonly Comparison<SubscriptionEntry> BySessionPlainFirst = static (a, b) =>
+    {
+        int bySession = a.Session.Id.CompareTo(b.Session.Id);
+        return bySession != 0 ? bySession : (a.ShareGroup is null ? 0 : 1) - (b.ShareGroup is null ? 0 : 1);
+    };
 
-    /// <summary>Sends a message to every matching subscription; a session with several matches gets it once.</summary>
+    /// <summary>
+    /// Sends a message to every matching subscription. A session's non-shared matches get one copy between them;
+    /// each Shared Subscription that chose the session gets its own copy (4.8.2).
+    /// </summary>
     internal int Route(ApplicationMessage message)
     {
         List<SubscriptionEntry> matches = t_matches ??= [];
@@ -17,15 +25,18 @@ public sealed partial class MqttBroker
         Subscriptions.Match(message.Topic, matches);
         if (matches.Count > 1)
         {
-            matches.Sort(BySession);
+            matches.Sort(BySessionPlainFirst);
         }
         int delivered = 0;
         for (int start = 0; start < matches.Count;)
         {
             int end = start + 1;
-            while (end < matches.Count && matches[end].Session == matches[start].Session)
+            if (matches[start].ShareGroup is null)
             {
-                end++;
+                while (end < matches.Count && matches[end].Session == matches[start].Session && matches[end].ShareGroup is null)
+                {
+                    end++;
+                }
             }
             if (DeliverToSession(message, matches, start, end))
             {

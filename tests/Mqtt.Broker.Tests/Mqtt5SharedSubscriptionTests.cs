@@ -45,6 +45,43 @@ public sealed class Mqtt5SharedSubscriptionTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_8_2_client_with_a_shared_and_a_non_shared_subscription_gets_a_copy_for_each()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a");
+        await a.SubscribeAsync("t", QoS0, subscriptionIdentifier: 1);
+        await a.SubscribeAsync("$share/g/t", QoS1, subscriptionIdentifier: 2);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("t", "x", QoS1);
+        // One copy by virtue of the non-shared subscription, a second as the group's chosen member; the
+        // overlapping-subscription merge (3.3.4) applies among non-shared subscriptions only.
+        PublishPacket first = await a.ExpectPublishAsync();
+        PublishPacket second = await a.ExpectPublishAsync();
+        PublishPacket plain = first.QoS == QoS0 ? first : second;
+        PublishPacket shared = first.QoS == QoS0 ? second : first;
+        Assert.Equal(QoS0, plain.QoS);
+        Assert.Equal(new[] { 1 }, Wire.Ids(plain.Properties.SubscriptionIdentifiers));
+        Assert.Equal(QoS1, shared.QoS);
+        Assert.Equal(new[] { 2 }, Wire.Ids(shared.Properties.SubscriptionIdentifiers));
+        await a.SendAckAsync(PacketType.PubAck, shared.PacketId);
+        await a.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_client_in_two_groups_gets_a_copy_from_each()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a");
+        await a.SubscribeAsync("$share/one/t", QoS0);
+        await a.SubscribeAsync("$share/two/t", QoS0);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("t", "x", QoS1);
+        await a.ExpectPublishAsync();
+        await a.ExpectPublishAsync();
+        await a.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_4_8_2_3_shared_delivery_uses_the_members_granted_qos()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -14,7 +14,7 @@ internal sealed class SocketListener : IDisposable
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _socket.Bind(endPoint);
-        _socket.Listen(512);
+        _socket.Listen(); // the system's maximum backlog (net.core.somaxconn): a connection storm waits in it instead of retrying SYNs after 1 s
         Certificate = certificate;
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
     }

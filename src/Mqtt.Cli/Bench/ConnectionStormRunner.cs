@@ -5,9 +5,10 @@ namespace Mqtt.Cli.Bench;
 
 /// <summary>
 /// connect: after --warmup seconds of uncounted connects, N connections, C at a time, each closed with DISCONNECT
-/// after its CONNACK (or all held until the storm ends, with --hold). idle: the same with keep alive 0, all held for --hold-seconds. The resource window runs from
-/// before the first connection to the end of the storm (connect) or of the hold (idle), with every held connection
-/// still open, so the broker's memory growth divided by the connections is its cost per connection.
+/// after its CONNACK (or all held until the storm ends, with --hold). idle: the same with keep alive 0, all held for
+/// --hold-seconds. The resource window runs from before the first connection to the end of the storm (connect) or of
+/// the hold (idle), with every held connection still open, so the broker's memory growth divided by the connections
+/// is its cost per connection.
 /// </summary>
 public sealed class ConnectionStormRunner
 {
@@ -56,24 +57,19 @@ public sealed class ConnectionStormRunner
             await WarmUpAsync(cancellationToken);
         }
         var resources = new ResourceWindow(s.BrokerPid);
-        var histograms = new LatencyHistogram[Math.Max(1, Math.Min(s.Concurrency, s.Connections))];
+        var histograms = new LatencyHistogram[WorkerCount(s.Connections)];
         int next = -1;
         resources.Begin();
         long start = Stopwatch.GetTimestamp();
-        var workers = new Task[histograms.Length];
-        for (int w = 0; w < workers.Length; w++)
+        Task storm = RunWorkersAsync(histograms.Length, async w =>
         {
             LatencyHistogram histogram = histograms[w] = new LatencyHistogram();
-            workers[w] = Task.Run(async () =>
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < s.Connections && !cancellationToken.IsCancellationRequested)
             {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < s.Connections && !cancellationToken.IsCancellationRequested)
-                {
-                    await ConnectOneAsync(i, histogram, cancellationToken);
-                }
-            }, CancellationToken.None);
-        }
-        Task storm = Task.WhenAll(workers);
+                await ConnectOneAsync(i, histogram, cancellationToken);
+            }
+        });
         while (!storm.IsCompleted)
         {
             await Task.WhenAny(storm, Task.Delay(1000, CancellationToken.None));
@@ -144,31 +140,41 @@ public sealed class ConnectionStormRunner
         long end = Stopwatch.GetTimestamp() + MeasurementWindow.ToTicks(_settings.Warmup);
         int next = -1;
         int failed = 0;
-        var workers = new Task[Math.Max(1, Math.Min(_settings.Concurrency, _settings.Connections))];
-        for (int w = 0; w < workers.Length; w++)
+        await RunWorkersAsync(WorkerCount(_settings.Connections), async _ =>
         {
-            workers[w] = Task.Run(async () =>
+            while (Volatile.Read(ref failed) == 0 && Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
             {
-                while (Volatile.Read(ref failed) == 0 && Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
+                MqttClient client = _clients.Create($"bench-{_runId}-w{Interlocked.Increment(ref next)}", null);
+                try
                 {
-                    MqttClient client = _clients.Create($"bench-{_runId}-w{Interlocked.Increment(ref next)}", null);
-                    try
-                    {
-                        await client.ConnectAsync(cancellationToken);
-                        await client.DisconnectAsync(cancellationToken: CancellationToken.None);
-                    }
-                    catch (Exception e) when (e is MqttException or OperationCanceledException)
-                    {
-                        Volatile.Write(ref failed, 1);
-                    }
-                    finally
-                    {
-                        await client.DisposeAsync();
-                    }
+                    await client.ConnectAsync(cancellationToken);
+                    await client.DisconnectAsync(cancellationToken: CancellationToken.None);
                 }
-            }, CancellationToken.None);
+                catch (Exception e) when (e is MqttException or OperationCanceledException)
+                {
+                    Volatile.Write(ref failed, 1);
+                }
+                finally
+                {
+                    await client.DisposeAsync();
+                }
+            }
+        });
+    }
+
+    /// <summary>Connections in flight at once: --concurrency, at most one per connection to make.</summary>
+    private int WorkerCount(int connections) => Math.Max(1, Math.Min(_settings.Concurrency, connections));
+
+    /// <summary>Runs <paramref name="worker"/> <paramref name="count"/> times in parallel, each given its index.</summary>
+    private static Task RunWorkersAsync(int count, Func<int, Task> worker)
+    {
+        var workers = new Task[count];
+        for (int w = 0; w < count; w++)
+        {
+            int index = w;
+            workers[w] = Task.Run(() => worker(index), CancellationToken.None);
         }
-        await Task.WhenAll(workers);
+        return Task.WhenAll(workers);
     }
 
     private async Task ConnectOneAsync(int index, LatencyHistogram histogram, CancellationToken cancellationToken)
@@ -217,31 +223,26 @@ public sealed class ConnectionStormRunner
     private async Task CloseHeldAsync()
     {
         int next = -1;
-        var workers = new Task[Math.Max(1, Math.Min(_settings.Concurrency, _held.Length))];
-        for (int w = 0; w < workers.Length; w++)
+        await RunWorkersAsync(WorkerCount(_held.Length), async _ =>
         {
-            workers[w] = Task.Run(async () =>
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < _held.Length)
             {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < _held.Length)
+                if (Interlocked.Exchange(ref _held[i], null) is not MqttClient client)
                 {
-                    if (Interlocked.Exchange(ref _held[i], null) is not MqttClient client)
-                    {
-                        continue;
-                    }
-                    try
-                    {
-                        using var limit = new CancellationTokenSource(DisconnectLimit);
-                        await client.DisconnectAsync(cancellationToken: limit.Token);
-                    }
-                    catch (Exception e) when (e is MqttException or OperationCanceledException or ObjectDisposedException)
-                    {
-                        // Closing anyway.
-                    }
-                    await client.DisposeAsync();
+                    continue;
                 }
-            }, CancellationToken.None);
-        }
-        await Task.WhenAll(workers);
+                try
+                {
+                    using var limit = new CancellationTokenSource(DisconnectLimit);
+                    await client.DisconnectAsync(cancellationToken: limit.Token);
+                }
+                catch (Exception e) when (e is MqttException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // Closing anyway.
+                }
+                await client.DisposeAsync();
+            }
+        });
     }
 }

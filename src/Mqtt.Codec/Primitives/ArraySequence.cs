@@ -40,7 +40,8 @@ internal static class ArraySequence
         if (first.GetObject() is byte[] array)
         {
             int index = first.GetInteger();
-            if ((uint)start <= (uint)(bytes.End.GetInteger() - index) && (uint)length <= (uint)(bytes.End.GetInteger() - index - start))
+            int available = bytes.End.GetInteger() - index;
+            if ((uint)start <= (uint)available && (uint)length <= (uint)(available - start))
             {
                 return new ReadOnlySequence<byte>(array, index + start, length);
             }

@@ -6,11 +6,17 @@ namespace Mqtt.Broker;
 /// <summary>Everything a broker can be told; the defaults are the documented ones (docs/broker.md).</summary>
 public sealed class BrokerOptions
 {
-    /// <summary>Plain TCP listeners. Default: 127.0.0.1:1883.</summary>
+    /// <summary>Plain TCP listeners. Default: 127.0.0.1:1883 when no listener of any kind is given.</summary>
     public List<IPEndPoint> Listeners { get; } = [];
 
     /// <summary>TLS listeners, served with <see cref="Certificate"/>.</summary>
     public List<IPEndPoint> TlsListeners { get; } = [];
+
+    /// <summary>MQTT over WebSocket listeners (any request path; subprotocol "mqtt").</summary>
+    public List<IPEndPoint> WebSocketListeners { get; } = [];
+
+    /// <summary>MQTT over WebSocket over TLS listeners, served with <see cref="Certificate"/>.</summary>
+    public List<IPEndPoint> TlsWebSocketListeners { get; } = [];
 
     /// <summary>Server certificate with its private key, for the TLS listeners.</summary>
     public X509Certificate2? Certificate { get; set; }

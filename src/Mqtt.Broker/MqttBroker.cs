@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mqtt.Codec;
@@ -32,15 +33,15 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>The options it runs with.</summary>
     public BrokerOptions Options { get; }
 
-    /// <summary>The endpoints actually bound (ports resolved), with whether each is TLS.</summary>
-    public IReadOnlyList<(IPEndPoint EndPoint, bool IsTls)> Endpoints
+    /// <summary>The endpoints actually bound (ports resolved), with what each speaks.</summary>
+    public IReadOnlyList<BrokerEndpoint> Endpoints
     {
         get
         {
-            var endpoints = new List<(IPEndPoint, bool)>(_listeners.Count);
+            var endpoints = new List<BrokerEndpoint>(_listeners.Count);
             foreach (SocketListener listener in _listeners)
             {
-                endpoints.Add((listener.EndPoint, listener.IsTls));
+                endpoints.Add(listener.Description);
             }
             return endpoints;
         }
@@ -60,19 +61,14 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>Binds every listener and starts accepting.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Options.Listeners.Count == 0 && Options.TlsListeners.Count == 0)
+        if (Options.Listeners.Count + Options.TlsListeners.Count + Options.WebSocketListeners.Count + Options.TlsWebSocketListeners.Count == 0)
         {
             Options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 1883));
         }
-        foreach (IPEndPoint endPoint in Options.Listeners)
-        {
-            _listeners.Add(new SocketListener(endPoint, null));
-        }
-        foreach (IPEndPoint endPoint in Options.TlsListeners)
-        {
-            _listeners.Add(new SocketListener(endPoint, Options.Certificate
-                ?? throw new InvalidOperationException("a TLS listener needs a certificate")));
-        }
+        AddListeners(Options.Listeners, tls: false, webSocket: false);
+        AddListeners(Options.TlsListeners, tls: true, webSocket: false);
+        AddListeners(Options.WebSocketListeners, tls: false, webSocket: true);
+        AddListeners(Options.TlsWebSocketListeners, tls: true, webSocket: true);
         foreach (SocketListener listener in _listeners)
         {
             _acceptLoops.Add(listener.AcceptLoopAsync(Accept, _stopping.Token));
@@ -84,6 +80,17 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         StartSysTopics();
         return Task.CompletedTask;
+    }
+
+    private void AddListeners(List<IPEndPoint> endPoints, bool tls, bool webSocket)
+    {
+        foreach (IPEndPoint endPoint in endPoints)
+        {
+            X509Certificate2? certificate = tls
+                ? Options.Certificate ?? throw new InvalidOperationException("a TLS listener needs a certificate")
+                : null;
+            _listeners.Add(new SocketListener(endPoint, certificate, webSocket));
+        }
     }
 
     /// <summary>Stops accepting, tells MQTT 5 clients the server is shutting down, and closes every connection.</summary>
@@ -140,7 +147,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 socket.Dispose();
                 return;
             }
-            connection = new MqttConnection(this, socket, listener.Certificate);
+            connection = new MqttConnection(this, socket, listener);
             _connections.Add(connection);
         }
         Statistics.ConnectionOpened();

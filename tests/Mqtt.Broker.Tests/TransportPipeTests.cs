@@ -140,7 +140,7 @@ public sealed class TransportPipeTests
             using var timeout = new CancellationTokenSource(Generous);
             Task<Socket> accepting = listener.AcceptAsync(timeout.Token).AsTask();
             await peer.ConnectAsync(listener.LocalEndPoint!, timeout.Token);
-            return new SocketPair(new TransportConnection(await accepting, isTls: false), peer);
+            return new SocketPair(new TransportConnection(await accepting), peer);
         }
 
         public async Task<byte[]> ReceiveAtPeerAsync(int count)

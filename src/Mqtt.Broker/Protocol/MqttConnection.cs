@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
 
@@ -17,7 +16,6 @@ internal sealed partial class MqttConnection
 {
     private readonly MqttBroker _broker;
     private readonly TransportConnection _transport;
-    private readonly X509Certificate2? _certificate;
     private readonly OutboundQueue _outbound;
     private readonly long _openedAt = Environment.TickCount64;
     private int _pendingQoS0;
@@ -25,11 +23,10 @@ internal sealed partial class MqttConnection
     private int _connectTimedOut;
     private volatile bool _inputPaused;
 
-    public MqttConnection(MqttBroker broker, Socket socket, X509Certificate2? certificate)
+    public MqttConnection(MqttBroker broker, Socket socket, SocketListener listener)
     {
         _broker = broker;
-        _certificate = certificate;
-        _transport = new TransportConnection(socket, isTls: certificate is not null);
+        _transport = new TransportConnection(socket, listener.Certificate, listener.IsWebSocket);
         _outbound = new OutboundQueue(this, _transport, broker.Options.MaximumQueuedBytes);
         Client = new ClientInfo("", null, _transport.RemoteEndPoint, _transport.IsTls);
     }
@@ -59,11 +56,8 @@ internal sealed partial class MqttConnection
     {
         try
         {
-            if (_certificate is not null)
-            {
-                // The CONNECT timeout (CheckTimeouts) covers the handshake: it aborts the transport.
-                await _transport.HandshakeAsync(_certificate);
-            }
+            // The CONNECT timeout (CheckTimeouts) covers the TLS and WebSocket handshakes: it aborts the transport.
+            await _transport.OpenAsync();
             PipeReader input = _transport.Input;
             while (true)
             {
@@ -84,7 +78,7 @@ internal sealed partial class MqttConnection
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException
-            or System.Security.Authentication.AuthenticationException)
+            or System.Security.Authentication.AuthenticationException or System.Net.WebSockets.WebSocketException)
         {
             Logger.LogDebug("connection {Client} ended: {Error}", Client.ClientId, e.Message);
         }
@@ -382,7 +376,11 @@ internal sealed partial class MqttConnection
     /// <summary>Lets the queue send what it has (DISCONNECT or CONNACK last), at most 1 s, then aborts the transport.</summary>
     private async Task FlushAndAbortAsync()
     {
-        await Task.WhenAny(_outbound.CompleteAsync(), Task.Delay(1000));
+        Task flushed = _outbound.CompleteAsync();
+        if (await Task.WhenAny(flushed, Task.Delay(1000)) == flushed)
+        {
+            await _transport.CloseWebSocketAsync(TimeSpan.FromSeconds(1));
+        }
         _transport.Abort();
     }
 

@@ -4,18 +4,20 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Mqtt.Broker;
 
-/// <summary>Accepts TCP connections on one endpoint and hands each to the broker.</summary>
+/// <summary>Accepts TCP connections on one endpoint and hands each to the broker; they speak MQTT over TLS when there is a
+/// certificate, and over WebSocket when <see cref="IsWebSocket"/>.</summary>
 internal sealed class SocketListener : IDisposable
 {
     private readonly Socket _socket;
 
-    public SocketListener(IPEndPoint endPoint, X509Certificate2? certificate)
+    public SocketListener(IPEndPoint endPoint, X509Certificate2? certificate, bool isWebSocket)
     {
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _socket.Bind(endPoint);
         _socket.Listen(); // the system's maximum backlog (net.core.somaxconn): a connection storm waits in it instead of retrying SYNs after 1 s
         Certificate = certificate;
+        IsWebSocket = isWebSocket;
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
     }
 
@@ -25,6 +27,11 @@ internal sealed class SocketListener : IDisposable
     public X509Certificate2? Certificate { get; }
 
     public bool IsTls => Certificate is not null;
+
+    public bool IsWebSocket { get; }
+
+    /// <summary>The endpoint as the broker reports it.</summary>
+    public BrokerEndpoint Description => new(EndPoint, IsTls, IsWebSocket);
 
     public async Task AcceptLoopAsync(Action<Socket, SocketListener> onAccepted, CancellationToken cancellationToken)
     {

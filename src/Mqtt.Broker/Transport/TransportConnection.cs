@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Mqtt.Broker;
@@ -9,7 +10,8 @@ namespace Mqtt.Broker;
 /// <summary>
 /// One accepted connection as a duplex pipe: <see cref="Input"/> and <see cref="Output"/> are our own small
 /// <see cref="PipeReader"/> and <see cref="PipeWriter"/> directly over the socket, or over an <see cref="SslStream"/>
-/// on it for TLS, with no <see cref="Pipe"/> and no buffer in between. An idle plain connection holds the socket's one
+/// on it for TLS, or over a <see cref="WebSocket"/> (MQTT 5.0 section 6) on either, with no <see cref="Pipe"/> and no
+/// buffer in between. An idle plain connection holds the socket's one
 /// cached receive operation and nothing else (zero-byte reads wait for data without a buffer; sends are tried
 /// synchronously first, so the socket only caches a send operation once it has had to wait).
 /// <see cref="Abort"/> ends a pending receive or send.
@@ -17,28 +19,41 @@ namespace Mqtt.Broker;
 internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly X509Certificate2? _certificate;
+    private readonly bool _isWebSocket;
     private readonly TransportPipeReader _input;
     private readonly TransportPipeWriter _output;
     private SslStream? _tls;
+    private WebSocket? _webSocket;
+    private bool _webSocketCloseReceived;
 
-    public TransportConnection(Socket socket, bool isTls)
+    /// <summary>
+    /// A connection on <paramref name="socket"/>: TLS with <paramref name="certificate"/> when there is one, then
+    /// WebSocket when <paramref name="isWebSocket"/>; <see cref="OpenAsync"/> runs those handshakes.
+    /// </summary>
+    public TransportConnection(Socket socket, X509Certificate2? certificate = null, bool isWebSocket = false)
     {
         _socket = socket;
+        _certificate = certificate;
+        _isWebSocket = isWebSocket;
         _input = new TransportPipeReader(this);
         _output = new TransportPipeWriter(this);
-        IsTls = isTls;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         socket.NoDelay = true;
-        if (!isTls)
+        if (SendsOnSocket)
         {
             // Only TrySend's synchronous Send sees this: it returns WouldBlock instead of waiting. Async calls ignore it.
+            // (A NetworkStream, under TLS or WebSocket, needs a blocking socket.)
             socket.Blocking = false;
         }
     }
 
     public IPEndPoint? RemoteEndPoint { get; }
 
-    public bool IsTls { get; }
+    public bool IsTls => _certificate is not null;
+
+    /// <summary>The bytes go straight to and from the socket: no TLS, no WebSocket framing.</summary>
+    private bool SendsOnSocket => _certificate is null && !_isWebSocket;
 
     /// <summary>The bytes received: one reader (the connection's read loop) at a time.</summary>
     public PipeReader Input => _input;
@@ -46,22 +61,73 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>The bytes to send: one writer (the outbound queue's drain) at a time; each flush sends.</summary>
     public PipeWriter Output => _output;
 
-    /// <summary>Runs the TLS handshake (a plain connection has none); <see cref="Abort"/> ends it.</summary>
-    public async Task HandshakeAsync(X509Certificate2 certificate)
+    /// <summary>Runs what comes before MQTT: the TLS handshake, then the WebSocket upgrade (a plain connection has neither); <see cref="Abort"/> ends it.</summary>
+    public ValueTask OpenAsync() => SendsOnSocket ? default : HandshakeAsync();
+
+    private async ValueTask HandshakeAsync()
     {
-        var tls = new SslStream(new NetworkStream(_socket, ownsSocket: false), leaveInnerStreamOpen: false);
-        _tls = tls;
-        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate });
+        Stream stream = new NetworkStream(_socket, ownsSocket: false);
+        if (_certificate is not null)
+        {
+            _tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            await _tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate });
+            stream = _tls;
+        }
+        if (_isWebSocket)
+        {
+            string? subprotocol = await WebSocketUpgrade.AcceptAsync(stream, CancellationToken.None);
+            // MQTT has its own keep alive: no WebSocket pings of ours.
+            _webSocket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+            {
+                IsServer = true,
+                SubProtocol = subprotocol,
+                KeepAliveInterval = TimeSpan.Zero,
+            });
+        }
     }
 
     /// <summary>Receives into <paramref name="buffer"/>; an empty buffer waits until data is there without taking any. 0 at end of stream.</summary>
-    internal ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
-        _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : _tls.ReadAsync(buffer, cancellationToken);
+    internal ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (_webSocket is not null)
+        {
+            return ReceiveWebSocketAsync(_webSocket, buffer, cancellationToken);
+        }
+        return _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : _tls.ReadAsync(buffer, cancellationToken);
+    }
 
-    /// <summary>Sends what the socket takes without waiting: the count sent, possibly 0 (always 0 for TLS).</summary>
+    /// <summary>
+    /// The bytes of binary messages, as one stream: MQTT packets may span frames or share one [MQTT-6.0.0-2]. A close
+    /// frame ends the stream; a text frame ends the connection [MQTT-6.0.0-1].
+    /// </summary>
+    private async ValueTask<int> ReceiveWebSocketAsync(WebSocket webSocket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (!_webSocketCloseReceived)
+        {
+            ValueWebSocketReceiveResult result = await webSocket.ReceiveAsync(buffer, cancellationToken);
+            switch (result.MessageType)
+            {
+                case WebSocketMessageType.Close:
+                    _webSocketCloseReceived = true;
+                    break;
+                case WebSocketMessageType.Text:
+                    throw new IOException("[MQTT-6.0.0-1] a WebSocket text frame: MQTT is sent in binary frames only");
+                default:
+                    // An empty binary frame carries nothing: wait for the next one rather than report end of stream.
+                    if (result.Count > 0 || buffer.IsEmpty)
+                    {
+                        return result.Count;
+                    }
+                    break;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Sends what the socket takes without waiting: the count sent, possibly 0 (always 0 for TLS and WebSocket).</summary>
     internal int TrySend(ReadOnlySpan<byte> bytes)
     {
-        if (_tls is not null)
+        if (!SendsOnSocket)
         {
             return 0;
         }
@@ -77,6 +143,12 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>Sends all of <paramref name="bytes"/>, waiting as long as the peer does not read.</summary>
     internal async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
+        if (_webSocket is not null)
+        {
+            // One binary message per flush [MQTT-6.0.0-1].
+            await _webSocket.SendAsync(bytes, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            return;
+        }
         if (_tls is not null)
         {
             await _tls.WriteAsync(bytes, cancellationToken);
@@ -90,6 +162,26 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
                 throw new IOException("the socket sent nothing");
             }
             bytes = bytes[sent..];
+        }
+    }
+
+    /// <summary>
+    /// Ends a WebSocket connection with a close frame (a browser then reports a clean close), waiting at most
+    /// <paramref name="timeout"/> for the peer to take it; nothing for other connections. Call it once nothing else is sent.
+    /// </summary>
+    public async Task CloseWebSocketAsync(TimeSpan timeout)
+    {
+        if (_webSocket is not { State: WebSocketState.Open or WebSocketState.CloseReceived })
+        {
+            return;
+        }
+        using var expiry = new CancellationTokenSource(timeout);
+        try
+        {
+            await _webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, expiry.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
         }
     }
 
@@ -110,6 +202,7 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _webSocket?.Dispose();
         if (_tls is not null)
         {
             await _tls.DisposeAsync();

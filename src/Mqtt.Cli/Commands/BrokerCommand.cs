@@ -13,6 +13,8 @@ internal static class BrokerCommand
 {
     private static readonly Option<string[]> Listen = new("--listen") { Description = "HOST:PORT to listen on (repeatable); default 127.0.0.1:1883", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<string[]> TlsListen = new("--tls-listen") { Description = "HOST:PORT for TLS (repeatable); needs --cert and --key" };
+    private static readonly Option<string[]> WsListen = new("--ws-listen") { Description = "HOST:PORT for MQTT over WebSocket (repeatable)" };
+    private static readonly Option<string[]> WssListen = new("--wss-listen") { Description = "HOST:PORT for MQTT over WebSocket over TLS (repeatable); needs --cert and --key" };
     private static readonly Option<string?> Cert = new("--cert") { Description = "PEM certificate for TLS listeners" };
     private static readonly Option<string?> Key = new("--key") { Description = "PEM private key for TLS listeners" };
     private static readonly Option<string?> Data = new("--data") { Description = "data folder (credentials); default ./mqttcore-data" };
@@ -33,7 +35,7 @@ internal static class BrokerCommand
     public static Command Create()
     {
         var command = new Command("broker", "Run the MQTT broker in the foreground.");
-        foreach (Option option in new Option[] { Listen, TlsListen, Cert, Key, Data, Config, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
+        foreach (Option option in new Option[] { Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Config, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
             MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, SysInterval })
         {
             command.Options.Add(option);
@@ -51,7 +53,7 @@ internal static class BrokerCommand
         try
         {
             settings = BrokerSettings.Load(result.GetValue(Config));
-            settings.Apply(result, Listen, TlsListen, Cert, Key, Data, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
+            settings.Apply(result, Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
                 MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, SysInterval);
             options = settings.ToOptions();
             logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel));
@@ -74,9 +76,9 @@ internal static class BrokerCommand
             await Console.Error.WriteLineAsync($"mqttcore broker: cannot listen: {e.Message}");
             return ExitCodes.Unreachable;
         }
-        foreach ((IPEndPoint endPoint, bool isTls) in broker.Endpoints)
+        foreach (BrokerEndpoint endpoint in broker.Endpoints)
         {
-            Console.Out.WriteLine($"listening on {endPoint} ({(isTls ? "mqtts" : "mqtt")})");
+            Console.Out.WriteLine($"listening on {endpoint.EndPoint} ({endpoint.Scheme})");
         }
         Console.Out.Flush();
         await WaitForSignalAsync(cancellationToken);

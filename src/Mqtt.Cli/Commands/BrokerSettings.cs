@@ -16,6 +16,8 @@ internal sealed class BrokerSettings
 {
     public List<string> Listen { get; private set; } = [];
     public List<string> TlsListen { get; private set; } = [];
+    public List<string> WsListen { get; private set; } = [];
+    public List<string> WssListen { get; private set; } = [];
     public string? Cert { get; private set; }
     public string? Key { get; private set; }
     public string Data { get; private set; } = "./mqttcore-data";
@@ -47,7 +49,8 @@ internal sealed class BrokerSettings
         return settings;
     }
 
-    public void Apply(ParseResult result, Option<string[]> listen, Option<string[]> tlsListen, Option<string?> cert, Option<string?> key,
+    public void Apply(ParseResult result, Option<string[]> listen, Option<string[]> tlsListen, Option<string[]> wsListen,
+        Option<string[]> wssListen, Option<string?> cert, Option<string?> key,
         Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
         Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
         Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<int?> sysInterval)
@@ -59,6 +62,14 @@ internal sealed class BrokerSettings
         if (result.GetValue(tlsListen) is { Length: > 0 } t)
         {
             TlsListen = [.. t];
+        }
+        if (result.GetValue(wsListen) is { Length: > 0 } w)
+        {
+            WsListen = [.. w];
+        }
+        if (result.GetValue(wssListen) is { Length: > 0 } ws)
+        {
+            WssListen = [.. ws];
         }
         Cert = result.GetValue(cert) ?? Cert;
         Key = result.GetValue(key) ?? Key;
@@ -92,19 +103,16 @@ internal sealed class BrokerSettings
     public BrokerOptions ToOptions()
     {
         var options = new BrokerOptions { AllowAnonymous = AllowAnonymous };
-        foreach (string endPoint in Listen.Count == 0 && TlsListen.Count == 0 ? ["127.0.0.1:1883"] : Listen)
-        {
-            options.Listeners.Add(ParseEndPoint(endPoint));
-        }
-        foreach (string endPoint in TlsListen)
-        {
-            options.TlsListeners.Add(ParseEndPoint(endPoint));
-        }
-        if (TlsListen.Count > 0)
+        bool noListener = Listen.Count + TlsListen.Count + WsListen.Count + WssListen.Count == 0;
+        AddEndPoints(options.Listeners, noListener ? ["127.0.0.1:1883"] : Listen);
+        AddEndPoints(options.TlsListeners, TlsListen);
+        AddEndPoints(options.WebSocketListeners, WsListen);
+        AddEndPoints(options.TlsWebSocketListeners, WssListen);
+        if (TlsListen.Count + WssListen.Count > 0)
         {
             if (Cert is null || Key is null)
             {
-                throw new ArgumentException("--tls-listen needs --cert and --key");
+                throw new ArgumentException($"{(TlsListen.Count > 0 ? "--tls-listen" : "--wss-listen")} needs --cert and --key");
             }
             options.Certificate = X509Certificate2.CreateFromPemFile(Cert, Key);
         }
@@ -119,12 +127,22 @@ internal sealed class BrokerSettings
         return options;
     }
 
+    private static void AddEndPoints(List<IPEndPoint> endPoints, List<string> values)
+    {
+        foreach (string value in values)
+        {
+            endPoints.Add(ParseEndPoint(value));
+        }
+    }
+
     private void Set(string name, JsonElement value)
     {
         switch (name)
         {
             case "listen": Listen = Strings(value); break;
             case "tls-listen": TlsListen = Strings(value); break;
+            case "ws-listen": WsListen = Strings(value); break;
+            case "wss-listen": WssListen = Strings(value); break;
             case "cert": Cert = value.GetString(); break;
             case "key": Key = value.GetString(); break;
             case "data": Data = value.GetString() ?? Data; break;

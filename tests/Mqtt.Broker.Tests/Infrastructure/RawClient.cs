@@ -1,14 +1,17 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text;
 using Mqtt.Codec;
 
 namespace Mqtt.Broker.Tests;
 
 /// <summary>
-/// A bare MQTT peer over a TCP socket on 127.0.0.1: writes packets built with our codec (or any bytes),
+/// A bare MQTT peer over a TCP socket on 127.0.0.1, or over WebSocket on one (<see cref="OpenWebSocketAsync"/>): writes
+/// packets built with our codec (or any bytes),
 /// reads and decodes what the broker sends. Every read and write is bounded by <see cref="Timeout"/>.
 /// Negative checks ("nothing was delivered") use <see cref="ExpectNothingPendingAsync"/>: a PINGREQ whose
 /// PINGRESP must be the very next packet, since the broker answers a connection's packets in order.
@@ -18,22 +21,62 @@ internal sealed class RawClient : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly List<ReceivedPacket> _stash = [];
     private ushort _lastPacketId;
 
-    private RawClient(Socket socket, ProtocolVersion version)
+    private RawClient(Socket socket, Stream stream, ProtocolVersion version, WebSocket? webSocket = null)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = stream;
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         Version = version;
+        WebSocket = webSocket;
     }
 
     public ProtocolVersion Version { get; set; }
 
+    /// <summary>The WebSocket under the packets, for a client opened with <see cref="OpenWebSocketAsync"/>: each send is one binary message.</summary>
+    public WebSocket? WebSocket { get; }
+
     public static async Task<RawClient> OpenAsync(int port, ProtocolVersion version, int receiveBufferSize = 0)
+    {
+        Socket socket = await ConnectSocketAsync(port, receiveBufferSize);
+        return new RawClient(socket, new NetworkStream(socket, ownsSocket: false), version);
+    }
+
+    /// <summary>
+    /// Connects over WebSocket (over TLS when <paramref name="tls"/>, trusting any certificate) offering
+    /// <paramref name="subprotocols"/>; the broker must answer 101 with the right accept key and subprotocol "mqtt".
+    /// </summary>
+    public static async Task<RawClient> OpenWebSocketAsync(int port, ProtocolVersion version = ProtocolVersion.V500, bool tls = false,
+        string subprotocols = "mqtt", string expectedSubprotocol = "mqtt")
+    {
+        Socket socket = await ConnectSocketAsync(port, 0);
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        if (tls)
+        {
+            var ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+            using var cts = new CancellationTokenSource(Timeout);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, cts.Token);
+            stream = ssl;
+        }
+        string key = WebSocketHandshake.NewKey();
+        WebSocketHandshake.Response response = await WebSocketHandshake.ExchangeAsync(stream, WebSocketHandshake.Request(key, subprotocols));
+        Assert.Equal(101, response.Status);
+        Assert.Equal(WebSocketHandshake.ExpectedAccept(key), response.Header("Sec-WebSocket-Accept"));
+        Assert.Equal(expectedSubprotocol, response.Header("Sec-WebSocket-Protocol"));
+        WebSocket webSocket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+        {
+            IsServer = false,
+            SubProtocol = expectedSubprotocol,
+            KeepAliveInterval = TimeSpan.Zero,
+        });
+        return new RawClient(socket, WebSocketStream.Create(webSocket, WebSocketMessageType.Binary, ownsWebSocket: true), version, webSocket);
+    }
+
+    private static async Task<Socket> ConnectSocketAsync(int port, int receiveBufferSize)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (receiveBufferSize > 0)
@@ -42,7 +85,7 @@ internal sealed class RawClient : IAsyncDisposable
         }
         using var cts = new CancellationTokenSource(Timeout);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token);
-        return new RawClient(socket, version);
+        return socket;
     }
 
     public ushort NextPacketId()
@@ -198,7 +241,7 @@ internal sealed class RawClient : IAsyncDisposable
             {
                 throw new TimeoutException($"nothing from the broker within {limit.TotalSeconds} s");
             }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or WebSocketException)
             {
                 return null;
             }

@@ -18,6 +18,9 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public BrokerStatistics Statistics => Broker.Statistics;
 
+    /// <summary>The port of the first listener with <paramref name="scheme"/> (mqtt, mqtts, ws, wss).</summary>
+    public int PortOf(string scheme) => Broker.Endpoints.First(e => e.Scheme == scheme).EndPoint.Port;
+
     public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null)
     {
         var options = new BrokerOptions { AllowAnonymous = true, SysInterval = TimeSpan.Zero };

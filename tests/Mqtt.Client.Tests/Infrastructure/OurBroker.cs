@@ -10,7 +10,7 @@ public sealed class OurBroker : IBroker
     private OurBroker(MqttBroker broker)
     {
         Broker = broker;
-        foreach ((IPEndPoint endPoint, bool isTls) in broker.Endpoints)
+        foreach ((IPEndPoint endPoint, bool isTls, _) in broker.Endpoints.Where(e => !e.IsWebSocket))
         {
             if (isTls)
             {

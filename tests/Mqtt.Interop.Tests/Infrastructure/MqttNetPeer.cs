@@ -74,6 +74,25 @@ internal sealed class MqttNetPeer : IAsyncDisposable
             builder.WithStreamProvider(stream);
         }
         configure?.Invoke(builder);
+        return await TryConnectAsync(builder, stream);
+    }
+
+    /// <summary>Connects over WebSocket to <paramref name="uri"/> (ws:// or wss://) and requires CONNACK Success.</summary>
+    public static async Task<MqttNetPeer> ConnectOverWebSocketAsync(string uri, string clientId, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        // A builder of its own: MQTTnet uses a TCP endpoint, when one is set, instead of the WebSocket.
+        MqttClientOptionsBuilder builder = new MqttClientOptionsBuilder()
+            .WithWebSocketServer(o => o.WithUri(uri))
+            .WithClientId(clientId)
+            .WithProtocolVersion(version)
+            .WithTimeout(Waits.Expected);
+        MqttNetPeer peer = await TryConnectAsync(builder, stream: null);
+        Assert.Equal(MqttClientConnectResultCode.Success, peer.ConnectResult.ResultCode);
+        return peer;
+    }
+
+    private static async Task<MqttNetPeer> TryConnectAsync(MqttClientOptionsBuilder builder, KillableStreamProvider? stream)
+    {
         var peer = new MqttNetPeer(Factory.CreateMqttClient(), stream);
         using var timeout = new CancellationTokenSource(Waits.Expected);
         peer.ConnectResult = await peer.Client.ConnectAsync(builder.Build(), timeout.Token);

@@ -26,13 +26,20 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
-    public async Task MQTT_6_0_0_4_server_selects_the_mqtt_subprotocol_among_those_offered()
+    public Task MQTT5_6_0_0_4_server_selects_the_mqtt_subprotocol_among_those_offered() => SelectsMqttAsync(V5);
+
+    [Fact]
+    public Task MQTT311_6_0_0_4_server_selects_the_mqtt_subprotocol_among_those_offered() => SelectsMqttAsync(V311);
+
+    private static async Task SelectsMqttAsync(ProtocolVersion version)
     {
         await using var broker = await StartAsync();
         WebSocketHandshake.Response response = await HandshakeAsync(broker, subprotocols: "chat, mqtt");
         Assert.Equal(101, response.Status);
         Assert.Equal("mqtt", response.Header("Sec-WebSocket-Protocol"));
         Assert.Equal("websocket", response.Header("Upgrade"), ignoreCase: true);
+        await using RawClient client = await RawClient.OpenWebSocketAsync(broker.PortOf("ws"), version, subprotocols: "chat, mqtt");
+        await client.ConnectAsync($"selects-{version}");
     }
 
     [Fact]
@@ -126,12 +133,17 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
-    public async Task MQTT_6_0_0_2_packets_may_span_frames_and_share_one()
+    public Task MQTT5_6_0_0_2_packets_may_span_frames_and_share_one() => PacketsSpanAndShareFramesAsync(V5);
+
+    [Fact]
+    public Task MQTT311_6_0_0_2_packets_may_span_frames_and_share_one() => PacketsSpanAndShareFramesAsync(V311);
+
+    private static async Task PacketsSpanAndShareFramesAsync(ProtocolVersion version)
     {
         await using var broker = await StartAsync();
-        await using RawClient client = await OpenAsync(broker);
+        await using RawClient client = await OpenAsync(broker, version);
         WebSocket webSocket = client.WebSocket!;
-        byte[] connect = Wire.Encode(Wire.Connect("split", V5));
+        byte[] connect = Wire.Encode(Wire.Connect("split", version));
         // CONNECT in three messages, the last one itself in two fragments.
         await webSocket.SendAsync(connect.AsMemory(0, 3), WebSocketMessageType.Binary, endOfMessage: true, default);
         await webSocket.SendAsync(connect.AsMemory(3, 5), WebSocketMessageType.Binary, endOfMessage: true, default);
@@ -139,8 +151,8 @@ public sealed class WebSocketTransportTests
         await webSocket.SendAsync(connect.AsMemory(10), WebSocketMessageType.Binary, endOfMessage: true, default);
         await client.ExpectConnAckAsync(ReasonCode.Success);
         // SUBSCRIBE and a PUBLISH to it in one message, with an empty message between.
-        byte[] subscribe = Wire.Encode(new SubscribePacket { PacketId = 1, Subscriptions = SubscriptionList.Create(new Subscription(Wire.Text("ws/t"), QoS0)) }, V5);
-        byte[] publish = Wire.Encode(new PublishPacket { Topic = Wire.Text("ws/t"), Payload = Wire.Text("both in one frame") }, V5);
+        byte[] subscribe = Wire.Encode(new SubscribePacket { PacketId = 1, Subscriptions = SubscriptionList.Create(new Subscription(Wire.Text("ws/t"), QoS0)) }, version);
+        byte[] publish = Wire.Encode(new PublishPacket { Topic = Wire.Text("ws/t"), Payload = Wire.Text("both in one frame") }, version);
         await webSocket.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Binary, endOfMessage: true, default);
         await webSocket.SendAsync((byte[])[.. subscribe, .. publish], WebSocketMessageType.Binary, endOfMessage: true, default);
         await client.ExpectAsync(PacketType.SubAck);
@@ -148,7 +160,7 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
-    public async Task MQTT_6_0_0_1_the_broker_sends_binary_frames()
+    public async Task MQTT5_6_0_0_1_the_broker_sends_binary_frames()
     {
         await using var broker = await StartAsync();
         await using var connection = await TcpConnection.OpenAsync(broker.PortOf("ws"));
@@ -164,14 +176,19 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
-    public async Task MQTT_6_0_0_1_a_text_frame_closes_the_connection()
+    public Task MQTT5_6_0_0_1_a_text_frame_closes_the_connection() => TextFrameClosesAsync(V5);
+
+    [Fact]
+    public Task MQTT311_6_0_0_1_a_text_frame_closes_the_connection() => TextFrameClosesAsync(V311);
+
+    private static async Task TextFrameClosesAsync(ProtocolVersion version)
     {
         await using var broker = await StartAsync();
         await using RawClient watcher = await broker.ConnectAsync("watcher");
         await watcher.SubscribeAsync("wills/#", QoS0);
-        await using RawClient client = await OpenAsync(broker);
+        await using RawClient client = await OpenAsync(broker, version);
         await client.ConnectAsync("texter", will: Wire.Will("wills/texter", "gone"));
-        byte[] publish = Wire.Encode(new PublishPacket { Topic = Wire.Text("wills/texter"), Payload = Wire.Text("as text") }, V5);
+        byte[] publish = Wire.Encode(new PublishPacket { Topic = Wire.Text("wills/texter"), Payload = Wire.Text("as text") }, version);
         await client.WebSocket!.SendAsync(publish, WebSocketMessageType.Text, endOfMessage: true, default);
         await client.ExpectClosedAsync();
         // Closed as a network failure: the Will is published, the text frame's PUBLISH is not.

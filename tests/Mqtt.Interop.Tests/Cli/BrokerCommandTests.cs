@@ -37,6 +37,31 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public async Task A_ws_listener_is_announced_as_ws_and_serves_mqtt_over_websocket()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync(
+            "--listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        string line = await broker.Process.WaitForLineAsync(static l => l.EndsWith(" (ws)", StringComparison.Ordinal), Waits.Process);
+        string port = line["listening on 127.0.0.1:".Length..^" (ws)".Length];
+
+        await using MqttNetPeer overWebSocket = await MqttNetPeer.ConnectOverWebSocketAsync($"ws://127.0.0.1:{port}/mqtt", "ws-client");
+        await using MqttNetPeer overTcp = await MqttNetPeer.ConnectAsync(broker.Port, "tcp-client");
+        await overWebSocket.SubscribeAsync("cli/ws");
+        await overTcp.PublishAsync("cli/ws", "through the ws listener");
+
+        Assert.Equal("through the ws listener", (await overWebSocket.NextAsync()).Text);
+    }
+
+    [Fact]
+    public async Task A_wss_listener_without_a_certificate_exits_1()
+    {
+        var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync("broker", "--wss-listen", "127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        Assert.Contains("--wss-listen needs --cert and --key", stderr);
+    }
+
+    [Fact]
     public async Task A_JSON_config_file_sets_the_options_and_flags_override_it()
     {
         string folder = MqttCoreBrokerProcess.NewFolder();
@@ -46,6 +71,7 @@ public sealed class BrokerCommandTests
             await File.WriteAllTextAsync(config, """
                 {
                   "listen": ["127.0.0.1:0"],
+                  "ws-listen": ["127.0.0.1:0"],
                   "allow-anonymous": true,
                   "receive-maximum": 7,
                   "max-packet-size": 4096,
@@ -56,6 +82,7 @@ public sealed class BrokerCommandTests
                 }
                 """);
             await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--config", config, "--max-packet-size", "8192", "--data", "data");
+            await broker.Process.WaitForLineAsync(static l => l.EndsWith(" (ws)", StringComparison.Ordinal), Waits.Process);
 
             await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "configured", o => o.WithKeepAlivePeriod(TimeSpan.FromSeconds(60)));
 

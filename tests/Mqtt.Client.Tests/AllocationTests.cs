@@ -36,22 +36,29 @@ public sealed class AllocationTests
             await client.PublishAsync("sensors/room/humidity", payload);
         }
 
-        const int Count = 20_000;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Count; i++)
+        // The fewest bytes of three rounds: a one-off allocation (the array pool refilling a per-thread cache that a
+        // gen 2 collection trimmed, as happens when the whole suite runs) lands in one round, a per-publish one in all.
+        // Rounds of 7,000: about as many publishes in all as the socket takes without pushing back.
+        const int Count = 7_000;
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            ValueTask<MqttPublishResult> publish = client.PublishAsync("sensors/room/temperature", payload);
-            if (!publish.IsCompletedSuccessfully)
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Count; i++)
             {
-                Skip.If(true, "the socket applied backpressure, so the publish completed asynchronously: the thread counter cannot measure it");
-            }
+                ValueTask<MqttPublishResult> publish = client.PublishAsync("sensors/room/temperature", payload);
+                if (!publish.IsCompletedSuccessfully)
+                {
+                    Skip.If(true, "the socket applied backpressure, so the publish completed asynchronously: the thread counter cannot measure it");
+                }
 #pragma warning disable xUnit1031 // completed synchronously: reading the result does not block
-            _ = publish.Result;
+                _ = publish.Result;
 #pragma warning restore xUnit1031
+            }
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.True(allocated < Count / 10, $"{allocated} bytes allocated for {Count} QoS 0 publications");
+        Assert.True(fewest < Count / 10, $"{fewest} bytes allocated for {Count} QoS 0 publications (the fewest of three rounds)");
         await client.DisposeAsync();
         await draining.WaitAsync(Patience);
     }

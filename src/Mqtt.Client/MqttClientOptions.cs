@@ -9,11 +9,17 @@ public sealed class MqttClientOptions
     /// <summary>Broker host name or address.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>Broker port; 0 means 1883, or 8883 with TLS.</summary>
+    /// <summary>Broker port; 0 means 1883, or 8883 with TLS (over WebSocket: 80, or 443 with TLS).</summary>
     public int Port { get; set; }
 
     /// <summary>Use TLS (SslStream) to the broker.</summary>
     public bool UseTls { get; set; }
+
+    /// <summary>
+    /// MQTT over WebSocket to this request path (e.g. "/mqtt"), wss:// with <see cref="UseTls"/>; null (the default)
+    /// for MQTT over TCP.
+    /// </summary>
+    public string? WebSocketPath { get; set; }
 
     /// <summary>PEM file of CA certificates to trust for the broker's certificate, instead of the system store.</summary>
     public string? CaFile { get; set; }
@@ -91,5 +97,14 @@ public sealed class MqttClientOptions
     public ILogger? Logger { get; set; }
 
     /// <summary>The port to use: <see cref="Port"/>, or the default of the transport.</summary>
-    internal int EffectivePort => Port != 0 ? Port : UseTls ? 8883 : 1883;
+    internal int EffectivePort => Port != 0 ? Port : (UseTls, WebSocketPath is null) switch
+    {
+        (false, true) => 1883,
+        (true, true) => 8883,
+        (false, false) => 80,
+        (true, false) => 443,
+    };
+
+    /// <summary>The ws:// or wss:// address of a WebSocket connection.</summary>
+    internal Uri WebSocketUri => new UriBuilder(UseTls ? "wss" : "ws", Host, EffectivePort, WebSocketPath).Uri;
 }

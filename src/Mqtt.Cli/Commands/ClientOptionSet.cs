@@ -22,7 +22,7 @@ public sealed class ClientOptionSet
 
     public Option<string> Host { get; } = new("--host", "-h") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };
 
-    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Broker port (default 1883, 8883 with --tls)" };
+    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Broker port (default 1883, 8883 with --tls; with --ws 80, 443 with --tls)" };
 
     public Option<string?> User { get; } = new("--user", "-u") { Description = "User name (default: anonymous)" };
 
@@ -49,13 +49,17 @@ public sealed class ClientOptionSet
 
     public Option<bool> Insecure { get; } = new("--insecure") { Description = "Do not check the broker's certificate (implies --tls)" };
 
+    public Option<bool> Ws { get; } = new("--ws") { Description = "MQTT over WebSocket (wss:// with --tls) instead of TCP" };
+
+    public Option<string?> WsPath { get; } = new("--ws-path") { Description = "WebSocket request path (implies --ws); default /mqtt" };
+
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds before giving up (connect, and waiting for messages)", DefaultValueFactory = _ => 10 };
 
     public Option<bool> Verbose { get; }
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, Protocol, Tls, CaFile, Insecure, Timeout, Verbose })
+        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, Protocol, Tls, CaFile, Insecure, Ws, WsPath, Timeout, Verbose })
         {
             command.Options.Add(option);
         }
@@ -202,6 +206,7 @@ public sealed class ClientOptionSet
             Host = result.GetValue(Host) ?? "127.0.0.1",
             Port = result.GetValue(Port) ?? 0,
             UseTls = tls,
+            WebSocketPath = result.GetValue(WsPath) ?? (result.GetValue(Ws) ? "/mqtt" : null),
             CaFile = result.GetValue(CaFile),
             AllowUntrustedCertificates = result.GetValue(Insecure),
             ClientId = result.GetValue(Id) ?? "mqttcore-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12],

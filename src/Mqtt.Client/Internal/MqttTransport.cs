@@ -1,12 +1,16 @@
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Mqtt.Client;
 
-/// <summary>One network connection: a TCP socket (no Nagle delay), TLS when asked, and pipes over the stream.</summary>
+/// <summary>
+/// One network connection: a TCP socket (no Nagle delay), TLS when asked, and pipes over the stream; or a WebSocket
+/// (over TLS when asked) whose binary messages carry the stream (MQTT 5.0 section 6).
+/// </summary>
 internal sealed class MqttTransport : IAsyncDisposable
 {
     private readonly Stream _stream;
@@ -24,6 +28,10 @@ internal sealed class MqttTransport : IAsyncDisposable
 
     public static async Task<MqttTransport> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
+        if (options.WebSocketPath is not null)
+        {
+            return await ConnectWebSocketAsync(options, cancellationToken).ConfigureAwait(false);
+        }
         string host = options.Host;
         int port = options.EffectivePort;
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -71,6 +79,46 @@ internal sealed class MqttTransport : IAsyncDisposable
         return new MqttTransport(ssl);
     }
 
+    /// <summary>
+    /// Opens a WebSocket offering the subprotocol "mqtt" [MQTT-6.0.0-3] and requires the server to select it
+    /// [MQTT-6.0.0-4]; every flush is then one binary message [MQTT-6.0.0-1]. TLS is checked as for TCP.
+    /// </summary>
+    private static async Task<MqttTransport> ConnectWebSocketAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    {
+        Uri uri = options.WebSocketUri;
+        var webSocket = new ClientWebSocket();
+        webSocket.Options.AddSubProtocol("mqtt");
+        // MQTT's Keep Alive checks the connection: no WebSocket pings of ours.
+        webSocket.Options.KeepAliveInterval = TimeSpan.Zero;
+        if (options.UseTls)
+        {
+            X509Certificate2Collection? roots = options.CaFile is null ? null : LoadRoots(options.CaFile);
+            webSocket.Options.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                options.AllowUntrustedCertificates || IsTrusted(certificate, errors, roots);
+        }
+        try
+        {
+            await webSocket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebSocketException e)
+        {
+            webSocket.Dispose();
+            throw new MqttTransportException($"cannot open a WebSocket to {uri}: {e.InnerException?.Message ?? e.Message}", e);
+        }
+        catch
+        {
+            webSocket.Dispose();
+            throw;
+        }
+        if (webSocket.SubProtocol != "mqtt")
+        {
+            webSocket.Abort();
+            webSocket.Dispose();
+            throw new MqttTransportException($"the server at {uri} did not select the WebSocket subprotocol mqtt [MQTT-6.0.0-4]");
+        }
+        return new MqttTransport(WebSocketStream.Create(webSocket, WebSocketMessageType.Binary, ownsWebSocket: true));
+    }
+
     /// <summary>Closes the connection; pending reads and writes fail.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -78,9 +126,9 @@ internal sealed class MqttTransport : IAsyncDisposable
         {
             await _stream.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or WebSocketException)
         {
-            // Closing a broken connection may fail to flush TLS close_notify: nothing left to do.
+            // Closing a broken connection may fail to flush TLS close_notify or a WebSocket close frame: nothing left to do.
         }
     }
 

@@ -15,16 +15,20 @@ public sealed class MosquittoBroker : IBroker
     private readonly string _directory;
     private readonly StringBuilder _output = new();
 
-    private MosquittoBroker(Process process, string directory, int port)
+    private MosquittoBroker(Process process, string directory, int port, int webSocketPort)
     {
         _process = process;
         _directory = directory;
         Port = port;
+        WebSocketPort = webSocketPort;
     }
 
     public string Name => "mosquitto";
 
     public int Port { get; }
+
+    /// <summary>The MQTT over WebSocket port (0 when there is none).</summary>
+    public int WebSocketPort { get; }
 
     public static string? FindExecutable()
     {
@@ -53,17 +57,21 @@ public sealed class MosquittoBroker : IBroker
         return executable!;
     }
 
-    public static async Task<MosquittoBroker> StartAsync()
+    /// <summary>Starts Mosquitto with a TCP listener and, when <paramref name="webSocket"/>, a WebSocket one beside it.</summary>
+    public static async Task<MosquittoBroker> StartAsync(bool webSocket = false)
     {
         string executable = RequireExecutable();
         int port = FreePort.Next();
+        int webSocketPort = webSocket ? FreePort.Next() : 0;
         string directory = Directory.CreateTempSubdirectory("mqttcore-mosquitto-").FullName;
         string config = Path.Combine(directory, "mosquitto.conf");
+        // A WebSocket listener only beside a TCP one: Mosquitto 2.0.11 exits when all its listeners are WebSocket ones.
         await File.WriteAllTextAsync(config, $"""
-            listener {port} 127.0.0.1
             allow_anonymous true
             persistence false
             max_keepalive 65535
+            listener {port} 127.0.0.1
+            {(webSocket ? $"listener {webSocketPort} 127.0.0.1\nprotocol websockets" : "")}
             """);
         var process = new Process
         {
@@ -74,7 +82,7 @@ public sealed class MosquittoBroker : IBroker
                 UseShellExecute = false,
             },
         };
-        var broker = new MosquittoBroker(process, directory, port);
+        var broker = new MosquittoBroker(process, directory, port, webSocketPort);
         process.OutputDataReceived += (_, e) => broker.Append(e.Data);
         process.ErrorDataReceived += (_, e) => broker.Append(e.Data);
         process.Start();
@@ -83,6 +91,10 @@ public sealed class MosquittoBroker : IBroker
         try
         {
             await FreePort.WaitUntilAcceptingAsync(port, TimeSpan.FromSeconds(10), () => $"mosquitto said: {broker.Output}");
+            if (webSocket)
+            {
+                await FreePort.WaitUntilAcceptingAsync(webSocketPort, TimeSpan.FromSeconds(10), () => $"mosquitto said: {broker.Output}");
+            }
         }
         catch
         {

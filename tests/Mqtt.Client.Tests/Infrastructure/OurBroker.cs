@@ -10,9 +10,13 @@ public sealed class OurBroker : IBroker
     private OurBroker(MqttBroker broker)
     {
         Broker = broker;
-        foreach ((IPEndPoint endPoint, bool isTls, _) in broker.Endpoints.Where(e => !e.IsWebSocket))
+        foreach ((IPEndPoint endPoint, bool isTls, bool isWebSocket) in broker.Endpoints)
         {
-            if (isTls)
+            if (isWebSocket)
+            {
+                WebSocketPort = endPoint.Port;
+            }
+            else if (isTls)
             {
                 TlsPort = endPoint.Port;
             }
@@ -30,6 +34,9 @@ public sealed class OurBroker : IBroker
 
     /// <summary>The TLS port (0 when there is none).</summary>
     public int TlsPort { get; }
+
+    /// <summary>The MQTT over WebSocket port, plain or TLS (0 when there is none).</summary>
+    public int WebSocketPort { get; }
 
     public MqttBroker Broker { get; }
 

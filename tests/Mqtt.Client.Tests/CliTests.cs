@@ -23,6 +23,28 @@ public sealed class CliTests
     }
 
     [SkippableTheory]
+    [InlineData("ours")]
+    [InlineData("mosquitto")]
+    public async Task Pub_and_sub_with_ws_go_over_websocket(string brokerName)
+    {
+        await using IBroker broker = brokerName == "mosquitto"
+            ? await MosquittoBroker.StartAsync(webSocket: true)
+            : await OurBroker.StartAsync(o => o.WebSocketListeners.Add(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)));
+        int webSocketPort = broker is OurBroker ours ? ours.WebSocketPort : ((MosquittoBroker)broker).WebSocketPort;
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "--ws", "-p", $"{webSocketPort}", "-t", "cli/ws", "-v", "-C", "1", "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+
+        await RunAsync(["pub", "--ws-path", "/mqtt", "-p", $"{webSocketPort}", "-t", "cli/ws", "-m", "over websocket", "-q", "1"]).ExpectSuccess();
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["cli/ws over websocket"], result.Lines);
+        // The TCP port is not a WebSocket one: --ws against it cannot connect (CLI.md exit 5, unreachable).
+        Assert.Equal(5, (await RunAsync(["pub", "--ws", "-p", $"{broker.Port}", "-t", "cli/ws", "-m", "x"])).ExitCode);
+    }
+
+    [SkippableTheory]
     [InlineData("ours", "5")]
     [InlineData("ours", "3.1.1")]
     [InlineData("mosquitto", "5")]

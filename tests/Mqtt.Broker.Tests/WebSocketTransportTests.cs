@@ -4,6 +4,8 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using CsCheck;
+using Microsoft.Extensions.Logging;
 
 namespace Mqtt.Broker.Tests;
 
@@ -292,6 +294,104 @@ public sealed class WebSocketTransportTests
         Assert.Equal("over wss", (await client.ExpectPublishPacketAsync()).PayloadText);
     }
 
+    [Fact]
+    public async Task Hostile_frames_after_the_handshake_end_only_their_connection_and_log_no_failure()
+    {
+        var log = new ErrorLog();
+        await using var broker = await TestBroker.StartAsync(o => o.WebSocketListeners.Add(new IPEndPoint(IPAddress.Loopback, 0)), log);
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        byte[] connect = Wire.Encode(Wire.Connect("hostile", V5));
+        Gen<byte[]> input = Gen.OneOf(
+            Gen.Byte.Array[1, 64],
+            HostileFrame,
+            HostileFrame.Select(frame => (byte[])[.. MaskedFrame(0x82, connect), .. frame]));
+
+        await input.SampleAsync(async bytes =>
+        {
+            await using var connection = await TcpConnection.OpenAsync(broker.PortOf("ws"));
+            WebSocketHandshake.Response response = await WebSocketHandshake.ExchangeAsync(connection.Stream,
+                WebSocketHandshake.Request(WebSocketHandshake.NewKey()));
+            Assert.Equal(101, response.Status);
+            await connection.Stream.WriteAsync(bytes);
+        }, iter: 150, threads: 1);
+
+        // The broker still serves, every hostile connection is gone, and none ended in an unexpected exception.
+        await watcher.SyncAsync();
+        await broker.WaitForOpenConnectionsAsync(1);
+        Assert.Empty(log.Errors);
+    }
+
+    [Fact]
+    public async Task Mutated_upgrade_requests_are_answered_or_closed_and_log_no_failure()
+    {
+        var log = new ErrorLog();
+        await using var broker = await TestBroker.StartAsync(o => o.WebSocketListeners.Add(new IPEndPoint(IPAddress.Loopback, 0)), log);
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        byte[] valid = Encoding.ASCII.GetBytes(WebSocketHandshake.Request(WebSocketHandshake.NewKey()));
+        // Up to four edits of a valid request: a byte replaced, inserted or removed.
+        Gen<byte[]> mutated = Gen.Select(Gen.Int[0, 2], Gen.Int[0, valid.Length - 1], Gen.Byte).Array[1, 4].Select(edits =>
+        {
+            var bytes = new List<byte>(valid);
+            foreach ((int kind, int at, byte value) in edits)
+            {
+                int index = Math.Min(at, bytes.Count - 1);
+                switch (kind)
+                {
+                    case 0: bytes[index] = value; break;
+                    case 1: bytes.Insert(index, value); break;
+                    default: bytes.RemoveAt(index); break;
+                }
+            }
+            return bytes.ToArray();
+        });
+
+        await mutated.SampleAsync(async request =>
+        {
+            await using var connection = await TcpConnection.OpenAsync(broker.PortOf("ws"));
+            await connection.Stream.WriteAsync(request);
+            connection.Stream.Socket.Shutdown(SocketShutdown.Send);
+            byte[] answer = await connection.ReadToEndAsync();
+            // An HTTP answer (an error, or 101 when the edits left the request valid), or a close without one.
+            Assert.True(answer.Length == 0 || Encoding.ASCII.GetString(answer).StartsWith("HTTP/1.1 ", StringComparison.Ordinal),
+                $"answer: {Encoding.Latin1.GetString(answer)}");
+        }, iter: 150, threads: 1);
+
+        await watcher.SyncAsync();
+        await broker.WaitForOpenConnectionsAsync(1);
+        Assert.Empty(log.Errors);
+    }
+
+    /// <summary>
+    /// A frame with any opcode, FIN and reserved bits, masked or not, whose length field (7, 16 or 64 bits, or 64 random
+    /// bits) may disagree with the payload that follows.
+    /// </summary>
+    private static readonly Gen<byte[]> HostileFrame = Gen.Select(Gen.Int[0, 15], Gen.Int[0, 15], Gen.Bool, Gen.Byte.Array[0, 300],
+        Gen.Int[0, 3], Gen.Int[-3, 3], Gen.ULong,
+        (opcode, flags, masked, payload, form, skew, random) =>
+        {
+            long declared = Math.Max(0, payload.Length + skew);
+            byte[] length = form switch
+            {
+                0 when declared <= 125 => [(byte)declared],
+                0 or 1 => [126, (byte)(declared >> 8), (byte)declared],
+                2 => [127, .. BitConverter.GetBytes(declared).Reverse()],
+                _ => [127, .. BitConverter.GetBytes(random)],
+            };
+            length[0] |= masked ? (byte)0x80 : (byte)0;
+            byte[] key = masked ? [1, 2, 3, 4] : [];
+            return (byte[])[(byte)(flags << 4 | opcode), .. length, .. key, .. Mask(payload, key)];
+        });
+
+    /// <summary>A single-frame message with <paramref name="payload"/>, masked as a client must (RFC 6455 section 5.3).</summary>
+    private static byte[] MaskedFrame(byte first, byte[] payload)
+    {
+        byte[] key = [9, 8, 7, 6];
+        return [first, (byte)(0x80 | payload.Length), .. key, .. Mask(payload, key)];
+    }
+
+    private static byte[] Mask(byte[] payload, byte[] key) =>
+        key.Length == 0 ? payload : payload.Select((b, i) => (byte)(b ^ key[i % 4])).ToArray();
+
     private static async Task AcknowledgeAsync(RawClient client, PublishPacket publish)
     {
         if (publish.QoS == QoS1)
@@ -331,6 +431,38 @@ public sealed class WebSocketTransportTests
         using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
         // Through PKCS#12 so the key is usable by SslStream on every platform.
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>The broker's log, keeping its errors (a connection that ended in an exception the broker did not expect).</summary>
+    private sealed class ErrorLog : ILogger
+    {
+        private readonly List<string> _errors = [];
+
+        public IReadOnlyList<string> Errors
+        {
+            get
+            {
+                lock (_errors)
+                {
+                    return [.. _errors];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                lock (_errors)
+                {
+                    _errors.Add($"{formatter(state, exception)}: {exception}");
+                }
+            }
+        }
     }
 
     /// <summary>A plain TCP connection for writing a handshake by hand.</summary>

@@ -78,7 +78,7 @@ internal sealed partial class MqttConnection
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException
-            or System.Security.Authentication.AuthenticationException or System.Net.WebSockets.WebSocketException)
+            or System.Security.Authentication.AuthenticationException)
         {
             Logger.LogDebug("connection {Client} ended: {Error}", Client.ClientId, e.Message);
         }

@@ -104,7 +104,15 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     {
         while (!_webSocketCloseReceived)
         {
-            ValueWebSocketReceiveResult result = await webSocket.ReceiveAsync(buffer, cancellationToken);
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                result = await webSocket.ReceiveAsync(buffer, cancellationToken);
+            }
+            catch (Exception e) when (IsWebSocketFailure(e, cancellationToken))
+            {
+                throw WebSocketFailed(e);
+            }
             switch (result.MessageType)
             {
                 case WebSocketMessageType.Close:
@@ -123,6 +131,16 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
         }
         return 0;
     }
+
+    /// <summary>
+    /// A WebSocket that failed: a protocol error from the peer (unmasked or malformed frame), or one already aborted,
+    /// which reports a cancellation nobody asked for. Either is a broken connection, as a socket error is.
+    /// </summary>
+    private static bool IsWebSocketFailure(Exception e, CancellationToken cancellationToken) =>
+        e is WebSocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>Presents a WebSocket failure as the <see cref="IOException"/> every transport reports for a lost connection.</summary>
+    private static IOException WebSocketFailed(Exception e) => new($"the WebSocket connection failed: {e.Message}", e);
 
     /// <summary>Sends what the socket takes without waiting: the count sent, possibly 0 (always 0 for TLS and WebSocket).</summary>
     internal int TrySend(ReadOnlySpan<byte> bytes)
@@ -145,8 +163,15 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     {
         if (_webSocket is not null)
         {
-            // One binary message per flush [MQTT-6.0.0-1].
-            await _webSocket.SendAsync(bytes, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            try
+            {
+                // One binary message per flush [MQTT-6.0.0-1].
+                await _webSocket.SendAsync(bytes, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            }
+            catch (Exception e) when (IsWebSocketFailure(e, cancellationToken))
+            {
+                throw WebSocketFailed(e);
+            }
             return;
         }
         if (_tls is not null)

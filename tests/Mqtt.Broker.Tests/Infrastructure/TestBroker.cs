@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
 
 namespace Mqtt.Broker.Tests;
@@ -21,12 +22,12 @@ internal sealed class TestBroker : IAsyncDisposable
     /// <summary>The port of the first listener with <paramref name="scheme"/> (mqtt, mqtts, ws, wss).</summary>
     public int PortOf(string scheme) => Broker.Endpoints.First(e => e.Scheme == scheme).EndPoint.Port;
 
-    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null)
+    public static async Task<TestBroker> StartAsync(Action<BrokerOptions>? configure = null, ILogger? logger = null)
     {
         var options = new BrokerOptions { AllowAnonymous = true, SysInterval = TimeSpan.Zero };
         configure?.Invoke(options);
         options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 0));
-        var broker = new MqttBroker(options);
+        var broker = new MqttBroker(options, logger);
         // Started off the test framework's synchronization context so broker continuations run on the thread pool.
         await Task.Run(() => broker.StartAsync());
         return new TestBroker(broker);

@@ -36,6 +36,7 @@ public sealed class BenchClientFactory
             Host = _template.Host,
             Port = _template.Port,
             UseTls = _template.UseTls,
+            WebSocketPath = _template.WebSocketPath,
             CaFile = _template.CaFile,
             AllowUntrustedCertificates = _template.AllowUntrustedCertificates,
             ClientId = clientId,

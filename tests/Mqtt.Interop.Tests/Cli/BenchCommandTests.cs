@@ -55,6 +55,19 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Pairs_over_websocket_go_through_the_ws_listener_and_deliver_every_message_once()
+    {
+        await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync(o => o.WebSocketListeners.Add(new IPEndPoint(IPAddress.Loopback, 0)));
+        int webSocketPort = broker.Broker.Endpoints.Single(e => e.IsWebSocket).EndPoint.Port;
+
+        JsonElement report = await RunJsonAsync(webSocketPort, "pairs", "--ws", "--qos", "1", "--publishers", "2");
+
+        long sent = report.GetProperty("sent").GetInt64();
+        Assert.True(sent > 0);
+        AssertAllDelivered(report, expected: sent);
+    }
+
+    [Fact]
     public async Task Fanout_at_QoS_0_in_open_loop_delivers_each_message_to_every_subscriber()
     {
         await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync();

@@ -212,6 +212,20 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
+    public async Task RFC_6455_5_5_2_a_ping_is_answered_with_a_pong_carrying_its_payload()
+    {
+        await using var broker = await StartAsync();
+        await using var connection = await TcpConnection.OpenAsync(broker.PortOf("ws"));
+        Assert.Equal(101, (await WebSocketHandshake.ExchangeAsync(connection.Stream, WebSocketHandshake.Request(WebSocketHandshake.NewKey()))).Status);
+        await connection.Stream.WriteAsync(MaskedFrame(0x82, Wire.Encode(Wire.Connect("pinger", V5))));
+        Assert.Equal((byte)PacketType.ConnAck << 4, (await connection.ReadFrameAsync(0x82))[0]);
+
+        await connection.Stream.WriteAsync(MaskedFrame(0x89, "are you there"u8.ToArray()));
+
+        Assert.Equal("are you there"u8.ToArray(), await connection.ReadFrameAsync(0x8A));
+    }
+
+    [Fact]
     public async Task A_close_frame_without_disconnect_ends_the_connection_as_a_network_failure()
     {
         await using var broker = await StartAsync();
@@ -513,6 +527,19 @@ public sealed class WebSocketTransportTests
                 return received.ToArray();
             }
             throw new InvalidOperationException("more than 1,000 reads before the connection closed");
+        }
+
+        /// <summary>The next frame from the broker, which must be final and unmasked with <paramref name="first"/> as its first byte; its payload.</summary>
+        public async Task<byte[]> ReadFrameAsync(byte first)
+        {
+            using var cts = new CancellationTokenSource(RawClient.Timeout);
+            byte[] header = new byte[2];
+            await Stream.ReadExactlyAsync(header, cts.Token);
+            Assert.Equal(first, header[0]);
+            Assert.True(header[1] < 126, $"a short frame was expected, its length byte is {header[1]}");
+            byte[] payload = new byte[header[1]];
+            await Stream.ReadExactlyAsync(payload, cts.Token);
+            return payload;
         }
 
         public async Task ExpectClosedAsync(TimeSpan? timeout = null)

@@ -27,6 +27,11 @@ internal sealed partial class MqttConnection
     {
         _broker = broker;
         _transport = new TransportConnection(socket, listener.Certificate, listener.IsWebSocket);
+        if (listener.IsWebSocket)
+        {
+            // A client's ping is answered by the outbound drain (the one writer): an empty packet has it run and flush.
+            _transport.ControlFrameWaiting = () => Enqueue(OutboundPacket.Encoded([]));
+        }
         _outbound = new OutboundQueue(this, _transport, broker.Options.MaximumQueuedBytes);
         Client = new ClientInfo("", null, _transport.RemoteEndPoint, _transport.IsTls);
     }

@@ -2,7 +2,6 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Mqtt.Broker;
@@ -10,8 +9,9 @@ namespace Mqtt.Broker;
 /// <summary>
 /// One accepted connection as a duplex pipe: <see cref="Input"/> and <see cref="Output"/> are our own small
 /// <see cref="PipeReader"/> and <see cref="PipeWriter"/> directly over the socket, or over an <see cref="SslStream"/>
-/// on it for TLS, or over a <see cref="WebSocket"/> (MQTT 5.0 section 6) on either, with no <see cref="Pipe"/> and no
-/// buffer in between. An idle plain connection holds the socket's one
+/// on it for TLS, with no <see cref="Pipe"/> and no buffer in between. For MQTT over WebSocket (MQTT 5.0 section 6)
+/// the same two frame the bytes themselves: the reader decodes client frames in place (<see cref="WebSocketFrameDecoder"/>),
+/// the writer sends each flush as one binary frame. An idle plain connection holds the socket's one
 /// cached receive operation and nothing else (zero-byte reads wait for data without a buffer; sends are tried
 /// synchronously first, so the socket only caches a send operation once it has had to wait).
 /// <see cref="Abort"/> ends a pending receive or send.
@@ -20,12 +20,11 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly X509Certificate2? _certificate;
-    private readonly bool _isWebSocket;
     private readonly TransportPipeReader _input;
     private readonly TransportPipeWriter _output;
     private SslStream? _tls;
-    private WebSocket? _webSocket;
-    private bool _webSocketCloseReceived;
+    private bool _upgraded;
+    private int _closeFrameSent;
 
     /// <summary>
     /// A connection on <paramref name="socket"/>: TLS with <paramref name="certificate"/> when there is one, then
@@ -35,16 +34,14 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     {
         _socket = socket;
         _certificate = certificate;
-        _isWebSocket = isWebSocket;
+        WebSocketFrames = isWebSocket ? new WebSocketFrameDecoder() : null;
         _input = new TransportPipeReader(this);
         _output = new TransportPipeWriter(this);
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         socket.NoDelay = true;
-        if (SendsOnSocket)
+        if (certificate is null && !isWebSocket)
         {
-            // Only TrySend's synchronous Send sees this: it returns WouldBlock instead of waiting. Async calls ignore it.
-            // (A NetworkStream, under TLS or WebSocket, needs a blocking socket.)
-            socket.Blocking = false;
+            UseNonBlockingSends();
         }
     }
 
@@ -52,8 +49,11 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
 
     public bool IsTls => _certificate is not null;
 
-    /// <summary>The bytes go straight to and from the socket: no TLS, no WebSocket framing.</summary>
-    private bool SendsOnSocket => _certificate is null && !_isWebSocket;
+    /// <summary>The client's WebSocket frames, for a WebSocket connection; null otherwise.</summary>
+    internal WebSocketFrameDecoder? WebSocketFrames { get; }
+
+    /// <summary>Called when a control frame (a pong) waits to be sent: the owner has the writer flush.</summary>
+    internal Action? ControlFrameWaiting { get; set; }
 
     /// <summary>The bytes received: one reader (the connection's read loop) at a time.</summary>
     public PipeReader Input => _input;
@@ -62,7 +62,7 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     public PipeWriter Output => _output;
 
     /// <summary>Runs what comes before MQTT: the TLS handshake, then the WebSocket upgrade (a plain connection has neither); <see cref="Abort"/> ends it.</summary>
-    public ValueTask OpenAsync() => SendsOnSocket ? default : HandshakeAsync();
+    public ValueTask OpenAsync() => _certificate is null && WebSocketFrames is null ? default : HandshakeAsync();
 
     private async ValueTask HandshakeAsync()
     {
@@ -73,79 +73,59 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
             await _tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate });
             stream = _tls;
         }
-        if (_isWebSocket)
+        if (WebSocketFrames is not null)
         {
-            string? subprotocol = await WebSocketUpgrade.AcceptAsync(stream, CancellationToken.None);
-            // MQTT has its own keep alive: no WebSocket pings of ours.
-            _webSocket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+            await WebSocketUpgrade.AcceptAsync(stream, CancellationToken.None);
+            _upgraded = true;
+            if (_tls is null)
             {
-                IsServer = true,
-                SubProtocol = subprotocol,
-                KeepAliveInterval = TimeSpan.Zero,
-            });
+                // The upgrade was the NetworkStream's last use: from here on the socket is used directly.
+                UseNonBlockingSends();
+            }
         }
     }
 
-    /// <summary>Receives into <paramref name="buffer"/>; an empty buffer waits until data is there without taking any. 0 at end of stream.</summary>
-    internal ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        if (_webSocket is not null)
-        {
-            return ReceiveWebSocketAsync(_webSocket, buffer, cancellationToken);
-        }
-        return _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : _tls.ReadAsync(buffer, cancellationToken);
-    }
+    /// <summary>Only TrySend's synchronous Send sees this: it returns WouldBlock instead of waiting. Async calls ignore it.</summary>
+    private void UseNonBlockingSends() => _socket.Blocking = false;
 
     /// <summary>
-    /// The bytes of binary messages, as one stream: MQTT packets may span frames or share one [MQTT-6.0.0-2]. A close
-    /// frame ends the stream; a text frame ends the connection [MQTT-6.0.0-1].
+    /// Receives into <paramref name="buffer"/>; an empty buffer waits until data is there without taking any. 0 at end of
+    /// stream. Over WebSocket the count is of MQTT bytes, decoded in place; a receive that brought only frame headers
+    /// or control frames waits for more.
     /// </summary>
-    private async ValueTask<int> ReceiveWebSocketAsync(WebSocket webSocket, Memory<byte> buffer, CancellationToken cancellationToken)
+    internal ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        WebSocketFrames is null || buffer.IsEmpty ? ReceiveBytesAsync(buffer, cancellationToken) : ReceiveFramedAsync(buffer, cancellationToken);
+
+    private ValueTask<int> ReceiveBytesAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : _tls.ReadAsync(buffer, cancellationToken);
+
+    private async ValueTask<int> ReceiveFramedAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        while (!_webSocketCloseReceived)
+        WebSocketFrameDecoder frames = WebSocketFrames!;
+        while (!frames.CloseReceived)
         {
-            ValueWebSocketReceiveResult result;
-            try
+            int received = await ReceiveBytesAsync(buffer, cancellationToken);
+            if (received == 0)
             {
-                result = await webSocket.ReceiveAsync(buffer, cancellationToken);
+                return 0;
             }
-            catch (Exception e) when (IsWebSocketFailure(e, cancellationToken))
+            int decoded = frames.Decode(buffer.Span[..received]);
+            if (frames.PongWaiting)
             {
-                throw WebSocketFailed(e);
+                ControlFrameWaiting?.Invoke();
             }
-            switch (result.MessageType)
+            if (decoded > 0)
             {
-                case WebSocketMessageType.Close:
-                    _webSocketCloseReceived = true;
-                    break;
-                case WebSocketMessageType.Text:
-                    throw new IOException("[MQTT-6.0.0-1] a WebSocket text frame: MQTT is sent in binary frames only");
-                default:
-                    // An empty binary frame carries nothing: wait for the next one rather than report end of stream.
-                    if (result.Count > 0 || buffer.IsEmpty)
-                    {
-                        return result.Count;
-                    }
-                    break;
+                return decoded;
             }
         }
         return 0;
     }
 
-    /// <summary>
-    /// A WebSocket that failed: a protocol error from the peer (unmasked or malformed frame), or one already aborted,
-    /// which reports a cancellation nobody asked for. Either is a broken connection, as a socket error is.
-    /// </summary>
-    private static bool IsWebSocketFailure(Exception e, CancellationToken cancellationToken) =>
-        e is WebSocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
-
-    /// <summary>Presents a WebSocket failure as the <see cref="IOException"/> every transport reports for a lost connection.</summary>
-    private static IOException WebSocketFailed(Exception e) => new($"the WebSocket connection failed: {e.Message}", e);
-
-    /// <summary>Sends what the socket takes without waiting: the count sent, possibly 0 (always 0 for TLS and WebSocket).</summary>
+    /// <summary>Sends what the socket takes without waiting: the count sent, possibly 0 (always 0 for TLS).</summary>
     internal int TrySend(ReadOnlySpan<byte> bytes)
     {
-        if (!SendsOnSocket)
+        if (_tls is not null)
         {
             return 0;
         }
@@ -161,19 +141,6 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>Sends all of <paramref name="bytes"/>, waiting as long as the peer does not read.</summary>
     internal async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        if (_webSocket is not null)
-        {
-            try
-            {
-                // One binary message per flush [MQTT-6.0.0-1].
-                await _webSocket.SendAsync(bytes, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-            }
-            catch (Exception e) when (IsWebSocketFailure(e, cancellationToken))
-            {
-                throw WebSocketFailed(e);
-            }
-            return;
-        }
         if (_tls is not null)
         {
             await _tls.WriteAsync(bytes, cancellationToken);
@@ -191,21 +158,23 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     }
 
     /// <summary>
-    /// Ends a WebSocket connection with a close frame (a browser then reports a clean close), waiting at most
-    /// <paramref name="timeout"/> for the peer to take it; nothing for other connections. Call it once nothing else is sent.
+    /// Ends a WebSocket connection with a close frame, 1000 (a browser then reports a clean close; the answer to the
+    /// client's own close frame too), waiting at most <paramref name="timeout"/> for the peer to take it; nothing for
+    /// other connections, before the upgrade or after a protocol error. Call it once nothing else is sent.
     /// </summary>
     public async Task CloseWebSocketAsync(TimeSpan timeout)
     {
-        if (_webSocket is not { State: WebSocketState.Open or WebSocketState.CloseReceived })
+        // Once: the read loop's end and a close by the broker (a takeover, shutdown) may both get here.
+        if (!_upgraded || WebSocketFrames!.Failed || Interlocked.Exchange(ref _closeFrameSent, 1) != 0)
         {
             return;
         }
         using var expiry = new CancellationTokenSource(timeout);
         try
         {
-            await _webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, expiry.Token);
+            await SendAsync(WebSocketFraming.NormalClosure.ToArray(), expiry.Token);
         }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
         }
     }
@@ -227,7 +196,6 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _webSocket?.Dispose();
         if (_tls is not null)
         {
             await _tls.DisposeAsync();

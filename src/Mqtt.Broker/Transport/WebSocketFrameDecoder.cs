@@ -1,0 +1,204 @@
+using System.Buffers.Binary;
+
+namespace Mqtt.Broker;
+
+/// <summary>
+/// Turns the frames a WebSocket client sends (RFC 6455 section 5) back into the MQTT byte stream, in place in the
+/// receive buffer: the payloads of binary frames are unmasked and moved over the frame headers, so every frame that
+/// arrived in one receive becomes one run of MQTT bytes, and the packet reader handles them as one batch. Packets may
+/// span frames and frames may hold several packets [MQTT-6.0.0-2]. Control frames are handled here: a ping's answer
+/// waits in <see cref="TakePong"/>, a close ends the stream. A text frame [MQTT-6.0.0-1], an unmasked frame, reserved
+/// bits (no extension is negotiated) or an unknown opcode is a protocol error: <see cref="IOException"/>.
+/// </summary>
+internal sealed class WebSocketFrameDecoder
+{
+    private const int MaxHeaderSize = 14;
+    private const int MaxControlPayload = 125;
+
+    private readonly byte[] _header = new byte[MaxHeaderSize];
+    private int _headerLength;
+    private byte[]? _control;
+    private int _controlLength;
+    private byte[]? _pong;
+    private long _payloadRemaining;
+    private uint _mask;
+    private int _maskOffset;
+    private WebSocketOpcode _opcode;
+    private bool _inMessage;
+
+    /// <summary>The client sent a close frame: nothing after it is read.</summary>
+    public bool CloseReceived { get; private set; }
+
+    /// <summary>Decoding failed: the connection is broken and gets no close frame.</summary>
+    public bool Failed { get; private set; }
+
+    /// <summary>
+    /// Decodes <paramref name="received"/> (raw bytes just received) in place; returns how many MQTT bytes now start it.
+    /// A frame header cut off at the end is kept here until the rest arrives.
+    /// </summary>
+    public int Decode(Span<byte> received)
+    {
+        int read = 0;
+        int written = 0;
+        while (read < received.Length && !CloseReceived)
+        {
+            if (_payloadRemaining == 0 && !TryReadHeader(received, ref read))
+            {
+                break;
+            }
+            int count = (int)Math.Min(_payloadRemaining, received.Length - read);
+            Span<byte> payload = received.Slice(read, count);
+            Unmask(payload);
+            read += count;
+            _payloadRemaining -= count;
+            if (_opcode is WebSocketOpcode.Binary or WebSocketOpcode.Continuation)
+            {
+                payload.CopyTo(received[written..]);
+                written += count;
+            }
+            else
+            {
+                payload.CopyTo((_control ??= new byte[MaxControlPayload]).AsSpan(_controlLength));
+                _controlLength += count;
+            }
+            if (_payloadRemaining == 0 && IsControl(_opcode))
+            {
+                EndControlFrame();
+            }
+        }
+        return written;
+    }
+
+    /// <summary>A ping was received and its pong not yet taken.</summary>
+    public bool PongWaiting => Volatile.Read(ref _pong) is not null;
+
+    /// <summary>The pong frame answering the last ping, once; null when there is none to send.</summary>
+    public byte[]? TakePong() => Interlocked.Exchange(ref _pong, null);
+
+    /// <summary>Reads one frame header, from bytes kept from the last receive and then from <paramref name="received"/>.</summary>
+    private bool TryReadHeader(Span<byte> received, ref int read)
+    {
+        while (true)
+        {
+            // The first two bytes tell how long the header is.
+            int needed = _headerLength < 2 ? 2 : HeaderSize(_header[1]);
+            int take = Math.Min(needed - _headerLength, received.Length - read);
+            received.Slice(read, take).CopyTo(_header.AsSpan(_headerLength));
+            _headerLength += take;
+            read += take;
+            if (_headerLength < needed)
+            {
+                return false;
+            }
+            if (needed == 2)
+            {
+                CheckFirstBytes();
+                continue;
+            }
+            StartFrame();
+            _headerLength = 0;
+            return true;
+        }
+    }
+
+    /// <summary>Size of a client's frame header from its second byte: length field, then the 4-byte masking key.</summary>
+    private static int HeaderSize(byte second) => (second & 0x7F) switch
+    {
+        126 => 2 + 2 + 4,
+        127 => 2 + 8 + 4,
+        _ => 2 + 4,
+    };
+
+    /// <summary>What the first two bytes alone can refuse, refused before the rest of the header arrives.</summary>
+    private void CheckFirstBytes()
+    {
+        byte first = _header[0];
+        if ((first & 0x70) != 0)
+        {
+            Fail("a reserved bit is set (no extension was negotiated)");
+        }
+        if ((_header[1] & 0x80) == 0)
+        {
+            Fail("an unmasked frame from the client (RFC 6455 section 5.1)");
+        }
+        bool final = (first & 0x80) != 0;
+        switch ((WebSocketOpcode)(first & 0x0F))
+        {
+            case WebSocketOpcode.Text:
+                Fail("[MQTT-6.0.0-1] a text frame: MQTT is sent in binary frames only");
+                break;
+            case WebSocketOpcode.Binary when _inMessage:
+            case WebSocketOpcode.Continuation when !_inMessage:
+                Fail("a data frame out of order in a fragmented message");
+                break;
+            case WebSocketOpcode.Binary or WebSocketOpcode.Continuation:
+                break;
+            case WebSocketOpcode.Close or WebSocketOpcode.Ping or WebSocketOpcode.Pong:
+                if (!final || (_header[1] & 0x7F) > MaxControlPayload)
+                {
+                    Fail("a fragmented or over-long control frame");
+                }
+                break;
+            default:
+                Fail($"unknown opcode {first & 0x0F}");
+                break;
+        }
+    }
+
+    private void StartFrame()
+    {
+        byte second = _header[1];
+        ReadOnlySpan<byte> rest = _header.AsSpan(2);
+        long length = (second & 0x7F) switch
+        {
+            126 => BinaryPrimitives.ReadUInt16BigEndian(rest),
+            127 => (long)BinaryPrimitives.ReadUInt64BigEndian(rest),
+            int small => small,
+        };
+        if (length < 0)
+        {
+            Fail("a 64-bit payload length with its top bit set");
+        }
+        _opcode = (WebSocketOpcode)(_header[0] & 0x0F);
+        if (!IsControl(_opcode))
+        {
+            _inMessage = (_header[0] & 0x80) == 0;
+        }
+        _controlLength = 0;
+        _mask = BinaryPrimitives.ReadUInt32BigEndian(_header.AsSpan(HeaderSize(second) - 4));
+        _maskOffset = 0;
+        _payloadRemaining = length;
+    }
+
+    private void EndControlFrame()
+    {
+        switch (_opcode)
+        {
+            case WebSocketOpcode.Close:
+                CloseReceived = true;
+                break;
+            case WebSocketOpcode.Ping:
+                // Answered with the same payload (RFC 6455 section 5.5.3); only the latest ping needs an answer.
+                byte[] pong = new byte[2 + _controlLength];
+                WebSocketFraming.WriteHeader(pong, WebSocketOpcode.Pong, _controlLength);
+                _control.AsSpan(0, _controlLength).CopyTo(pong.AsSpan(2));
+                Volatile.Write(ref _pong, pong);
+                break;
+        }
+    }
+
+    private static bool IsControl(WebSocketOpcode opcode) => opcode >= WebSocketOpcode.Close;
+
+    /// <summary>XORs the payload with the frame's masking key, continuing where the last part of the frame stopped.</summary>
+    private void Unmask(Span<byte> payload)
+    {
+        WebSocketFraming.Mask(payload, _mask, _maskOffset);
+        _maskOffset = (_maskOffset + payload.Length) & 3;
+    }
+
+    private void Fail(string reason)
+    {
+        Failed = true;
+        throw new IOException($"WebSocket protocol error: {reason}");
+    }
+}

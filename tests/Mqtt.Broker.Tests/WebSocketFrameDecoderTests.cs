@@ -1,0 +1,132 @@
+using CsCheck;
+
+namespace Mqtt.Broker.Tests;
+
+/// <summary>
+/// The broker's WebSocket frame decoder and masking on their own: whatever way the bytes are split into receives, the
+/// MQTT bytes that come out are the binary payloads in order, and control frames are answered or end the stream.
+/// </summary>
+public sealed class WebSocketFrameDecoderTests
+{
+    /// <summary>A client frame: FIN, opcode, masked with <paramref name="key"/> (RFC 6455 section 5.3), any length form.</summary>
+    private static byte[] ClientFrame(bool final, WebSocketOpcode opcode, byte[] payload, byte[] key)
+    {
+        byte[] length = payload.Length switch
+        {
+            < 126 => [(byte)(0x80 | payload.Length)],
+            <= ushort.MaxValue => [0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length],
+            _ => [0x80 | 127, .. BitConverter.GetBytes((ulong)payload.Length).Reverse()],
+        };
+        return [(byte)((final ? 0x80 : 0) | (int)opcode), .. length, .. key, .. payload.Select((b, i) => (byte)(b ^ key[i % 4]))];
+    }
+
+    /// <summary>A binary message cut into 1-3 fragments, with a ping among them or not.</summary>
+    private static readonly Gen<(byte[] Payload, byte[] Wire)> Message =
+        Gen.Select(Gen.Byte.Array[0, 400], Gen.Int[1, 3], Gen.Bool, Gen.Byte.Array[4], (payload, parts, ping, key) =>
+        {
+            var wire = new List<byte>();
+            int size = (payload.Length + parts - 1) / Math.Max(parts, 1);
+            for (int part = 0, at = 0; part < parts; part++, at += size)
+            {
+                byte[] piece = payload.Skip(at).Take(part == parts - 1 ? int.MaxValue : size).ToArray();
+                wire.AddRange(ClientFrame(part == parts - 1, part == 0 ? WebSocketOpcode.Binary : WebSocketOpcode.Continuation, piece, key));
+                if (ping && part == 0)
+                {
+                    wire.AddRange(ClientFrame(true, WebSocketOpcode.Ping, [1, 2, 3], key));
+                }
+            }
+            return (payload, wire.ToArray());
+        });
+
+    [Fact]
+    public void MQTT_6_0_0_2_the_payloads_come_out_in_order_however_the_frames_are_split_into_receives()
+    {
+        Gen.Select(Message.Array[1, 5], Gen.Int[1, 64]).Sample((messages, chunk) =>
+        {
+            byte[] expected = [.. messages.SelectMany(m => m.Payload)];
+            byte[] wire = [.. messages.SelectMany(m => m.Wire)];
+            var decoder = new WebSocketFrameDecoder();
+            var output = new List<byte>();
+            for (int at = 0; at < wire.Length; at += chunk)
+            {
+                byte[] received = wire[at..Math.Min(at + chunk, wire.Length)];
+                int decoded = decoder.Decode(received);
+                output.AddRange(received.Take(decoded));
+            }
+            Assert.Equal(expected, output.ToArray());
+            Assert.False(decoder.CloseReceived);
+        }, iter: 2000);
+    }
+
+    [Fact]
+    public void A_ping_is_answered_with_a_pong_carrying_its_payload()
+    {
+        var decoder = new WebSocketFrameDecoder();
+        Assert.Equal(0, decoder.Decode(ClientFrame(true, WebSocketOpcode.Ping, "hello"u8.ToArray(), [7, 7, 7, 7])));
+        Assert.True(decoder.PongWaiting);
+        Assert.Equal([0x8A, 5, .. "hello"u8.ToArray()], decoder.TakePong());
+        Assert.Null(decoder.TakePong());
+    }
+
+    [Fact]
+    public void A_close_frame_ends_the_stream_and_nothing_after_it_is_read()
+    {
+        var decoder = new WebSocketFrameDecoder();
+        byte[] wire = [.. ClientFrame(true, WebSocketOpcode.Close, [0x03, 0xE8], [1, 2, 3, 4]), .. ClientFrame(true, WebSocketOpcode.Binary, [9, 9], [1, 2, 3, 4])];
+        Assert.Equal(0, decoder.Decode(wire));
+        Assert.True(decoder.CloseReceived);
+    }
+
+    public static TheoryData<string, byte[]> ProtocolErrors() => new()
+    {
+        { "[MQTT-6.0.0-1] text frame", ClientFrame(true, WebSocketOpcode.Text, [0x30, 0x00], [1, 2, 3, 4]) },
+        { "unmasked", [0x82, 0x02, 0x30, 0x00] },
+        { "reserved bit", [0xC2, 0x80, 1, 2, 3, 4] },
+        { "unknown opcode", ClientFrame(true, (WebSocketOpcode)0x3, [], [1, 2, 3, 4]) },
+        { "continuation first", ClientFrame(true, WebSocketOpcode.Continuation, [1], [1, 2, 3, 4]) },
+        { "binary inside a fragmented message", [.. ClientFrame(false, WebSocketOpcode.Binary, [1], [1, 2, 3, 4]), .. ClientFrame(true, WebSocketOpcode.Binary, [1], [1, 2, 3, 4])] },
+        { "fragmented ping", ClientFrame(false, WebSocketOpcode.Ping, [1], [1, 2, 3, 4]) },
+        { "ping over 125 bytes", ClientFrame(true, WebSocketOpcode.Ping, new byte[126], [1, 2, 3, 4]) },
+        { "64-bit length with the top bit set", [0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ProtocolErrors))]
+    public void A_protocol_error_fails_the_connection(string what, byte[] wire)
+    {
+        var decoder = new WebSocketFrameDecoder();
+        IOException e = Assert.Throws<IOException>(() => decoder.Decode(wire));
+        Assert.True(decoder.Failed, what);
+        Assert.Contains("WebSocket protocol error", e.Message);
+    }
+
+    [Fact]
+    public void Masking_matches_the_rfc_byte_by_byte_definition_at_every_key_offset()
+    {
+        Gen.Select(Gen.Byte.Array[0, 70], Gen.UInt, Gen.Int[0, 3]).Sample((payload, mask, offset) =>
+        {
+            byte[] masked = [.. payload];
+            WebSocketFraming.Mask(masked, mask, offset);
+            for (int i = 0; i < payload.Length; i++)
+            {
+                // RFC 6455 section 5.3: octet i is XORed with octet (i mod 4) of the key, here counted from offset.
+                byte key = (byte)(mask >> (24 - 8 * ((offset + i) % 4)));
+                Assert.Equal((byte)(payload[i] ^ key), masked[i]);
+            }
+        }, iter: 2000);
+    }
+
+    [Theory]
+    [InlineData(0, new byte[] { 0x82, 0 })]
+    [InlineData(125, new byte[] { 0x82, 125 })]
+    [InlineData(126, new byte[] { 0x82, 126, 0, 126 })]
+    [InlineData(65535, new byte[] { 0x82, 126, 0xFF, 0xFF })]
+    [InlineData(65536, new byte[] { 0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0 })]
+    public void RFC_6455_5_2_server_headers_use_the_shortest_length_form(int length, byte[] expected)
+    {
+        byte[] header = new byte[WebSocketFraming.MaxServerHeaderSize];
+        int size = WebSocketFraming.WriteHeader(header, WebSocketOpcode.Binary, length);
+        Assert.Equal(expected, header[..size]);
+        Assert.Equal(size, WebSocketFraming.HeaderSize(length));
+    }
+}

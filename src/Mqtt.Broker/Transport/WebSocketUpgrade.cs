@@ -14,6 +14,9 @@ internal static class WebSocketUpgrade
     /// <summary>Largest request head read; a longer one is refused with 431.</summary>
     public const int MaximumRequestSize = 8192;
 
+    /// <summary>Enough for a usual request head (MQTT.js sends about 250 bytes, a browser 500-700).</summary>
+    private const int InitialBufferSize = 1024;
+
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     /// <summary>
@@ -28,10 +31,10 @@ internal static class WebSocketUpgrade
     /// </summary>
     public static async Task<string?> AcceptAsync(Stream stream, CancellationToken cancellationToken)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(MaximumRequestSize);
+        byte[]? buffer = null;
         try
         {
-            (int head, int received) = await ReadRequestHeadAsync(stream, buffer, cancellationToken);
+            (buffer, int head, int received) = await ReadRequestHeadAsync(stream, cancellationToken);
             if (head < 0)
             {
                 await RefuseAsync(stream, "431 Request Header Fields Too Large", "", cancellationToken);
@@ -51,7 +54,10 @@ internal static class WebSocketUpgrade
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -59,28 +65,52 @@ internal static class WebSocketUpgrade
     public static string AcceptKey(string key) => Convert.ToBase64String(SHA1.HashData(Encoding.Latin1.GetBytes(key + AcceptGuid)));
 
     /// <summary>
-    /// Reads up to the blank line that ends the request head: the head's length including that line (-1 when it does
-    /// not fit the buffer) and the bytes received.
+    /// Reads up to the blank line that ends the request head into a buffer from the pool, for the caller to give back:
+    /// that buffer, the head's length including the blank line (-1 when it does not end within
+    /// <see cref="MaximumRequestSize"/> bytes) and the bytes received. The buffer is small at first and grows only for
+    /// a long request, since a storm of upgrades holds one per upgrade in flight.
     /// </summary>
-    private static async Task<(int Head, int Received)> ReadRequestHeadAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    private static async Task<(byte[] Buffer, int Head, int Received)> ReadRequestHeadAsync(Stream stream, CancellationToken cancellationToken)
     {
-        int length = 0;
-        while (length < MaximumRequestSize)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        try
         {
-            int read = await stream.ReadAsync(buffer.AsMemory(length, MaximumRequestSize - length), cancellationToken);
-            if (read == 0)
+            int length = 0;
+            while (length < MaximumRequestSize)
             {
-                throw new IOException("the connection closed during the WebSocket handshake");
+                if (length == buffer.Length)
+                {
+                    buffer = Grow(buffer, length);
+                }
+                int read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, MaximumRequestSize) - length), cancellationToken);
+                if (read == 0)
+                {
+                    throw new IOException("the connection closed during the WebSocket handshake");
+                }
+                int searchFrom = Math.Max(0, length - 3);
+                length += read;
+                int end = buffer.AsSpan(searchFrom, length - searchFrom).IndexOf("\r\n\r\n"u8);
+                if (end >= 0)
+                {
+                    return (buffer, searchFrom + end + 4, length);
+                }
             }
-            int searchFrom = Math.Max(0, length - 3);
-            length += read;
-            int end = buffer.AsSpan(searchFrom, length - searchFrom).IndexOf("\r\n\r\n"u8);
-            if (end >= 0)
-            {
-                return (searchFrom + end + 4, length);
-            }
+            return (buffer, -1, length);
         }
-        return (-1, length);
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>A pooled buffer twice as large holding the first <paramref name="length"/> bytes; the old one goes back.</summary>
+    private static byte[] Grow(byte[] buffer, int length)
+    {
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaximumRequestSize));
+        buffer.AsSpan(0, length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
     }
 
     private static async Task RefuseAsync(Stream stream, string status, string headers, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Mqtt.Broker;
@@ -99,6 +100,7 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     private ValueTask<int> ReceiveBytesAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken) : _tls.ReadAsync(buffer, cancellationToken);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveFramedAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         WebSocketFrameDecoder frames = WebSocketFrames!;

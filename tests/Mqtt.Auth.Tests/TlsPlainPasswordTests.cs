@@ -38,6 +38,39 @@ public sealed class TlsPlainPasswordTests
             MqttNet.Options(endPoint, "alice-311").WithProtocolVersion(MqttProtocolVersion.V311).WithCredentials("alice", "pw-alice");
     }
 
+    [Fact]
+    public async Task Over_WebSocket_only_wss_counts_as_TLS_for_a_plain_password()
+    {
+        using X509Certificate2 certificate = SelfSigned();
+        await using TestBroker broker = await TestBroker.StartAsync(
+            security: o => o.PlainPasswords = PlainPasswordPolicy.Tls,
+            broker: o =>
+            {
+                o.WebSocketListeners.Add(new IPEndPoint(IPAddress.Loopback, 0));
+                o.TlsWebSocketListeners.Add(new IPEndPoint(IPAddress.Loopback, 0));
+                o.Certificate = certificate;
+            });
+        await broker.AddUserAsync("alice", "pw-alice");
+        int ws = broker.Broker.Endpoints.Single(e => e.Scheme == "ws").EndPoint.Port;
+        int wss = broker.Broker.Endpoints.Single(e => e.Scheme == "wss").EndPoint.Port;
+
+        using IMqttClient overWss = new MqttClientFactory().CreateMqttClient();
+        (MqttClientConnectResultCode wssCode, _) = await MqttNet.ConnectAsync(overWss, Options($"wss://127.0.0.1:{wss}/mqtt")
+            .WithTlsOptions(o => o.UseTls().WithCertificateValidationHandler(_ => true)).Build());
+        using IMqttClient overWs = new MqttClientFactory().CreateMqttClient();
+        (MqttClientConnectResultCode wsCode, _) = await MqttNet.ConnectAsync(overWs, Options($"ws://127.0.0.1:{ws}/mqtt").Build());
+
+        Assert.Equal(MqttClientConnectResultCode.Success, wssCode);
+        Assert.Equal(MqttClientConnectResultCode.NotAuthorized, wsCode);
+
+        static MqttClientOptionsBuilder Options(string uri) => new MqttClientOptionsBuilder()
+            .WithWebSocketServer(o => o.WithUri(uri))
+            .WithClientId("alice-ws")
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithCredentials("alice", "pw-alice")
+            .WithTimeout(TimeSpan.FromSeconds(15));
+    }
+
     private static X509Certificate2 SelfSigned()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -10,7 +10,7 @@ usage: perf/compare.sh [--quick] [--repeat R] [--duration S] [--only LIST] [--br
   --quick         short runs: 3 s measured (1 s warmup), 1 repeat, 2,000 idle connections, 500 logins
   --repeat R      runs of each scenario on each broker; the table shows medians (default 3, quick 1)
   --duration S    measured seconds of each message scenario (default 10, quick 3)
-  --only LIST     comma-separated scenario names, groups (load, max, latency, curve, idle, logins) or globs ('max-*')
+  --only LIST     comma-separated scenario names, groups (load, max, latency, curve, idle, logins, ws) or globs ('max-*')
   --brokers LIST  subset of ours,mosquitto,mqttnet (default all three)
   --out FILE      raw JSON lines (default perf/results/compare-DATE.jsonl; the table goes next to it, .txt)
   --no-build      use the existing Release builds
@@ -93,6 +93,9 @@ SCENARIOS=(
   "curve-rate-100|curve|all|fanout --publishers 1 --subscribers 100 --qos 0 --rate $CURVE_RATE"
   "curve-rate-1000|curve|all|fanout --publishers 1 --subscribers 1000 --qos 0 --rate $CURVE_RATE"
   "idle|idle|all|idle --connections $IDLE_CONNECTIONS --concurrency 32 --hold-seconds $IDLE_HOLD"
+  "ws-pairs-q0|ws|ours,mosquitto|pairs --publishers 4 --qos 0 --rate $PAIRS_RATE --ws"
+  "ws-pairs-q1|ws|ours,mosquitto|pairs --publishers 4 --qos 1 --rate $PAIRS_RATE --ws"
+  "ws-max-pairs-q1|ws|ours,mosquitto|pairs --publishers 4 --qos 1 --ws"
   "connect-anonymous|logins|all|connect --connections $LOGINS --concurrency 16 --auth none"
   "login-plain|logins|ours|connect --connections $LOGINS --concurrency 16 --auth plain -u $SCRAM_USER -P $SCRAM_PASSWORD"
   "login-scram|logins|ours,mqttnet|connect --connections $LOGINS --concurrency 16 --auth scram-sha-256 -u $SCRAM_USER -P $SCRAM_PASSWORD"
@@ -172,7 +175,7 @@ TABLE=${OUT%.jsonl}.txt
 WORK=$(mktemp -d /tmp/mqtt-compare.XXXXXX)
 
 # --- brokers ---------------------------------------------------------------------------------------------------
-declare -A PID PORT
+declare -A PID PORT WS_PORT # WS_PORT: MQTT over WebSocket (ours and Mosquitto; the MQTTnet host has none)
 CHILD=
 cleanup() {
   local p
@@ -216,13 +219,15 @@ start_ours() {
   mkdir -p "$WORK/ours-data"
   printf '%s\n' "$SCRAM_PASSWORD" | dotnet "$MQTTCORE_DLL" user add "$SCRAM_USER" --data "$WORK/ours-data" --password-stdin >/dev/null ||
     { echo "compare.sh: mqttcore user add failed" >&2; exit 1; }
-  dotnet "$MQTTCORE_DLL" broker --listen "127.0.0.1:${PORT[ours]}" --allow-anonymous --sys-interval 0 --log-level warning \
+  WS_PORT[ours]=$(free_port) || exit 1
+  dotnet "$MQTTCORE_DLL" broker --listen "127.0.0.1:${PORT[ours]}" --ws-listen "127.0.0.1:${WS_PORT[ours]}" --allow-anonymous --sys-interval 0 --log-level warning \
     --data "$WORK/ours-data" --plain-passwords always >"$WORK/ours.log" 2>&1 &
   PID[ours]=$!
 }
 
 start_mosquitto() {
   PORT[mosquitto]=$(free_port) || exit 1
+  WS_PORT[mosquitto]=$(free_port) || exit 1
   # Limits as our broker's defaults (src/Mqtt.Broker/BrokerOptions.cs): 1,000 QoS 1/2 messages queued per client,
   # Receive Maximum 100, 1 MiB packets, 100,000 connections, Nagle off, no $SYS, no persistence, quiet log.
   cat >"$WORK/mosquitto.conf" <<EOF
@@ -239,6 +244,8 @@ set_tcp_nodelay true
 log_dest stderr
 log_type error
 log_type warning
+listener ${WS_PORT[mosquitto]} 127.0.0.1
+protocol websockets
 EOF
   mosquitto -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
   PID[mosquitto]=$!
@@ -281,7 +288,9 @@ latency_rate() {
 
 run_one() { # case group target repeat args...
   local name=$1 group=$2 target=$3 repeat=$4; shift 4
-  local common=(--host 127.0.0.1 --port "${PORT[$target]}" --broker-pid "${PID[$target]}" --json --quiet)
+  local port=${PORT[$target]}
+  [[ " $* " == *" --ws "* ]] && port=${WS_PORT[$target]}
+  local common=(--host 127.0.0.1 --port "$port" --broker-pid "${PID[$target]}" --json --quiet)
   local limit=$((WARMUP + DURATION + 60))
   case $group in
     idle) limit=$((IDLE_HOLD + 180)) ;;
@@ -460,6 +469,7 @@ ORDER=$(for s in "${CASES[@]}"; do echo "${s%%|*}"; done | jq -R . | jq -sc .)
   echo "# max-*: closed loop, 16 messages outstanding per publisher (no max-shared-* on MQTTnet: it refuses shared subscriptions); latency-pairs-q1: 4 publishers at ${LATENCY_RATE:-?}/s each (half of Mosquitto's max-pairs-q1)"
   echo "# curve-fanout-S: 1 publisher to S subscribers, $CURVE_DELIVERIES deliveries/s; curve-rate-S: 1 publisher at ${CURVE_RATE}/s to S subscribers; idle: $IDLE_CONNECTIONS connections held ${IDLE_HOLD} s by freshly started brokers; logins: $LOGINS connects, 16 in flight, after ${WARMUP} s of uncounted ones"
   echo "# login-plain, login-scram: ours with a CONNECT password / SCRAM-SHA-256 (4096 iterations); MQTTnet with our SCRAM code in its AUTH exchange"
+  echo "# ws-*: as load-pairs-* and max-pairs-q1, every client over WebSocket (ours --ws-listen, Mosquitto protocol websockets; the MQTTnet host has no WebSocket listener)"
   echo
   jq -rs --argjson order "$ORDER" "$TABLE_JQ" "$OUT" | awk -F'\t' "$TABLE_AWK"
 } | tee "$TABLE"

@@ -8,18 +8,6 @@ namespace Mqtt.Broker.Tests;
 /// </summary>
 public sealed class WebSocketFrameDecoderTests
 {
-    /// <summary>A client frame: FIN, opcode, masked with <paramref name="key"/> (RFC 6455 section 5.3), any length form.</summary>
-    private static byte[] ClientFrame(bool final, WebSocketOpcode opcode, byte[] payload, byte[] key)
-    {
-        byte[] length = payload.Length switch
-        {
-            < 126 => [(byte)(0x80 | payload.Length)],
-            <= ushort.MaxValue => [0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length],
-            _ => [0x80 | 127, .. BitConverter.GetBytes((ulong)payload.Length).Reverse()],
-        };
-        return [(byte)((final ? 0x80 : 0) | (int)opcode), .. length, .. key, .. payload.Select((b, i) => (byte)(b ^ key[i % 4]))];
-    }
-
     /// <summary>A binary message cut into 1-3 fragments, with a ping among them or not.</summary>
     private static readonly Gen<(byte[] Payload, byte[] Wire)> Message =
         Gen.Select(Gen.Byte.Array[0, 400], Gen.Int[1, 3], Gen.Bool, Gen.Byte.Array[4], (payload, parts, ping, key) =>
@@ -29,10 +17,10 @@ public sealed class WebSocketFrameDecoderTests
             for (int part = 0, at = 0; part < parts; part++, at += size)
             {
                 byte[] piece = payload.Skip(at).Take(part == parts - 1 ? int.MaxValue : size).ToArray();
-                wire.AddRange(ClientFrame(part == parts - 1, part == 0 ? WebSocketOpcode.Binary : WebSocketOpcode.Continuation, piece, key));
+                wire.AddRange(ClientFrames.Frame(part == parts - 1, part == 0 ? WebSocketOpcode.Binary : WebSocketOpcode.Continuation, piece, key));
                 if (ping && part == 0)
                 {
-                    wire.AddRange(ClientFrame(true, WebSocketOpcode.Ping, [1, 2, 3], key));
+                    wire.AddRange(ClientFrames.Frame(true, WebSocketOpcode.Ping, [1, 2, 3], key));
                 }
             }
             return (payload, wire.ToArray());
@@ -62,7 +50,7 @@ public sealed class WebSocketFrameDecoderTests
     public void A_ping_is_answered_with_a_pong_carrying_its_payload()
     {
         var decoder = new WebSocketFrameDecoder();
-        Assert.Equal(0, decoder.Decode(ClientFrame(true, WebSocketOpcode.Ping, "hello"u8.ToArray(), [7, 7, 7, 7])));
+        Assert.Equal(0, decoder.Decode(ClientFrames.Frame(true, WebSocketOpcode.Ping, "hello"u8.ToArray(), [7, 7, 7, 7])));
         Assert.True(decoder.PongWaiting);
         Assert.Equal([0x8A, 5, .. "hello"u8.ToArray()], decoder.TakePong());
         Assert.Null(decoder.TakePong());
@@ -72,21 +60,21 @@ public sealed class WebSocketFrameDecoderTests
     public void A_close_frame_ends_the_stream_and_nothing_after_it_is_read()
     {
         var decoder = new WebSocketFrameDecoder();
-        byte[] wire = [.. ClientFrame(true, WebSocketOpcode.Close, [0x03, 0xE8], [1, 2, 3, 4]), .. ClientFrame(true, WebSocketOpcode.Binary, [9, 9], [1, 2, 3, 4])];
+        byte[] wire = [.. ClientFrames.Frame(true, WebSocketOpcode.Close, [0x03, 0xE8], [1, 2, 3, 4]), .. ClientFrames.Frame(true, WebSocketOpcode.Binary, [9, 9], [1, 2, 3, 4])];
         Assert.Equal(0, decoder.Decode(wire));
         Assert.True(decoder.CloseReceived);
     }
 
     public static TheoryData<string, byte[]> ProtocolErrors() => new()
     {
-        { "[MQTT-6.0.0-1] text frame", ClientFrame(true, WebSocketOpcode.Text, [0x30, 0x00], [1, 2, 3, 4]) },
+        { "[MQTT-6.0.0-1] text frame", ClientFrames.Frame(true, WebSocketOpcode.Text, [0x30, 0x00], [1, 2, 3, 4]) },
         { "unmasked", [0x82, 0x02, 0x30, 0x00] },
         { "reserved bit", [0xC2, 0x80, 1, 2, 3, 4] },
-        { "unknown opcode", ClientFrame(true, (WebSocketOpcode)0x3, [], [1, 2, 3, 4]) },
-        { "continuation first", ClientFrame(true, WebSocketOpcode.Continuation, [1], [1, 2, 3, 4]) },
-        { "binary inside a fragmented message", [.. ClientFrame(false, WebSocketOpcode.Binary, [1], [1, 2, 3, 4]), .. ClientFrame(true, WebSocketOpcode.Binary, [1], [1, 2, 3, 4])] },
-        { "fragmented ping", ClientFrame(false, WebSocketOpcode.Ping, [1], [1, 2, 3, 4]) },
-        { "ping over 125 bytes", ClientFrame(true, WebSocketOpcode.Ping, new byte[126], [1, 2, 3, 4]) },
+        { "unknown opcode", ClientFrames.Frame(true, (WebSocketOpcode)0x3, [], [1, 2, 3, 4]) },
+        { "continuation first", ClientFrames.Frame(true, WebSocketOpcode.Continuation, [1], [1, 2, 3, 4]) },
+        { "binary inside a fragmented message", [.. ClientFrames.Frame(false, WebSocketOpcode.Binary, [1], [1, 2, 3, 4]), .. ClientFrames.Frame(true, WebSocketOpcode.Binary, [1], [1, 2, 3, 4])] },
+        { "fragmented ping", ClientFrames.Frame(false, WebSocketOpcode.Ping, [1], [1, 2, 3, 4]) },
+        { "ping over 125 bytes", ClientFrames.Frame(true, WebSocketOpcode.Ping, new byte[126], [1, 2, 3, 4]) },
         { "64-bit length with the top bit set", [0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4] },
     };
 

@@ -217,10 +217,10 @@ public sealed class WebSocketTransportTests
         await using var broker = await StartAsync();
         await using var connection = await TcpConnection.OpenAsync(broker.PortOf("ws"));
         Assert.Equal(101, (await WebSocketHandshake.ExchangeAsync(connection.Stream, WebSocketHandshake.Request(WebSocketHandshake.NewKey()))).Status);
-        await connection.Stream.WriteAsync(MaskedFrame(0x82, Wire.Encode(Wire.Connect("pinger", V5))));
+        await connection.Stream.WriteAsync(ClientFrames.Frame(WebSocketOpcode.Binary, Wire.Encode(Wire.Connect("pinger", V5))));
         Assert.Equal((byte)PacketType.ConnAck << 4, (await connection.ReadFrameAsync(0x82))[0]);
 
-        await connection.Stream.WriteAsync(MaskedFrame(0x89, "are you there"u8.ToArray()));
+        await connection.Stream.WriteAsync(ClientFrames.Frame(WebSocketOpcode.Ping, "are you there"u8.ToArray()));
 
         Assert.Equal("are you there"u8.ToArray(), await connection.ReadFrameAsync(0x8A));
     }
@@ -318,7 +318,7 @@ public sealed class WebSocketTransportTests
         Gen<byte[]> input = Gen.OneOf(
             Gen.Byte.Array[1, 64],
             HostileFrame,
-            HostileFrame.Select(frame => (byte[])[.. MaskedFrame(0x82, connect), .. frame]));
+            HostileFrame.Select(frame => (byte[])[.. ClientFrames.Frame(WebSocketOpcode.Binary, connect), .. frame]));
 
         await input.SampleAsync(async bytes =>
         {
@@ -393,18 +393,8 @@ public sealed class WebSocketTransportTests
             };
             length[0] |= masked ? (byte)0x80 : (byte)0;
             byte[] key = masked ? [1, 2, 3, 4] : [];
-            return (byte[])[(byte)(flags << 4 | opcode), .. length, .. key, .. Mask(payload, key)];
+            return (byte[])[(byte)(flags << 4 | opcode), .. length, .. key, .. ClientFrames.Mask(payload, key)];
         });
-
-    /// <summary>A single-frame message with <paramref name="payload"/>, masked as a client must (RFC 6455 section 5.3).</summary>
-    private static byte[] MaskedFrame(byte first, byte[] payload)
-    {
-        byte[] key = [9, 8, 7, 6];
-        return [first, (byte)(0x80 | payload.Length), .. key, .. Mask(payload, key)];
-    }
-
-    private static byte[] Mask(byte[] payload, byte[] key) =>
-        key.Length == 0 ? payload : payload.Select((b, i) => (byte)(b ^ key[i % 4])).ToArray();
 
     private static async Task AcknowledgeAsync(RawClient client, PublishPacket publish)
     {

@@ -64,7 +64,8 @@ internal sealed class TransportPipeWriter : PipeWriter
             _cancelRequested = false;
             return new(new FlushResult(isCanceled: true, isCompleted: false));
         }
-        if (_transport.WebSocketFrames?.TakePong() is byte[] pong)
+        // A volatile read per flush; the exchange only when a ping came in.
+        if (_transport.WebSocketFrames is { PongWaiting: true } frames && frames.TakePong() is byte[] pong)
         {
             return SendPongFirstAsync(pong, cancellationToken);
         }

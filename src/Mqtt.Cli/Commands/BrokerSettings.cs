@@ -55,22 +55,10 @@ internal sealed class BrokerSettings
         Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
         Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<int?> sysInterval)
     {
-        if (result.GetValue(listen) is { Length: > 0 } l)
-        {
-            Listen = [.. l];
-        }
-        if (result.GetValue(tlsListen) is { Length: > 0 } t)
-        {
-            TlsListen = [.. t];
-        }
-        if (result.GetValue(wsListen) is { Length: > 0 } w)
-        {
-            WsListen = [.. w];
-        }
-        if (result.GetValue(wssListen) is { Length: > 0 } ws)
-        {
-            WssListen = [.. ws];
-        }
+        Listen = Endpoints(result, listen, Listen);
+        TlsListen = Endpoints(result, tlsListen, TlsListen);
+        WsListen = Endpoints(result, wsListen, WsListen);
+        WssListen = Endpoints(result, wssListen, WssListen);
         Cert = result.GetValue(cert) ?? Cert;
         Key = result.GetValue(key) ?? Key;
         Data = result.GetValue(data) ?? Data;
@@ -126,6 +114,10 @@ internal sealed class BrokerSettings
         options.SysInterval = TimeSpan.FromSeconds(Range(SysInterval ?? 10, "sys-interval", 0, 86_400));
         return options;
     }
+
+    /// <summary>A listener flag given on the command line replaces the config file's list of that kind.</summary>
+    private static List<string> Endpoints(ParseResult result, Option<string[]> option, List<string> configured) =>
+        result.GetValue(option) is { Length: > 0 } given ? [.. given] : configured;
 
     private static void AddEndPoints(List<IPEndPoint> endPoints, List<string> values)
     {

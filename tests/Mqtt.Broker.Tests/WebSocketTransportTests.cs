@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using CsCheck;
-using Microsoft.Extensions.Logging;
 
 namespace Mqtt.Broker.Tests;
 
@@ -435,38 +434,6 @@ public sealed class WebSocketTransportTests
         using X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
         // Through PKCS#12 so the key is usable by SslStream on every platform.
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
-    }
-
-    /// <summary>The broker's log, keeping its errors (a connection that ended in an exception the broker did not expect).</summary>
-    private sealed class ErrorLog : ILogger
-    {
-        private readonly List<string> _errors = [];
-
-        public IReadOnlyList<string> Errors
-        {
-            get
-            {
-                lock (_errors)
-                {
-                    return [.. _errors];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                lock (_errors)
-                {
-                    _errors.Add($"{formatter(state, exception)}: {exception}");
-                }
-            }
-        }
     }
 
     /// <summary>A plain TCP connection for writing a handshake by hand.</summary>

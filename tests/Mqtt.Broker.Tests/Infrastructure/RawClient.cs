@@ -204,6 +204,9 @@ internal sealed class RawClient : IAsyncDisposable
         return ack.ReasonCodes.ToArray();
     }
 
+    /// <summary>Ends this side's sending (a TCP half-close): the broker reads end of input, and this client can still read.</summary>
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
     /// <summary>Closes the socket without DISCONNECT: an unclean drop as the broker sees it.</summary>
     public void Drop()
     {

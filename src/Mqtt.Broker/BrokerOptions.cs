@@ -36,7 +36,10 @@ public sealed class BrokerOptions
     /// <summary>Cap on a client's Keep Alive, returned as Server Keep Alive; 0 for no cap. Default 0.</summary>
     public ushort MaximumKeepAlive { get; set; }
 
-    /// <summary>Most simultaneous connections. Default 100,000.</summary>
+    /// <summary>
+    /// Most simultaneous connections; fewer when the open-files limit (`ulimit -n`) cannot hold them and 64 spare
+    /// descriptors. Connections beyond it are closed at once. Default 100,000.
+    /// </summary>
     public int MaximumConnections { get; set; } = 100_000;
 
     /// <summary>QoS 1/2 messages queued per session beyond its flight window. Default 1,000.</summary>
@@ -54,6 +57,13 @@ public sealed class BrokerOptions
 
     /// <summary>Subscriptions per client. Default 1,000.</summary>
     public int MaximumSubscriptionsPerClient { get; set; } = 1000;
+
+    /// <summary>
+    /// Levels in a Topic Name or Filter. A PUBLISH to a deeper topic is refused (0x90; dropped in 3.1.1), a deeper
+    /// filter gets SUBACK 0x8F, a deeper Will topic CONNACK 0x90 (return code 5). It bounds the depth of the topic
+    /// tree, which every publish walks. Default 200, Mosquitto's fixed limit.
+    /// </summary>
+    public int MaximumTopicLevels { get; set; } = 200;
 
     /// <summary>Time for a new connection to finish CONNECT and any authentication exchange. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -139,4 +139,122 @@ public sealed class BrokerLimitsTests
         await old.ExpectClosedAsync();
         await newer.ExpectNothingPendingAsync();
     }
+    [Fact]
+    public async Task MQTT5_sec_4_7_wildcard_filters_that_come_and_go_leave_nothing_in_the_topic_tree()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using (RawClient device = await broker.ConnectAsync("device"))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                await device.SubscribeAsync($"devices/{i}/#", QoS1);
+                await device.SubscribeAsync($"devices/{i}/+/status", QoS1);
+                await device.SubscribeAsync($"$share/g{i}/fleet/{i}/+", QoS1);
+            }
+            Assert.True(broker.Broker.Subscriptions.NodeCount > 60);
+            for (int i = 0; i < 10; i++)
+            {
+                await device.UnsubscribeAsync($"devices/{i}/#", $"devices/{i}/+/status", $"$share/g{i}/fleet/{i}/+");
+            }
+            Assert.True(broker.Broker.Subscriptions.NodeCount > 30);
+            // The rest go when the session ends (Clean Start, no expiry), as when a device disconnects.
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        Assert.Equal(1, broker.Broker.Subscriptions.NodeCount);
+        Assert.Equal(0, broker.Broker.Subscriptions.Count);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_7_unsubscribing_one_filter_keeps_the_trie_that_other_filters_share()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("a/+/c/#", QoS1);
+        await client.SubscribeAsync("a/+/c", QoS1);
+        await client.UnsubscribeAsync("a/+/c/#");
+        await client.PublishAsync("a/b/c", "kept", QoS1);
+        Assert.Equal("kept", (await client.ExpectPublishPacketAsync()).PayloadText);
+        await client.PublishAsync("a/b/c/d", "gone", QoS1);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public Task MQTT5_sec_4_7_a_publish_deeper_than_the_topic_level_limit_gets_0x90_and_goes_nowhere() => DeepPublishAsync(V5);
+
+    [Fact]
+    public Task MQTT311_sec_4_7_a_publish_deeper_than_the_topic_level_limit_is_acknowledged_and_dropped() => DeepPublishAsync(V311);
+
+    private static async Task DeepPublishAsync(ProtocolVersion version)
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumTopicLevels = 5);
+        await using RawClient sub = await broker.ConnectAsync("sub", version);
+        await sub.SubscribeAsync("#", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p", version);
+        Assert.Equal(ReasonCode.Success, await publisher.PublishAsync("1/2/3/4/5", "five levels", QoS1));
+        Assert.Equal("five levels", (await sub.ExpectPublishPacketAsync()).PayloadText);
+        Assert.Equal(version == V5 ? ReasonCode.TopicNameInvalid : ReasonCode.Success, await publisher.PublishAsync("1/2/3/4/5/6", "six", QoS1));
+        Assert.Equal(version == V5 ? ReasonCode.TopicNameInvalid : ReasonCode.Success, await publisher.PublishAsync("1/2/3/4/5/", "six", QoS2));
+        await publisher.PublishAsync("//////", "seven", QoS0);
+        await sub.ExpectNothingPendingAsync();
+        await publisher.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_7_a_filter_deeper_than_the_topic_level_limit_gets_0x8F()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumTopicLevels = 5);
+        await using RawClient client = await broker.ConnectAsync("c");
+        byte[] codes = await client.SubscribeAsync(
+            [new Subscription(Wire.Text("1/2/3/4/#"), QoS1), new Subscription(Wire.Text("+/+/+/+/+/#"), QoS1)]);
+        Assert.Equal(new[] { (byte)0x01, (byte)ReasonCode.TopicFilterInvalid }, codes);
+        Assert.Equal(1, broker.Broker.Subscriptions.Count);
+    }
+
+    [Fact]
+    public async Task MQTT311_sec_4_7_a_filter_deeper_than_the_topic_level_limit_gets_0x80()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumTopicLevels = 5);
+        await using RawClient client = await broker.ConnectAsync("c", V311);
+        Assert.Equal(new byte[] { 0x80 }, await client.SubscribeAsync("a/b/c/d/e/f", QoS1));
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_7_a_will_deeper_than_the_topic_level_limit_is_refused_with_0x90()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumTopicLevels = 5);
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("deep-will", will: Wire.Will("1/2/3/4/5/6", "never"));
+        await client.ExpectConnAckAsync(ReasonCode.TopicNameInvalid);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_7_topics_as_deep_as_a_packet_allows_are_refused_without_harm()
+    {
+        // About 65,000 levels, as many as a topic can have: with no limit, matching them (one level per call) would overflow the stack and end the process.
+        await using var broker = await TestBroker.StartAsync();
+        string deep = string.Concat(Enumerable.Repeat("+/", 32_000)) + "#";
+        await using RawClient client = await broker.ConnectAsync("deep");
+        Assert.Equal(new[] { (byte)ReasonCode.TopicFilterInvalid }, await client.SubscribeAsync(deep, QoS1));
+        Assert.Equal(ReasonCode.TopicNameInvalid, await client.PublishAsync(new string('/', 65_000), "x", QoS1));
+        Assert.Equal(1, broker.Broker.Subscriptions.NodeCount);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_8_4_3_a_filter_repeated_in_one_subscribe_is_handled_once_with_its_last_options()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumSubscriptionsPerClient = 3);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.PublishAsync("a/x", "retained", QoS1, retain: true);
+        // Five copies, more than a session may hold: the last replaces the others, and retained messages go out once.
+        Subscription first = new(Wire.Text("a/#"), QoS0);
+        Subscription again = new(Wire.Text("a/#"), QoS1);
+        Assert.Equal(new byte[] { 0, 1, 1, 1, 1 }, await client.SubscribeAsync([first, again, again, again, again]));
+        Assert.Equal(1, broker.Broker.Subscriptions.Count);
+        PublishPacket publish = await client.ExpectPublishAsync();
+        Assert.Equal(QoS1, publish.QoS);
+        await client.SendAckAsync(PacketType.PubAck, publish.PacketId);
+        await client.ExpectNothingPendingAsync();
+    }
 }

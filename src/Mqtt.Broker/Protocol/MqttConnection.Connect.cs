@@ -120,6 +120,11 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
             return false;
         }
+        if (connect.Will is ApplicationMessage deepWill && HasTooManyLevels(deepWill.Topic))
+        {
+            await RefuseConnectAsync(Version == ProtocolVersion.V500 ? ReasonCode.TopicNameInvalid : ReasonCode.NotAuthorized);
+            return false;
+        }
         if (connect.Will is ApplicationMessage will
             && !await Options.Authorizer.CanPublishAsync(Client with { ClientId = connect.ClientId, UserName = result.UserName ?? connect.UserName }, will.Topic))
         {
@@ -295,6 +300,12 @@ internal sealed partial class MqttConnection
     {
         try
         {
+            // A Will Delay Interval may reach 136 years; one Task.Delay at most about 49 days.
+            TimeSpan step = TimeSpan.FromDays(30);
+            for (; delay > step; delay -= step)
+            {
+                await Task.Delay(step, cancelled);
+            }
             await Task.Delay(delay, cancelled);
             _broker.PublishInternal(will);
         }

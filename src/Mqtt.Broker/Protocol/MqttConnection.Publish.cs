@@ -69,6 +69,10 @@ internal sealed partial class MqttConnection
 
     private async ValueTask<ReasonCode> PublishAsync(MqttFrame frame, PublishPacket publish, string topic)
     {
+        if (HasTooManyLevels(topic))
+        {
+            return Version == ProtocolVersion.V500 ? ReasonCode.TopicNameInvalid : ReasonCode.Success;
+        }
         if (!await Options.Authorizer.CanPublishAsync(Client, topic))
         {
             // 3.1.1 has no way to say no: the message is acknowledged and dropped, as Mosquitto does.
@@ -82,6 +86,9 @@ internal sealed partial class MqttConnection
         int delivered = _broker.Route(message);
         return delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
     }
+
+    /// <summary>Deeper than <see cref="BrokerOptions.MaximumTopicLevels"/> allows (a filter's share prefix counts too).</summary>
+    private bool HasTooManyLevels(string topicOrFilter) => topicOrFilter.AsSpan().Count('/') >= Options.MaximumTopicLevels;
 
     /// <summary>Topic Alias (3.3.2.3.4): a name with an alias sets it; an empty name uses it.</summary>
     private string? ResolveTopic(in PublishPacket publish, out ReasonCode error)

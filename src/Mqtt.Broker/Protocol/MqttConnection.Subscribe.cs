@@ -25,12 +25,25 @@ internal sealed partial class MqttConnection
         }
         var codes = new byte[requested.Count];
         var retained = new List<(SubscriptionEntry Entry, bool IsNew)>();
-        int i = 0;
-        foreach (Subscription subscription in requested)
+        Dictionary<string, (int First, int Last)>? repeats = requested.Count > 1 ? Occurrences(requested) : null;
+        for (int i = 0; i < requested.Count; i++)
         {
+            Subscription subscription = requested[i];
             string filter = subscription.TopicFilterString;
+            if (repeats is not null && repeats[filter] is var (first, last) && first != last)
+            {
+                if (i != first)
+                {
+                    continue;
+                }
+                subscription = requested[last];
+            }
             ReasonCode code;
-            if (!await Options.Authorizer.CanSubscribeAsync(Client, filter))
+            if (HasTooManyLevels(filter))
+            {
+                code = ReasonCode.TopicFilterInvalid;
+            }
+            else if (!await Options.Authorizer.CanSubscribeAsync(Client, filter))
             {
                 code = ReasonCode.NotAuthorized;
             }
@@ -43,7 +56,11 @@ internal sealed partial class MqttConnection
                     retained.Add((entry, isNew));
                 }
             }
-            codes[i++] = (byte)code;
+            codes[i] = (byte)code;
+        }
+        if (repeats is not null)
+        {
+            AnswerRepeatedFilters(requested, repeats, codes);
         }
         var subAck = new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(codes) };
         EnqueueEncoded(subAck);
@@ -52,6 +69,33 @@ internal sealed partial class MqttConnection
             SendRetained(entry, isNew);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Where each filter of a SUBSCRIBE first and last occurs. A filter repeated in one packet replaces itself
+    /// [MQTT-3.8.4-3], so it is handled once, in the place of its first occurrence with the options of its last:
+    /// thousands of copies in one packet cost one subscription, not thousands of replacements each sending the
+    /// retained messages again.
+    /// </summary>
+    private static Dictionary<string, (int First, int Last)> Occurrences(List<Subscription> requested)
+    {
+        var occurrences = new Dictionary<string, (int First, int Last)>(requested.Count, StringComparer.Ordinal);
+        for (int i = 0; i < requested.Count; i++)
+        {
+            string filter = requested[i].TopicFilterString;
+            occurrences[filter] = occurrences.TryGetValue(filter, out var seen) ? (seen.First, i) : (i, i);
+        }
+        return occurrences;
+    }
+
+    /// <summary>Each occurrence of a repeated filter gets its own QoS when the filter was accepted, else the same failure.</summary>
+    private static void AnswerRepeatedFilters(List<Subscription> requested, Dictionary<string, (int First, int Last)> repeats, byte[] codes)
+    {
+        for (int i = 0; i < requested.Count; i++)
+        {
+            byte outcome = codes[repeats[requested[i].TopicFilterString].First];
+            codes[i] = outcome >= (byte)ReasonCode.UnspecifiedError ? outcome : (byte)requested[i].MaximumQoS;
+        }
     }
 
     private ReasonCode AddSubscription(Session session, SubscriptionEntry entry, out bool isNew)

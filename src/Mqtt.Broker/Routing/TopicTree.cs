@@ -13,6 +13,32 @@ internal sealed class TopicTree
 
     public int Count { get; private set; }
 
+    /// <summary>Nodes in the wildcard trie, its root included: 1 when no wildcard filter is held (for tests and diagnostics).</summary>
+    public int NodeCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                int count = 0;
+                var pending = new Stack<Node>([_root]);
+                while (pending.TryPop(out Node? node))
+                {
+                    count++;
+                    if (node.SingleLevel is not null)
+                    {
+                        pending.Push(node.SingleLevel);
+                    }
+                    foreach (Node child in node.Children?.Values ?? Enumerable.Empty<Node>())
+                    {
+                        pending.Push(child);
+                    }
+                }
+                return count;
+            }
+        }
+    }
+
     public void Add(SubscriptionEntry entry)
     {
         lock (_gate)
@@ -41,22 +67,79 @@ internal sealed class TopicTree
 
     private void AddCore(SubscriptionEntry entry)
     {
-        SetFor(entry.TopicFilter, create: true)!.Add(entry);
+        SetFor(entry.TopicFilter).Add(entry);
         Count++;
     }
 
     private void RemoveCore(SubscriptionEntry entry)
     {
-        SubscriberSet? set = SetFor(entry.TopicFilter, create: false);
+        string filter = entry.TopicFilter;
+        if (!HasWildcard(filter))
+        {
+            if (_exact.TryGetValue(filter, out SubscriberSet? set))
+            {
+                set.Remove(entry);
+                Count--;
+                if (set.IsEmpty)
+                {
+                    _exact.Remove(filter);
+                }
+            }
+            return;
+        }
+        RemoveFromTrie(entry);
+    }
+
+    /// <summary>
+    /// Removes a wildcard subscription, then every trie node left with nothing under it, so filters that come and go
+    /// (a device's "devices/42/#" for as long as it is connected) leave no trace.
+    /// </summary>
+    private void RemoveFromTrie(SubscriptionEntry entry)
+    {
+        string filter = entry.TopicFilter;
+        var path = new List<(Node Parent, string Level)>();
+        Node node = _root;
+        bool multiLevel = false;
+        foreach (Range range in filter.AsSpan().Split('/'))
+        {
+            string level = filter[range];
+            if (level == "#")
+            {
+                multiLevel = true;
+                break;
+            }
+            Node? next = level == "+" ? node.SingleLevel : node.Children?.GetValueOrDefault(level);
+            if (next is null)
+            {
+                return;
+            }
+            path.Add((node, level));
+            node = next;
+        }
+        SubscriberSet? set = multiLevel ? node.MultiLevel : node.Here;
         if (set is null)
         {
             return;
         }
         set.Remove(entry);
         Count--;
-        if (set.IsEmpty && !HasWildcard(entry.TopicFilter))
+        if (!set.IsEmpty)
         {
-            _exact.Remove(entry.TopicFilter);
+            return;
+        }
+        if (multiLevel)
+        {
+            node.MultiLevel = null;
+        }
+        else
+        {
+            node.Here = null;
+        }
+        for (int i = path.Count - 1; i >= 0 && node.IsEmpty; i--)
+        {
+            (Node parent, string level) = path[i];
+            parent.RemoveChild(level);
+            node = parent;
         }
     }
 
@@ -99,11 +182,11 @@ internal sealed class TopicTree
         }
     }
 
-    private SubscriberSet? SetFor(string filter, bool create)
+    private SubscriberSet SetFor(string filter)
     {
         if (!HasWildcard(filter))
         {
-            if (!_exact.TryGetValue(filter, out SubscriberSet? set) && create)
+            if (!_exact.TryGetValue(filter, out SubscriberSet? set))
             {
                 _exact[filter] = set = new SubscriberSet();
             }
@@ -113,23 +196,19 @@ internal sealed class TopicTree
         foreach (Range range in filter.AsSpan().Split('/'))
         {
             string level = filter[range];
-            Node? next = level switch
+            switch (level)
             {
-                "#" => null,
-                "+" => node.SingleLevel ??= create ? new Node() : null,
-                _ => node.Child(level, create),
-            };
-            if (level == "#")
-            {
-                return node.MultiLevel ??= create ? new SubscriberSet() : null;
+                case "#":
+                    return node.MultiLevel ??= new SubscriberSet();
+                case "+":
+                    node = node.SingleLevel ??= new Node();
+                    break;
+                default:
+                    node = node.Child(level);
+                    break;
             }
-            if (next is null)
-            {
-                return null;
-            }
-            node = next;
         }
-        return node.Here ??= create ? new SubscriberSet() : null;
+        return node.Here ??= new SubscriberSet();
     }
 
     private static bool HasWildcard(string filter) => filter.AsSpan().IndexOfAny('+', '#') >= 0;
@@ -141,18 +220,28 @@ internal sealed class TopicTree
         public SubscriberSet? MultiLevel;
         public SubscriberSet? Here;
 
-        public Node? Child(string level, bool create)
+        public bool IsEmpty => Children is null && SingleLevel is null && MultiLevel is null && Here is null;
+
+        public Node Child(string level)
         {
-            Children ??= create ? new Dictionary<string, Node>(StringComparer.Ordinal) : null;
-            if (Children is null)
-            {
-                return null;
-            }
-            if (!Children.TryGetValue(level, out Node? child) && create)
+            Children ??= new Dictionary<string, Node>(StringComparer.Ordinal);
+            if (!Children.TryGetValue(level, out Node? child))
             {
                 Children[level] = child = new Node();
             }
             return child;
+        }
+
+        public void RemoveChild(string level)
+        {
+            if (level == "+")
+            {
+                SingleLevel = null;
+            }
+            else if (Children is not null && Children.Remove(level) && Children.Count == 0)
+            {
+                Children = null;
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using CsCheck;
 
 namespace Mqtt.Broker.Tests;
@@ -54,6 +55,24 @@ public sealed class WebSocketFrameDecoderTests
         Assert.True(decoder.PongWaiting);
         Assert.Equal([0x8A, 5, .. "hello"u8.ToArray()], decoder.TakePong());
         Assert.Null(decoder.TakePong());
+    }
+
+    [Fact]
+    public void Pings_while_a_pong_waits_ask_for_no_further_flush_and_the_latest_is_answered()
+    {
+        var decoder = new WebSocketFrameDecoder();
+        byte[] Ping(string text) => ClientFrames.Frame(true, WebSocketOpcode.Ping, Encoding.ASCII.GetBytes(text), [1, 2, 3, 4]);
+        decoder.Decode(Ping("1"));
+        Assert.True(decoder.TakePongNowWaiting());
+        Assert.False(decoder.TakePongNowWaiting());
+        for (int i = 2; i <= 1000; i++)
+        {
+            decoder.Decode(Ping($"{i}"));
+            Assert.False(decoder.TakePongNowWaiting());
+        }
+        Assert.Equal([0x8A, 4, .. "1000"u8.ToArray()], decoder.TakePong());
+        decoder.Decode(Ping("again"));
+        Assert.True(decoder.TakePongNowWaiting());
     }
 
     [Fact]

@@ -112,7 +112,7 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
                 return 0;
             }
             int decoded = frames.Decode(buffer.Span[..received]);
-            if (frames.PongWaiting)
+            if (frames.TakePongNowWaiting())
             {
                 ControlFrameWaiting?.Invoke();
             }

@@ -20,6 +20,7 @@ internal sealed class WebSocketFrameDecoder
     private byte[]? _control;
     private int _controlLength;
     private byte[]? _pong;
+    private bool _pongNowWaiting;
     private long _payloadRemaining;
     private uint _mask;
     private int _maskOffset;
@@ -71,6 +72,18 @@ internal sealed class WebSocketFrameDecoder
 
     /// <summary>A ping was received and its pong not yet taken.</summary>
     public bool PongWaiting => Volatile.Read(ref _pong) is not null;
+
+    /// <summary>
+    /// True once after a ping left a pong waiting where none was: the moment to have the writer flush. Pings that
+    /// replace a pong still waiting need no second flush, so a client that pings and never reads queues nothing.
+    /// Read by the receiving side only, like <see cref="Decode"/>.
+    /// </summary>
+    public bool TakePongNowWaiting()
+    {
+        bool now = _pongNowWaiting;
+        _pongNowWaiting = false;
+        return now;
+    }
 
     /// <summary>The pong frame answering the last ping, once; null when there is none to send.</summary>
     public byte[]? TakePong() => Interlocked.Exchange(ref _pong, null);
@@ -182,7 +195,10 @@ internal sealed class WebSocketFrameDecoder
                 byte[] pong = new byte[2 + _controlLength];
                 WebSocketFraming.WriteHeader(pong, WebSocketOpcode.Pong, _controlLength);
                 _control.AsSpan(0, _controlLength).CopyTo(pong.AsSpan(2));
-                Volatile.Write(ref _pong, pong);
+                if (Interlocked.Exchange(ref _pong, pong) is null)
+                {
+                    _pongNowWaiting = true;
+                }
                 break;
         }
     }

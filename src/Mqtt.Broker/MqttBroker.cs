@@ -21,6 +21,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Timer? _housekeeping;
     private int _nextSessionId;
+    private int _connectionLimit;
     private int _stopped;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -69,6 +70,11 @@ public sealed partial class MqttBroker : IAsyncDisposable
         AddListeners(Options.TlsListeners, tls: true, webSocket: false);
         AddListeners(Options.WebSocketListeners, tls: false, webSocket: true);
         AddListeners(Options.TlsWebSocketListeners, tls: true, webSocket: true);
+        _connectionLimit = Math.Min(Options.MaximumConnections, DescriptorBudget.Remaining());
+        if (_connectionLimit < Options.MaximumConnections)
+        {
+            Logger.LogInformation("at most {Connections} connections: the open-files limit (ulimit -n) allows no more", _connectionLimit);
+        }
         foreach (SocketListener listener in _listeners)
         {
             _acceptLoops.Add(listener.AcceptLoopAsync(Accept, _stopping.Token));
@@ -142,16 +148,44 @@ public sealed partial class MqttBroker : IAsyncDisposable
         MqttConnection connection;
         lock (_connections)
         {
-            if (_connections.Count >= Options.MaximumConnections)
+            // Beyond the limit, or the descriptors the process can spare, a connection is closed at once.
+            if (_connections.Count >= _connectionLimit)
             {
                 socket.Dispose();
                 return;
             }
-            connection = new MqttConnection(this, socket, listener);
+            try
+            {
+                connection = new MqttConnection(this, socket, listener);
+            }
+            catch (Exception e)
+            {
+                RefuseFailedStart(socket, e);
+                return;
+            }
             _connections.Add(connection);
         }
         Statistics.ConnectionOpened();
-        ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.RunAsync(), connection, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static start =>
+        {
+            try
+            {
+                _ = start.Connection.RunAsync();
+            }
+            catch (Exception e)
+            {
+                // RunAsync failed before its own error handling began: an assembly its first step needs could not be
+                // loaded, as when the process is out of file descriptors. An exception here would end the process.
+                start.Broker.ConnectionEnded(start.Connection);
+                start.Broker.RefuseFailedStart(start.Socket, e);
+            }
+        }, (Broker: this, Connection: connection, Socket: socket), preferLocal: false);
+    }
+
+    private void RefuseFailedStart(Socket socket, Exception e)
+    {
+        socket.Dispose();
+        Logger.LogError(e, "a new connection could not be started");
     }
 
     /// <summary>A connection's <see cref="MqttConnection.RunAsync"/> has finished.</summary>

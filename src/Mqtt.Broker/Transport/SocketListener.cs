@@ -8,6 +8,8 @@ namespace Mqtt.Broker;
 /// certificate, and over WebSocket when <see cref="IsWebSocket"/>.</summary>
 internal sealed class SocketListener : IDisposable
 {
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly Socket _socket;
 
     public SocketListener(IPEndPoint endPoint, X509Certificate2? certificate, bool isWebSocket)
@@ -46,8 +48,14 @@ internal sealed class SocketListener : IDisposable
             {
                 return;
             }
-            catch (SocketException) when (!cancellationToken.IsCancellationRequested)
+            catch (SocketException e) when (!cancellationToken.IsCancellationRequested)
             {
+                // A connection that died in the backlog costs nothing to skip. Anything else, such as running out of
+                // file descriptors, fails again at once while the connection waits: pause instead of spinning on it.
+                if (e.SocketErrorCode is not (SocketError.ConnectionAborted or SocketError.ConnectionReset))
+                {
+                    await Task.Delay(AcceptRetryDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
                 continue;
             }
             catch (ObjectDisposedException)

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -35,6 +37,57 @@ public sealed class BrokerCommandTests
         await v311.Disconnected.WaitAsync(Waits.Expected);
         Assert.Equal(0, await broker.Process.WaitForExitAsync(Waits.Process));
     }
+
+    [Fact]
+    public async Task A_connection_storm_past_the_open_files_limit_is_refused_in_part_and_the_broker_serves_on()
+    {
+        const int OpenFiles = 300;
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartWithOpenFileLimitAsync(OpenFiles,
+            "--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        var flood = new List<Socket>();
+        try
+        {
+            // Twice as many silent connections as the broker has descriptors: the kernel completes them all; the broker
+            // must close those it cannot hold (before the fix it ran out of descriptors and the runtime ended it).
+            for (int i = 0; i < 2 * OpenFiles; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                flood.Add(socket);
+                using var connectTimeout = new CancellationTokenSource(Waits.Expected);
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, broker.Port), connectTimeout.Token);
+                }
+                catch (SocketException e)
+                {
+                    Assert.Fail($"connection {i}: {e.Message}; the broker exited: {broker.Process.HasExited}\n{broker.Process.StandardError}");
+                }
+            }
+            int closed = 0;
+            for (int wait = 0; wait < 100 && (closed = flood.Count(ClosedByPeer)) < OpenFiles; wait++)
+            {
+                await Task.Delay(100);
+            }
+            Assert.False(broker.Process.HasExited, $"the broker exited: {broker.Process.StandardError}");
+            Assert.True(closed >= OpenFiles, $"the broker closed {closed} of {flood.Count} connections it had no descriptors for");
+            Assert.True(OpenDescriptors(broker) < OpenFiles - 32, "the broker kept no descriptors in reserve");
+        }
+        finally
+        {
+            flood.ForEach(socket => socket.Dispose());
+        }
+
+        await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "after-the-flood");
+        await client.SubscribeAsync("fd/test");
+        await client.PublishAsync("fd/test", "served");
+        Assert.Equal("served", (await client.NextAsync()).Text);
+        Assert.False(broker.Process.HasExited);
+    }
+
+    /// <summary>The broker closed this connection: it reads as end of stream (the broker never writes first).</summary>
+    private static bool ClosedByPeer(Socket socket) => socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+
+    private static int OpenDescriptors(MqttCoreBrokerProcess broker) => Directory.GetFiles($"/proc/{broker.Process.Id}/fd").Length;
 
     [Fact]
     public async Task A_ws_listener_is_announced_as_ws_and_serves_mqtt_over_websocket()

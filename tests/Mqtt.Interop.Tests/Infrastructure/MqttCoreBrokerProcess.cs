@@ -37,11 +37,17 @@ internal sealed partial class MqttCoreBrokerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts `mqttcore broker` with <paramref name="arguments"/> and waits for its `listening on` line.</summary>
-    public static async Task<MqttCoreBrokerProcess> StartAsync(params string[] arguments)
+    public static Task<MqttCoreBrokerProcess> StartAsync(params string[] arguments) => StartAsync(DotNet, [MqttCoreDll, "broker", .. arguments]);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with at most <paramref name="openFiles"/> file descriptors (`ulimit -n`).</summary>
+    public static Task<MqttCoreBrokerProcess> StartWithOpenFileLimitAsync(int openFiles, params string[] arguments) =>
+        StartAsync("bash", ["-c", $"ulimit -n {openFiles} && exec \"$@\"", "bash", DotNet, MqttCoreDll, "broker", .. arguments]);
+
+    private static async Task<MqttCoreBrokerProcess> StartAsync(string program, string[] arguments)
     {
         Assert.True(File.Exists(MqttCoreDll), $"{MqttCoreDll} is missing: the test project must reference src/Mqtt.Cli");
         string folder = NewFolder();
-        ChildProcess process = ChildProcess.Start(DotNet, [MqttCoreDll, "broker", .. arguments], workingDirectory: folder);
+        ChildProcess process = ChildProcess.Start(program, arguments, workingDirectory: folder);
         try
         {
             string line = await process.WaitForLineAsync(static l => l.StartsWith("listening on ", StringComparison.Ordinal), Waits.Process);

@@ -199,7 +199,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             foreach (Session session in expired)
             {
-                DropSubscriptions(session);
+                EndSession(session);
             }
         }
     }
@@ -258,7 +258,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         if (old is not null && old != session)
         {
-            DropSubscriptions(old);
+            EndSession(old);
         }
         return (session, present);
     }
@@ -283,7 +283,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         if (removed)
         {
-            DropSubscriptions(session);
+            EndSession(session);
         }
     }
 
@@ -307,10 +307,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
     }
 
-    private void DropSubscriptions(Session session)
+    /// <summary>The session has left the map: no subscription may be added to it from now on, and its own leave the tree.</summary>
+    private void EndSession(Session session)
     {
         lock (session.Gate)
         {
+            session.HasEnded = true;
             if (!session.HasSubscriptions)
             {
                 return;

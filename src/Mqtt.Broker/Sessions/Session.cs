@@ -37,6 +37,12 @@ internal sealed class Session
 
     public bool HasSubscriptions => _subscriptions is { Count: > 0 };
 
+    /// <summary>
+    /// Set when the broker let go of the session (Clean Start, expiry, revocation); a connection it had may still be
+    /// handling SUBSCRIBEs, which must not add to the tree what nothing would ever remove.
+    /// </summary>
+    public bool HasEnded { get; set; }
+
     /// <summary>Packet ids of QoS 2 PUBLISHes received and not yet released by PUBREL (4.3.3).</summary>
     public HashSet<ushort> IncomingQoS2 => _incomingQoS2 ??= [];
 

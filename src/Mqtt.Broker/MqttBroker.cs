@@ -237,7 +237,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 _sessions[clientId] = session;
                 present = false;
             }
-            session.ExpiryInterval = expiry;
+            session.Claim(connection, expiry);
             session.PendingWill?.Cancel();
             session.PendingWill = null;
             if (old is not null && old != session && old.PendingWill is CancellationTokenSource pending)

@@ -36,6 +36,24 @@ public sealed class Mqtt5TakeoverTests
         Assert.Equal(0, broker.Broker.Subscriptions.Count);
     }
 
+    [Fact]
+    public async Task MQTT5_3_1_2_5_a_session_being_resumed_is_not_ended_by_the_connection_it_replaces()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient old = await broker.ConnectAsync("same");
+        await old.SubscribeAsync("t", QoS1);
+        await using RawClient other = await broker.ConnectAsync("other");
+        MqttConnection newer = broker.Broker.ConnectionOf("other")!;
+        // A CONNECT resuming "same" with Session Expiry 0, stopped where the broker has given it the session but it
+        // has not sent its CONNACK yet; the old connection's close falls into that window.
+        (Session? session, bool present) = broker.Broker.AttachSession(newer, "same", null, cleanStart: false, expiry: 0);
+        Assert.True(present);
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        await broker.WaitForOpenConnectionsAsync(1);
+        Assert.Same(newer, broker.Broker.ConnectionOf("same"));
+        Assert.True(session!.HasSubscriptions);
+    }
+
     /// <summary>One SUBSCRIBE per filter, in one write, so the broker reads them all in one go.</summary>
     private static byte[] Subscribes(params string[] filters)
     {

@@ -119,6 +119,19 @@ internal sealed class Session
     /// <summary>PUBREC or PUBACK with a failure Reason Code ends the flow too (4.3.3).</summary>
     public void Abandon(ushort packetId) => Complete(packetId);
 
+    /// <summary>
+    /// A connection is given the session, under the broker's map lock and before its CONNACK: from then on the
+    /// connection it replaces can no longer detach it, nor housekeeping expire it, before <see cref="Attach"/>.
+    /// </summary>
+    public void Claim(MqttConnection connection, uint expiryInterval)
+    {
+        lock (Gate)
+        {
+            Connection = connection;
+            ExpiryInterval = expiryInterval;
+        }
+    }
+
     /// <summary>A connection took this session: resend what is in flight (DUP set, PUBREL for released QoS 2), then the queue.</summary>
     public void Attach(MqttConnection connection)
     {

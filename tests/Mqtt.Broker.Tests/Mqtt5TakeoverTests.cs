@@ -54,6 +54,30 @@ public sealed class Mqtt5TakeoverTests
         Assert.True(session!.HasSubscriptions);
     }
 
+    [Fact]
+    public async Task MQTT5_3_14_2_2_a_late_disconnect_from_the_taken_over_connection_leaves_the_session_expiry_alone()
+    {
+        var authorizer = new HoldingAuthorizer();
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient old = await broker.ConnectAsync("same", properties: Persistent());
+        var bytes = new List<byte>();
+        bytes.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("hold/x"), Payload = Wire.Text("x"), QoS = QoS0 }, V5));
+        bytes.AddRange(Wire.Encode(new DisconnectPacket { Properties = new MqttProperties { SessionExpiryInterval = 0 } }, V5));
+        await old.SendAsync(bytes.ToArray());
+        await authorizer.Holding;
+        await using (RawClient newer = await broker.OpenAsync())
+        {
+            Assert.True((await newer.ConnectAsync("same", cleanStart: false, properties: Persistent())).SessionPresent);
+            authorizer.Release();
+            await broker.WaitForOpenConnectionsAsync(1);
+            newer.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        // The session is the new connection's: its Session Expiry of 300 s holds, not the old connection's 0.
+        await using RawClient again = await broker.OpenAsync();
+        Assert.True((await again.ConnectAsync("same", cleanStart: false, properties: Persistent())).SessionPresent);
+    }
+
     /// <summary>One SUBSCRIBE per filter, in one write, so the broker reads them all in one go.</summary>
     private static byte[] Subscribes(params string[] filters)
     {

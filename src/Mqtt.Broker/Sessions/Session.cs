@@ -132,6 +132,18 @@ internal sealed class Session
         }
     }
 
+    /// <summary>DISCONNECT's Session Expiry Interval: taken only from the session's current connection, not one it replaced.</summary>
+    public void SetExpiryFrom(MqttConnection connection, uint expiryInterval)
+    {
+        lock (Gate)
+        {
+            if (Connection == connection)
+            {
+                ExpiryInterval = expiryInterval;
+            }
+        }
+    }
+
     /// <summary>A connection took this session: resend what is in flight (DUP set, PUBREL for released QoS 2), then the queue.</summary>
     public void Attach(MqttConnection connection)
     {

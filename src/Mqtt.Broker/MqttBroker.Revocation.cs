@@ -54,7 +54,7 @@ public sealed partial class MqttBroker
 
         foreach (Session session in dropped)
         {
-            DropSubscriptions(session);
+            EndSession(session);
         }
 
         await Task.WhenAll(closing);

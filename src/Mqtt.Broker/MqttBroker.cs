@@ -233,7 +233,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             foreach (Session session in expired)
             {
-                DropSubscriptions(session);
+                EndSession(session);
             }
         }
     }
@@ -271,7 +271,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 _sessions[clientId] = session;
                 present = false;
             }
-            session.ExpiryInterval = expiry;
+            session.Claim(connection, expiry);
             session.PendingWill?.Cancel();
             session.PendingWill = null;
             if (old is not null && old != session && old.PendingWill is CancellationTokenSource pending)
@@ -292,7 +292,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         if (old is not null && old != session)
         {
-            DropSubscriptions(old);
+            EndSession(old);
         }
         return (session, present);
     }
@@ -317,7 +317,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         if (removed)
         {
-            DropSubscriptions(session);
+            EndSession(session);
         }
     }
 
@@ -341,10 +341,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
     }
 
-    private void DropSubscriptions(Session session)
+    /// <summary>The session has left the map: no subscription may be added to it from now on, and its own leave the tree.</summary>
+    private void EndSession(Session session)
     {
         lock (session.Gate)
         {
+            session.HasEnded = true;
             if (!session.HasSubscriptions)
             {
                 return;

@@ -102,6 +102,12 @@ internal sealed partial class MqttConnection
     {
         lock (session.Gate)
         {
+            if (session.HasEnded)
+            {
+                // Taken over with Clean Start or revoked while this connection still had SUBSCRIBEs to handle.
+                isNew = false;
+                return ReasonCode.UnspecifiedError;
+            }
             isNew = !session.Subscriptions.TryGetValue(entry.Filter, out SubscriptionEntry? existing);
             if (isNew && session.Subscriptions.Count >= Options.MaximumSubscriptionsPerClient)
             {

@@ -100,6 +100,11 @@ internal sealed partial class MqttConnection
     /// <summary>Queues a QoS 0 delivery unless the client is already too far behind (then it is dropped and counted).</summary>
     public bool TrySendQoS0(Delivery delivery)
     {
+        if (!_connected)
+        {
+            // The session is ours but the CONNACK not yet queued, and it goes first [MQTT-3.2.0-1].
+            return false;
+        }
         if (Volatile.Read(ref _pendingQoS0) >= Options.MaximumPendingQoS0 || !_outbound.TryEnqueueWithinBound(OutboundPacket.Publish(delivery)))
         {
             _broker.Statistics.BackedUpDrop();
@@ -116,9 +121,10 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// Queues a new QoS 1/2 delivery unless the outbound queue is over its bound: then it stays in the session,
-    /// which <see cref="ResumeDeliveries"/> pumps again once the queue is back under the bound.
+    /// which <see cref="ResumeDeliveries"/> pumps again once the queue is back under the bound; likewise before the
+    /// CONNACK, after which <see cref="Session.Attach"/> pumps.
     /// </summary>
-    public bool TrySendWithinBound(Delivery delivery) => _outbound.TryEnqueueWithinBound(OutboundPacket.Publish(delivery));
+    public bool TrySendWithinBound(Delivery delivery) => _connected && _outbound.TryEnqueueWithinBound(OutboundPacket.Publish(delivery));
 
     /// <summary>The outbound queue is back under its bound: the session puts its waiting messages in flight.</summary>
     public void ResumeDeliveries() => _session?.ResumeDeliveries(this);

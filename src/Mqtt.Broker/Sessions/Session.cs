@@ -37,6 +37,12 @@ internal sealed class Session
 
     public bool HasSubscriptions => _subscriptions is { Count: > 0 };
 
+    /// <summary>
+    /// Set when the broker let go of the session (Clean Start, expiry, revocation); a connection it had may still be
+    /// handling SUBSCRIBEs, which must not add to the tree what nothing would ever remove.
+    /// </summary>
+    public bool HasEnded { get; set; }
+
     /// <summary>Packet ids of QoS 2 PUBLISHes received and not yet released by PUBREL (4.3.3).</summary>
     public HashSet<ushort> IncomingQoS2 => _incomingQoS2 ??= [];
 
@@ -112,6 +118,31 @@ internal sealed class Session
 
     /// <summary>PUBREC or PUBACK with a failure Reason Code ends the flow too (4.3.3).</summary>
     public void Abandon(ushort packetId) => Complete(packetId);
+
+    /// <summary>
+    /// A connection is given the session, under the broker's map lock and before its CONNACK: from then on the
+    /// connection it replaces can no longer detach it, nor housekeeping expire it, before <see cref="Attach"/>.
+    /// </summary>
+    public void Claim(MqttConnection connection, uint expiryInterval)
+    {
+        lock (Gate)
+        {
+            Connection = connection;
+            ExpiryInterval = expiryInterval;
+        }
+    }
+
+    /// <summary>DISCONNECT's Session Expiry Interval: taken only from the session's current connection, not one it replaced.</summary>
+    public void SetExpiryFrom(MqttConnection connection, uint expiryInterval)
+    {
+        lock (Gate)
+        {
+            if (Connection == connection)
+            {
+                ExpiryInterval = expiryInterval;
+            }
+        }
+    }
 
     /// <summary>A connection took this session: resend what is in flight (DUP set, PUBREL for released QoS 2), then the queue.</summary>
     public void Attach(MqttConnection connection)

@@ -1,0 +1,96 @@
+namespace Mqtt.Broker.Tests;
+
+/// <summary>
+/// MQTT 5.0 3.1.4-3 takeover, and what the old connection may still do while it closes: it can have packets buffered
+/// that it handles after the new connection got its CONNACK. A <see cref="HoldingAuthorizer"/> stops it in that state.
+/// </summary>
+public sealed class Mqtt5TakeoverTests
+{
+    [Fact]
+    public async Task MQTT5_3_1_2_4_subscribes_the_old_connection_handles_after_a_clean_start_takeover_leave_nothing_behind()
+    {
+        var authorizer = new HoldingAuthorizer();
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient old = await broker.ConnectAsync("same");
+        await old.SendAsync(Subscribes("hold/first", "then/second"));
+        await authorizer.Holding;
+        await using RawClient newer = await broker.ConnectAsync("same");
+        authorizer.Release();
+        await broker.WaitForOpenConnectionsAsync(1);
+        // The old session left the broker when the new one started: nothing can ever remove what it adds to the tree.
+        Assert.Equal(0, broker.Broker.Subscriptions.Count);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_revocation_subscribes_handled_after_a_users_revocation_leave_nothing_behind()
+    {
+        var authorizer = new HoldingAuthorizer();
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("c", userName: "alice");
+        await client.SendAsync(Subscribes("hold/first", "then/second"));
+        await authorizer.Holding;
+        await broker.Broker.RevokeUserAsync("alice");
+        authorizer.Release();
+        await broker.WaitForOpenConnectionsAsync(0);
+        Assert.Equal(0, broker.Broker.Subscriptions.Count);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_1_2_5_a_session_being_resumed_is_not_ended_by_the_connection_it_replaces()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient old = await broker.ConnectAsync("same");
+        await old.SubscribeAsync("t", QoS1);
+        await using RawClient other = await broker.ConnectAsync("other");
+        MqttConnection newer = broker.Broker.ConnectionOf("other")!;
+        // A CONNECT resuming "same" with Session Expiry 0, stopped where the broker has given it the session but it
+        // has not sent its CONNACK yet; the old connection's close falls into that window.
+        (Session? session, bool present) = broker.Broker.AttachSession(newer, "same", null, cleanStart: false, expiry: 0);
+        Assert.True(present);
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        await broker.WaitForOpenConnectionsAsync(1);
+        Assert.Same(newer, broker.Broker.ConnectionOf("same"));
+        Assert.True(session!.HasSubscriptions);
+    }
+
+    [Fact]
+    public async Task MQTT5_3_14_2_2_a_late_disconnect_from_the_taken_over_connection_leaves_the_session_expiry_alone()
+    {
+        var authorizer = new HoldingAuthorizer();
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient old = await broker.ConnectAsync("same", properties: Persistent());
+        var bytes = new List<byte>();
+        bytes.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("hold/x"), Payload = Wire.Text("x"), QoS = QoS0 }, V5));
+        bytes.AddRange(Wire.Encode(new DisconnectPacket { Properties = new MqttProperties { SessionExpiryInterval = 0 } }, V5));
+        await old.SendAsync(bytes.ToArray());
+        await authorizer.Holding;
+        await using (RawClient newer = await broker.OpenAsync())
+        {
+            Assert.True((await newer.ConnectAsync("same", cleanStart: false, properties: Persistent())).SessionPresent);
+            authorizer.Release();
+            await broker.WaitForOpenConnectionsAsync(1);
+            newer.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        // The session is the new connection's: its Session Expiry of 300 s holds, not the old connection's 0.
+        await using RawClient again = await broker.OpenAsync();
+        Assert.True((await again.ConnectAsync("same", cleanStart: false, properties: Persistent())).SessionPresent);
+    }
+
+    /// <summary>One SUBSCRIBE per filter, in one write, so the broker reads them all in one go.</summary>
+    private static byte[] Subscribes(params string[] filters)
+    {
+        var bytes = new List<byte>();
+        ushort id = 1;
+        foreach (string filter in filters)
+        {
+            bytes.AddRange(Wire.Encode(new SubscribePacket
+            {
+                PacketId = id++,
+                Subscriptions = SubscriptionList.Create([new Subscription(Wire.Text(filter), QoS1, false, false, RetainHandling.SendOnSubscribe)]),
+            }, V5));
+        }
+        return bytes.ToArray();
+    }
+}

@@ -103,6 +103,25 @@ public sealed class ThrottleTests
         Assert.False(throttle.IsLockedOut("alice", null));
     }
 
+    [Fact]
+    public async Task Failures_with_a_name_that_cannot_exist_count_against_the_address_only()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = new LoginThrottleOptions
+        {
+            FreeFailures = 100,
+            UserLockoutThreshold = 3,
+            AddressLockoutThreshold = 1000,
+        });
+        // Over the 64-character limit of user names: no key is kept for it, so a client cannot fill the table with
+        // long names, and the name never locks.
+        string name = new('n', 65);
+        for (int i = 0; i < 5; i++)
+        {
+            (_, Received answer) = await AttemptFromAsync(broker, name, "guess", IPAddress.Parse("127.0.0.4"));
+            Assert.Equal(ReasonCode.BadUserNameOrPassword, answer.ReasonCode);
+        }
+    }
+
     private static async Task<(Received, Received)> AttemptFromAsync(TestBroker broker, string user, string password, IPAddress local)
     {
         await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint, local);

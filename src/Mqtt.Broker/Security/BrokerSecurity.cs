@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mqtt.Codec;
+using Mqtt.Security;
 using Mqtt.Security.Credentials;
 using Mqtt.Security.Scram;
 
@@ -97,7 +98,9 @@ public sealed class BrokerSecurity : IDisposable
     internal async ValueTask<AuthenticationResult> RefuseAsync(
         string action, string? user, ClientInfo client, string method, string reason, ReasonCode code, CancellationToken cancellationToken, bool countName = true)
     {
-        TimeSpan delay = Throttle.RecordFailure(countName ? user : null, client.RemoteEndPoint?.Address);
+        // A name that cannot exist is counted by address only: keys stay small (at most 64 characters) and no
+        // client can fill the throttle's table with 64 KiB names.
+        TimeSpan delay = Throttle.RecordFailure(countName && UserName.IsValid(user) ? user : null, client.RemoteEndPoint?.Address);
         AuthAudit.Write(Logger, action, false, user, client, method, reason);
         await DelayAsync(delay, cancellationToken);
         return AuthenticationResult.Fail(code);

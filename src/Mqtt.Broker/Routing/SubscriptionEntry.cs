@@ -43,4 +43,7 @@ internal sealed class SubscriptionEntry
 
     /// <summary>The identifier in wire form, made once so deliveries need not encode it.</summary>
     public SubscriptionIdentifiers EncodedIdentifier { get; }
+
+    /// <summary>Where a plain subscription sits in its <see cref="SubscriberSet"/>, so removing it costs no search.</summary>
+    internal int PlainIndex { get; set; }
 }

@@ -22,6 +22,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private Timer? _housekeeping;
     private int _nextSessionId;
     private int _connectionLimit;
+    private long _nextRetainedSweep;
     private int _stopped;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -235,6 +236,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
             {
                 EndSession(session);
             }
+        }
+        if (now >= _nextRetainedSweep)
+        {
+            // Expired retained messages are skipped when matched; without this, topics never published again kept theirs.
+            _nextRetainedSweep = now + 60_000;
+            Retained.RemoveExpired(now);
         }
     }
 

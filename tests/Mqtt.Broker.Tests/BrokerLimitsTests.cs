@@ -258,4 +258,18 @@ public sealed class BrokerLimitsTests
         await client.SendAckAsync(PacketType.PubAck, publish.PacketId);
         await client.ExpectNothingPendingAsync();
     }
+
+    [Fact]
+    public async Task MQTT5_sec_3_3_2_3_3_expired_retained_messages_are_forgotten_by_the_sweep()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("status/short", "1 s", QoS1, retain: true, properties: new MqttProperties { MessageExpiryInterval = 1 });
+        await publisher.PublishAsync("status/long", "1 h", QoS1, retain: true, properties: new MqttProperties { MessageExpiryInterval = 3600 });
+        await publisher.PublishAsync("status/forever", "no expiry", QoS1, retain: true);
+
+        Assert.Equal(0, broker.Broker.Retained.RemoveExpired(Environment.TickCount64));
+        Assert.Equal(1, broker.Broker.Retained.RemoveExpired(Environment.TickCount64 + 2_000));
+        Assert.Equal(2, broker.Broker.Retained.Count);
+    }
 }

@@ -36,6 +36,24 @@ internal sealed class RetainedStore
         }
     }
 
+    /// <summary>Forgets the messages whose Message Expiry Interval has passed; until then they are only skipped.</summary>
+    /// <returns>How many were removed.</returns>
+    public int RemoveExpired(long now)
+    {
+        lock (_gate)
+        {
+            int before = _messages.Count;
+            foreach ((string topic, ApplicationMessage message) in _messages)
+            {
+                if (message.IsExpired(now))
+                {
+                    _messages.Remove(topic);
+                }
+            }
+            return before - _messages.Count;
+        }
+    }
+
     /// <summary>The unexpired retained messages matching <paramref name="filter"/>.</summary>
     public List<ApplicationMessage> Match(string filter, long now)
     {

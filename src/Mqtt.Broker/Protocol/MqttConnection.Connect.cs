@@ -88,6 +88,20 @@ internal sealed partial class MqttConnection
         return await FinishAuthenticationAsync(result);
     }
 
+    /// <summary>
+    /// Why the Will cannot be accepted, or null: a topic over the level limit, or one the client may not publish to.
+    /// The Will is a publish made later in the client's name, so it is authorized now, as Mosquitto does.
+    /// </summary>
+    private async ValueTask<ReasonCode?> RefusedWillAsync(ApplicationMessage will, AuthenticationResult result)
+    {
+        if (HasTooManyLevels(will.Topic))
+        {
+            return Version == ProtocolVersion.V500 ? ReasonCode.TopicNameInvalid : ReasonCode.NotAuthorized;
+        }
+        ClientInfo client = Client with { ClientId = _connect!.ClientId, UserName = result.UserName ?? _connect.UserName };
+        return await Options.Authorizer.CanPublishAsync(client, will.Topic) ? null : ReasonCode.NotAuthorized;
+    }
+
     private async ValueTask<bool> StepAsync(ReadOnlyMemory<byte> clientData)
     {
         AuthenticationResult result = await _exchange!.StepAsync(clientData, _broker.Stopping);
@@ -120,16 +134,9 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
             return false;
         }
-        if (connect.Will is ApplicationMessage deepWill && HasTooManyLevels(deepWill.Topic))
+        if (connect.Will is ApplicationMessage will && await RefusedWillAsync(will, result) is ReasonCode willRefused)
         {
-            await RefuseConnectAsync(Version == ProtocolVersion.V500 ? ReasonCode.TopicNameInvalid : ReasonCode.NotAuthorized);
-            return false;
-        }
-        if (connect.Will is ApplicationMessage will
-            && !await Options.Authorizer.CanPublishAsync(Client with { ClientId = connect.ClientId, UserName = result.UserName ?? connect.UserName }, will.Topic))
-        {
-            // The Will is a publish made later in the client's name: authorized now, as Mosquitto does.
-            await RefuseConnectAsync(ReasonCode.NotAuthorized);
+            await RefuseConnectAsync(willRefused);
             return false;
         }
         if (!CompleteConnect(connect, result))

@@ -33,7 +33,10 @@ public sealed class BrokerOptions
     /// <summary>Highest Topic Alias a client may use towards us. Default 10.</summary>
     public ushort TopicAliasMaximum { get; set; } = 10;
 
-    /// <summary>Cap on a client's Keep Alive, returned as Server Keep Alive; 0 for no cap. Default 0.</summary>
+    /// <summary>
+    /// Cap on a client's Keep Alive, returned as Server Keep Alive (MQTT 5); a 3.1.1 client asking for more, or for 0,
+    /// is refused with return code 2. 0 for no cap. Default 0.
+    /// </summary>
     public ushort MaximumKeepAlive { get; set; }
 
     /// <summary>

@@ -462,6 +462,20 @@ public sealed class Mqtt5ConnectTests
         await client.ExpectDisconnectAsync(ReasonCode.KeepAliveTimeout, TimeSpan.FromSeconds(10));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(61)]
+    public async Task MQTT311_sec_3_1_2_10_keep_alive_over_the_servers_maximum_is_refused_with_return_code_2(ushort keepAlive)
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumKeepAlive = 60);
+        await using RawClient refused = await broker.OpenAsync(V311);
+        await refused.SendConnectAsync("too-long", keepAlive: keepAlive);
+        await refused.ExpectConnAckAsync(ReasonCode.ClientIdentifierNotValid);
+        await refused.ExpectClosedAsync();
+        await using RawClient within = await broker.ConnectAsync("within", V311, keepAlive: 60);
+        await within.ExpectNothingPendingAsync();
+    }
+
     [Fact]
     public async Task MQTT5_sec_3_1_4_connect_not_finished_within_the_connect_timeout_is_closed()
     {

@@ -134,6 +134,12 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
             return false;
         }
+        if (Version == ProtocolVersion.V311 && Options.MaximumKeepAlive > 0 && (connect.KeepAlive == 0 || connect.KeepAlive > Options.MaximumKeepAlive))
+        {
+            // 3.1.1 cannot be told a Server Keep Alive: refused with return code 2 (Identifier rejected), as Mosquitto does.
+            await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
+            return false;
+        }
         if (connect.Will is ApplicationMessage will && await RefusedWillAsync(will, result) is ReasonCode willRefused)
         {
             await RefuseConnectAsync(willRefused);

@@ -5,9 +5,10 @@ namespace Mqtt.Broker;
 
 /// <summary>
 /// A connection's received bytes not yet handled: one array from the shared pool while there are any, none while
-/// the connection is idle. A packet split across receives is moved to the front; a packet larger than the array
-/// gets one large enough at once, sized from its fixed header (which the frame reader has already checked against
-/// the maximum packet size). A mutable struct: keep it in a field and call it there, never copy it.
+/// the connection is idle. A packet split across receives is moved to the front; for a packet larger than the array
+/// the array doubles, up to the length its fixed header gives, as its bytes arrive: memory follows what a client
+/// sent, not what its header claims (a header saying 1 MiB followed by silence holds 8 KiB, not 1 MiB).
+/// A mutable struct: keep it in a field and call it there, never copy it.
 /// </summary>
 internal struct ReceiveBuffer
 {
@@ -38,7 +39,7 @@ internal struct ReceiveBuffer
         {
             int length = _end - _start;
             int needed = Math.Max(PacketLength(_array, _start, length), length + 1);
-            byte[] target = needed <= _array.Length ? _array : ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
+            byte[] target = needed <= _array.Length ? _array : ArrayPool<byte>.Shared.Rent(Math.Min(needed, _array.Length * 2));
             _array.AsSpan(_start, length).CopyTo(target);
             if (target != _array)
             {

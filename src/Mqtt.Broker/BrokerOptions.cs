@@ -40,6 +40,13 @@ public sealed class BrokerOptions
     public ushort MaximumKeepAlive { get; set; }
 
     /// <summary>
+    /// Cap on how long a session outlives its connection, in seconds; 0 for no cap. An MQTT 5 client asking for more
+    /// (or for "never", 0xFFFFFFFF) is told the cap in CONNACK; a 3.1.1 Clean Session 0 session, which otherwise lasts
+    /// until the client cleans it, ends after it too, as with Mosquitto's <c>persistent_client_expiration</c>. Default 0.
+    /// </summary>
+    public uint MaximumSessionExpiry { get; set; }
+
+    /// <summary>
     /// Most simultaneous connections; fewer when the open-files limit (`ulimit -n`) cannot hold them and 64 spare
     /// descriptors. Connections beyond it are closed at once. Default 100,000.
     /// </summary>

@@ -272,4 +272,42 @@ public sealed class BrokerLimitsTests
         Assert.Equal(1, broker.Broker.Retained.RemoveExpired(Environment.TickCount64 + 2_000));
         Assert.Equal(2, broker.Broker.Retained.Count);
     }
+
+    [Theory]
+    [InlineData(3600u, 60u)]
+    [InlineData(uint.MaxValue, 60u)]
+    [InlineData(30u, null)]
+    public async Task MQTT5_sec_3_2_2_3_2_a_session_expiry_over_the_maximum_is_capped_and_the_cap_sent_in_connack(uint asked, uint? told)
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumSessionExpiry = 60);
+        await using RawClient client = await broker.OpenAsync();
+        ConnAckPacket connAck = await client.ConnectAsync("capped", properties: Persistent(asked));
+        Assert.Equal(told, connAck.Properties.SessionExpiryInterval);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_2_2_3_2_a_session_expiry_set_at_disconnect_is_capped_too()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumSessionExpiry = 1);
+        await using (RawClient client = await broker.ConnectAsync("capped", properties: Persistent(1)))
+        {
+            await client.SendAsync(new DisconnectPacket { Properties = new MqttProperties { SessionExpiryInterval = 3600 } });
+            await client.ExpectClosedAsync();
+        }
+        await Eventually.TrueAsync(() => broker.Broker.SessionCount == 0, "the session to end after the 1 s cap", TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task MQTT311_sec_3_1_2_4_a_clean_session_0_session_ends_after_the_maximum_session_expiry()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumSessionExpiry = 1);
+        await using (RawClient client = await broker.ConnectAsync("persistent", V311, cleanStart: false))
+        {
+            await client.SubscribeAsync("t", QoS1);
+            client.Drop();
+        }
+        await Eventually.TrueAsync(() => broker.Broker.SessionCount == 0, "the session to end after the 1 s cap", TimeSpan.FromSeconds(10));
+        await using RawClient back = await broker.OpenAsync(V311);
+        Assert.False((await back.ConnectAsync("persistent", cleanStart: false)).SessionPresent);
+    }
 }

@@ -169,7 +169,8 @@ internal sealed partial class MqttConnection
         {
             _keepAlive = Options.MaximumKeepAlive;
         }
-        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, connect.SessionExpiry);
+        uint sessionExpiry = CappedSessionExpiry(connect.SessionExpiry);
+        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry);
         if (attached is not Session session)
         {
             return false;
@@ -183,6 +184,7 @@ internal sealed partial class MqttConnection
             properties.TopicAliasMaximum = Options.TopicAliasMaximum;
             properties.AssignedClientIdentifier = assigned ? MqttUtf8.Encode(clientId) : null;
             properties.ServerKeepAlive = capKeepAlive ? _keepAlive : null;
+            properties.SessionExpiryInterval = sessionExpiry != connect.SessionExpiry ? sessionExpiry : null;
             properties.AuthenticationMethod = connect.AuthenticationMethod is string m ? MqttUtf8.Encode(m) : null;
             properties.AuthenticationData = result.Data.IsEmpty ? null : new ReadOnlySequence<byte>(result.Data);
         }
@@ -192,6 +194,10 @@ internal sealed partial class MqttConnection
         session.Attach(this);
         return true;
     }
+
+    /// <summary>A Session Expiry Interval within <see cref="BrokerOptions.MaximumSessionExpiry"/>.</summary>
+    private uint CappedSessionExpiry(uint requested) =>
+        Options.MaximumSessionExpiry == 0 ? requested : Math.Min(requested, Options.MaximumSessionExpiry);
 
     /// <summary>AUTH 0x19 on a live connection runs the method again; failure disconnects with 0x87 (4.12.1).</summary>
     private async ValueTask<bool> HandleReauthenticationAsync(MqttFrame frame)

@@ -32,6 +32,7 @@ internal sealed class BrokerSettings
     public int? MaxConnections { get; private set; }
     public int? MaxQueuedMessages { get; private set; }
     public long? MaxQueuedBytes { get; private set; }
+    public long? MaxSessionExpiry { get; private set; }
     public int? SysInterval { get; private set; }
 
     public static BrokerSettings Load(string? path)
@@ -53,7 +54,7 @@ internal sealed class BrokerSettings
         Option<string[]> wssListen, Option<string?> cert, Option<string?> key,
         Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
         Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
-        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<int?> sysInterval)
+        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> sysInterval)
     {
         Listen = Endpoints(result, listen, Listen);
         TlsListen = Endpoints(result, tlsListen, TlsListen);
@@ -76,6 +77,7 @@ internal sealed class BrokerSettings
         MaxConnections = result.GetValue(maxConnections) ?? MaxConnections;
         MaxQueuedMessages = result.GetValue(maxQueued) ?? MaxQueuedMessages;
         MaxQueuedBytes = result.GetValue(maxQueuedBytes) ?? MaxQueuedBytes;
+        MaxSessionExpiry = result.GetValue(maxSessionExpiry) ?? MaxSessionExpiry;
         SysInterval = result.GetValue(sysInterval) ?? SysInterval;
     }
 
@@ -111,6 +113,7 @@ internal sealed class BrokerSettings
         options.MaximumQueuedMessages = Range(MaxQueuedMessages ?? options.MaximumQueuedMessages, "max-queued-messages", 0, int.MaxValue);
         long queuedBytes = MaxQueuedBytes ?? options.MaximumQueuedBytes;
         options.MaximumQueuedBytes = queuedBytes >= 0 ? queuedBytes : throw new ArgumentException("--max-queued-bytes must be 0 (no bound) or more");
+        options.MaximumSessionExpiry = (uint)Range(MaxSessionExpiry ?? 0, "max-session-expiry", 0, uint.MaxValue);
         options.SysInterval = TimeSpan.FromSeconds(Range(SysInterval ?? 10, "sys-interval", 0, 86_400));
         return options;
     }
@@ -149,6 +152,7 @@ internal sealed class BrokerSettings
             case "max-connections": MaxConnections = value.GetInt32(); break;
             case "max-queued-messages": MaxQueuedMessages = value.GetInt32(); break;
             case "max-queued-bytes": MaxQueuedBytes = value.GetInt64(); break;
+            case "max-session-expiry": MaxSessionExpiry = value.GetInt64(); break;
             case "sys-interval": SysInterval = value.GetInt32(); break;
             default: throw new ArgumentException($"unknown config key '{name}'");
         }
@@ -161,7 +165,7 @@ internal sealed class BrokerSettings
     private static string Choice(string? value, string name, params string[] allowed) =>
         Array.IndexOf(allowed, value) >= 0 ? value! : throw new ArgumentException($"--{name} must be one of {string.Join('|', allowed)}");
 
-    private static int Range(int value, string name, int min, int max) =>
+    private static T Range<T>(T value, string name, T min, T max) where T : System.Numerics.INumber<T> =>
         value >= min && value <= max ? value : throw new ArgumentException($"--{name} must be {min}..{max}");
 
     private static LogLevel ParseLogLevel(string? level) =>

@@ -130,6 +130,7 @@ public sealed class BrokerCommandTests
                   "max-packet-size": 4096,
                   "max-keepalive": 30,
                   "max-queued-bytes": 65536,
+                  "max-session-expiry": 600,
                   "sys-interval": 1,
                   "log-level": "warning"
                 }
@@ -137,11 +138,13 @@ public sealed class BrokerCommandTests
             await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--config", config, "--max-packet-size", "8192", "--data", "data");
             await broker.Process.WaitForLineAsync(static l => l.EndsWith(" (ws)", StringComparison.Ordinal), Waits.Process);
 
-            await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "configured", o => o.WithKeepAlivePeriod(TimeSpan.FromSeconds(60)));
+            await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "configured",
+                o => o.WithKeepAlivePeriod(TimeSpan.FromSeconds(60)).WithSessionExpiryInterval(3600));
 
             Assert.Equal((ushort)7, client.ConnectResult.ReceiveMaximum);
             Assert.Equal(8192u, client.ConnectResult.MaximumPacketSize);
             Assert.Equal(30, client.ConnectResult.ServerKeepAlive);
+            Assert.Equal(600u, client.ConnectResult.SessionExpiryInterval);
             await client.SubscribeAsync("$SYS/broker/version", MqttQualityOfServiceLevel.AtMostOnce);
             ReceivedMessage version = await client.NextAsync();
             Assert.Equal("mqttcore", version.Text);

@@ -120,9 +120,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 await connection.SendAsync(new DisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
             }
-            catch (MqttConnectionLostException)
+            catch (MqttException e) when (e is MqttConnectionLostException || e.ReasonCode == ReasonCode.PacketTooLarge)
             {
-                // Already gone: nothing to say goodbye to.
+                // Already gone: nothing to say goodbye to. Or a server Maximum Packet Size too small for even a
+                // DISCONNECT [MQTT-3.2.2-15]: the close alone ends the connection.
             }
             await connection.CloseAsync(null, null).ConfigureAwait(false);
         }

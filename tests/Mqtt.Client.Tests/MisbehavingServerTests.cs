@@ -125,6 +125,41 @@ public sealed class MisbehavingServerTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task MQTT5_3_2_2_15_no_DISCONNECT_for_a_violation_when_the_servers_Maximum_Packet_Size_leaves_no_room()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 2 }); // DISCONNECT 0x81 takes 3 bytes
+        await connecting.WaitAsync(Patience);
+
+        await connection.SendAsync(new byte[] { 0x00, 0x00 }); // packet type 0 is malformed
+
+        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        Assert.Equal(ReasonCode.MalformedPacket, Assert.IsType<MqttProtocolException>(args.Exception).ReasonCode);
+        Assert.Null(await connection.ReadAsync(Patience)); // closed without a word
+    }
+
+    [Fact]
+    public async Task MQTT5_3_2_2_15_DisconnectAsync_closes_without_DISCONNECT_when_the_servers_Maximum_Packet_Size_leaves_no_room()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 1 });
+        await connecting.WaitAsync(Patience);
+
+        await client.DisconnectAsync().WaitAsync(Patience);
+
+        Assert.False(client.IsConnected);
+        Assert.Null(await connection.ReadAsync(Patience));
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xFE }, ReasonCode.MalformedPacket)] // not UTF-8
     [InlineData(new byte[] { (byte)'a', (byte)'/', (byte)'+' }, ReasonCode.MalformedPacket)] // wildcard in a Topic Name

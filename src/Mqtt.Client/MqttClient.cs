@@ -120,9 +120,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 await connection.SendAsync(new DisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
             }
-            catch (MqttConnectionLostException)
+            catch (MqttException e) when (e is MqttConnectionLostException || e.ReasonCode == ReasonCode.PacketTooLarge)
             {
-                // Already gone: nothing to say goodbye to.
+                // Already gone: nothing to say goodbye to. Or a server Maximum Packet Size too small for even a
+                // DISCONNECT [MQTT-3.2.2-15]: the close alone ends the connection.
             }
             await connection.CloseAsync(null, null).ConfigureAwait(false);
         }
@@ -190,6 +191,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             _logger?.LogDebug("CONNECT sent to {Host}:{Port} (MQTT {Version}, clean start {CleanStart})",
                 _options.Host, _options.EffectivePort, _options.ProtocolVersion == ProtocolVersion.V500 ? "5" : "3.1.1", cleanStart);
             MqttConnectResult result = await HandshakeAsync(connection, timeout.Token).ConfigureAwait(false);
+            if (cleanStart && result.SessionPresent)
+            {
+                // [MQTT-3.2.2-4] After Clean Start the client holds no session, so the server cannot be resuming one
+                // (3.1.1: the server broke [MQTT-3.2.2-1]).
+                throw new MqttProtocolException(ReasonCode.ProtocolError, "Session Present in answer to Clean Start");
+            }
             await ActivateAsync(connection, result).ConfigureAwait(false);
             return result;
         }

@@ -101,6 +101,66 @@ public sealed class MisbehavingServerTests : IDisposable
     }
 
     [Theory]
+    [InlineData(ProtocolVersion.V500)]
+    [InlineData(ProtocolVersion.V311)]
+    public async Task MQTT5_3_2_2_4_Session_Present_in_answer_to_Clean_Start_is_a_protocol_error(ProtocolVersion version)
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port, version));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        ConnectPacket connect = await connection.AcceptConnectAsync(sessionPresent: true);
+        Assert.True(connect.CleanStart);
+
+        MqttProtocolException e = await Assert.ThrowsAsync<MqttProtocolException>(() => connecting.WaitAsync(Patience));
+        Assert.Equal(ReasonCode.ProtocolError, e.ReasonCode);
+        Assert.False(client.IsConnected);
+        if (version == ProtocolVersion.V500)
+        {
+            await ExpectDisconnectAsync(connection, ReasonCode.ProtocolError);
+        }
+        else
+        {
+            Assert.Null(await connection.ReadAsync(Patience)); // 3.1.1 has no DISCONNECT from a client that gives up: it just closes
+        }
+    }
+
+    [Fact]
+    public async Task MQTT5_3_2_2_15_no_DISCONNECT_for_a_violation_when_the_servers_Maximum_Packet_Size_leaves_no_room()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 2 }); // DISCONNECT 0x81 takes 3 bytes
+        await connecting.WaitAsync(Patience);
+
+        await connection.SendAsync(new byte[] { 0x00, 0x00 }); // packet type 0 is malformed
+
+        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        Assert.Equal(ReasonCode.MalformedPacket, Assert.IsType<MqttProtocolException>(args.Exception).ReasonCode);
+        Assert.Null(await connection.ReadAsync(Patience)); // closed without a word
+    }
+
+    [Fact]
+    public async Task MQTT5_3_2_2_15_DisconnectAsync_closes_without_DISCONNECT_when_the_servers_Maximum_Packet_Size_leaves_no_room()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 1 });
+        await connecting.WaitAsync(Patience);
+
+        await client.DisconnectAsync().WaitAsync(Patience);
+
+        Assert.False(client.IsConnected);
+        Assert.Null(await connection.ReadAsync(Patience));
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0xFF, 0xFE }, ReasonCode.MalformedPacket)] // not UTF-8
     [InlineData(new byte[] { (byte)'a', (byte)'/', (byte)'+' }, ReasonCode.MalformedPacket)] // wildcard in a Topic Name
     public async Task PUBLISH_with_a_bad_topic_makes_the_client_disconnect(byte[] topic, ReasonCode expected)

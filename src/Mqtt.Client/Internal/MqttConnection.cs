@@ -477,6 +477,12 @@ internal sealed class MqttConnection
 
     private async Task TrySendDisconnectAsync(ReasonCode code)
     {
+        var disconnect = new DisconnectPacket { ReasonCode = code };
+        if ((uint)disconnect.GetSize(Version) > MaximumOutgoingPacketSize)
+        {
+            // [MQTT-3.2.2-15] Not even a DISCONNECT goes over the server's Maximum Packet Size: the socket just closes.
+            return;
+        }
         try
         {
             if (!await _writeLock.WaitAsync(CloseGrace).ConfigureAwait(false))
@@ -485,7 +491,7 @@ internal sealed class MqttConnection
             }
             try
             {
-                new DisconnectPacket { ReasonCode = code }.Write(_output, Version);
+                disconnect.Write(_output, Version);
                 await _output.FlushAsync().AsTask().WaitAsync(CloseGrace).ConfigureAwait(false);
             }
             finally

@@ -40,6 +40,7 @@ public sealed class FakeConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _reader;
+    private Task<byte[]>? _readingToEnd;
 
     public FakeConnection(Socket socket)
     {
@@ -112,6 +113,60 @@ public sealed class FakeConnection : IAsyncDisposable
 
     public void Close() => _socket.Close();
 
+    /// <summary>Half-closes: the client reads the end of the stream, and can still write.</summary>
+    public void ShutdownSend()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            // The client reset the connection already.
+        }
+    }
+
+    /// <summary>Writes, ignoring a connection the client has already closed or reset.</summary>
+    public async Task TrySendAsync(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            await _stream.WriteAsync(bytes);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Every byte the client sends until it closes the connection, or until this side closes it.</summary>
+    public Task<byte[]> ReadToEndAsync() => _readingToEnd = ReadRemainingAsync();
+
+    private async Task<byte[]> ReadRemainingAsync()
+    {
+        var received = new ArrayBufferWriter<byte>();
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await _reader.ReadAsync();
+                foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+                {
+                    received.Write(segment.Span);
+                }
+                _reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // Reset by the client, or closed here.
+        }
+        return received.WrittenSpan.ToArray();
+    }
+
     /// <summary>Reads and discards everything the client sends until it closes the connection.</summary>
     public async Task DrainAsync()
     {
@@ -128,8 +183,13 @@ public sealed class FakeConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _reader.CompleteAsync();
         await _stream.DisposeAsync();
+        if (_readingToEnd is not null)
+        {
+            // The reader may not be completed while a read is pending.
+            await _readingToEnd;
+        }
+        await _reader.CompleteAsync();
     }
 }
 

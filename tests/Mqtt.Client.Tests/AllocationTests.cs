@@ -6,11 +6,12 @@ using static Mqtt.Client.Tests.TestClients;
 
 namespace Mqtt.Client.Tests;
 
-[CollectionDefinition("Allocation", DisableParallelization = true)]
-public sealed class AllocationCollection;
+/// <summary>Tests that read process-wide counters (allocated bytes, unobserved task exceptions) run alone.</summary>
+[CollectionDefinition("Process-wide", DisableParallelization = true)]
+public sealed class ProcessWideCollection;
 
 /// <summary>The QoS 0 publish path allocates nothing in steady state (measured by the GC's own counter, not timed).</summary>
-[Collection("Allocation")]
+[Collection("Process-wide")]
 public sealed class AllocationTests
 {
     [SkippableFact]

@@ -13,6 +13,7 @@ namespace Mqtt.Client.Tests;
 /// the acknowledgements as received, writes only packets our codec reads (within the server's limits, answering only
 /// what the server sent, nothing after its DISCONNECT), and leaves no unobserved task exception.
 /// </summary>
+[Collection("Process-wide")]
 public sealed class HostileServerTests : IDisposable
 {
     /// <summary>Streams per protocol level; <c>MQTTCORE_CLIENT_FUZZ_ITERATIONS</c> raises it for a longer run.</summary>
@@ -29,7 +30,13 @@ public sealed class HostileServerTests : IDisposable
 
     private readonly List<Exception> _unobserved = new();
 
-    public HostileServerTests() => TaskScheduler.UnobservedTaskException += OnUnobserved;
+    public HostileServerTests()
+    {
+        // Garbage from earlier tests is finalized first, so only this test's unobserved exceptions are counted.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+    }
 
     public void Dispose()
     {

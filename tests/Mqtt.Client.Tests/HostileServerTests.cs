@@ -28,26 +28,9 @@ public sealed class HostileServerTests : IDisposable
 
     private static readonly ReadOnlyMemory<byte> OwnPayload = "hello"u8.ToArray();
 
-    private readonly List<Exception> _unobserved = new();
+    private readonly UnobservedClientExceptions _unobserved = new();
 
-    public HostileServerTests()
-    {
-        // Garbage from earlier tests is finalized first, so only this test's unobserved exceptions are counted.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        TaskScheduler.UnobservedTaskException += OnUnobserved;
-    }
-
-    public void Dispose()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        TaskScheduler.UnobservedTaskException -= OnUnobserved;
-        lock (_unobserved)
-        {
-            Assert.Empty(_unobserved);
-        }
-    }
+    public void Dispose() => _unobserved.Dispose();
 
     [Fact]
     public Task Generated_mqtt5_server_streams_mutated_or_not_end_in_the_expected_error_and_only_well_formed_client_packets() =>
@@ -190,19 +173,6 @@ public sealed class HostileServerTests : IDisposable
         catch (MqttException e)
         {
             return (messages, e);
-        }
-    }
-
-    private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
-    {
-        // Other test classes run in parallel (MQTTnet's server among them): only our client's exceptions count.
-        if (!e.Exception.ToString().Contains("Mqtt.Client.", StringComparison.Ordinal))
-        {
-            return;
-        }
-        lock (_unobserved)
-        {
-            _unobserved.Add(e.Exception);
         }
     }
 

@@ -10,20 +10,9 @@ namespace Mqtt.Client.Tests;
 /// </summary>
 public sealed class MisbehavingServerTests : IDisposable
 {
-    private readonly List<Exception> _unobserved = new();
+    private readonly UnobservedClientExceptions _unobserved = new();
 
-    public MisbehavingServerTests() => TaskScheduler.UnobservedTaskException += OnUnobserved;
-
-    public void Dispose()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        TaskScheduler.UnobservedTaskException -= OnUnobserved;
-        lock (_unobserved)
-        {
-            Assert.Empty(_unobserved);
-        }
-    }
+    public void Dispose() => _unobserved.Dispose();
 
     [Fact]
     public async Task Server_that_never_answers_CONNECT_gives_a_timeout()
@@ -362,19 +351,6 @@ public sealed class MisbehavingServerTests : IDisposable
         catch (OperationCanceledException)
         {
             return null;
-        }
-    }
-
-    private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
-    {
-        // Other test classes run in parallel (MQTTnet's server among them): only our client's exceptions count.
-        if (!e.Exception.ToString().Contains("Mqtt.Client.", StringComparison.Ordinal))
-        {
-            return;
-        }
-        lock (_unobserved)
-        {
-            _unobserved.Add(e.Exception);
         }
     }
 }

@@ -149,6 +149,22 @@ public sealed class MisbehavingServerTests : IDisposable
         Assert.Null(await connection.ReadAsync(Patience));
     }
 
+    [Fact]
+    public async Task DisconnectAsync_cancelled_before_its_DISCONNECT_still_closes_the_connection()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.DisconnectAsync(cancellationToken: new CancellationToken(canceled: true)).WaitAsync(Patience));
+
+        Assert.False(client.IsConnected);
+        Assert.Null(await connection.ReadAsync(Patience)); // closed, without the DISCONNECT that was given up
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xFE }, ReasonCode.MalformedPacket)] // not UTF-8
     [InlineData(new byte[] { (byte)'a', (byte)'/', (byte)'+' }, ReasonCode.MalformedPacket)] // wildcard in a Topic Name

@@ -117,18 +117,12 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task MQTT5_3_2_2_15_no_DISCONNECT_for_a_violation_when_the_servers_Maximum_Packet_Size_leaves_no_room()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 2 }); // DISCONNECT 0x81 takes 3 bytes
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(new MqttProperties { MaximumPacketSize = 2 }); // DISCONNECT 0x81 takes 3 bytes
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         await connection.SendAsync(new byte[] { 0x00, 0x00 }); // packet type 0 is malformed
 
-        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        MqttDisconnectedEventArgs args = await scripted.Disconnected.WaitAsync(Patience);
         Assert.Equal(ReasonCode.MalformedPacket, Assert.IsType<MqttProtocolException>(args.Exception).ReasonCode);
         Assert.Null(await connection.ReadAsync(Patience)); // closed without a word
     }
@@ -136,12 +130,8 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task MQTT5_3_2_2_15_DisconnectAsync_closes_without_DISCONNECT_when_the_servers_Maximum_Packet_Size_leaves_no_room()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 1 });
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(new MqttProperties { MaximumPacketSize = 1 });
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         await client.DisconnectAsync().WaitAsync(Patience);
 
@@ -152,12 +142,8 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task DisconnectAsync_cancelled_before_its_DISCONNECT_still_closes_the_connection()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.DisconnectAsync(cancellationToken: new CancellationToken(canceled: true)).WaitAsync(Patience));
 
@@ -170,19 +156,13 @@ public sealed class MisbehavingServerTests : IDisposable
     [InlineData(new byte[] { (byte)'a', (byte)'/', (byte)'+' }, ReasonCode.MalformedPacket)] // wildcard in a Topic Name
     public async Task PUBLISH_with_a_bad_topic_makes_the_client_disconnect(byte[] topic, ReasonCode expected)
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         await connection.SendAsync(w => new PublishPacket { Topic = new ReadOnlySequence<byte>(topic), Payload = new(new byte[] { 1 }) }.Write(w, ProtocolVersion.V500));
 
         await ExpectDisconnectAsync(connection, expected);
-        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        MqttDisconnectedEventArgs args = await scripted.Disconnected.WaitAsync(Patience);
         Assert.Equal(expected, Assert.IsType<MqttProtocolException>(args.Exception).ReasonCode);
         MqttProtocolException thrown = await Assert.ThrowsAsync<MqttProtocolException>(() => client.ReceiveAsync(1));
         Assert.Equal(expected, thrown.ReasonCode);
@@ -191,15 +171,10 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task Server_exceeding_the_clients_receive_maximum_is_disconnected_with_0x93()
     {
-        await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.ReceiveMaximum = 2;
-        await using var client = new MqttClient(options);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        ConnectPacket connect = await connection.AcceptConnectAsync();
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o => o.ReceiveMaximum = 2);
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
+        ConnectPacket connect = scripted.Connect;
         Assert.Equal((ushort)2, connect.Properties.ReceiveMaximum);
-        await connecting.WaitAsync(Patience);
 
         for (ushort id = 1; id <= 3; id++)
         {
@@ -218,20 +193,14 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task Server_DISCONNECT_ends_the_connection_with_its_reason_code()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
         Task<MqttPublishResult> publishing = client.PublishAsync("t", Bytes("x"), QualityOfService.AtLeastOnce).AsTask();
         await connection.ExpectAsync(PacketType.Publish);
 
         await connection.SendAsync(w => new DisconnectPacket { ReasonCode = ReasonCode.ServerShuttingDown }.Write(w, ProtocolVersion.V500));
 
-        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        MqttDisconnectedEventArgs args = await scripted.Disconnected.WaitAsync(Patience);
         Assert.Equal(ReasonCode.ServerShuttingDown, Assert.IsType<MqttConnectionLostException>(args.Exception).ReasonCode);
         Assert.False(args.WillReconnect);
         await Assert.ThrowsAsync<MqttConnectionLostException>(() => publishing.WaitAsync(Patience));
@@ -240,32 +209,19 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task Silent_server_is_declared_dead_by_keep_alive()
     {
-        await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.KeepAlive = TimeSpan.FromSeconds(1);
-        options.PingTimeout = TimeSpan.FromMilliseconds(500);
-        await using var client = new MqttClient(options);
-        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o => { o.KeepAlive = TimeSpan.FromSeconds(1); o.PingTimeout = TimeSpan.FromMilliseconds(500); });
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         await connection.ExpectAsync(PacketType.PingReq); // and never answered
-        MqttDisconnectedEventArgs args = await disconnected.Task.WaitAsync(Patience);
+        MqttDisconnectedEventArgs args = await scripted.Disconnected.WaitAsync(Patience);
         Assert.Equal(ReasonCode.KeepAliveTimeout, Assert.IsType<MqttConnectionLostException>(args.Exception).ReasonCode);
     }
 
     [Fact]
     public async Task The_servers_receive_maximum_limits_unacknowledged_publications()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync(new MqttProperties { ReceiveMaximum = 2 });
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(new MqttProperties { ReceiveMaximum = 2 });
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         var sends = new List<Task<MqttPublishResult>>();
         for (int i = 0; i < 3; i++)
@@ -287,12 +243,8 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task A_PUBLISH_over_the_servers_maximum_packet_size_is_refused_before_sending()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 64 });
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(new MqttProperties { MaximumPacketSize = 64 });
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         MqttException e = await Assert.ThrowsAsync<MqttException>(async () => await client.PublishAsync("big", new byte[100], QualityOfService.AtLeastOnce));
         Assert.Equal(ReasonCode.PacketTooLarge, e.ReasonCode);
@@ -305,14 +257,8 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task Topic_aliases_from_the_server_are_resolved()
     {
-        await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.TopicAliasMaximum = 4;
-        await using var client = new MqttClient(options);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o => o.TopicAliasMaximum = 4);
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         await connection.SendAsync(w => new PublishPacket { Topic = MqttUtf8.Encode("a/b"), Payload = new(Bytes("1")), Properties = new MqttProperties { TopicAlias = 3 } }.Write(w, ProtocolVersion.V500));
         await connection.SendAsync(w => new PublishPacket { Payload = new(Bytes("2")), Properties = new MqttProperties { TopicAlias = 3 } }.Write(w, ProtocolVersion.V500));
@@ -326,12 +272,8 @@ public sealed class MisbehavingServerTests : IDisposable
     [Fact]
     public async Task QoS2_delivery_is_deduplicated_until_PUBREL()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
         PublishPacket publish = new() { Topic = MqttUtf8.Encode("exactly"), Payload = new(Bytes("once")), QoS = QualityOfService.ExactlyOnce, PacketId = 7 };
 
         await connection.SendAsync(w => publish.Write(w, ProtocolVersion.V500));
@@ -367,6 +309,56 @@ public sealed class MisbehavingServerTests : IDisposable
         catch (OperationCanceledException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// A client connected to a scripted server that accepted its CONNECT; <see cref="Disconnected"/> completes with the
+    /// client's first Disconnected event.
+    /// </summary>
+    private sealed class ScriptedClient : IAsyncDisposable
+    {
+        private readonly FakeServer _server;
+
+        private ScriptedClient(FakeServer server, MqttClient client, FakeConnection connection, ConnectPacket connect, Task<MqttDisconnectedEventArgs> disconnected)
+        {
+            _server = server;
+            Client = client;
+            Connection = connection;
+            Connect = connect;
+            Disconnected = disconnected;
+        }
+
+        public MqttClient Client { get; }
+
+        public FakeConnection Connection { get; }
+
+        /// <summary>The client's CONNECT.</summary>
+        public ConnectPacket Connect { get; }
+
+        public Task<MqttDisconnectedEventArgs> Disconnected { get; }
+
+        /// <summary>Connects a client (<paramref name="configure"/> adjusts its options); the server answers CONNACK with <paramref name="connAck"/>.</summary>
+        public static async Task<ScriptedClient> ConnectAsync(MqttProperties connAck = default, Action<MqttClientOptions>? configure = null)
+        {
+            var server = new FakeServer();
+            MqttClientOptions options = Options(server.Port);
+            configure?.Invoke(options);
+            var client = new MqttClient(options);
+            var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+            client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+            Task<MqttConnectResult> connecting = client.ConnectAsync();
+            FakeConnection connection = await server.AcceptAsync();
+            ConnectPacket connect = await connection.AcceptConnectAsync(connAck);
+            await connecting.WaitAsync(Patience);
+            return new ScriptedClient(server, client, connection, connect, disconnected.Task);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            await Client.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 }

@@ -27,10 +27,17 @@ public sealed class RegistrationHandler : IEnhancedAuthenticationHandler
     /// <exception cref="ArgumentException">The name is invalid, or the password ill-formed.</exception>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than 4096 iterations.</exception>
     public RegistrationHandler(string userName, string password, int iterationCount = ScramVerifier.DefaultIterationCount)
+        : this(Derive(userName, password, iterationCount))
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(iterationCount, ScramVerifier.MinimumIterationCount);
-        Credentials = UserCredentials.Derive(userName, password, iterationCount);
-        _data = ScramRegistration.Encode(Credentials);
+    }
+
+    /// <summary>Registers with verifiers derived beforehand (<see cref="UserCredentials.Derive"/>, or shared by a load generator's users).</summary>
+    /// <param name="credentials">The name and verifiers to send.</param>
+    public RegistrationHandler(UserCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        Credentials = credentials;
+        _data = ScramRegistration.Encode(credentials);
     }
 
     /// <inheritdoc />
@@ -52,6 +59,12 @@ public sealed class RegistrationHandler : IEnhancedAuthenticationHandler
     /// <inheritdoc />
     public ValueTask<ReadOnlyMemory<byte>?> ContinueAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) =>
         throw new MqttAuthenticationException($"{Method} is a single step; the server sent AUTH 0x18", ReasonCode.ProtocolError);
+
+    private static UserCredentials Derive(string userName, string password, int iterationCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterationCount, ScramVerifier.MinimumIterationCount);
+        return UserCredentials.Derive(userName, password, iterationCount);
+    }
 
     /// <inheritdoc />
     public ValueTask<bool> CompleteAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) =>

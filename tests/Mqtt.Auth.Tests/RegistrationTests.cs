@@ -128,6 +128,27 @@ public sealed class RegistrationTests
         Assert.Equal(ReasonCode.Success, (await Scram.AttemptAsync(broker, "alice", "pw-alice")).End.ReasonCode);
     }
 
+    /// <summary>A credential file the broker cannot add to (here: not UTF-8) answers 0x88 Server unavailable, both ways of registering.</summary>
+    [Fact]
+    public async Task Registration_answers_0x88_when_the_credential_file_cannot_be_written()
+    {
+        string data = TestBroker.NewDataDirectory();
+        Directory.CreateDirectory(data);
+        byte[] unreadable = [.. "# users\n"u8, 0xC3, 0x28, (byte)'\n'];
+        await File.WriteAllBytesAsync(Path.Combine(data, CredentialStore.FileName), unreadable);
+        await using TestBroker broker = await TestBroker.StartAsync(dataDirectory: data);
+
+        Received answer = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("ivan", SharedVerifiers)));
+        using IMqttClient client = new MqttClientFactory().CreateMqttClient();
+        (MqttClientConnectResultCode plain, _) = await MqttNet.ConnectAsync(client, MqttNet.Options(broker.EndPoint, "j")
+            .WithCredentials("judy", "pw").WithUserProperty("register", "true"u8.ToArray().AsMemory()).Build());
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.ServerUnavailable), (answer.Type, answer.ReasonCode));
+        Assert.Equal(MqttClientConnectResultCode.ServerUnavailable, plain);
+        Assert.Equal(unreadable, await File.ReadAllBytesAsync(broker.Security.Credentials.FilePath));
+        Assert.Equal(2, broker.Log.Lines.Count(l => l.Contains("credential file could not be written", StringComparison.Ordinal)));
+    }
+
     internal static async Task<Received> RegisterAsync(TestBroker broker, byte[] data)
     {
         await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);

@@ -106,6 +106,34 @@ public sealed class BrokerSecurity : IDisposable
         return AuthenticationResult.Fail(code);
     }
 
+    /// <summary>
+    /// The end of every registration: stores the user and writes the audit line. A taken name answers 0x86; a
+    /// credential file that cannot be written (disk full, not UTF-8) answers 0x88 and is logged as an error.
+    /// </summary>
+    internal async ValueTask<AuthenticationResult> StoreNewUserAsync(UserCredentials credentials, ClientInfo client, string method, CancellationToken cancellationToken)
+    {
+        const string action = "register";
+        bool added;
+        try
+        {
+            added = await Credentials.TryAddAsync(credentials, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Logger.LogError("registration failed: the credential file could not be written: {Error}", e.Message);
+            AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "credential file not writable");
+            return AuthenticationResult.Fail(ReasonCode.ServerUnavailable);
+        }
+
+        if (!added)
+        {
+            return await RefuseAsync(action, credentials.Name, client, method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
+        }
+
+        AuthAudit.Write(Logger, action, true, credentials.Name, client, method, "registered");
+        return AuthenticationResult.Succeed(credentials.Name);
+    }
+
     /// <summary>A locked-out name or address: answered after the longest delay, with 0x9F, unchecked.</summary>
     internal async ValueTask<AuthenticationResult> LockedOutAsync(string action, string? user, ClientInfo client, string method, CancellationToken cancellationToken)
     {

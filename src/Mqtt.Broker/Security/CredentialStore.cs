@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -10,10 +11,12 @@ namespace Mqtt.Broker;
 /// <summary>
 /// The credential file <c>credentials</c> in the data folder: one user per line with SCRAM verifiers, never a
 /// password (docs/security.md). Shared by the broker and <c>mqttcore user</c>, possibly at the same time:
-/// every change takes an exclusive lock on <c>credentials.lock</c>, re-reads the file, and replaces it atomically
-/// (temp file, fsync, rename, fsync of the folder), so concurrent registrations of one name see each other and a
-/// crash leaves either the old or the new file. Changes made by another process are picked up through a
-/// <see cref="FileSystemWatcher"/>, a periodic check of the file's time and size, and a check on every look-up.
+/// every change takes an exclusive lock on <c>credentials.lock</c> and first loads what other processes wrote, so
+/// concurrent registrations of one name see each other. A new user is one appended line, flushed to disk (a
+/// registration costs the same with ten users or a million); a removal or password change replaces the file
+/// atomically (temp file, fsync, rename, fsync of the folder). Changes made by another process are picked up
+/// through a <see cref="FileSystemWatcher"/>, a periodic check of the file's time and size, and a check on every
+/// look-up.
 /// </summary>
 public sealed class CredentialStore : IDisposable
 {
@@ -22,6 +25,7 @@ public sealed class CredentialStore : IDisposable
 
     private const string LockFileName = "credentials.lock";
     private const string TempPrefix = "credentials.tmp-";
+    private const string Header = "# mqttcore credentials: name:SCRAM verifiers, one user per line (docs/security.md)";
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -32,6 +36,7 @@ public sealed class CredentialStore : IDisposable
     private readonly Timer? _poll;
     private volatile Snapshot _snapshot = Snapshot.Empty;
     private volatile bool _dirty = true;
+    private volatile bool _appending;
 
     /// <summary>Opens (and creates, mode 0700) the data folder and loads the credential file if there is one.</summary>
     /// <param name="dataDirectory">The data folder.</param>
@@ -116,21 +121,11 @@ public sealed class CredentialStore : IDisposable
     /// <param name="credentials">The new user.</param>
     /// <param name="cancellationToken">Gives up waiting for the file lock.</param>
     /// <returns>True when added; false when the name exists (nothing changes).</returns>
+    /// <exception cref="InvalidDataException">The credential file is not UTF-8.</exception>
     public Task<bool> TryAddAsync(UserCredentials credentials, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        return ModifyAsync(
-            lines =>
-            {
-                if (IndexOf(lines, credentials.Name) >= 0)
-                {
-                    return false;
-                }
-
-                lines.Add(credentials.FormatLine());
-                return true;
-            },
-            cancellationToken);
+        return UnderFileLockAsync(() => Append(credentials), cancellationToken);
     }
 
     /// <summary>Replaces the verifiers of an existing user (a password change).</summary>
@@ -140,7 +135,7 @@ public sealed class CredentialStore : IDisposable
     public Task<bool> TryReplaceAsync(UserCredentials credentials, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        return ModifyAsync(
+        return RewriteAsync(
             lines =>
             {
                 int index = IndexOf(lines, credentials.Name);
@@ -163,12 +158,18 @@ public sealed class CredentialStore : IDisposable
     public Task<bool> TryRemoveAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return ModifyAsync(lines => RemoveAll(lines, name, 0) > 0, cancellationToken);
+        return RewriteAsync(lines => RemoveAll(lines, name, 0) > 0, cancellationToken);
     }
 
     /// <summary>Reloads the file if it changed on disk since it was last read. Cheap when it did not.</summary>
     public void Refresh()
     {
+        if (_appending)
+        {
+            // Our own append holds the file lock, so the file is the snapshot plus a line nobody may see yet.
+            return;
+        }
+
         FileStamp stamp = FileStamp.Of(FilePath);
         if (!_dirty && stamp == _snapshot.Stamp)
         {
@@ -219,34 +220,83 @@ public sealed class CredentialStore : IDisposable
         }
     }
 
-    private async Task<bool> ModifyAsync(Func<List<string>, bool> change, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="change"/> holding the in-process gate and the file lock, on the thread pool.</summary>
+    private async Task<bool> UnderFileLockAsync(Func<bool> change, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
+            // The change blocks on fsync; a registration may arrive on a socket engine thread other connections share.
+            await Task.Yield();
             using FileStream fileLock = await LockAsync(cancellationToken);
             DeleteStaleTempFiles();
-            List<string> lines = ReadLines(FilePath);
-            if (!change(lines))
-            {
-                return false;
-            }
-
-            WriteAtomically(lines);
-            IReadOnlyList<string>? removed;
-            lock (_reloadGate)
-            {
-                removed = Install(Load(FilePath, FileStamp.Of(FilePath)));
-            }
-
-            Announce(removed);
-            return true;
+            return change();
         }
         finally
         {
             _writeGate.Release();
         }
     }
+
+    /// <summary>Adds one line at the end of the file. Called under the file lock.</summary>
+    private bool Append(UserCredentials credentials)
+    {
+        // Other processes change the file only under the lock we hold, so after this the snapshot is the file.
+        Refresh();
+        Snapshot current = _snapshot;
+        if (!current.Readable)
+        {
+            throw new InvalidDataException($"{FilePath} is not UTF-8; no user can be added until it is fixed");
+        }
+
+        if (current.Users.ContainsKey(credentials.Name))
+        {
+            return false;
+        }
+
+        _appending = true;
+        try
+        {
+            AppendLine(credentials.FormatLine());
+            lock (_reloadGate)
+            {
+                // If a reload was already running when the append began, the next Refresh sees the new size.
+                if (ReferenceEquals(_snapshot, current))
+                {
+                    _snapshot = current.With(credentials, FileStamp.Of(FilePath));
+                }
+            }
+        }
+        finally
+        {
+            _appending = false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Rewrites the whole file with <paramref name="change"/> applied to its lines.</summary>
+    private Task<bool> RewriteAsync(Func<List<string>, bool> change, CancellationToken cancellationToken) =>
+        UnderFileLockAsync(
+            () =>
+            {
+                List<string> lines = ReadLines(FilePath);
+                if (!change(lines))
+                {
+                    return false;
+                }
+
+                WriteAtomically(lines);
+                IReadOnlyList<string>? removed;
+                lock (_reloadGate)
+                {
+                    removed = Install(Load(FilePath, FileStamp.Of(FilePath)));
+                }
+
+                Announce(removed);
+                return true;
+            },
+            cancellationToken);
 
     /// <summary>An exclusive advisory lock (flock) on credentials.lock, shared with every other process using this store.</summary>
     private async Task<FileStream> LockAsync(CancellationToken cancellationToken)
@@ -315,6 +365,49 @@ public sealed class CredentialStore : IDisposable
         SyncDirectory(DataDirectory);
     }
 
+    /// <summary>
+    /// Appends <paramref name="line"/> in one write and flushes it to disk. A crash in the middle can leave only a
+    /// cut last line, which loads as a malformed line (ignored); the next append starts on a new line after it.
+    /// </summary>
+    private void AppendLine(string line)
+    {
+        bool created = !File.Exists(FilePath);
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        using (var stream = new FileStream(FilePath, options))
+        {
+            var text = new StringBuilder();
+            if (created || stream.Length == 0)
+            {
+                text.Append(Header).Append('\n');
+            }
+            else if (EndsWithoutNewline(stream))
+            {
+                text.Append('\n');
+            }
+
+            text.Append(line).Append('\n');
+            stream.Seek(0, SeekOrigin.End);
+            stream.Write(Utf8.GetBytes(text.ToString()));
+            stream.Flush(flushToDisk: true);
+        }
+
+        if (created)
+        {
+            SyncDirectory(DataDirectory);
+        }
+    }
+
+    private static bool EndsWithoutNewline(FileStream stream)
+    {
+        stream.Seek(-1, SeekOrigin.End);
+        return stream.ReadByte() != '\n';
+    }
+
     private static List<string> ReadLines(string path)
     {
         string text;
@@ -324,7 +417,7 @@ public sealed class CredentialStore : IDisposable
         }
         catch (FileNotFoundException)
         {
-            return ["# mqttcore credentials: name:SCRAM verifiers, one user per line (docs/security.md)"];
+            return [Header];
         }
 
         var lines = new List<string>(text.Split('\n'));
@@ -346,11 +439,11 @@ public sealed class CredentialStore : IDisposable
         catch (DecoderFallbackException)
         {
             _logger.LogError("credential file {Path} is not UTF-8; no user can log in until it is fixed", path);
-            return new Snapshot(new Dictionary<string, UserCredentials>(StringComparer.Ordinal), [], stamp);
+            return Snapshot.Empty with { Stamp = stamp, Readable = false };
         }
 
-        var users = new Dictionary<string, UserCredentials>(StringComparer.Ordinal);
-        var ordered = new List<UserCredentials>();
+        ImmutableDictionary<string, UserCredentials>.Builder users = ImmutableDictionary.CreateBuilder<string, UserCredentials>(StringComparer.Ordinal);
+        ImmutableList<UserCredentials>.Builder ordered = ImmutableList.CreateBuilder<UserCredentials>();
         for (int i = 0; i < lines.Count; i++)
         {
             string line = lines[i];
@@ -374,7 +467,7 @@ public sealed class CredentialStore : IDisposable
             ordered.Add(credentials);
         }
 
-        return new Snapshot(users, ordered, stamp);
+        return new Snapshot(users.ToImmutable(), ordered.ToImmutable(), stamp);
     }
 
     /// <summary>Swaps in a new snapshot and returns the users that are gone. Called under the reload lock.</summary>
@@ -473,8 +566,11 @@ public sealed class CredentialStore : IDisposable
         }
     }
 
-    private sealed record Snapshot(Dictionary<string, UserCredentials> Users, List<UserCredentials> Ordered, FileStamp Stamp)
+    /// <summary>The users as last loaded from the file (immutable: look-ups never lock), and the file's stamp then.</summary>
+    private sealed record Snapshot(ImmutableDictionary<string, UserCredentials> Users, ImmutableList<UserCredentials> Ordered, FileStamp Stamp, bool Readable = true)
     {
-        public static readonly Snapshot Empty = new(new Dictionary<string, UserCredentials>(StringComparer.Ordinal), [], new FileStamp(-1, -1, false));
+        public static readonly Snapshot Empty = new(ImmutableDictionary.Create<string, UserCredentials>(StringComparer.Ordinal), [], new FileStamp(-1, -1, false));
+
+        public Snapshot With(UserCredentials user, FileStamp stamp) => this with { Users = Users.Add(user.Name, user), Ordered = Ordered.Add(user), Stamp = stamp };
     }
 }

@@ -89,13 +89,7 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
 
         int iterations = _security.Options.IterationCount;
         UserCredentials credentials = await Task.Run(() => UserCredentials.Derive(userName, text, iterations)); // milliseconds: off the socket thread (see VerifyPasswordOnThreadPoolAsync)
-        if (!await _security.Credentials.TryAddAsync(credentials, cancellationToken))
-        {
-            return await _security.RefuseAsync(action, userName, client, Method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
-        }
-
-        AuthAudit.Write(_security.Logger, action, true, userName, client, Method, "registered");
-        return AuthenticationResult.Succeed(userName);
+        return await _security.StoreNewUserAsync(credentials, client, Method, cancellationToken);
     }
 
     private bool Allowed(ClientInfo client) => _security.Options.PlainPasswords switch

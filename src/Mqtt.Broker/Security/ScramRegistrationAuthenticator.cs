@@ -66,13 +66,7 @@ public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
                 }
             }
 
-            if (!await security.Credentials.TryAddAsync(credentials, cancellationToken))
-            {
-                return await security.RefuseAsync(action, credentials.Name, client, owner.Method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
-            }
-
-            AuthAudit.Write(security.Logger, action, true, credentials.Name, client, owner.Method, "registered");
-            return AuthenticationResult.Succeed(credentials.Name);
+            return await security.StoreNewUserAsync(credentials, client, owner.Method, cancellationToken);
         }
     }
 }

@@ -1,11 +1,14 @@
 using Mqtt.Client;
+using Mqtt.Security.Credentials;
 using Mqtt.Security.Scram;
 
 namespace Mqtt.Cli.Bench;
 
 /// <summary>
 /// Makes the run's clients from the options of the command line: same broker, protocol and credentials, a client
-/// identifier of their own, and for SCRAM a handler of their own sharing one <see cref="SaltedPasswordCache"/>.
+/// identifier of their own, and for SCRAM a handler of their own sharing one <see cref="SaltedPasswordCache"/>. With
+/// registration, each client registers a user named after its client identifier, all with one set of verifiers
+/// derived once, so a storm measures the broker's cost of a registration, not the generator's PBKDF2.
 /// </summary>
 public sealed class BenchClientFactory
 {
@@ -13,14 +16,25 @@ public sealed class BenchClientFactory
     private readonly string? _password;
     private readonly ScramMechanism? _scram;
     private readonly SaltedPasswordCache _cache = new();
+    private readonly IReadOnlyList<ScramVerifier>? _registrationVerifiers;
 
     /// <param name="template">Options built from the command line (its client identifier is not used).</param>
-    /// <param name="password">The password, needed for SCRAM (which never puts it in CONNECT).</param>
-    public BenchClientFactory(MqttClientOptions template, string? password)
+    /// <param name="password">The password, needed for SCRAM (which never puts it in CONNECT); with registration, the new users' password (default "bench").</param>
+    /// <param name="register">Each client registers a new user instead of logging in.</param>
+    public BenchClientFactory(MqttClientOptions template, string? password, bool register = false)
     {
         _template = template;
         _password = password;
-        if (template.AuthenticationHandler is IEnhancedAuthenticationHandler handler)
+        if (register)
+        {
+            if (template.AuthenticationHandler is not null || template.UserName is not null)
+            {
+                throw new ArgumentException("--register makes its own users: give no -u or --auth");
+            }
+
+            _registrationVerifiers = UserCredentials.Derive("bench", password ?? "bench").Verifiers;
+        }
+        else if (template.AuthenticationHandler is IEnhancedAuthenticationHandler handler)
         {
             _scram = ScramMechanism.TryGetByName(handler.Method, out ScramMechanism? mechanism) && password is not null
                 ? mechanism
@@ -43,11 +57,21 @@ public sealed class BenchClientFactory
             ProtocolVersion = _template.ProtocolVersion,
             UserName = _template.UserName,
             Password = _template.Password,
-            AuthenticationHandler = _scram is null ? null : new ScramAuthenticationHandler(_scram, _template.UserName!, _password!) { SaltedPasswords = _cache },
+            AuthenticationHandler = AuthenticationHandlerFor(clientId),
             ConnectTimeout = _template.ConnectTimeout,
             KeepAlive = keepAlive ?? _template.KeepAlive,
             Logger = _template.Logger,
         };
         return new MqttClient(options);
+    }
+
+    private IEnhancedAuthenticationHandler? AuthenticationHandlerFor(string clientId)
+    {
+        if (_registrationVerifiers is not null)
+        {
+            return new RegistrationHandler(new UserCredentials(clientId, _registrationVerifiers));
+        }
+
+        return _scram is null ? null : new ScramAuthenticationHandler(_scram, _template.UserName!, _password!) { SaltedPasswords = _cache };
     }
 }

@@ -38,6 +38,9 @@ public sealed record BenchSettings
 
     public int Concurrency { get; init; } = 16;
 
+    /// <summary>connect: every connection registers a new user named after its client identifier (MQTTCORE-REGISTER).</summary>
+    public bool Register { get; init; }
+
     /// <summary>connect: keep every connection open until the storm ends.</summary>
     public bool Hold { get; init; }
 

@@ -43,7 +43,7 @@ public static class BenchCommand
         BenchReport report;
         try
         {
-            var clients = new BenchClientFactory(template, password);
+            var clients = new BenchClientFactory(template, password, settings.Register);
             report = settings.Scenario is BenchScenario.Connect or BenchScenario.Idle
                 ? await new ConnectionStormRunner(settings, clients, error).RunAsync(cancellationToken)
                 : await new MessageScenarioRunner(settings, clients, error).RunAsync(cancellationToken);

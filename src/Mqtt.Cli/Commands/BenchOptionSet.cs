@@ -38,6 +38,8 @@ public sealed class BenchOptionSet
 
     public Option<int> Concurrency { get; } = new("--concurrency") { Description = "connect/idle: connection attempts in flight", DefaultValueFactory = _ => 16 };
 
+    public Option<bool> Register { get; } = new("--register") { Description = "connect: each connection registers a new user named after its client id (MQTTCORE-REGISTER)" };
+
     public Option<bool> Hold { get; } = new("--hold") { Description = "connect: keep every connection open until the storm ends" };
 
     public Option<double> HoldSeconds { get; } = new("--hold-seconds") { Description = "idle: seconds the connections are held", DefaultValueFactory = _ => 10 };
@@ -46,7 +48,7 @@ public sealed class BenchOptionSet
     {
         command.Arguments.Add(Scenario);
         foreach (Option option in new Option[] { Publishers, Subscribers, QoS, Size, Rate, Outstanding, Duration, Warmup, TopicPrefix, BrokerPid, Json, Quiet,
-            Connections, Concurrency, Hold, HoldSeconds })
+            Connections, Concurrency, Register, Hold, HoldSeconds })
         {
             command.Options.Add(option);
         }
@@ -88,6 +90,7 @@ public sealed class BenchOptionSet
             Quiet = r.GetValue(Quiet),
             Connections = r.GetValue(Connections) ?? (scenario == BenchScenario.Idle ? 10_000 : 1000),
             Concurrency = r.GetValue(Concurrency),
+            Register = r.GetValue(Register),
             Hold = r.GetValue(Hold),
             HoldTime = TimeSpan.FromSeconds(r.GetValue(HoldSeconds)),
         };
@@ -128,6 +131,10 @@ public sealed class BenchOptionSet
         if (r.GetValue(Connections) is < 1 || r.GetValue(Concurrency) < 1)
         {
             errors.Add("--connections and --concurrency must be at least 1");
+        }
+        if (r.GetValue(Register) && r.GetValue(Scenario) != "connect")
+        {
+            errors.Add("--register is for the connect scenario only");
         }
         if (r.GetValue(BrokerPid) is int pid && !ProcessSampler.Exists(pid))
         {

@@ -1,4 +1,5 @@
 using Mqtt.Client;
+using Mqtt.Codec;
 using Mqtt.Security.Credentials;
 using Mqtt.Security.Scram;
 
@@ -27,9 +28,9 @@ public sealed class BenchClientFactory
         _password = password;
         if (register)
         {
-            if (template.AuthenticationHandler is not null || template.UserName is not null)
+            if (template.AuthenticationHandler is not null || template.UserName is not null || template.ProtocolVersion != ProtocolVersion.V500)
             {
-                throw new ArgumentException("--register makes its own users: give no -u or --auth");
+                throw new ArgumentException("--register makes its own users with MQTT 5 enhanced authentication: give no -u, --auth or -V 3.1.1");
             }
 
             _registrationVerifiers = UserCredentials.Derive("bench", password ?? "bench").Verifiers;
@@ -56,7 +57,7 @@ public sealed class BenchClientFactory
             ClientId = clientId,
             ProtocolVersion = _template.ProtocolVersion,
             UserName = _template.UserName,
-            Password = _template.Password,
+            Password = _registrationVerifiers is null ? _template.Password : null, // a registration never sends the password
             AuthenticationHandler = AuthenticationHandlerFor(clientId),
             ConnectTimeout = _template.ConnectTimeout,
             KeepAlive = keepAlive ?? _template.KeepAlive,

@@ -4,7 +4,9 @@ using System.Net;
 using System.Text.Json;
 using Mqtt.Broker;
 using Mqtt.Cli;
+using Mqtt.Cli.Bench;
 using Mqtt.Cli.Commands;
+using Mqtt.Client;
 using Mqtt.Security.Credentials;
 using MQTTnet.Server;
 
@@ -175,31 +177,47 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task A_SCRAM_storm_logs_every_connection_in_and_a_wrong_password_exits_2()
     {
-        string data = Path.Combine(Path.GetTempPath(), "mqttcore-bench-" + Guid.NewGuid().ToString("N"));
-        var options = new BrokerOptions { SysInterval = TimeSpan.Zero };
-        options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 0));
-        using BrokerSecurity security = BrokerSecurity.Configure(options, new BrokerSecurityOptions { DataDirectory = data, PlainPasswords = PlainPasswordPolicy.Always });
-        var broker = new MqttBroker(options);
-        await broker.StartAsync();
-        try
-        {
-            Assert.True(await security.Credentials.TryAddAsync(UserCredentials.Derive("bencher", "pw-bencher")));
-            int port = broker.Endpoints[0].EndPoint.Port;
+        await using SecureBroker broker = await SecureBroker.StartAsync();
+        Assert.True(await broker.Security.Credentials.TryAddAsync(UserCredentials.Derive("bencher", "pw-bencher")));
 
-            JsonElement report = await RunJsonAsync(port, "connect", "--connections", "30", "--concurrency", "4", "--auth", "scram-sha-256", "-u", "bencher", "-P", "pw-bencher");
-            (int refused, string output, string error) = await RunAsync(port, "connect", "--connections", "1", "--auth", "scram-sha-256", "-u", "bencher", "-P", "wrong");
+        JsonElement report = await RunJsonAsync(broker.Port, "connect", "--connections", "30", "--concurrency", "4", "--auth", "scram-sha-256", "-u", "bencher", "-P", "pw-bencher");
+        (int refused, string output, string error) = await RunAsync(broker.Port, "connect", "--connections", "1", "--auth", "scram-sha-256", "-u", "bencher", "-P", "wrong");
 
-            Assert.Equal(0, report.GetProperty("connect_failures").GetInt64());
-            Assert.Equal(30, report.GetProperty("connections").GetInt32());
-            Assert.Equal(ExitCodes.Refused, refused);
-            Assert.Contains("0x86", error, StringComparison.Ordinal);
-            Assert.Equal("", output);
-        }
-        finally
-        {
-            await broker.StopAsync().WaitAsync(Waits.Expected);
-            Directory.Delete(data, recursive: true);
-        }
+        Assert.Equal(0, report.GetProperty("connect_failures").GetInt64());
+        Assert.Equal(30, report.GetProperty("connections").GetInt32());
+        Assert.Equal(ExitCodes.Refused, refused);
+        Assert.Contains("0x86", error, StringComparison.Ordinal);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task A_registration_storm_adds_one_user_per_connection_and_the_users_can_log_in()
+    {
+        await using SecureBroker broker = await SecureBroker.StartAsync();
+
+        JsonElement report = await RunJsonAsync(broker.Port, "connect", "--register", "--connections", "30", "--concurrency", "4", "-P", "pw-new");
+        IReadOnlyList<UserCredentials> users = broker.Security.Credentials.List();
+        JsonElement login = await RunJsonAsync(broker.Port, "connect", "--connections", "2", "--auth", "scram-sha-512", "-u", users[^1].Name, "-P", "pw-new");
+        (int misuse, _, string error) = await RunAsync(broker.Port, "connect", "--register", "-u", "someone", "-P", "pw");
+
+        Assert.Equal(0, report.GetProperty("connect_failures").GetInt64());
+        Assert.Equal(30, users.Count);
+        Assert.Equal(30, users.Select(u => u.Name).Distinct().Count(n => n.StartsWith("bench-", StringComparison.Ordinal)));
+        Assert.Equal(0, login.GetProperty("connect_failures").GetInt64());
+        Assert.Equal(ExitCodes.Usage, misuse);
+        Assert.Contains("--register", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_registering_bench_client_never_puts_the_password_in_CONNECT()
+    {
+        var template = new MqttClientOptions { Port = 1, Password = "pw-new"u8.ToArray() };
+
+        await using MqttClient client = new BenchClientFactory(template, "pw-new", register: true).Create("bench-x-c0");
+
+        Assert.Null(client.Options.Password);
+        Assert.Null(client.Options.UserName);
+        Assert.Equal("bench-x-c0", Assert.IsType<RegistrationHandler>(client.Options.AuthenticationHandler).Credentials.Name);
     }
 
     [Theory]
@@ -264,5 +282,41 @@ public sealed class BenchCommandTests
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Our broker with the security layer (SCRAM, registration) on a fresh data folder, deleted afterwards.</summary>
+    private sealed class SecureBroker : IAsyncDisposable
+    {
+        private readonly MqttBroker _broker;
+        private readonly string _data;
+
+        private SecureBroker(MqttBroker broker, BrokerSecurity security, string data)
+        {
+            _broker = broker;
+            Security = security;
+            _data = data;
+        }
+
+        public BrokerSecurity Security { get; }
+
+        public int Port => _broker.Endpoints[0].EndPoint.Port;
+
+        public static async Task<SecureBroker> StartAsync()
+        {
+            string data = Path.Combine(Path.GetTempPath(), "mqttcore-bench-" + Guid.NewGuid().ToString("N"));
+            var options = new BrokerOptions { SysInterval = TimeSpan.Zero };
+            options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 0));
+            BrokerSecurity security = BrokerSecurity.Configure(options, new BrokerSecurityOptions { DataDirectory = data, PlainPasswords = PlainPasswordPolicy.Always });
+            var broker = new MqttBroker(options);
+            await broker.StartAsync();
+            return new SecureBroker(broker, security, data);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _broker.StopAsync().WaitAsync(Waits.Expected);
+            Security.Dispose();
+            Directory.Delete(_data, recursive: true);
+        }
     }
 }

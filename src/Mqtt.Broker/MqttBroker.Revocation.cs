@@ -31,6 +31,8 @@ public sealed partial class MqttBroker
                 _sessions.Remove(session.ClientId);
                 session.PendingWill?.Cancel();
                 session.PendingWill = null;
+                // Its connection may be deciding its Will right after this lock: it must find none to delay.
+                session.Connection?.MarkRevoked();
             }
         }
 

@@ -288,14 +288,21 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 old.PendingWill = null;
                 endedWill = old.PendingWillMessage;
             }
+            if (previous is not null && previous != connection)
+            {
+                // Marked under this lock, where the old connection decides its Will when it closes: either it decided
+                // first (its pending Will was handled just above) or it sees this mark.
+                previous.MarkTakenOver(sessionEnded: old != session);
+            }
         }
+        SessionClaimed?.Invoke(clientId);
         if (endedWill is not null)
         {
             PublishInternal(endedWill);
         }
         if (previous is not null && previous != connection)
         {
-            previous.TakenOver(sessionEnded: old != session);
+            _ = previous.CloseAsync(ReasonCode.SessionTakenOver);
         }
         if (old is not null && old != session)
         {
@@ -303,6 +310,15 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         return (session, present);
     }
+
+    /// <summary>
+    /// Guards the session map, and with it the takeover and revocation marks on connections and a closing connection's
+    /// Will decision, so a takeover or revocation is wholly before that decision or wholly after it.
+    /// </summary>
+    internal Lock SessionsGate => _sessionsGate;
+
+    /// <summary>Test seam: runs after a CONNECT claimed the session of a Client Identifier, before the connection it replaced is closed.</summary>
+    internal Action<string>? SessionClaimed { get; set; }
 
     /// <summary>A connection ended: detach it, and forget the session at once when its expiry is 0.</summary>
     internal void DetachSession(MqttConnection connection, Session session)

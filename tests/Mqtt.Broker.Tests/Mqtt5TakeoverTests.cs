@@ -55,6 +55,34 @@ public sealed class Mqtt5TakeoverTests
     }
 
     [Fact]
+    public async Task MQTT5_3_1_3_9_a_connection_that_drops_while_being_taken_over_leaves_no_delayed_will_on_the_resumed_session()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using RawClient old = await broker.OpenAsync();
+        await old.ConnectAsync("same", properties: Persistent(), will: Wire.Will("wills/same", "spurious", properties: new MqttProperties { WillDelayInterval = 1 }));
+        await using RawClient newer = await broker.OpenAsync();
+        // The old connection drops, and is fully closed, after the new CONNECT claimed the session and before the
+        // broker closes the old connection for the takeover.
+        broker.Broker.SessionClaimed = id =>
+        {
+            if (id == "same")
+            {
+                old.Drop();
+                SpinWait.SpinUntil(() => broker.Broker.Statistics.ConnectionsOpen == 2, TimeSpan.FromSeconds(10));
+            }
+        };
+
+        Assert.True((await newer.ConnectAsync("same", cleanStart: false, properties: Persistent())).SessionPresent);
+
+        Assert.Equal(2, broker.Broker.Statistics.ConnectionsOpen);
+        // [MQTT-3.1.3-9] the session was resumed within the Will Delay: its Will must never go out.
+        await Task.Delay(2000);
+        await watcher.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_3_14_2_2_a_late_disconnect_from_the_taken_over_connection_leaves_the_session_expiry_alone()
     {
         var authorizer = new HoldingAuthorizer();

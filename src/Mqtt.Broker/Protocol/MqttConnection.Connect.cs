@@ -297,20 +297,29 @@ internal sealed partial class MqttConnection
             return;
         }
         ConnectState connect = _connect!;
-        if (connect.Will is ApplicationMessage will && !_normalDisconnect)
+        ApplicationMessage? publishNow = null;
+        lock (_broker.SessionsGate)
         {
-            uint delay = Math.Min(connect.WillDelay, session.ExpiryInterval);
-            if (delay == 0 || _sessionEnded)
+            // A takeover or revocation marks this connection under the same lock: it is seen here, or it sees the pending Will.
+            if (connect.Will is ApplicationMessage will && !_normalDisconnect)
             {
-                _broker.PublishInternal(will);
+                uint delay = Math.Min(connect.WillDelay, session.ExpiryInterval);
+                if (delay == 0 || _sessionEnded)
+                {
+                    publishNow = will;
+                }
+                else if (!_takenOver)
+                {
+                    var pending = new CancellationTokenSource();
+                    session.PendingWill = pending;
+                    session.PendingWillMessage = will;
+                    _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
+                }
             }
-            else if (!_takenOver)
-            {
-                var pending = new CancellationTokenSource();
-                session.PendingWill = pending;
-                session.PendingWillMessage = will;
-                _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
-            }
+        }
+        if (publishNow is not null)
+        {
+            _broker.PublishInternal(publishNow);
         }
         _broker.DetachSession(this, session);
     }

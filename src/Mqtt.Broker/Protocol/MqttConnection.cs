@@ -129,12 +129,14 @@ internal sealed partial class MqttConnection
     /// <summary>The outbound queue is back under its bound: the session puts its waiting messages in flight.</summary>
     public void ResumeDeliveries() => _session?.ResumeDeliveries(this);
 
-    /// <summary>Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.</summary>
-    public void TakenOver(bool sessionEnded)
+    /// <summary>
+    /// Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.
+    /// Called under <see cref="MqttBroker.SessionsGate"/>; the broker then closes this connection.
+    /// </summary>
+    public void MarkTakenOver(bool sessionEnded)
     {
         _takenOver = true;
         _sessionEnded = sessionEnded;
-        _ = CloseAsync(ReasonCode.SessionTakenOver);
     }
 
     /// <summary>Closes the connection, sending DISCONNECT with <paramref name="reason"/> first to an MQTT 5 client.</summary>

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Mqtt.Broker;
 
 namespace Mqtt.Cli.Commands;
@@ -45,6 +46,15 @@ internal static class BrokerCommand
         return command;
     }
 
+    /// <summary>
+    /// One line per event on stdout. Lines wait in the console logger's queue (2,500); when the output cannot keep
+    /// up (a pipe nobody reads), further lines are dropped rather than blocking every thread that logs.
+    /// </summary>
+    private static ILoggerFactory CreateLogging(LogLevel level) => LoggerFactory.Create(b => b
+        .AddConsole(o => o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite)
+        .AddSimpleConsole(o => o.SingleLine = true)
+        .SetMinimumLevel(level));
+
     private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
         BrokerSettings settings;
@@ -57,7 +67,7 @@ internal static class BrokerCommand
             settings.Apply(result, Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
                 MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, SysInterval);
             options = settings.ToOptions();
-            logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel));
+            logging = CreateLogging(settings.LogLevel);
             security = BrokerSecurity.Configure(options, settings.ToSecurityOptions(), logging.CreateLogger("mqttcore.auth"));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or IOException or UnauthorizedAccessException or JsonException or System.Security.Cryptography.CryptographicException)

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -82,6 +84,31 @@ public sealed class BrokerCommandTests
         await client.PublishAsync("fd/test", "served");
         Assert.Equal("served", (await client.NextAsync()).Text);
         Assert.False(broker.Process.HasExited);
+    }
+
+    /// <summary>
+    /// Logging must never stop the broker. At the default log level every login writes a line; 5,000 lines (about
+    /// 600 KB) fill the 64 KiB pipe and then the logger's queue of 2,500 lines, after which a logger that waits for
+    /// room would hold every thread that logs (before the fix the broker stopped answering anyone).
+    /// </summary>
+    [Fact]
+    public async Task A_broker_whose_output_nobody_reads_drops_log_lines_and_serves_on()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartWithUnreadOutputAsync(
+            "--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+
+        await using ChildProcess storm = ChildProcess.Start(MqttCoreBrokerProcess.DotNet, [MqttCoreBrokerProcess.MqttCoreDll,
+            "bench", "connect", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "--connections", "5000", "--warmup", "0", "--timeout", "5", "--json", "--quiet"]);
+        Assert.Equal(0, await storm.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        using (JsonDocument report = JsonDocument.Parse(storm.StandardOutput))
+        {
+            Assert.Equal(0, report.RootElement.GetProperty("connect_failures").GetInt64());
+        }
+        await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "after-the-storm");
+        await client.SubscribeAsync("log/test");
+        await client.PublishAsync("log/test", "served");
+        Assert.Equal("served", (await client.NextAsync()).Text);
     }
 
     /// <summary>The broker closed this connection: it reads as end of stream (the broker never writes first).</summary>

@@ -43,6 +43,13 @@ internal sealed partial class MqttCoreBrokerProcess : IAsyncDisposable
     public static Task<MqttCoreBrokerProcess> StartWithOpenFileLimitAsync(int openFiles, params string[] arguments) =>
         StartAsync("bash", ["-c", $"ulimit -n {openFiles} && exec \"$@\"", "bash", DotNet, MqttCoreDll, "broker", .. arguments]);
 
+    /// <summary>
+    /// As <see cref="StartAsync(string[])"/>, with the broker's standard output going into a pipe that nobody reads
+    /// after the `listening on` line (a supervisor that captures output and never drains it).
+    /// </summary>
+    public static Task<MqttCoreBrokerProcess> StartWithUnreadOutputAsync(params string[] arguments) =>
+        StartAsync("bash", ["-c", "\"$@\" | { grep -m1 '^listening on '; exec sleep 3600; }", "bash", DotNet, MqttCoreDll, "broker", .. arguments]);
+
     private static async Task<MqttCoreBrokerProcess> StartAsync(string program, string[] arguments)
     {
         Assert.True(File.Exists(MqttCoreDll), $"{MqttCoreDll} is missing: the test project must reference src/Mqtt.Cli");

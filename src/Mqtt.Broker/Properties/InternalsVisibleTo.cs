@@ -1,3 +1,4 @@
 using System.Runtime.CompilerServices;
 
 [assembly: InternalsVisibleTo("Mqtt.Broker.Tests")]
+[assembly: InternalsVisibleTo("Mqtt.Benchmarks")]

@@ -1,13 +1,15 @@
 namespace Mqtt.Broker;
 
 /// <summary>
-/// Retained messages by Topic Name (3.3.1.3). A new subscription scans them with its filter; an exact filter
-/// is a single lookup.
+/// Retained messages by Topic Name (3.3.1.3), in a trie by topic level, so a new subscription visits only the
+/// branches its filter can match: "devices/42/#" costs the messages under devices/42, not every retained message
+/// (as Mosquitto's retain tree). One lock guards the trie; nodes left empty are removed.
 /// </summary>
 internal sealed class RetainedStore
 {
-    private readonly Dictionary<string, ApplicationMessage> _messages = new(StringComparer.Ordinal);
+    private readonly Node _root = new();
     private readonly Lock _gate = new();
+    private int _count;
 
     public int Count
     {
@@ -15,7 +17,29 @@ internal sealed class RetainedStore
         {
             lock (_gate)
             {
-                return _messages.Count;
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Nodes in the trie, its root included: 1 when nothing is retained (for tests and diagnostics).</summary>
+    public int NodeCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                int count = 0;
+                var pending = new Stack<Node>([_root]);
+                while (pending.TryPop(out Node? node))
+                {
+                    count++;
+                    foreach (Node child in node.Children?.Values ?? (IEnumerable<Node>)[])
+                    {
+                        pending.Push(child);
+                    }
+                }
+                return count;
             }
         }
     }
@@ -27,12 +51,19 @@ internal sealed class RetainedStore
         {
             if (message.Packet.Payload.IsEmpty)
             {
-                _messages.Remove(message.Topic);
+                Clear(message.Topic);
+                return;
             }
-            else
+            Node node = _root;
+            foreach (Range level in message.Topic.AsSpan().Split('/'))
             {
-                _messages[message.Topic] = message;
+                node = node.GetOrAddChild(message.Topic.AsSpan(level));
             }
+            if (node.Message is null)
+            {
+                _count++;
+            }
+            node.Message = message;
         }
     }
 
@@ -42,40 +73,166 @@ internal sealed class RetainedStore
     {
         lock (_gate)
         {
-            int before = _messages.Count;
-            foreach ((string topic, ApplicationMessage message) in _messages)
-            {
-                if (message.IsExpired(now))
-                {
-                    _messages.Remove(topic);
-                }
-            }
-            return before - _messages.Count;
+            int before = _count;
+            RemoveExpired(_root, now);
+            return before - _count;
         }
     }
 
-    /// <summary>The unexpired retained messages matching <paramref name="filter"/>.</summary>
+    /// <summary>The unexpired retained messages matching <paramref name="filter"/>, in no particular order.</summary>
     public List<ApplicationMessage> Match(string filter, long now)
     {
         var results = new List<ApplicationMessage>();
+        string[] levels = filter.Split('/');
+        var pending = new Stack<(Node Node, int Level)>();
         lock (_gate)
         {
-            if (filter.AsSpan().IndexOfAny('+', '#') < 0)
+            pending.Push((_root, 0));
+            while (pending.TryPop(out (Node Node, int Level) next))
             {
-                if (_messages.TryGetValue(filter, out ApplicationMessage? message) && !message.IsExpired(now))
+                (Node node, int index) = next;
+                if (index == levels.Length)
                 {
-                    results.Add(message);
+                    AddUnexpired(node, now, results);
+                    continue;
                 }
-                return results;
-            }
-            foreach ((string topic, ApplicationMessage message) in _messages)
-            {
-                if (!message.IsExpired(now) && TopicFilterMatcher.Matches(filter, topic))
+                // [MQTT-4.7.2-1] a filter starting with a wildcard does not match topics starting with '$'.
+                bool skipSystem = index == 0;
+                switch (levels[index])
                 {
-                    results.Add(message);
+                    case "#":
+                        if (index > 0)
+                        {
+                            // "a/#" matches "a" too [MQTT-4.7.1-2].
+                            AddUnexpired(node, now, results);
+                        }
+                        AddDescendants(node, skipSystem, now, results);
+                        break;
+                    case "+":
+                        foreach ((string level, Node child) in node.Children ?? [])
+                        {
+                            if (!(skipSystem && level.StartsWith('$')))
+                            {
+                                pending.Push((child, index + 1));
+                            }
+                        }
+                        break;
+                    default:
+                        if (node.Children?.TryGetValue(levels[index], out Node? exact) == true)
+                        {
+                            pending.Push((exact, index + 1));
+                        }
+                        break;
                 }
             }
         }
         return results;
+    }
+
+    private static void AddUnexpired(Node node, long now, List<ApplicationMessage> results)
+    {
+        if (node.Message is ApplicationMessage message && !message.IsExpired(now))
+        {
+            results.Add(message);
+        }
+    }
+
+    /// <summary>Every message below <paramref name="top"/> (not its own), without recursion: topics may be deep.</summary>
+    private static void AddDescendants(Node top, bool skipSystem, long now, List<ApplicationMessage> results)
+    {
+        var pending = new Stack<Node>();
+        foreach ((string level, Node child) in top.Children ?? [])
+        {
+            if (!(skipSystem && level.StartsWith('$')))
+            {
+                pending.Push(child);
+            }
+        }
+        while (pending.TryPop(out Node? node))
+        {
+            AddUnexpired(node, now, results);
+            foreach (Node child in node.Children?.Values ?? (IEnumerable<Node>)[])
+            {
+                pending.Push(child);
+            }
+        }
+    }
+
+    private void Clear(string topic)
+    {
+        var path = new List<(Node Parent, string Level)>();
+        Node node = _root;
+        foreach (Range range in topic.AsSpan().Split('/'))
+        {
+            string level = topic[range];
+            if (node.Children?.TryGetValue(level, out Node? child) != true)
+            {
+                return;
+            }
+            path.Add((node, level));
+            node = child!;
+        }
+        if (node.Message is null)
+        {
+            return;
+        }
+        node.Message = null;
+        _count--;
+        for (int i = path.Count - 1; i >= 0 && node.IsEmpty; i--)
+        {
+            (Node parent, string level) = path[i];
+            parent.Children!.Remove(level);
+            node = parent;
+        }
+    }
+
+    /// <summary>Removes expired messages under <paramref name="node"/> and the nodes they leave empty; depth-first, without recursion.</summary>
+    private void RemoveExpired(Node node, long now)
+    {
+        // Post-order with an explicit stack: a node is pruned from its parent after its own children were visited.
+        var pending = new Stack<(Node Node, Node? Parent, string? Level, bool Visited)>();
+        pending.Push((node, null, null, false));
+        while (pending.TryPop(out (Node Node, Node? Parent, string? Level, bool Visited) next))
+        {
+            if (!next.Visited)
+            {
+                pending.Push(next with { Visited = true });
+                foreach ((string level, Node child) in next.Node.Children ?? [])
+                {
+                    pending.Push((child, next.Node, level, false));
+                }
+                continue;
+            }
+            if (next.Node.Message?.IsExpired(now) == true)
+            {
+                next.Node.Message = null;
+                _count--;
+            }
+            if (next.Parent is not null && next.Node.IsEmpty)
+            {
+                next.Parent.Children!.Remove(next.Level!);
+            }
+        }
+    }
+
+    private sealed class Node
+    {
+        public Dictionary<string, Node>? Children { get; private set; }
+
+        public ApplicationMessage? Message { get; set; }
+
+        public bool IsEmpty => Message is null && (Children is null || Children.Count == 0);
+
+        public Node GetOrAddChild(ReadOnlySpan<char> level)
+        {
+            Children ??= new Dictionary<string, Node>(StringComparer.Ordinal);
+            Dictionary<string, Node>.AlternateLookup<ReadOnlySpan<char>> lookup = Children.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(level, out Node? child))
+            {
+                child = new Node();
+                lookup[level] = child;
+            }
+            return child;
+        }
     }
 }

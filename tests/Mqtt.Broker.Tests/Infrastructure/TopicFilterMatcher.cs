@@ -1,6 +1,9 @@
-namespace Mqtt.Broker;
+namespace Mqtt.Broker.Tests;
 
-/// <summary>Matches one Topic Name against one Topic Filter (4.7), for the retained store.</summary>
+/// <summary>
+/// Matches one Topic Name against one Topic Filter (4.7), level by level: the plain reference that the retained
+/// store's trie is checked against (RetainedStoreTests).
+/// </summary>
 internal static class TopicFilterMatcher
 {
     /// <summary>

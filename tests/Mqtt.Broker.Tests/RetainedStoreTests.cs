@@ -1,0 +1,90 @@
+using CsCheck;
+
+namespace Mqtt.Broker.Tests;
+
+/// <summary>
+/// The retained store's trie against a plain model: after any sequence of stores, replacements and clears, a filter
+/// finds exactly the retained topics that <see cref="TopicFilterMatcher"/> says it matches, expired messages are
+/// skipped and then swept, and nothing is left of the trie once every topic is cleared.
+/// </summary>
+public sealed class RetainedStoreTests
+{
+    // Few level names, so generated topics share prefixes and filters hit them; '$x' first marks a system topic.
+    private static readonly Gen<string> TopicLevel = Gen.OneOf("a", "b", "", "$x");
+    private static readonly Gen<string> Topic = TopicLevel.Array[1, 4].Select(levels => string.Join('/', levels)).Where(topic => topic.Length > 0);
+    private static readonly Gen<string> Filter = Gen.Select(
+        Gen.OneOf("a", "b", "", "$x", "+").Array[0, 4],
+        Gen.Bool,
+        (levels, multiLevel) => levels.Length == 0 ? "#" : string.Join('/', multiLevel ? [.. levels, "#"] : levels));
+
+    /// <summary>One change: a topic, and whether it is cleared (empty payload) or stored with or without a 1 s expiry.</summary>
+    private static readonly Gen<(string Topic, bool Clear, bool Expiring)> Change = Gen.Select(Topic, Gen.Int[0, 4], Gen.Bool,
+        (topic, kind, expiring) => (topic, kind == 0, expiring));
+
+    [Fact]
+    public void MQTT5_3_3_1_6_a_filter_finds_exactly_the_retained_topics_it_matches()
+    {
+        Gen.Select(Change.Array[0, 30], Filter.Array[1, 8]).Sample((changes, filters) =>
+        {
+            var store = new RetainedStore();
+            var model = new Dictionary<string, bool>(StringComparer.Ordinal); // topic -> expiring
+            foreach ((string topic, bool clear, bool expiring) in changes)
+            {
+                store.Set(Message(topic, clear, expiring));
+                if (clear)
+                {
+                    model.Remove(topic);
+                }
+                else
+                {
+                    model[topic] = expiring;
+                }
+            }
+            long now = Environment.TickCount64;
+            long later = now + 10_000;
+
+            Assert.Equal(model.Count, store.Count);
+            foreach (string filter in filters)
+            {
+                Assert.Equal(Expected(model, filter, includeExpiring: true), Topics(store.Match(filter, now)));
+                Assert.Equal(Expected(model, filter, includeExpiring: false), Topics(store.Match(filter, later)));
+            }
+            Assert.Equal(model.Count(m => m.Value), store.RemoveExpired(later));
+            Assert.Equal(model.Count(m => !m.Value), store.Count);
+            foreach (string topic in model.Keys)
+            {
+                store.Set(Message(topic, clear: true, expiring: false));
+            }
+            Assert.Equal(0, store.Count);
+            Assert.Equal(1, store.NodeCount);
+        }, iter: 3000);
+    }
+
+    [Fact]
+    public void A_retained_topic_of_the_most_levels_a_topic_can_have_is_matched_and_swept()
+    {
+        var store = new RetainedStore();
+        string deep = string.Join('/', Enumerable.Repeat("d", 32_768));
+        store.Set(Message(deep, clear: false, expiring: true));
+
+        Assert.Equal([deep], Topics(store.Match("#", Environment.TickCount64)));
+        Assert.Equal([deep], Topics(store.Match("d/#", Environment.TickCount64)));
+        Assert.Equal(1, store.RemoveExpired(Environment.TickCount64 + 10_000));
+        Assert.Equal(1, store.NodeCount);
+    }
+
+    private static ApplicationMessage Message(string topic, bool clear, bool expiring) => ApplicationMessage.Copy(
+        new PublishPacket
+        {
+            Topic = Wire.Text(topic),
+            Payload = clear ? default : Wire.Text("m"),
+            Retain = true,
+            Properties = expiring ? new MqttProperties { MessageExpiryInterval = 1 } : default,
+        },
+        publisherClientId: null);
+
+    private static string[] Expected(Dictionary<string, bool> model, string filter, bool includeExpiring) =>
+        [.. model.Where(m => (includeExpiring || !m.Value) && TopicFilterMatcher.Matches(filter, m.Key)).Select(m => m.Key).Order(StringComparer.Ordinal)];
+
+    private static string[] Topics(List<ApplicationMessage> messages) => [.. messages.Select(m => m.Topic).Order(StringComparer.Ordinal)];
+}

@@ -38,48 +38,36 @@ public sealed partial class CredentialStoreTests
     [Fact]
     public async Task Files_and_folder_are_private_and_a_second_store_sees_changes()
     {
-        string data = TestBroker.NewDataDirectory();
-        try
-        {
-            using var broker = new CredentialStore(data);
-            using var admin = new CredentialStore(data, watch: false);
-            Assert.True(await admin.TryAddAsync(UserCredentials.Derive("alice", "pw")));
-            Assert.False(await broker.TryAddAsync(UserCredentials.Derive("alice", "other")));
-            Assert.True(broker.TryGet("alice", out _));
-            byte[] secret = ServerSecret.LoadOrCreate(data);
-            Assert.Equal(secret, ServerSecret.LoadOrCreate(data));
+        using var folder = new TempDataFolder();
+        string data = folder.Path;
+        using var broker = new CredentialStore(data);
+        using var admin = new CredentialStore(data, watch: false);
+        Assert.True(await admin.TryAddAsync(UserCredentials.Derive("alice", "pw")));
+        Assert.False(await broker.TryAddAsync(UserCredentials.Derive("alice", "other")));
+        Assert.True(broker.TryGet("alice", out _));
+        byte[] secret = ServerSecret.LoadOrCreate(data);
+        Assert.Equal(secret, ServerSecret.LoadOrCreate(data));
 
-            if (!OperatingSystem.IsWindows())
-            {
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(admin.FilePath));
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, ServerSecret.FileName)));
-            }
-        }
-        finally
+        if (!OperatingSystem.IsWindows())
         {
-            Directory.Delete(data, recursive: true);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(admin.FilePath));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, ServerSecret.FileName)));
         }
     }
 
     [Fact]
     public async Task Comments_and_unparseable_lines_survive_a_rewrite()
     {
-        string data = TestBroker.NewDataDirectory();
-        try
-        {
-            Directory.CreateDirectory(data);
-            await File.WriteAllTextAsync(Path.Combine(data, CredentialStore.FileName), "# admins: see wiki\nbroken line\n");
-            using var store = new CredentialStore(data, watch: false);
-            Assert.True(await store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
-            string[] lines = await File.ReadAllLinesAsync(store.FilePath);
-            Assert.Equal(["# admins: see wiki", "broken line"], lines[..2]);
-            Assert.StartsWith("bob:", lines[2], StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        using var folder = new TempDataFolder();
+        string data = folder.Path;
+        Directory.CreateDirectory(data);
+        await File.WriteAllTextAsync(Path.Combine(data, CredentialStore.FileName), "# admins: see wiki\nbroken line\n");
+        using var store = new CredentialStore(data, watch: false);
+        Assert.True(await store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
+        string[] lines = await File.ReadAllLinesAsync(store.FilePath);
+        Assert.Equal(["# admins: see wiki", "broken line"], lines[..2]);
+        Assert.StartsWith("bob:", lines[2], StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -90,105 +78,81 @@ public sealed partial class CredentialStoreTests
     [Fact]
     public async Task An_added_user_is_appended_to_the_file_that_is_already_there()
     {
-        string data = TestBroker.NewDataDirectory();
-        try
-        {
-            using var store = new CredentialStore(data, watch: false);
-            Assert.True(await store.TryAddAsync(UserCredentials.Derive("alice", "pw")));
-            byte[] before = await File.ReadAllBytesAsync(store.FilePath);
-            using var earlier = new FileStream(store.FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var folder = new TempDataFolder();
+        string data = folder.Path;
+        using var store = new CredentialStore(data, watch: false);
+        Assert.True(await store.TryAddAsync(UserCredentials.Derive("alice", "pw")));
+        byte[] before = await File.ReadAllBytesAsync(store.FilePath);
+        using var earlier = new FileStream(store.FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
 
-            Assert.True(await store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
+        Assert.True(await store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
 
-            using var reader = new StreamReader(earlier);
-            string text = await reader.ReadToEndAsync();
-            Assert.Equal(before, (await File.ReadAllBytesAsync(store.FilePath))[..before.Length]);
-            Assert.Contains("\nbob:", text, StringComparison.Ordinal);
-            Assert.EndsWith("\n", text, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        using var reader = new StreamReader(earlier);
+        string text = await reader.ReadToEndAsync();
+        Assert.Equal(before, (await File.ReadAllBytesAsync(store.FilePath))[..before.Length]);
+        Assert.Contains("\nbob:", text, StringComparison.Ordinal);
+        Assert.EndsWith("\n", text, StringComparison.Ordinal);
     }
 
     /// <summary>A crash can cut the last line short: the cut line is ignored, and the next user goes on a line of its own.</summary>
     [Fact]
     public async Task A_cut_last_line_is_ignored_and_the_next_user_starts_a_new_line()
     {
-        string data = TestBroker.NewDataDirectory();
-        try
-        {
-            Directory.CreateDirectory(data);
-            string alice = UserCredentials.Derive("alice", "pw").FormatLine();
-            string cut = UserCredentials.Derive("carol", "pw").FormatLine()[..30];
-            await File.WriteAllTextAsync(Path.Combine(data, CredentialStore.FileName), alice + "\n" + cut);
-            using var store = new CredentialStore(data, watch: false);
-            Assert.False(store.TryGet("carol", out _));
+        using var folder = new TempDataFolder();
+        string data = folder.Path;
+        Directory.CreateDirectory(data);
+        string alice = UserCredentials.Derive("alice", "pw").FormatLine();
+        string cut = UserCredentials.Derive("carol", "pw").FormatLine()[..30];
+        await File.WriteAllTextAsync(Path.Combine(data, CredentialStore.FileName), alice + "\n" + cut);
+        using var store = new CredentialStore(data, watch: false);
+        Assert.False(store.TryGet("carol", out _));
 
-            Assert.True(await store.TryAddAsync(UserCredentials.Derive("dave", "pw")));
+        Assert.True(await store.TryAddAsync(UserCredentials.Derive("dave", "pw")));
 
-            string[] lines = await File.ReadAllLinesAsync(store.FilePath);
-            Assert.Equal([alice, cut], lines[..2]);
-            Assert.StartsWith("dave:", lines[2], StringComparison.Ordinal);
-            using var reloaded = new CredentialStore(data, watch: false);
-            Assert.Equal(["alice", "dave"], reloaded.List().Select(u => u.Name));
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        string[] lines = await File.ReadAllLinesAsync(store.FilePath);
+        Assert.Equal([alice, cut], lines[..2]);
+        Assert.StartsWith("dave:", lines[2], StringComparison.Ordinal);
+        using var reloaded = new CredentialStore(data, watch: false);
+        Assert.Equal(["alice", "dave"], reloaded.List().Select(u => u.Name));
     }
 
     /// <summary>Two stores on one folder (the broker and `mqttcore user add`) adding in turn: each sees the other's users first.</summary>
     [Fact]
     public async Task Stores_adding_in_turn_see_each_other_and_never_add_a_name_twice()
     {
-        string data = TestBroker.NewDataDirectory();
-        try
+        using var folder = new TempDataFolder();
+        string data = folder.Path;
+        using var first = new CredentialStore(data, watch: false);
+        using var second = new CredentialStore(data, watch: false);
+        ScramVerifier[] verifiers = [ScramVerifier.Derive(ScramMechanism.Sha256, "pw")];
+        for (int i = 0; i < 20; i++)
         {
-            using var first = new CredentialStore(data, watch: false);
-            using var second = new CredentialStore(data, watch: false);
-            ScramVerifier[] verifiers = [ScramVerifier.Derive(ScramMechanism.Sha256, "pw")];
-            for (int i = 0; i < 20; i++)
-            {
-                CredentialStore adder = i % 2 == 0 ? first : second;
-                CredentialStore other = i % 2 == 0 ? second : first;
-                Assert.True(await adder.TryAddAsync(new UserCredentials("user" + i, verifiers)));
-                Assert.False(await other.TryAddAsync(new UserCredentials("user" + i, verifiers)));
-            }
+            CredentialStore adder = i % 2 == 0 ? first : second;
+            CredentialStore other = i % 2 == 0 ? second : first;
+            Assert.True(await adder.TryAddAsync(new UserCredentials("user" + i, verifiers)));
+            Assert.False(await other.TryAddAsync(new UserCredentials("user" + i, verifiers)));
+        }
 
-            string[] expected = [.. Enumerable.Range(0, 20).Select(i => "user" + i)];
-            Assert.Equal(expected, first.List().Select(u => u.Name));
-            Assert.Equal(expected, second.List().Select(u => u.Name));
-            Assert.Equal(21, (await File.ReadAllLinesAsync(first.FilePath)).Length);
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        string[] expected = [.. Enumerable.Range(0, 20).Select(i => "user" + i)];
+        Assert.Equal(expected, first.List().Select(u => u.Name));
+        Assert.Equal(expected, second.List().Select(u => u.Name));
+        Assert.Equal(21, (await File.ReadAllLinesAsync(first.FilePath)).Length);
     }
 
     [Fact]
     public async Task A_file_that_is_not_UTF8_refuses_new_users_and_stays_as_it_was()
     {
-        string data = TestBroker.NewDataDirectory();
-        try
-        {
-            Directory.CreateDirectory(data);
-            string path = Path.Combine(data, CredentialStore.FileName);
-            byte[] bytes = [.. "# users\n"u8, 0xFF, 0xFE, (byte)'\n'];
-            await File.WriteAllBytesAsync(path, bytes);
-            using var store = new CredentialStore(data, watch: false);
+        using var folder = new TempDataFolder();
+        string data = folder.Path;
+        Directory.CreateDirectory(data);
+        string path = Path.Combine(data, CredentialStore.FileName);
+        byte[] bytes = [.. "# users\n"u8, 0xFF, 0xFE, (byte)'\n'];
+        await File.WriteAllBytesAsync(path, bytes);
+        using var store = new CredentialStore(data, watch: false);
 
-            await Assert.ThrowsAsync<InvalidDataException>(() => store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
+        await Assert.ThrowsAsync<InvalidDataException>(() => store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
 
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
-        }
-        finally
-        {
-            Directory.Delete(data, recursive: true);
-        }
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
     }
 
     /// <summary>

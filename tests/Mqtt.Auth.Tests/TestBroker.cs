@@ -76,3 +76,17 @@ internal sealed class CollectingLogger : ILogger
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         Lines.Enqueue(formatter(state, exception));
 }
+
+/// <summary>A fresh data folder path (not created), deleted with everything in it on dispose.</summary>
+internal sealed class TempDataFolder : IDisposable
+{
+    public string Path { get; } = TestBroker.NewDataDirectory();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+    }
+}

@@ -29,17 +29,7 @@ internal sealed class RetainedStore
         {
             lock (_gate)
             {
-                int count = 0;
-                var pending = new Stack<Node>([_root]);
-                while (pending.TryPop(out Node? node))
-                {
-                    count++;
-                    foreach (Node child in node.Children?.Values ?? (IEnumerable<Node>)[])
-                    {
-                        pending.Push(child);
-                    }
-                }
-                return count;
+                return TrieNodes.Count(_root, static node => node.Children?.Values ?? Enumerable.Empty<Node>());
             }
         }
     }

@@ -20,21 +20,9 @@ internal sealed class TopicTree
         {
             lock (_gate)
             {
-                int count = 0;
-                var pending = new Stack<Node>([_root]);
-                while (pending.TryPop(out Node? node))
-                {
-                    count++;
-                    if (node.SingleLevel is not null)
-                    {
-                        pending.Push(node.SingleLevel);
-                    }
-                    foreach (Node child in node.Children?.Values ?? Enumerable.Empty<Node>())
-                    {
-                        pending.Push(child);
-                    }
-                }
-                return count;
+                return TrieNodes.Count(_root, static node => node.SingleLevel is null
+                    ? node.Children?.Values ?? Enumerable.Empty<Node>()
+                    : [node.SingleLevel, .. node.Children?.Values ?? Enumerable.Empty<Node>()]);
             }
         }
     }

@@ -428,4 +428,65 @@ public sealed class ClientReviewTests
         Exception e = await Assert.ThrowsAnyAsync<Exception>(() => publishing.WaitAsync(Short));
         Assert.IsType<MqttConnectionLostException>(e); // TimeoutException: the publication waits forever
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 10. A re-authentication step refused by the client's handler closes the socket without DISCONNECT [MQTT-4.12.1-2].
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private sealed class RefusingSecondStepHandler : IEnhancedAuthenticationHandler
+    {
+        public string Method => "TEST-METHOD";
+
+        public ValueTask<ReadOnlyMemory<byte>?> StartAsync(bool reauthentication, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<ReadOnlyMemory<byte>?>(Bytes("first"));
+
+        public ValueTask<ReadOnlyMemory<byte>?> ContinueAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) =>
+            throw new MqttAuthenticationException("the server's challenge was refused", ReasonCode.NotAuthorized);
+
+        public ValueTask<bool> CompleteAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+    }
+
+    [Fact]
+    public async Task Review_failed_reauthentication_step_sends_DISCONNECT()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.AuthenticationHandler = new RefusingSecondStepHandler();
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { AuthenticationMethod = MqttUtf8.Encode("TEST-METHOD") });
+        await connecting.WaitAsync(Patience);
+
+        Task reauthenticating = client.ReauthenticateAsync();
+        await connection.ExpectAsync(PacketType.Auth);
+        await connection.SendAsync(w => new AuthPacket
+        {
+            ReasonCode = ReasonCode.ContinueAuthentication,
+            Properties = new MqttProperties { AuthenticationMethod = MqttUtf8.Encode("TEST-METHOD"), AuthenticationData = new(Bytes("challenge")) },
+        }.Write(w));
+
+        await Assert.ThrowsAnyAsync<MqttException>(() => reauthenticating.WaitAsync(Patience));
+        OwnedPacket? last = await connection.ReadAsync(Patience);
+        Assert.True(last is { Type: PacketType.Disconnect }, "the client closed the socket without DISCONNECT after refusing the re-authentication");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 11. DisconnectAsync during ConnectAsync: ConnectAsync reports a timeout that never happened.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_ConnectAsync_interrupted_by_DisconnectAsync_is_not_reported_as_a_timeout()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await client.DisconnectAsync().WaitAsync(Patience);
+        await connection.SendAsync(w => new ConnAckPacket { ReasonCode = ReasonCode.Success }.Write(w, ProtocolVersion.V500));
+
+        Exception e = await Assert.ThrowsAnyAsync<Exception>(() => connecting.WaitAsync(Patience));
+        Assert.IsNotType<MqttTimeoutException>(e); // the 10 s ConnectTimeout has not elapsed
+    }
 }

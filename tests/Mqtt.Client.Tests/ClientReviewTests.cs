@@ -1,0 +1,492 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Mqtt.Codec;
+using static Mqtt.Client.Tests.TestClients;
+
+namespace Mqtt.Client.Tests;
+
+/// <summary>
+/// Review findings: each test demonstrates one client bug against a scripted server (127.0.0.1, port 0, every wait bounded).
+/// </summary>
+public sealed class ClientReviewTests
+{
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(3);
+
+    private static MqttClientOptions ReconnectingOptions(int port, TimeSpan minimumDelay, TimeSpan? maximumDelay = null)
+    {
+        MqttClientOptions options = Options(port);
+        options.AutomaticReconnect = true;
+        options.ReconnectMinimumDelay = minimumDelay;
+        options.ReconnectMaximumDelay = maximumDelay ?? minimumDelay;
+        options.SessionExpiryInterval = 600;
+        options.CleanStart = true;
+        return options;
+    }
+
+    private static async Task<OwnedPacket?> ReadOrTimeoutAsync(FakeConnection connection, TimeSpan wait, Func<OwnedPacket?, bool>? stillOpen = null)
+    {
+        try
+        {
+            return await connection.ReadAsync(wait);
+        }
+        catch (OperationCanceledException)
+        {
+            return new OwnedPacket(PacketType.PingReq, 0, 2, []); // "nothing within the wait": the connection is still open
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 1. DisconnectAsync while the reconnection loop waits leaves _reconnectCancellation set forever.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_ConnectAsync_works_again_after_DisconnectAsync_during_reconnection()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromSeconds(5)));
+        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => lost.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            first.Close();
+        }
+        Assert.True((await lost.Task.WaitAsync(Patience)).WillReconnect);
+
+        await client.DisconnectAsync().WaitAsync(Patience); // the reconnection loop is still in its 5 s delay
+
+        Task<MqttConnectResult> again = client.ConnectAsync();
+        Task<FakeConnection> accepting = server.AcceptAsync(Short);
+        await Task.WhenAny(again, accepting).WaitAsync(Patience);
+        Assert.False(again.IsFaulted, "ConnectAsync after DisconnectAsync failed: " + again.Exception?.InnerException);
+        await using FakeConnection second = await accepting;
+        await second.AcceptConnectAsync();
+        await again.WaitAsync(Patience);
+        Assert.True(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task Review_QoS1_PublishAsync_after_DisconnectAsync_during_reconnection_fails_instead_of_hanging()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromSeconds(5)));
+        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => lost.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            first.Close();
+        }
+        await lost.Task.WaitAsync(Patience);
+        await client.DisconnectAsync().WaitAsync(Patience);
+
+        Task<MqttPublishResult> publishing = client.PublishAsync("t", Bytes("x"), QualityOfService.AtLeastOnce).AsTask();
+        Exception e = await Assert.ThrowsAnyAsync<Exception>(() => publishing.WaitAsync(Short));
+        Assert.IsType<MqttConnectionLostException>(e); // a TimeoutException here means the publication waits forever
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 2. A pending PUBLISH over the Maximum Packet Size of the resumed connection makes every reconnection fail.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_pending_PUBLISH_too_large_for_the_resumed_connection_does_not_break_the_reconnection()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromMilliseconds(100)));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        Task<MqttPublishResult> publishing;
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            publishing = client.PublishAsync("big", new byte[1000], QualityOfService.AtLeastOnce).AsTask();
+            await first.ExpectAsync(PacketType.Publish);
+            first.Close(); // no PUBACK
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync(new MqttProperties { MaximumPacketSize = 200 }, sessionPresent: true);
+
+        // The too-large PUBLISH must be dropped [MQTT-3.2.2-15]; the connection itself is fine and must stay up.
+        OwnedPacket? next = await ReadOrTimeoutAsync(second, TimeSpan.FromSeconds(2));
+        Assert.True(next is not null, "the client closed the resumed connection because a pending PUBLISH no longer fits");
+        await Assert.ThrowsAnyAsync<Exception>(() => publishing.WaitAsync(Short)); // and the publication ends, one way or the other
+        Assert.True(client.IsConnected);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 3. A server that stops reading blocks the write path; keep alive never fires and DisconnectAsync never returns.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_server_that_stops_reading_is_declared_dead_by_keep_alive()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.KeepAlive = TimeSpan.FromSeconds(1);
+        options.PingTimeout = TimeSpan.FromMilliseconds(500);
+        await using var client = new MqttClient(options);
+        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => lost.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        // The server reads nothing more: fill the socket buffers until a QoS 0 publication cannot complete.
+        byte[] payload = new byte[1 << 20];
+        bool blocked = false;
+        for (int i = 0; i < 400 && !blocked; i++)
+        {
+            Task sending = client.PublishAsync("fill", payload).AsTask();
+            blocked = await Task.WhenAny(sending, Task.Delay(1000)) != sending;
+        }
+        Assert.True(blocked, "could not fill the socket buffers");
+
+        // No PINGRESP can come back (no PINGREQ even gets out): after 1 s keep alive + 0.5 s ping timeout the
+        // connection should be declared dead.
+        Task finished = await Task.WhenAny(lost.Task, Task.Delay(TimeSpan.FromSeconds(6)));
+        Assert.True(finished == lost.Task, "the client kept the dead connection open for 6 s with a 1 s keep alive");
+    }
+
+    [Fact]
+    public async Task Review_DisconnectAsync_returns_when_the_server_stops_reading()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        byte[] payload = new byte[1 << 20];
+        bool blocked = false;
+        for (int i = 0; i < 400 && !blocked; i++)
+        {
+            Task sending = client.PublishAsync("fill", payload).AsTask();
+            blocked = await Task.WhenAny(sending, Task.Delay(1000)) != sending;
+        }
+        Assert.True(blocked, "could not fill the socket buffers");
+
+        Task disconnecting = client.DisconnectAsync();
+        Task finished = await Task.WhenAny(disconnecting, Task.Delay(TimeSpan.FromSeconds(5)));
+        Assert.True(finished == disconnecting, "DisconnectAsync() did not return within 5 s");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 4. The MessageReceived dispatcher faults with the connection's error; DisposeAsync rethrows it.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_DisposeAsync_does_not_throw_after_a_protocol_error_with_a_MessageReceived_handler()
+    {
+        await using var server = new FakeServer();
+        var client = new MqttClient(Options(server.Port));
+        client.MessageReceived = (_, _) => Task.CompletedTask;
+        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => lost.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        await connection.SendAsync(new byte[] { 0x00, 0x00 }); // malformed: the server broke the protocol
+        await lost.Task.WaitAsync(Patience);
+
+        Exception? thrown = await Record.ExceptionAsync(async () => await client.DisposeAsync().AsTask().WaitAsync(Patience));
+        Assert.Null(thrown);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 5. Received QoS 2 messages (payload included) are kept until PUBREL, long after the application consumed them.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_received_QoS2_payloads_are_not_retained_until_PUBREL()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        const int count = 20;
+        const int size = 1 << 20;
+        for (ushort id = 1; id <= count; id++)
+        {
+            await connection.SendAsync(w => new PublishPacket
+            {
+                Topic = MqttUtf8.Encode("big"), Payload = new(new byte[size]), QoS = QualityOfService.ExactlyOnce, PacketId = id,
+            }.Write(w, ProtocolVersion.V500));
+        }
+        List<WeakReference> consumed = await ConsumeAsync(client, count);
+        for (int i = 0; i < count; i++)
+        {
+            await connection.ExpectAsync(PacketType.PubRec); // delivered and acknowledged; the server holds back PUBREL
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        int alive = consumed.Count(w => w.IsAlive);
+        Assert.True(alive == 0, $"{alive} consumed QoS 2 messages ({alive} MB of payload) are still held by the client waiting for PUBREL");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<List<WeakReference>> ConsumeAsync(MqttClient client, int count) =>
+        (await client.ReceiveAsync(count)).Select(m => new WeakReference(m)).ToList();
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 6. MQTT 3.1.1: the client enforces a Receive Maximum the server was never told about.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_MQTT311_client_does_not_enforce_a_Receive_Maximum_it_cannot_announce()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port, ProtocolVersion.V311);
+        options.ReceiveMaximum = 2;
+        options.AutomaticAcknowledgement = false;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        for (ushort id = 1; id <= 3; id++)
+        {
+            await connection.SendAsync(w => new PublishPacket
+            {
+                Topic = MqttUtf8.Encode("t"), Payload = new(Bytes("x")), QoS = QualityOfService.AtLeastOnce, PacketId = id,
+            }.Write(w, ProtocolVersion.V311));
+        }
+
+        // A 3.1.1 server has no idea of any Receive Maximum; three unacknowledged QoS 1 messages are legal.
+        Exception? e = await Record.ExceptionAsync(() => client.ReceiveAsync(3, Short));
+        Assert.Null(e);
+        Assert.True(client.IsConnected);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 7. Re-sending after reconnection ignores the new connection's Receive Maximum [MQTT-3.3.4-7].
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_resent_PUBLISHes_respect_the_Receive_Maximum_of_the_new_connection()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromMilliseconds(100)));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        var publishing = new List<Task<MqttPublishResult>>();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            for (int i = 0; i < 5; i++)
+            {
+                publishing.Add(client.PublishAsync("t", Bytes($"{i}"), QualityOfService.AtLeastOnce).AsTask());
+                await first.ExpectAsync(PacketType.Publish);
+            }
+            first.Close(); // none acknowledged
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync(new MqttProperties { ReceiveMaximum = 2 }, sessionPresent: true);
+        int unacknowledged = 0;
+        while (true)
+        {
+            OwnedPacket? p;
+            try
+            {
+                p = await second.ReadAsync(TimeSpan.FromMilliseconds(700));
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            if (p is null)
+            {
+                break;
+            }
+            if (p.Type == PacketType.Publish)
+            {
+                unacknowledged++;
+            }
+        }
+        Assert.True(unacknowledged <= 2, $"{unacknowledged} unacknowledged QoS 1 PUBLISHes sent to a server whose Receive Maximum is 2");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 8. A connection lost while ActivateAsync is still re-sending starts a second reconnection loop.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_connection_lost_during_resumption_does_not_leave_a_reconnection_loop_running_after_DisconnectAsync()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100)));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            for (int i = 0; i < 200; i++)
+            {
+                _ = client.PublishAsync("t", new byte[100_000], QualityOfService.AtLeastOnce).AsTask().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            }
+            for (int i = 0; i < 200; i++)
+            {
+                await first.ExpectAsync(PacketType.Publish);
+            }
+            first.Close();
+        }
+
+        // The resumed connection dies while the client is still re-sending its 20 MB of PUBLISHes (it reads none of them).
+        await using (FakeConnection second = await server.AcceptAsync())
+        {
+            await second.AcceptConnectAsync(sessionPresent: true);
+            await Task.Delay(500);
+            second.ShutdownSend(); // the client's read loop sees the end first, while ActivateAsync is blocked re-sending
+            await Task.Delay(200);
+            second.Close();
+        }
+
+        // From now on every connection is accepted and kept, as a healthy server would.
+        using var stop = new CancellationTokenSource();
+        var accepted = new ConcurrentQueue<(DateTime At, FakeConnection Connection, Task Ended)>();
+        Task acceptor = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                FakeConnection c;
+                try
+                {
+                    c = await server.AcceptAsync(TimeSpan.FromMilliseconds(200));
+                }
+                catch (OperationCanceledException)
+                {
+                    continue;
+                }
+                Task ended = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await c.AcceptConnectAsync(sessionPresent: true);
+                        await c.DrainAsync();
+                    }
+                    catch (Exception)
+                    {
+                    }
+                });
+                accepted.Enqueue((DateTime.UtcNow, c, ended));
+            }
+        });
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await client.DisconnectAsync().WaitAsync(Patience);
+        DateTime disconnectedAt = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        stop.Cancel();
+        await acceptor.WaitAsync(Patience);
+
+        int after = accepted.Count(a => a.At > disconnectedAt);
+        int stillOpen = accepted.Count(a => !a.Ended.IsCompleted);
+        int total = accepted.Count;
+        foreach ((_, FakeConnection c, _) in accepted)
+        {
+            c.Close();
+        }
+        Assert.True(after == 0 && stillOpen == 0 && total <= 1,
+            $"{total} connections after the failed resumption ({after} opened after DisconnectAsync returned, {stillOpen} left open by the client)");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 9. A throwing Disconnected handler makes DisconnectAsync skip EndSession: pending publications hang.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_throwing_Disconnected_handler_does_not_leave_publications_waiting_forever()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        client.Disconnected += (_, _) => throw new InvalidOperationException("application bug in the event handler");
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+        Task<MqttPublishResult> publishing = client.PublishAsync("t", Bytes("x"), QualityOfService.AtLeastOnce).AsTask();
+        await connection.ExpectAsync(PacketType.Publish);
+
+        await Record.ExceptionAsync(() => client.DisconnectAsync().WaitAsync(Patience));
+
+        Exception e = await Assert.ThrowsAnyAsync<Exception>(() => publishing.WaitAsync(Short));
+        Assert.IsType<MqttConnectionLostException>(e); // TimeoutException: the publication waits forever
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 10. A re-authentication step refused by the client's handler closes the socket without DISCONNECT [MQTT-4.12.1-2].
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private sealed class RefusingSecondStepHandler : IEnhancedAuthenticationHandler
+    {
+        public string Method => "TEST-METHOD";
+
+        public ValueTask<ReadOnlyMemory<byte>?> StartAsync(bool reauthentication, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<ReadOnlyMemory<byte>?>(Bytes("first"));
+
+        public ValueTask<ReadOnlyMemory<byte>?> ContinueAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) =>
+            throw new MqttAuthenticationException("the server's challenge was refused", ReasonCode.NotAuthorized);
+
+        public ValueTask<bool> CompleteAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+    }
+
+    [Fact]
+    public async Task Review_failed_reauthentication_step_sends_DISCONNECT()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.AuthenticationHandler = new RefusingSecondStepHandler();
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { AuthenticationMethod = MqttUtf8.Encode("TEST-METHOD") });
+        await connecting.WaitAsync(Patience);
+
+        Task reauthenticating = client.ReauthenticateAsync();
+        await connection.ExpectAsync(PacketType.Auth);
+        await connection.SendAsync(w => new AuthPacket
+        {
+            ReasonCode = ReasonCode.ContinueAuthentication,
+            Properties = new MqttProperties { AuthenticationMethod = MqttUtf8.Encode("TEST-METHOD"), AuthenticationData = new(Bytes("challenge")) },
+        }.Write(w));
+
+        await Assert.ThrowsAnyAsync<MqttException>(() => reauthenticating.WaitAsync(Patience));
+        OwnedPacket? last = await connection.ReadAsync(Patience);
+        Assert.True(last is { Type: PacketType.Disconnect }, "the client closed the socket without DISCONNECT after refusing the re-authentication");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 11. DisconnectAsync during ConnectAsync: ConnectAsync reports a timeout that never happened.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Review_ConnectAsync_interrupted_by_DisconnectAsync_is_not_reported_as_a_timeout()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await client.DisconnectAsync().WaitAsync(Patience);
+        await connection.SendAsync(w => new ConnAckPacket { ReasonCode = ReasonCode.Success }.Write(w, ProtocolVersion.V500));
+
+        Exception e = await Assert.ThrowsAnyAsync<Exception>(() => connecting.WaitAsync(Patience));
+        Assert.IsNotType<MqttTimeoutException>(e); // the 10 s ConnectTimeout has not elapsed
+    }
+}

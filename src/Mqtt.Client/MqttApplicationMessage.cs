@@ -53,6 +53,9 @@ public sealed class MqttApplicationMessage
     /// <summary>Received: whether the acknowledgement was sent.</summary>
     internal int Acknowledged;
 
+    /// <summary>Received at QoS 2: what the client keeps of it until the server's PUBREL.</summary>
+    internal ExactlyOnceReceipt? Receipt;
+
     /// <summary>True when the message carries any MQTT 5 property besides the topic.</summary>
     internal bool HasProperties => PayloadIsUtf8.HasValue || MessageExpiryInterval.HasValue || ContentType is not null
         || ResponseTopic is not null || CorrelationData.HasValue || UserProperties.Count > 0;

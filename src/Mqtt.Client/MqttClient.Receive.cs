@@ -55,9 +55,14 @@ public sealed partial class MqttClient
         }
         lock (_sync)
         {
-            // Without a connection the PUBREC goes out when the server re-sends the PUBLISH after reconnecting.
-            if (connection is null || !_incomingExactlyOnce.TryGetValue(message.PacketId, out MqttApplicationMessage? held) || held != message)
+            if (!_incomingExactlyOnce.TryGetValue(message.PacketId, out ExactlyOnceReceipt? held) || held != message.Receipt)
             {
+                return;
+            }
+            held.Acknowledged = 1;
+            if (connection is null)
+            {
+                // The PUBREC goes out when the server re-sends the PUBLISH after reconnecting.
                 return;
             }
         }
@@ -170,7 +175,7 @@ public sealed partial class MqttClient
     {
         Check(PublishPacket.TryRead(frame, connection.Version, out PublishPacket packet, out DecodeError error), error);
         string topic = connection.ResolveTopic(packet);
-        MqttApplicationMessage? duplicateOf = null;
+        ExactlyOnceReceipt? duplicateOf = null;
         lock (_sync)
         {
             if (packet.QoS == QualityOfService.ExactlyOnce && _incomingExactlyOnce.TryGetValue(packet.PacketId, out duplicateOf))
@@ -180,7 +185,8 @@ public sealed partial class MqttClient
             else if (packet.QoS != QualityOfService.AtMostOnce)
             {
                 bool known = packet.QoS == QualityOfService.AtLeastOnce && _incomingAtLeastOnce.Contains(packet.PacketId);
-                if (!known && _incomingAtLeastOnce.Count + _incomingExactlyOnce.Count >= _options.ReceiveMaximum)
+                // MQTT 3.1.1 has no Receive Maximum to announce, so there is none to enforce.
+                if (!known && connection.Version == ProtocolVersion.V500 && _incomingAtLeastOnce.Count + _incomingExactlyOnce.Count >= _options.ReceiveMaximum)
                 {
                     // [MQTT-3.3.4-7] [MQTT-3.3.4-8] The server may not exceed our Receive Maximum.
                     throw new MqttProtocolException(ReasonCode.ReceiveMaximumExceeded,
@@ -205,7 +211,7 @@ public sealed partial class MqttClient
             }
             else if (packet.QoS == QualityOfService.ExactlyOnce)
             {
-                _incomingExactlyOnce[packet.PacketId] = message;
+                _incomingExactlyOnce[packet.PacketId] = message.Receipt = new ExactlyOnceReceipt();
             }
         }
         ChannelWriter<MqttApplicationMessage> writer = _messages.Writer;

@@ -18,7 +18,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     // Outgoing flows by Packet Identifier: OutgoingPublish or PendingAck.
     private readonly Dictionary<ushort, object> _pending = new();
     // QoS 2 messages received and not yet released by PUBREL: the receiver's dedup state (section 4.3.3, method B).
-    private readonly Dictionary<ushort, MqttApplicationMessage> _incomingExactlyOnce = new();
+    // Only a receipt each, never the message: a server holding PUBREL back must not pin the payloads.
+    private readonly Dictionary<ushort, ExactlyOnceReceipt> _incomingExactlyOnce = new();
     // QoS 1 messages received on this connection and not yet acknowledged.
     private readonly HashSet<ushort> _incomingAtLeastOnce = new();
     private readonly List<MqttTopicFilter> _subscriptions = new();

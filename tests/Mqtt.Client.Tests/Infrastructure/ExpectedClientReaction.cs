@@ -229,9 +229,9 @@ public sealed class ExpectedClientReaction
         if (publish.QoS != QualityOfService.AtMostOnce)
         {
             bool known = publish.QoS == QualityOfService.AtLeastOnce && _unacknowledgedAtLeastOnce.Contains(id);
-            if (!known && _unacknowledgedAtLeastOnce.Count + _heldExactlyOnce.Count >= _limits.ReceiveMaximum)
+            if (!known && _version == ProtocolVersion.V500 && _unacknowledgedAtLeastOnce.Count + _heldExactlyOnce.Count >= _limits.ReceiveMaximum)
             {
-                // [MQTT-3.3.4-9] The server may not exceed the client's Receive Maximum.
+                // [MQTT-3.3.4-9] The server may not exceed the client's Receive Maximum (MQTT 5 only: 3.1.1 cannot announce one).
                 error = error with { ReasonCode = ReasonCode.ReceiveMaximumExceeded };
                 return false;
             }

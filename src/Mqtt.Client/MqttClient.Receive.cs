@@ -92,25 +92,38 @@ public sealed partial class MqttClient
         ChannelReader<MqttApplicationMessage> reader = _messages.Reader;
         _dispatcher = Task.Run(async () =>
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            try
             {
-                while (reader.TryRead(out MqttApplicationMessage? message))
+                while (await reader.WaitToReadAsync().ConfigureAwait(false))
                 {
-                    try
+                    while (reader.TryRead(out MqttApplicationMessage? message))
                     {
-                        await handler(message, CancellationToken.None).ConfigureAwait(false);
-                    }
-                    catch (Exception e)
-                    {
-                        _logger?.LogError(e, "the message handler failed on {Topic}; the message is acknowledged all the same", message.Topic);
-                    }
-                    if (_options.AutomaticAcknowledgement)
-                    {
-                        await TryAcknowledgeAsync(message).ConfigureAwait(false);
+                        await DispatchAsync(handler, message).ConfigureAwait(false);
                     }
                 }
             }
+            catch (Exception) when (reader.Completion.IsCompleted)
+            {
+                // The queue ended with the connection's error: the Disconnected event reports it; the dispatcher just
+                // stops (a faulted dispatcher went unobserved, or was thrown by DisposeAsync).
+            }
         });
+    }
+
+    private async Task DispatchAsync(Func<MqttApplicationMessage, CancellationToken, Task> handler, MqttApplicationMessage message)
+    {
+        try
+        {
+            await handler(message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger?.LogError(e, "the message handler failed on {Topic}; the message is acknowledged all the same", message.Topic);
+        }
+        if (_options.AutomaticAcknowledgement)
+        {
+            await TryAcknowledgeAsync(message).ConfigureAwait(false);
+        }
     }
 
     ValueTask IFrameHandler.OnFrameAsync(MqttConnection connection, MqttFrame frame)

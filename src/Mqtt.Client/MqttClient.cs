@@ -379,7 +379,20 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             EndSession(reason, completeMessages: true, error: reason);
         }
-        Disconnected?.Invoke(this, new MqttDisconnectedEventArgs(reason, reconnect));
+        Raise(Disconnected, new MqttDisconnectedEventArgs(reason, reconnect));
+    }
+
+    /// <summary>Raises an application event: a throwing handler is logged, and the client's own work after it still runs.</summary>
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args)
+    {
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception e)
+        {
+            _logger?.LogError(e, "an event handler of the client failed");
+        }
     }
 
     /// <summary>Back-off with jitter until a connection is made, the client is disconnected, or the server refuses for good.</summary>
@@ -402,7 +415,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     _reconnectCancellation = null;
                 }
                 _logger?.LogInformation("reconnected, session present {SessionPresent}", result.SessionPresent);
-                Reconnected?.Invoke(this, result);
+                Raise(Reconnected, result);
                 return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -208,10 +208,17 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             await ActivateAsync(connection, result).ConfigureAwait(false);
             return result;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
             await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
             throw new MqttTimeoutException($"no connection to {_options.Host}:{_options.EffectivePort} within {_options.ConnectTimeout.TotalSeconds:0.###} s");
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Neither the caller nor the timeout: DisconnectAsync or DisposeAsync stopped it, or the connection closed.
+            await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
+            string why = IsStopRequested() ? "the client was disconnected while connecting" : "the connection closed during the handshake";
+            throw new MqttConnectionLostException(why, null, e);
         }
         catch (MqttProtocolException e)
         {
@@ -232,6 +239,14 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private bool IsStopRequested()
+    {
+        lock (_sync)
+        {
+            return _disconnectRequested || _disposed;
         }
     }
 

@@ -161,7 +161,20 @@ public sealed partial class MqttClient
         }
         if (reasonCode == ReasonCode.ContinueAuthentication)
         {
-            ReadOnlyMemory<byte>? answer = await handler.ContinueAsync(data, connection.Lifetime).ConfigureAwait(false);
+            ReadOnlyMemory<byte>? answer;
+            try
+            {
+                answer = await handler.ContinueAsync(data, connection.Lifetime).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The handler refused the server's challenge: end with a DISCONNECT carrying the reason [MQTT-4.12.1-2],
+                // as a failed step of the first authentication does, not a bare close.
+                ReasonCode refusal = (e as MqttException)?.ReasonCode ?? ReasonCode.NotAuthorized;
+                var failure = new MqttAuthenticationException($"the {handler.Method} handler refused the server's re-authentication step: {e.Message}", refusal, e);
+                done.FailObserved(failure);
+                throw new MqttProtocolException(refusal, failure.Message);
+            }
             await connection.SendAsync(AuthStep(ReasonCode.ContinueAuthentication, handler.Method, answer), connection.Lifetime).ConfigureAwait(false);
             return;
         }

@@ -7,7 +7,9 @@ public sealed partial class MqttClient
     /// <summary>
     /// Re-authenticates on the open connection (MQTT 5 section 4.12.1): AUTH 0x19 with the handler's initial data, a
     /// handler step per AUTH 0x18, and the handler's check of the server's final AUTH 0x00. The server disconnects when
-    /// it refuses; the task then fails with <see cref="MqttConnectionLostException"/>.
+    /// it refuses; the task then fails with <see cref="MqttConnectionLostException"/>. A server that does not finish
+    /// the exchange within <see cref="MqttClientOptions.ConnectTimeout"/> fails it with <see cref="MqttTimeoutException"/>
+    /// (the connection stays; a later answer to the abandoned exchange is a protocol error).
     /// </summary>
     public async Task ReauthenticateAsync(CancellationToken cancellationToken = default)
     {
@@ -31,7 +33,11 @@ public sealed partial class MqttClient
         {
             ReadOnlyMemory<byte>? data = await handler.StartAsync(true, cancellationToken).ConfigureAwait(false);
             await connection.SendAsync(AuthStep(ReasonCode.ReAuthenticate, handler.Method, data), cancellationToken).ConfigureAwait(false);
-            await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await done.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new MqttTimeoutException($"the server did not finish the re-authentication within {_options.ConnectTimeout.TotalSeconds:0.###} s");
         }
         finally
         {

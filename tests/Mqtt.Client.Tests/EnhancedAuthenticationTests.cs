@@ -83,6 +83,30 @@ public sealed class EnhancedAuthenticationTests
     }
 
     [Fact]
+    public async Task ReauthenticateAsync_that_the_server_never_answers_times_out_and_the_connection_goes_on()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        client.Options.AuthenticationHandler = new ChallengeHandler("proof");
+        client.Options.ConnectTimeout = TimeSpan.FromSeconds(1);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(w => new ConnAckPacket { Properties = AuthProperties("proof") }.Write(w, ProtocolVersion.V500));
+        await connecting.WaitAsync(Patience);
+
+        Task reauthenticating = client.ReauthenticateAsync();
+        await ExpectAuthAsync(connection, ReasonCode.ReAuthenticate, "client-first");
+
+        await Assert.ThrowsAsync<MqttTimeoutException>(() => reauthenticating.WaitAsync(Patience));
+        Assert.True(client.IsConnected);
+        Task again = client.ReauthenticateAsync();
+        await ExpectAuthAsync(connection, ReasonCode.ReAuthenticate, "client-first");
+        await connection.SendAsync(w => Auth(ReasonCode.Success, "proof").Write(w));
+        await again.WaitAsync(Patience);
+    }
+
+    [Fact]
     public async Task Handler_runs_the_AUTH_exchange_with_our_broker_and_checks_its_proof()
     {
         var authenticator = new ChallengeAuthenticator("server-proof");

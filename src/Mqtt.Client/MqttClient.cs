@@ -108,12 +108,18 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     public async Task DisconnectAsync(ReasonCode reasonCode = ReasonCode.NormalDisconnection, CancellationToken cancellationToken = default)
     {
         MqttConnection? connection;
+        CancellationTokenSource? reconnection;
         lock (_sync)
         {
             _disconnectRequested = true;
             connection = _connection;
-            _reconnectCancellation?.Cancel();
+            // Taken, not just cancelled: a stopped loop must not keep ConnectAsync or PublishAsync waiting for it.
+            reconnection = _reconnectCancellation;
+            _reconnectCancellation = null;
+            // Under the lock, so that a loop still connecting sees it before it makes a connection current.
+            reconnection?.Cancel();
         }
+        reconnection?.Dispose();
         try
         {
             if (connection is not null)
@@ -351,6 +357,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     void IFrameHandler.OnClosed(MqttConnection connection, Exception? reason)
     {
         bool reconnect;
+        CancellationTokenSource? reconnection = null;
+        CancellationToken stop = default;
         lock (_sync)
         {
             if (_connection != connection)
@@ -363,16 +371,18 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             FailPendingAcksLocked(reason ?? new MqttConnectionLostException("the connection closed"));
             if (reconnect)
             {
-                _reconnectCancellation = new CancellationTokenSource();
+                reconnection = _reconnectCancellation = new CancellationTokenSource();
+                // Read here: once DisconnectAsync takes the source, it may dispose it.
+                stop = reconnection.Token;
             }
         }
         if (reason is not null)
         {
             _logger?.LogWarning("connection lost: {Message}{Reconnect}", reason.Message, reconnect ? "; reconnecting" : "");
         }
-        if (reconnect)
+        if (reconnection is not null)
         {
-            _ = Task.Run(ReconnectLoopAsync);
+            _ = Task.Run(() => ReconnectLoopAsync(reconnection, stop));
         }
         else if (reason is not null)
         {
@@ -382,13 +392,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     }
 
     /// <summary>Back-off with jitter until a connection is made, the client is disconnected, or the server refuses for good.</summary>
-    private async Task ReconnectLoopAsync()
+    private async Task ReconnectLoopAsync(CancellationTokenSource reconnection, CancellationToken stop)
     {
-        CancellationToken stop;
-        lock (_sync)
-        {
-            stop = _reconnectCancellation?.Token ?? new CancellationToken(true);
-        }
         TimeSpan delay = _options.ReconnectMinimumDelay;
         while (true)
         {
@@ -396,25 +401,20 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 await Task.Delay(delay * (0.8 + 0.4 * Random.Shared.NextDouble()), stop).ConfigureAwait(false);
                 MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
-                lock (_sync)
-                {
-                    _reconnectCancellation = null;
-                }
+                EndReconnection(reconnection);
                 _logger?.LogInformation("reconnected, session present {SessionPresent}", result.SessionPresent);
                 Reconnected?.Invoke(this, result);
                 return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                EndReconnection(reconnection);
                 return;
             }
             catch (MqttConnectException e) when (IsPermanentRefusal(e.Result.ReasonCode))
             {
                 _logger?.LogError("reconnection refused for good: {Message}", e.Message);
-                lock (_sync)
-                {
-                    _reconnectCancellation = null;
-                }
+                EndReconnection(reconnection);
                 EndSession(e, completeMessages: true, error: e);
                 return;
             }
@@ -424,6 +424,23 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaximumDelay.Ticks));
             }
         }
+    }
+
+    /// <summary>
+    /// The loop ends: the client no longer counts as reconnecting. Whoever takes the source out of
+    /// <see cref="_reconnectCancellation"/> disposes it; DisconnectAsync may have done so already.
+    /// </summary>
+    private void EndReconnection(CancellationTokenSource reconnection)
+    {
+        lock (_sync)
+        {
+            if (_reconnectCancellation != reconnection)
+            {
+                return;
+            }
+            _reconnectCancellation = null;
+        }
+        reconnection.Dispose();
     }
 
     private static bool IsPermanentRefusal(ReasonCode code) => code is ReasonCode.UnsupportedProtocolVersion or ReasonCode.ClientIdentifierNotValid

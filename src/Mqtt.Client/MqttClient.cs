@@ -369,7 +369,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             _reauthentication?.FailObserved(reason ?? new MqttConnectionLostException("the connection closed"));
             reconnect = reason is not null && _options.AutomaticReconnect && !_disconnectRequested && !_disposed;
             FailPendingAcksLocked(reason ?? new MqttConnectionLostException("the connection closed"));
-            if (reconnect)
+            // At most one loop: a connection that a loop is still activating (re-sending) leaves the retrying to it.
+            if (reconnect && _reconnectCancellation is null)
             {
                 reconnection = _reconnectCancellation = new CancellationTokenSource();
                 // Read here: once DisconnectAsync takes the source, it may dispose it.
@@ -384,7 +385,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             _ = Task.Run(() => ReconnectLoopAsync(reconnection, stop));
         }
-        else if (reason is not null)
+        else if (!reconnect && reason is not null)
         {
             EndSession(reason, completeMessages: true, error: reason);
         }
@@ -401,20 +402,24 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 await Task.Delay(delay * (0.8 + 0.4 * Random.Shared.NextDouble()), stop).ConfigureAwait(false);
                 MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
-                EndReconnection(reconnection);
+                if (!EndReconnection(reconnection, connected: true))
+                {
+                    // Lost again during its re-sends (its OnClosed left the retrying to this loop), or disconnected.
+                    continue;
+                }
                 _logger?.LogInformation("reconnected, session present {SessionPresent}", result.SessionPresent);
                 Reconnected?.Invoke(this, result);
                 return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                EndReconnection(reconnection);
+                EndReconnection(reconnection, connected: false);
                 return;
             }
             catch (MqttConnectException e) when (IsPermanentRefusal(e.Result.ReasonCode))
             {
                 _logger?.LogError("reconnection refused for good: {Message}", e.Message);
-                EndReconnection(reconnection);
+                EndReconnection(reconnection, connected: false);
                 EndSession(e, completeMessages: true, error: e);
                 return;
             }
@@ -428,19 +433,26 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
 
     /// <summary>
     /// The loop ends: the client no longer counts as reconnecting. Whoever takes the source out of
-    /// <see cref="_reconnectCancellation"/> disposes it; DisconnectAsync may have done so already.
+    /// <see cref="_reconnectCancellation"/> disposes it; DisconnectAsync may have done so already. With
+    /// <paramref name="connected"/>, only if the new connection is still current: false means the loop carries on
+    /// (and stops at once if it was disconnected).
     /// </summary>
-    private void EndReconnection(CancellationTokenSource reconnection)
+    private bool EndReconnection(CancellationTokenSource reconnection, bool connected)
     {
         lock (_sync)
         {
+            if (connected && (_connection is null || _disconnectRequested))
+            {
+                return false;
+            }
             if (_reconnectCancellation != reconnection)
             {
-                return;
+                return true;
             }
             _reconnectCancellation = null;
         }
         reconnection.Dispose();
+        return true;
     }
 
     private static bool IsPermanentRefusal(ReasonCode code) => code is ReasonCode.UnsupportedProtocolVersion or ReasonCode.ClientIdentifierNotValid

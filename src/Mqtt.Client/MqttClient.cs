@@ -329,8 +329,18 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             }
             else
             {
-                await connection.SendPublishAsync(publish.Topic, publish.Payload, publish.QoS, publish.Retain, duplicate,
-                    publish.PacketId, publish.Message, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await connection.SendPublishAsync(publish.Topic, publish.Payload, publish.QoS, publish.Retain, duplicate,
+                        publish.PacketId, publish.Message, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (MqttException e) when (e.ReasonCode == ReasonCode.PacketTooLarge)
+                {
+                    // [MQTT-3.2.2-15] Over this server's Maximum Packet Size, it can never be sent: it fails as a new
+                    // publication that is too large fails, and the connection carries on.
+                    Forget(publish);
+                    publish.Completion.FailObserved(e);
+                }
             }
         }
         if (resubscribe is not null)

@@ -124,21 +124,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             if (connection is not null)
             {
-                await connection.SendAsync(new DisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
+                // Best effort and bounded: a server that stopped reading does not keep the client from closing.
+                await connection.DisconnectAsync(reasonCode, cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (MqttException e) when (e is MqttConnectionLostException || e.ReasonCode == ReasonCode.PacketTooLarge)
-        {
-            // Already gone: nothing to say goodbye to. Or a server Maximum Packet Size too small for even a
-            // DISCONNECT [MQTT-3.2.2-15]: the close alone ends the connection.
         }
         finally
         {
-            // Cancelled, the DISCONNECT is given up, not the disconnecting: the connection closes all the same.
-            if (connection is not null)
-            {
-                await connection.CloseAsync(null, null).ConfigureAwait(false);
-            }
             EndSession(new MqttConnectionLostException("the client disconnected"), completeMessages: true, error: null);
         }
     }

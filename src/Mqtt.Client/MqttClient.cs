@@ -254,6 +254,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         connection.UseOutgoingTopicAliases(v5 && _options.UseTopicAliases ? result.TopicAliasMaximum : (ushort)0);
         connection.AcceptIncomingTopicAliases(v5 ? _options.TopicAliasMaximum : (ushort)0);
         List<(OutgoingPublish Publish, bool Duplicate)> resend = new();
+        Task[] slots;
+        int granted = 0;
         List<OutgoingPublish>? completed = null;
         List<MqttTopicFilter>? resubscribe = null;
         lock (_sync)
@@ -285,7 +287,6 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     continue;
                 }
                 resend.Add((publish, result.SessionPresent && publish.Sent));
-                publish.Sent = true;
             }
             if (completed is not null)
             {
@@ -294,7 +295,20 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     _pending.Remove(publish.PacketId);
                 }
             }
-            _quota.Reset(result.ReceiveMaximum, resend.Count);
+            // [MQTT-4.4.0-1] Re-sent in their original order. [MQTT-3.3.4-7] PUBRELs at once (their flows hold
+            // slots too), PUBLISHes within the new Receive Maximum, the others as slots free up.
+            resend.Sort(static (a, b) => a.Publish.Sequence.CompareTo(b.Publish.Sequence));
+            int released = resend.Count(static r => r.Publish.Released);
+            slots = _quota.Reset(result.ReceiveMaximum, released, resend.Count - released);
+            foreach ((OutgoingPublish publish, _) in resend)
+            {
+                // Slots are granted in order: those granted at once are sent below, the others later.
+                if (!publish.Released && granted < slots.Length && slots[granted].IsCompletedSuccessfully)
+                {
+                    granted++;
+                    publish.Sent = true;
+                }
+            }
             _connection = connection;
             _connectResult = result;
         }
@@ -310,33 +324,80 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         connection.Start(this, keepAlive, pingTimeout);
         _logger?.LogInformation("connected to {Host}:{Port}: {Reason}, session present {SessionPresent}",
             _options.Host, _options.EffectivePort, MqttReasonCodeText.Format(result.ReasonCode), result.SessionPresent);
-        // [MQTT-4.4.0-1] Re-send unacknowledged PUBLISH (with DUP) and PUBREL, in their original order.
-        resend.Sort(static (a, b) => a.Publish.Sequence.CompareTo(b.Publish.Sequence));
+        // The PUBRELs and the PUBLISHes granted a slot now (with DUP when the session was resumed); the others
+        // wait, in order, for acknowledgements to free slots.
+        List<(OutgoingPublish Publish, bool Duplicate, Task Slot)>? waiting = null;
+        int next = 0;
         foreach ((OutgoingPublish publish, bool duplicate) in resend)
         {
             if (publish.Released)
             {
                 await connection.SendAsync(new PubRelPacket { PacketId = publish.PacketId }, CancellationToken.None).ConfigureAwait(false);
             }
+            else if (next < granted)
+            {
+                next++;
+                await ResendPublishAsync(connection, publish, duplicate).ConfigureAwait(false);
+            }
             else
             {
-                try
-                {
-                    await connection.SendPublishAsync(publish.Topic, publish.Payload, publish.QoS, publish.Retain, duplicate,
-                        publish.PacketId, publish.Message, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (MqttException e) when (e.ReasonCode == ReasonCode.PacketTooLarge)
-                {
-                    // [MQTT-3.2.2-15] Over this server's Maximum Packet Size, it can never be sent: it fails as a new
-                    // publication that is too large fails, and the connection carries on.
-                    Forget(publish);
-                    publish.Completion.FailObserved(e);
-                }
+                (waiting ??= new()).Add((publish, duplicate, slots[next++]));
             }
+        }
+        if (waiting is not null)
+        {
+            _ = ResendWhenFreeAsync(connection, waiting);
         }
         if (resubscribe is not null)
         {
             _ = ResubscribeAsync(resubscribe);
+        }
+    }
+
+    /// <summary>Re-sends, in order, the PUBLISHes that waited for a slot of the new connection's Receive Maximum.</summary>
+    private async Task ResendWhenFreeAsync(MqttConnection connection, List<(OutgoingPublish Publish, bool Duplicate, Task Slot)> waiting)
+    {
+        foreach ((OutgoingPublish publish, bool duplicate, Task slot) in waiting)
+        {
+            await slot.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            lock (_sync)
+            {
+                if (!slot.IsCompletedSuccessfully || _connection != connection)
+                {
+                    // The connection ended: the next one re-sends what is still pending.
+                    return;
+                }
+                if (!_pending.TryGetValue(publish.PacketId, out object? entry) || entry != publish || publish.Released)
+                {
+                    // A server acknowledged it unsent: its flow already gave a slot back for it.
+                    continue;
+                }
+                publish.Sent = true;
+            }
+            try
+            {
+                await ResendPublishAsync(connection, publish, duplicate).ConfigureAwait(false);
+            }
+            catch (MqttConnectionLostException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ResendPublishAsync(MqttConnection connection, OutgoingPublish publish, bool duplicate)
+    {
+        try
+        {
+            await connection.SendPublishAsync(publish.Topic, publish.Payload, publish.QoS, publish.Retain, duplicate,
+                publish.PacketId, publish.Message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MqttException e) when (e.ReasonCode == ReasonCode.PacketTooLarge)
+        {
+            // [MQTT-3.2.2-15] Over this server's Maximum Packet Size, it can never be sent: it fails as a new
+            // publication that is too large fails, and the connection carries on.
+            Forget(publish);
+            publish.Completion.FailObserved(e);
         }
     }
 

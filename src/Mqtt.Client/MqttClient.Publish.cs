@@ -128,7 +128,8 @@ public sealed partial class MqttClient
     private void CheckCanQueue()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_connection is null && _reconnectCancellation is null)
+        // After DisconnectAsync nothing will send it: a queued publication would wait forever.
+        if (_disconnectRequested || (_connection is null && _reconnectCancellation is null))
         {
             throw new MqttConnectionLostException("the client is not connected");
         }

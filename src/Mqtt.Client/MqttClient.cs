@@ -109,31 +109,28 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     public async Task DisconnectAsync(ReasonCode reasonCode = ReasonCode.NormalDisconnection, CancellationToken cancellationToken = default)
     {
         MqttConnection? connection;
+        CancellationTokenSource? reconnection;
         lock (_sync)
         {
             _disconnectRequested = true;
             connection = _connection;
-            _reconnectCancellation?.Cancel();
+            // Taken, not just cancelled: a stopped loop must not keep ConnectAsync or PublishAsync waiting for it.
+            reconnection = _reconnectCancellation;
+            _reconnectCancellation = null;
+            // Under the lock, so that a loop still connecting sees it before it makes a connection current.
+            reconnection?.Cancel();
         }
+        reconnection?.Dispose();
         try
         {
             if (connection is not null)
             {
-                await connection.SendAsync(new DisconnectPacket { ReasonCode = reasonCode }, cancellationToken).ConfigureAwait(false);
+                // Best effort and bounded: a server that stopped reading does not keep the client from closing.
+                await connection.DisconnectAsync(reasonCode, cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (MqttException e) when (e is MqttConnectionLostException || e.ReasonCode == ReasonCode.PacketTooLarge)
-        {
-            // Already gone: nothing to say goodbye to. Or a server Maximum Packet Size too small for even a
-            // DISCONNECT [MQTT-3.2.2-15]: the close alone ends the connection.
         }
         finally
         {
-            // Cancelled, the DISCONNECT is given up, not the disconnecting: the connection closes all the same.
-            if (connection is not null)
-            {
-                await connection.CloseAsync(null, null).ConfigureAwait(false);
-            }
             EndSession(new MqttConnectionLostException("the client disconnected"), completeMessages: true, error: null);
         }
     }
@@ -273,6 +270,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         connection.UseOutgoingTopicAliases(v5 && _options.UseTopicAliases ? result.TopicAliasMaximum : (ushort)0);
         connection.AcceptIncomingTopicAliases(v5 ? _options.TopicAliasMaximum : (ushort)0);
         List<(OutgoingPublish Publish, bool Duplicate)> resend = new();
+        Task[] slots;
+        int granted = 0;
         List<OutgoingPublish>? completed = null;
         List<MqttTopicFilter>? resubscribe = null;
         lock (_sync)
@@ -304,7 +303,6 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     continue;
                 }
                 resend.Add((publish, result.SessionPresent && publish.Sent));
-                publish.Sent = true;
             }
             if (completed is not null)
             {
@@ -313,7 +311,20 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     _pending.Remove(publish.PacketId);
                 }
             }
-            _quota.Reset(result.ReceiveMaximum, resend.Count);
+            // [MQTT-4.4.0-1] Re-sent in their original order. [MQTT-3.3.4-7] PUBRELs at once (their flows hold
+            // slots too), PUBLISHes within the new Receive Maximum, the others as slots free up.
+            resend.Sort(static (a, b) => a.Publish.Sequence.CompareTo(b.Publish.Sequence));
+            int released = resend.Count(static r => r.Publish.Released);
+            slots = _quota.Reset(result.ReceiveMaximum, released, resend.Count - released);
+            foreach ((OutgoingPublish publish, _) in resend)
+            {
+                // Slots are granted in order: those granted at once are sent below, the others later.
+                if (!publish.Released && granted < slots.Length && slots[granted].IsCompletedSuccessfully)
+                {
+                    granted++;
+                    publish.Sent = true;
+                }
+            }
             _connection = connection;
             _connectResult = result;
         }
@@ -329,23 +340,80 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         connection.Start(this, keepAlive, pingTimeout);
         _logger?.LogInformation("connected to {Host}:{Port}: {Reason}, session present {SessionPresent}",
             _options.Host, _options.EffectivePort, MqttReasonCodeText.Format(result.ReasonCode), result.SessionPresent);
-        // [MQTT-4.4.0-1] Re-send unacknowledged PUBLISH (with DUP) and PUBREL, in their original order.
-        resend.Sort(static (a, b) => a.Publish.Sequence.CompareTo(b.Publish.Sequence));
+        // The PUBRELs and the PUBLISHes granted a slot now (with DUP when the session was resumed); the others
+        // wait, in order, for acknowledgements to free slots.
+        List<(OutgoingPublish Publish, bool Duplicate, Task Slot)>? waiting = null;
+        int next = 0;
         foreach ((OutgoingPublish publish, bool duplicate) in resend)
         {
             if (publish.Released)
             {
                 await connection.SendAsync(new PubRelPacket { PacketId = publish.PacketId }, CancellationToken.None).ConfigureAwait(false);
             }
+            else if (next < granted)
+            {
+                next++;
+                await ResendPublishAsync(connection, publish, duplicate).ConfigureAwait(false);
+            }
             else
             {
-                await connection.SendPublishAsync(publish.Topic, publish.Payload, publish.QoS, publish.Retain, duplicate,
-                    publish.PacketId, publish.Message, CancellationToken.None).ConfigureAwait(false);
+                (waiting ??= new()).Add((publish, duplicate, slots[next++]));
             }
+        }
+        if (waiting is not null)
+        {
+            _ = ResendWhenFreeAsync(connection, waiting);
         }
         if (resubscribe is not null)
         {
             _ = ResubscribeAsync(resubscribe);
+        }
+    }
+
+    /// <summary>Re-sends, in order, the PUBLISHes that waited for a slot of the new connection's Receive Maximum.</summary>
+    private async Task ResendWhenFreeAsync(MqttConnection connection, List<(OutgoingPublish Publish, bool Duplicate, Task Slot)> waiting)
+    {
+        foreach ((OutgoingPublish publish, bool duplicate, Task slot) in waiting)
+        {
+            await slot.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            lock (_sync)
+            {
+                if (!slot.IsCompletedSuccessfully || _connection != connection)
+                {
+                    // The connection ended: the next one re-sends what is still pending.
+                    return;
+                }
+                if (!_pending.TryGetValue(publish.PacketId, out object? entry) || entry != publish || publish.Released)
+                {
+                    // A server acknowledged it unsent: its flow already gave a slot back for it.
+                    continue;
+                }
+                publish.Sent = true;
+            }
+            try
+            {
+                await ResendPublishAsync(connection, publish, duplicate).ConfigureAwait(false);
+            }
+            catch (MqttConnectionLostException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ResendPublishAsync(MqttConnection connection, OutgoingPublish publish, bool duplicate)
+    {
+        try
+        {
+            await connection.SendPublishAsync(publish.Topic, publish.Payload, publish.QoS, publish.Retain, duplicate,
+                publish.PacketId, publish.Message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MqttException e) when (e.ReasonCode == ReasonCode.PacketTooLarge)
+        {
+            // [MQTT-3.2.2-15] Over this server's Maximum Packet Size, it can never be sent: it fails as a new
+            // publication that is too large fails, and the connection carries on.
+            Forget(publish);
+            publish.Completion.FailObserved(e);
         }
     }
 
@@ -367,6 +435,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     void IFrameHandler.OnClosed(MqttConnection connection, Exception? reason)
     {
         bool reconnect;
+        CancellationTokenSource? reconnection = null;
+        CancellationToken stop = default;
         lock (_sync)
         {
             if (_connection != connection)
@@ -377,20 +447,23 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             _reauthentication?.FailObserved(reason ?? new MqttConnectionLostException("the connection closed"));
             reconnect = reason is not null && _options.AutomaticReconnect && !_disconnectRequested && !_disposed;
             FailPendingAcksLocked(reason ?? new MqttConnectionLostException("the connection closed"));
-            if (reconnect)
+            // At most one loop: a connection that a loop is still activating (re-sending) leaves the retrying to it.
+            if (reconnect && _reconnectCancellation is null)
             {
-                _reconnectCancellation = new CancellationTokenSource();
+                reconnection = _reconnectCancellation = new CancellationTokenSource();
+                // Read here: once DisconnectAsync takes the source, it may dispose it.
+                stop = reconnection.Token;
             }
         }
         if (reason is not null)
         {
             _logger?.LogWarning("connection lost: {Message}{Reconnect}", reason.Message, reconnect ? "; reconnecting" : "");
         }
-        if (reconnect)
+        if (reconnection is not null)
         {
-            _ = Task.Run(ReconnectLoopAsync);
+            _ = Task.Run(() => ReconnectLoopAsync(reconnection, stop));
         }
-        else if (reason is not null)
+        else if (!reconnect && reason is not null)
         {
             EndSession(reason, completeMessages: true, error: reason);
         }
@@ -411,13 +484,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     }
 
     /// <summary>Back-off with jitter until a connection is made, the client is disconnected, or the server refuses for good.</summary>
-    private async Task ReconnectLoopAsync()
+    private async Task ReconnectLoopAsync(CancellationTokenSource reconnection, CancellationToken stop)
     {
-        CancellationToken stop;
-        lock (_sync)
-        {
-            stop = _reconnectCancellation?.Token ?? new CancellationToken(true);
-        }
         TimeSpan delay = _options.ReconnectMinimumDelay;
         while (true)
         {
@@ -425,9 +493,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 await Task.Delay(delay * (0.8 + 0.4 * Random.Shared.NextDouble()), stop).ConfigureAwait(false);
                 MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
-                lock (_sync)
+                if (!EndReconnection(reconnection, connected: true))
                 {
-                    _reconnectCancellation = null;
+                    // Lost again during its re-sends (its OnClosed left the retrying to this loop), or disconnected.
+                    continue;
                 }
                 _logger?.LogInformation("reconnected, session present {SessionPresent}", result.SessionPresent);
                 Raise(Reconnected, result);
@@ -435,15 +504,13 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                EndReconnection(reconnection, connected: false);
                 return;
             }
             catch (MqttConnectException e) when (IsPermanentRefusal(e.Result.ReasonCode))
             {
                 _logger?.LogError("reconnection refused for good: {Message}", e.Message);
-                lock (_sync)
-                {
-                    _reconnectCancellation = null;
-                }
+                EndReconnection(reconnection, connected: false);
                 EndSession(e, completeMessages: true, error: e);
                 return;
             }
@@ -453,6 +520,30 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaximumDelay.Ticks));
             }
         }
+    }
+
+    /// <summary>
+    /// The loop ends: the client no longer counts as reconnecting. Whoever takes the source out of
+    /// <see cref="_reconnectCancellation"/> disposes it; DisconnectAsync may have done so already. With
+    /// <paramref name="connected"/>, only if the new connection is still current: false means the loop carries on
+    /// (and stops at once if it was disconnected).
+    /// </summary>
+    private bool EndReconnection(CancellationTokenSource reconnection, bool connected)
+    {
+        lock (_sync)
+        {
+            if (connected && (_connection is null || _disconnectRequested))
+            {
+                return false;
+            }
+            if (_reconnectCancellation != reconnection)
+            {
+                return true;
+            }
+            _reconnectCancellation = null;
+        }
+        reconnection.Dispose();
+        return true;
     }
 
     private static bool IsPermanentRefusal(ReasonCode code) => code is ReasonCode.UnsupportedProtocolVersion or ReasonCode.ClientIdentifierNotValid

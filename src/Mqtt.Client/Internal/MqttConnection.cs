@@ -214,8 +214,35 @@ internal sealed class MqttConnection
         }
         if (disconnectReason is ReasonCode code && Version == ProtocolVersion.V500)
         {
-            await TrySendDisconnectAsync(code).ConfigureAwait(false);
+            await TrySendDisconnectAsync(code, CancellationToken.None).ConfigureAwait(false);
         }
+        await FinishCloseAsync(reason).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes the connection at the client's request: DISCONNECT (any protocol version; bounded as in
+    /// <see cref="CloseAsync"/>, so a server that stopped reading cannot hold it up), then the socket. Cancelling
+    /// gives up the DISCONNECT, not the close.
+    /// </summary>
+    public async Task DisconnectAsync(ReasonCode reasonCode, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            await _closed.Task.ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await TrySendDisconnectAsync(reasonCode, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await FinishCloseAsync(null).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FinishCloseAsync(Exception? reason)
+    {
         _logger?.LogDebug("connection {Number} closed: {Reason}", Number, reason?.Message ?? "disconnected");
         _lifetime.Cancel();
         await _transport.DisposeAsync().ConfigureAwait(false);
@@ -304,7 +331,8 @@ internal sealed class MqttConnection
 
     /// <summary>
     /// [MQTT-3.1.2-20] A PINGREQ when nothing was sent for about 3/4 of the keep alive; the connection is dead when no
-    /// PINGRESP comes within the ping timeout (section 3.1.2.10: the client should close the connection).
+    /// PINGRESP comes within the ping timeout (section 3.1.2.10: the client should close the connection), counted
+    /// from the attempt: a PINGREQ stuck behind a write path that a server stopped reading counts as unanswered.
     /// </summary>
     private async Task KeepAliveLoopAsync(TimeSpan keepAlive, TimeSpan pingTimeout)
     {
@@ -330,9 +358,22 @@ internal sealed class MqttConnection
                 else if (now - Volatile.Read(ref _lastSentTicks) >= keepAliveMs * 3 / 4)
                 {
                     Volatile.Write(ref _pingSentTicks, now);
-                    await SendAsync(default(PingReqPacket), _lifetime.Token).ConfigureAwait(false);
+                    // Not awaited: this loop must keep watching the deadline while the PINGREQ waits for the write lock.
+                    _ = SendPingAsync();
                 }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection is closing; the read loop reports why.
+        }
+    }
+
+    private async Task SendPingAsync()
+    {
+        try
+        {
+            await SendAsync(default(PingReqPacket), _lifetime.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or MqttException)
         {
@@ -475,7 +516,7 @@ internal sealed class MqttConnection
         }
     }
 
-    private async Task TrySendDisconnectAsync(ReasonCode code)
+    private async Task TrySendDisconnectAsync(ReasonCode code, CancellationToken cancellationToken)
     {
         var disconnect = new DisconnectPacket { ReasonCode = code };
         if ((uint)disconnect.GetSize(Version) > MaximumOutgoingPacketSize)
@@ -485,14 +526,14 @@ internal sealed class MqttConnection
         }
         try
         {
-            if (!await _writeLock.WaitAsync(CloseGrace).ConfigureAwait(false))
+            if (!await _writeLock.WaitAsync(CloseGrace, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
             try
             {
                 disconnect.Write(_output, Version);
-                await _output.FlushAsync().AsTask().WaitAsync(CloseGrace).ConfigureAwait(false);
+                await _output.FlushAsync().AsTask().WaitAsync(CloseGrace, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

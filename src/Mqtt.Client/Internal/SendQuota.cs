@@ -8,6 +8,8 @@ internal sealed class SendQuota
 {
     private readonly object _lock = new();
     private readonly Queue<TaskCompletionSource> _waiters = new();
+    // PUBLISHes of a resumed session waiting to be re-sent: served first, as they precede every new publication.
+    private readonly Queue<TaskCompletionSource> _resends = new();
     private int _limit = ushort.MaxValue;
     private int _inUse;
 
@@ -36,14 +38,27 @@ internal sealed class SendQuota
         }
     }
 
-    /// <summary>A new connection: its limit, and the slots already held by messages being re-sent.</summary>
-    public void Reset(int limit, int inUse)
+    /// <summary>
+    /// A new connection: its limit, the slots already held (PUBRELs being re-sent), and one slot per PUBLISH to
+    /// re-send, in order [MQTT-3.3.4-7]: those that fit are granted at once, the others as slots free up.
+    /// </summary>
+    public Task[] Reset(int limit, int inUse, int resends)
     {
         lock (_lock)
         {
+            // The previous connection's re-sends: the new connection re-sends them itself.
+            CancelResends();
             _limit = limit;
             _inUse = inUse;
+            var slots = new Task[resends];
+            for (int i = 0; i < resends; i++)
+            {
+                var slot = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _resends.Enqueue(slot);
+                slots[i] = slot.Task;
+            }
             GrantWaiters();
+            return slots;
         }
     }
 
@@ -56,12 +71,21 @@ internal sealed class SendQuota
             {
                 next.FailObserved(reason);
             }
+            CancelResends();
+        }
+    }
+
+    private void CancelResends()
+    {
+        while (_resends.TryDequeue(out TaskCompletionSource? next))
+        {
+            next.TrySetCanceled();
         }
     }
 
     private void GrantWaiters()
     {
-        while (_inUse < _limit && _waiters.TryDequeue(out TaskCompletionSource? next))
+        while (_inUse < _limit && (_resends.TryDequeue(out TaskCompletionSource? next) || _waiters.TryDequeue(out next)))
         {
             if (next.TrySetResult())
             {

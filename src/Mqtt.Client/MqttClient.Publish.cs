@@ -77,25 +77,33 @@ public sealed partial class MqttClient
                 throw RetainNotSupported();
             }
         }
-        await _quota.TakeAsync(cancellationToken).ConfigureAwait(false);
-        OutgoingPublish publish;
-        MqttConnection? connection;
-        try
+        OutgoingPublish? publish = null;
+        MqttConnection? connection = null;
+        while (publish is null)
         {
-            lock (_sync)
+            int generation = await _quota.TakeAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                CheckCanQueue();
-                publish = new OutgoingPublish(0, topic, payload.ToArray(), qos, retain, message) { Sequence = ++_publishSequence };
-                publish = publish.WithPacketId(AllocatePacketIdLocked(publish));
-                connection = _connection;
-                // Sent now on this connection, or by ActivateAsync on the next one: never both.
-                publish.Sent = connection is not null;
+                lock (_sync)
+                {
+                    CheckCanQueue();
+                    // A CONNACK between the grant and here reset the count without this slot: take one again, after
+                    // the new connection's re-sends [MQTT-3.3.4-7].
+                    if (_quota.IsCurrent(generation))
+                    {
+                        publish = new OutgoingPublish(0, topic, payload.ToArray(), qos, retain, message) { Sequence = ++_publishSequence };
+                        publish = publish.WithPacketId(AllocatePacketIdLocked(publish));
+                        connection = _connection;
+                        // Sent now on this connection, or by ActivateAsync on the next one: never both.
+                        publish.Sent = connection is not null;
+                    }
+                }
             }
-        }
-        catch
-        {
-            _quota.Release();
-            throw;
+            catch
+            {
+                _quota.Release(generation);
+                throw;
+            }
         }
         if (connection is not null)
         {

@@ -394,8 +394,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 await ResendPublishAsync(connection, publish, duplicate).ConfigureAwait(false);
             }
-            catch (MqttConnectionLostException)
+            catch (Exception e) when (e is MqttException or ObjectDisposedException or OperationCanceledException)
             {
+                // The connection ended (or the client was disposed): the next connection re-sends what is pending.
                 return;
             }
         }
@@ -423,8 +424,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             await SubscribeAsync(filters, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (MqttException e)
+        catch (Exception e) when (e is MqttException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
+            // Nobody awaits this task: the connection may have ended, or the client been disposed, meanwhile.
             _logger?.LogWarning("re-subscribing after the session was lost failed: {Message}", e.Message);
         }
     }

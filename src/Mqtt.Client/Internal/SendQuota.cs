@@ -2,39 +2,63 @@ namespace Mqtt.Client;
 
 /// <summary>
 /// The server's Receive Maximum as a counting gate: a QoS 1 or 2 PUBLISH takes a slot and its PUBACK or
-/// PUBCOMP (or a failing PUBREC) gives it back [MQTT-3.3.4-9]. The limit is reset at each CONNACK.
+/// PUBCOMP (or a failing PUBREC) gives it back [MQTT-3.3.4-9]. The limit is reset at each CONNACK; each reset starts
+/// a new generation, so a slot granted before it (and not yet counted as a pending publication) is known to be stale.
 /// </summary>
 internal sealed class SendQuota
 {
     private readonly object _lock = new();
-    private readonly Queue<TaskCompletionSource> _waiters = new();
+    private readonly Queue<TaskCompletionSource<int>> _waiters = new();
     // PUBLISHes of a resumed session waiting to be re-sent: served first, as they precede every new publication.
     private readonly Queue<TaskCompletionSource> _resends = new();
     private int _limit = ushort.MaxValue;
     private int _inUse;
+    private int _generation;
 
-    public ValueTask TakeAsync(CancellationToken cancellationToken)
+    /// <summary>Takes a slot, waiting while none is free; returns the generation it was granted in.</summary>
+    public ValueTask<int> TakeAsync(CancellationToken cancellationToken)
     {
-        TaskCompletionSource waiter;
+        TaskCompletionSource<int> waiter;
         lock (_lock)
         {
             if (_inUse < _limit)
             {
                 _inUse++;
-                return default;
+                return new ValueTask<int>(_generation);
             }
-            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Enqueue(waiter);
         }
         return WaitAsync(waiter, cancellationToken);
     }
 
+    /// <summary>True when no reset happened since <paramref name="generation"/>.</summary>
+    public bool IsCurrent(int generation)
+    {
+        lock (_lock)
+        {
+            return generation == _generation;
+        }
+    }
+
+    /// <summary>Gives back a slot of the current generation (an acknowledged publication's).</summary>
     public void Release()
     {
         lock (_lock)
         {
-            _inUse--;
-            GrantWaiters();
+            ReleaseLocked();
+        }
+    }
+
+    /// <summary>Gives back a slot granted in <paramref name="generation"/>: a reset since then already forgot it.</summary>
+    public void Release(int generation)
+    {
+        lock (_lock)
+        {
+            if (generation == _generation)
+            {
+                ReleaseLocked();
+            }
         }
     }
 
@@ -48,6 +72,7 @@ internal sealed class SendQuota
         {
             // The previous connection's re-sends: the new connection re-sends them itself.
             CancelResends();
+            _generation++;
             _limit = limit;
             _inUse = inUse;
             var slots = new Task[resends];
@@ -67,7 +92,7 @@ internal sealed class SendQuota
     {
         lock (_lock)
         {
-            while (_waiters.TryDequeue(out TaskCompletionSource? next))
+            while (_waiters.TryDequeue(out TaskCompletionSource<int>? next))
             {
                 next.FailObserved(reason);
             }
@@ -83,32 +108,51 @@ internal sealed class SendQuota
         }
     }
 
+    private void ReleaseLocked()
+    {
+        _inUse--;
+        GrantWaiters();
+    }
+
     private void GrantWaiters()
     {
-        while (_inUse < _limit && (_resends.TryDequeue(out TaskCompletionSource? next) || _waiters.TryDequeue(out next)))
+        while (_inUse < _limit)
         {
-            if (next.TrySetResult())
+            if (_resends.TryDequeue(out TaskCompletionSource? resend))
             {
-                _inUse++;
+                if (resend.TrySetResult())
+                {
+                    _inUse++;
+                }
+            }
+            else if (_waiters.TryDequeue(out TaskCompletionSource<int>? waiter))
+            {
+                if (waiter.TrySetResult(_generation))
+                {
+                    _inUse++;
+                }
+            }
+            else
+            {
+                return;
             }
         }
     }
 
-    private async ValueTask WaitAsync(TaskCompletionSource waiter, CancellationToken cancellationToken)
+    private async ValueTask<int> WaitAsync(TaskCompletionSource<int> waiter, CancellationToken cancellationToken)
     {
         try
         {
-            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             lock (_lock)
             {
-                // Granted just as it was cancelled: give the slot back.
-                if (!waiter.TrySetCanceled(cancellationToken))
+                // Granted just as it was cancelled: give the slot back, unless a reset since then forgot it.
+                if (!waiter.TrySetCanceled(cancellationToken) && waiter.Task.IsCompletedSuccessfully && waiter.Task.Result == _generation)
                 {
-                    _inUse--;
-                    GrantWaiters();
+                    ReleaseLocked();
                 }
             }
             throw;

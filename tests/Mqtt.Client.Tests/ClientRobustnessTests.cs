@@ -6,9 +6,11 @@ using static Mqtt.Client.Tests.TestClients;
 namespace Mqtt.Client.Tests;
 
 /// <summary>
-/// Review findings: each test demonstrates one client bug against a scripted server (127.0.0.1, port 0, every wait bounded).
+/// Client bugs found by review (2026-11-26), one test each against a scripted server (127.0.0.1, port 0, every wait
+/// bounded): reconnection and DisconnectAsync races, servers that stop reading, throwing event handlers, state kept
+/// for the server's sake (QoS 2 receipts, Receive Maximum), re-authentication refusals.
 /// </summary>
-public sealed class ClientReviewTests
+public sealed class ClientRobustnessTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(3);
 
@@ -22,6 +24,28 @@ public sealed class ClientReviewTests
         options.CleanStart = true;
         return options;
     }
+
+    /// <summary>
+    /// Publishes 1 MiB QoS 0 messages to a server that reads nothing until one cannot complete (the socket buffers are
+    /// full); at most 400. The blocked publication fails later, when the connection ends: it is observed here.
+    /// </summary>
+    private static async Task<bool> FillUntilBlockedAsync(MqttClient client)
+    {
+        byte[] payload = new byte[1 << 20];
+        for (int i = 0; i < 400; i++)
+        {
+            Task sending = client.PublishAsync("fill", payload).AsTask();
+            if (await Task.WhenAny(sending, Task.Delay(1000)) != sending)
+            {
+                ObserveLater(sending);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>A publication the test leaves unfinished fails when the client is disposed: observe that failure.</summary>
+    private static void ObserveLater(Task task) => _ = task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
 
     private static async Task<OwnedPacket?> ReadOrTimeoutAsync(FakeConnection connection, TimeSpan wait, Func<OwnedPacket?, bool>? stillOpen = null)
     {
@@ -40,7 +64,7 @@ public sealed class ClientReviewTests
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_ConnectAsync_works_again_after_DisconnectAsync_during_reconnection()
+    public async Task ConnectAsync_works_again_after_DisconnectAsync_during_reconnection()
     {
         await using var server = new FakeServer();
         await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromSeconds(5)));
@@ -68,7 +92,7 @@ public sealed class ClientReviewTests
     }
 
     [Fact]
-    public async Task Review_QoS1_PublishAsync_after_DisconnectAsync_during_reconnection_fails_instead_of_hanging()
+    public async Task QoS1_PublishAsync_after_DisconnectAsync_during_reconnection_fails_instead_of_hanging()
     {
         await using var server = new FakeServer();
         await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromSeconds(5)));
@@ -94,7 +118,7 @@ public sealed class ClientReviewTests
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_pending_PUBLISH_too_large_for_the_resumed_connection_does_not_break_the_reconnection()
+    public async Task pending_PUBLISH_too_large_for_the_resumed_connection_does_not_break_the_reconnection()
     {
         await using var server = new FakeServer();
         await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromMilliseconds(100)));
@@ -124,54 +148,31 @@ public sealed class ClientReviewTests
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_server_that_stops_reading_is_declared_dead_by_keep_alive()
+    public async Task server_that_stops_reading_is_declared_dead_by_keep_alive()
     {
-        await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.KeepAlive = TimeSpan.FromSeconds(1);
-        options.PingTimeout = TimeSpan.FromMilliseconds(500);
-        await using var client = new MqttClient(options);
-        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Disconnected += (_, e) => lost.TrySetResult(e);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o =>
+        {
+            o.KeepAlive = TimeSpan.FromSeconds(1);
+            o.PingTimeout = TimeSpan.FromMilliseconds(500);
+        });
+        MqttClient client = scripted.Client;
 
         // The server reads nothing more: fill the socket buffers until a QoS 0 publication cannot complete.
-        byte[] payload = new byte[1 << 20];
-        bool blocked = false;
-        for (int i = 0; i < 400 && !blocked; i++)
-        {
-            Task sending = client.PublishAsync("fill", payload).AsTask();
-            blocked = await Task.WhenAny(sending, Task.Delay(1000)) != sending;
-        }
-        Assert.True(blocked, "could not fill the socket buffers");
+        Assert.True(await FillUntilBlockedAsync(client), "could not fill the socket buffers");
 
         // No PINGRESP can come back (no PINGREQ even gets out): after 1 s keep alive + 0.5 s ping timeout the
         // connection should be declared dead.
-        Task finished = await Task.WhenAny(lost.Task, Task.Delay(TimeSpan.FromSeconds(6)));
-        Assert.True(finished == lost.Task, "the client kept the dead connection open for 6 s with a 1 s keep alive");
+        Task finished = await Task.WhenAny(scripted.Disconnected, Task.Delay(TimeSpan.FromSeconds(6)));
+        Assert.True(finished == scripted.Disconnected, "the client kept the dead connection open for 6 s with a 1 s keep alive");
     }
 
     [Fact]
-    public async Task Review_DisconnectAsync_returns_when_the_server_stops_reading()
+    public async Task DisconnectAsync_returns_when_the_server_stops_reading()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
-        byte[] payload = new byte[1 << 20];
-        bool blocked = false;
-        for (int i = 0; i < 400 && !blocked; i++)
-        {
-            Task sending = client.PublishAsync("fill", payload).AsTask();
-            blocked = await Task.WhenAny(sending, Task.Delay(1000)) != sending;
-        }
-        Assert.True(blocked, "could not fill the socket buffers");
+        Assert.True(await FillUntilBlockedAsync(client), "could not fill the socket buffers");
 
         Task disconnecting = client.DisconnectAsync();
         Task finished = await Task.WhenAny(disconnecting, Task.Delay(TimeSpan.FromSeconds(5)));
@@ -183,7 +184,7 @@ public sealed class ClientReviewTests
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_DisposeAsync_does_not_throw_after_a_protocol_error_with_a_MessageReceived_handler()
+    public async Task DisposeAsync_does_not_throw_after_a_protocol_error_with_a_MessageReceived_handler()
     {
         await using var server = new FakeServer();
         var client = new MqttClient(Options(server.Port));
@@ -207,14 +208,10 @@ public sealed class ClientReviewTests
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_received_QoS2_payloads_are_not_retained_until_PUBREL()
+    public async Task received_QoS2_payloads_are_not_retained_until_PUBREL()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         const int count = 20;
         const int size = 1 << 20;
@@ -257,17 +254,15 @@ public sealed class ClientReviewTests
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_MQTT311_client_does_not_enforce_a_Receive_Maximum_it_cannot_announce()
+    public async Task MQTT311_client_does_not_enforce_a_Receive_Maximum_it_cannot_announce()
     {
-        await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port, ProtocolVersion.V311);
-        options.ReceiveMaximum = 2;
-        options.AutomaticAcknowledgement = false;
-        await using var client = new MqttClient(options);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o =>
+        {
+            o.ProtocolVersion = ProtocolVersion.V311;
+            o.ReceiveMaximum = 2;
+            o.AutomaticAcknowledgement = false;
+        });
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         for (ushort id = 1; id <= 3; id++)
         {
@@ -284,60 +279,11 @@ public sealed class ClientReviewTests
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // 7. Re-sending after reconnection ignores the new connection's Receive Maximum [MQTT-3.3.4-7].
+    // 7. A connection lost while ActivateAsync is still re-sending starts a second reconnection loop.
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_resent_PUBLISHes_respect_the_Receive_Maximum_of_the_new_connection()
-    {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromMilliseconds(100)));
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        var publishing = new List<Task<MqttPublishResult>>();
-        await using (FakeConnection first = await server.AcceptAsync())
-        {
-            await first.AcceptConnectAsync();
-            await connecting.WaitAsync(Patience);
-            for (int i = 0; i < 5; i++)
-            {
-                publishing.Add(client.PublishAsync("t", Bytes($"{i}"), QualityOfService.AtLeastOnce).AsTask());
-                await first.ExpectAsync(PacketType.Publish);
-            }
-            first.Close(); // none acknowledged
-        }
-
-        await using FakeConnection second = await server.AcceptAsync();
-        await second.AcceptConnectAsync(new MqttProperties { ReceiveMaximum = 2 }, sessionPresent: true);
-        int unacknowledged = 0;
-        while (true)
-        {
-            OwnedPacket? p;
-            try
-            {
-                p = await second.ReadAsync(TimeSpan.FromMilliseconds(700));
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            if (p is null)
-            {
-                break;
-            }
-            if (p.Type == PacketType.Publish)
-            {
-                unacknowledged++;
-            }
-        }
-        Assert.True(unacknowledged <= 2, $"{unacknowledged} unacknowledged QoS 1 PUBLISHes sent to a server whose Receive Maximum is 2");
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // 8. A connection lost while ActivateAsync is still re-sending starts a second reconnection loop.
-    // ---------------------------------------------------------------------------------------------------------------
-
-    [Fact]
-    public async Task Review_connection_lost_during_resumption_does_not_leave_a_reconnection_loop_running_after_DisconnectAsync()
+    public async Task connection_lost_during_resumption_does_not_leave_a_reconnection_loop_running_after_DisconnectAsync()
     {
         await using var server = new FakeServer();
         await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100)));
@@ -348,7 +294,7 @@ public sealed class ClientReviewTests
             await connecting.WaitAsync(Patience);
             for (int i = 0; i < 200; i++)
             {
-                _ = client.PublishAsync("t", new byte[100_000], QualityOfService.AtLeastOnce).AsTask().ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                ObserveLater(client.PublishAsync("t", new byte[100_000], QualityOfService.AtLeastOnce).AsTask());
             }
             for (int i = 0; i < 200; i++)
             {
@@ -417,19 +363,15 @@ public sealed class ClientReviewTests
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // 9. A throwing Disconnected handler makes DisconnectAsync skip EndSession: pending publications hang.
+    // 8. A throwing Disconnected handler makes DisconnectAsync skip EndSession: pending publications hang.
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_throwing_Disconnected_handler_does_not_leave_publications_waiting_forever()
+    public async Task throwing_Disconnected_handler_does_not_leave_publications_waiting_forever()
     {
-        await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
         client.Disconnected += (_, _) => throw new InvalidOperationException("application bug in the event handler");
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync();
-        await connecting.WaitAsync(Patience);
         Task<MqttPublishResult> publishing = client.PublishAsync("t", Bytes("x"), QualityOfService.AtLeastOnce).AsTask();
         await connection.ExpectAsync(PacketType.Publish);
 
@@ -440,7 +382,7 @@ public sealed class ClientReviewTests
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // 10. A re-authentication step refused by the client's handler closes the socket without DISCONNECT [MQTT-4.12.1-2].
+    // 9. A re-authentication step refused by the client's handler closes the socket without DISCONNECT [MQTT-4.12.1-2].
     // ---------------------------------------------------------------------------------------------------------------
 
     private sealed class RefusingSecondStepHandler : IEnhancedAuthenticationHandler
@@ -457,16 +399,11 @@ public sealed class ClientReviewTests
     }
 
     [Fact]
-    public async Task Review_failed_reauthentication_step_sends_DISCONNECT()
+    public async Task failed_reauthentication_step_sends_DISCONNECT()
     {
-        await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.AuthenticationHandler = new RefusingSecondStepHandler();
-        await using var client = new MqttClient(options);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.AcceptConnectAsync(new MqttProperties { AuthenticationMethod = MqttUtf8.Encode("TEST-METHOD") });
-        await connecting.WaitAsync(Patience);
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(
+            new MqttProperties { AuthenticationMethod = MqttUtf8.Encode("TEST-METHOD") }, o => o.AuthenticationHandler = new RefusingSecondStepHandler());
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
 
         Task reauthenticating = client.ReauthenticateAsync();
         await connection.ExpectAsync(PacketType.Auth);
@@ -482,11 +419,11 @@ public sealed class ClientReviewTests
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // 11. DisconnectAsync during ConnectAsync: ConnectAsync reports a timeout that never happened.
+    // 10. DisconnectAsync during ConnectAsync: ConnectAsync reports a timeout that never happened.
     // ---------------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Review_ConnectAsync_interrupted_by_DisconnectAsync_is_not_reported_as_a_timeout()
+    public async Task ConnectAsync_interrupted_by_DisconnectAsync_is_not_reported_as_a_timeout()
     {
         await using var server = new FakeServer();
         await using var client = new MqttClient(Options(server.Port));

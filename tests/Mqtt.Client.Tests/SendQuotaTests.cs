@@ -1,0 +1,43 @@
+namespace Mqtt.Client.Tests;
+
+/// <summary>
+/// The Receive Maximum gate across a reconnection: a slot granted before a CONNACK's reset, to a publication not yet
+/// registered, is stale: it neither counts in the new connection's window nor frees a slot of it when given back.
+/// (Before generations, such a publication went out at once, ahead of the re-sends and past the new Receive Maximum.)
+/// </summary>
+public sealed class SendQuotaTests
+{
+    [Fact]
+    public async Task MQTT5_3_3_4_9_a_slot_granted_before_a_reset_is_stale_and_its_release_frees_nothing()
+    {
+        var quota = new SendQuota();
+        int before = await quota.TakeAsync(CancellationToken.None);
+
+        Task[] resends = quota.Reset(limit: 2, inUse: 0, resends: 2);
+
+        Assert.False(quota.IsCurrent(before));
+        Assert.All(resends, slot => Assert.True(slot.IsCompletedSuccessfully));
+        ValueTask<int> next = quota.TakeAsync(CancellationToken.None);
+        Assert.False(next.IsCompleted); // the window of 2 is full with the re-sends
+        quota.Release(before);
+        Assert.False(next.IsCompleted); // the stale slot was never counted in this window
+        quota.Release();
+        Assert.True(quota.IsCurrent(await next.AsTask().WaitAsync(TestClients.Patience)));
+    }
+
+    [Fact]
+    public async Task Re_sends_queued_by_a_reset_are_granted_before_publications_already_waiting()
+    {
+        var quota = new SendQuota();
+        quota.Reset(limit: 1, inUse: 1, resends: 0);
+        ValueTask<int> waiting = quota.TakeAsync(CancellationToken.None);
+
+        Task[] resends = quota.Reset(limit: 1, inUse: 1, resends: 1);
+        quota.Release();
+
+        Assert.True(resends[0].IsCompletedSuccessfully);
+        Assert.False(waiting.IsCompleted);
+        quota.Release();
+        Assert.True(quota.IsCurrent(await waiting.AsTask().WaitAsync(TestClients.Patience)));
+    }
+}

@@ -202,7 +202,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 // (3.1.1: the server broke [MQTT-3.2.2-1]).
                 throw new MqttProtocolException(ReasonCode.ProtocolError, "Session Present in answer to Clean Start");
             }
-            await ActivateAsync(connection, result).ConfigureAwait(false);
+            await ActivateAsync(connection, result, cleanStart).ConfigureAwait(false);
             return result;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
@@ -260,7 +260,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     }
 
     /// <summary>Makes a handshaken connection current: applies the server's limits, restores the session, re-sends.</summary>
-    private async Task ActivateAsync(MqttConnection connection, MqttConnectResult result)
+    private async Task ActivateAsync(MqttConnection connection, MqttConnectResult result, bool cleanStart)
     {
         bool v5 = connection.Version == ProtocolVersion.V500;
         if (result.MaximumPacketSize is uint serverMaximum)
@@ -286,7 +286,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 // [MQTT-3.2.2-5] The server has no session: discard ours. Its QoS 2 receipts are gone, and
                 // unacknowledged messages are published again as new ones; those it already received (PUBREC) are done.
                 _incomingExactlyOnce.Clear();
-                if (_connectResult is not null && _subscriptions.Count > 0)
+                if (cleanStart)
+                {
+                    // The application asked for a new session: it subscribes anew; the old filters are not brought back.
+                    _subscriptions.Clear();
+                }
+                else if (_connectResult is not null && _subscriptions.Count > 0)
                 {
                     resubscribe = new List<MqttTopicFilter>(_subscriptions);
                 }

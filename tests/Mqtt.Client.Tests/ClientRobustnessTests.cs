@@ -419,6 +419,37 @@ public sealed class ClientRobustnessTests
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // 11. ConnectAsync with Clean Start after DisconnectAsync brought back the subscriptions of the session it ended.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ConnectAsync_with_clean_start_after_DisconnectAsync_does_not_subscribe_to_the_old_filters()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            Task<MqttSubscribeResult> subscribing = client.SubscribeAsync("old/filter", QualityOfService.AtLeastOnce);
+            OwnedPacket subscribe = await first.ExpectAsync(PacketType.Subscribe);
+            Assert.True(SubscribePacket.TryRead(subscribe.Frame, ProtocolVersion.V500, out SubscribePacket packet, out _));
+            await first.SendAsync(w => new SubAckPacket { PacketId = packet.PacketId, ReasonCodes = new(new[] { (byte)ReasonCode.GrantedQoS1 }) }.Write(w, ProtocolVersion.V500));
+            await subscribing.WaitAsync(Patience);
+            await client.DisconnectAsync().WaitAsync(Patience);
+        }
+
+        connecting = client.ConnectAsync();
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+        await client.PublishAsync("probe", Bytes("p"));
+
+        await second.ExpectAsync(PacketType.Publish); // a SUBSCRIBE for old/filter would come first
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // 10. DisconnectAsync during ConnectAsync: ConnectAsync reports a timeout that never happened.
     // ---------------------------------------------------------------------------------------------------------------
 

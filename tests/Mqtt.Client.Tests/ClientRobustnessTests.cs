@@ -44,6 +44,22 @@ public sealed class ClientRobustnessTests
         return false;
     }
 
+    /// <summary>Connects, loses the connection, and calls DisconnectAsync while the reconnection loop is in its 5 s delay.</summary>
+    private static async Task DisconnectWhileReconnectingAsync(FakeServer server, MqttClient client)
+    {
+        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => lost.TrySetResult(e);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            first.Close();
+        }
+        Assert.True((await lost.Task.WaitAsync(Patience)).WillReconnect);
+        await client.DisconnectAsync().WaitAsync(Patience);
+    }
+
     /// <summary>A publication the test leaves unfinished fails when the client is disposed: observe that failure.</summary>
     private static void ObserveLater(Task task) => _ = task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
 
@@ -68,18 +84,7 @@ public sealed class ClientRobustnessTests
     {
         await using var server = new FakeServer();
         await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromSeconds(5)));
-        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Disconnected += (_, e) => lost.TrySetResult(e);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using (FakeConnection first = await server.AcceptAsync())
-        {
-            await first.AcceptConnectAsync();
-            await connecting.WaitAsync(Patience);
-            first.Close();
-        }
-        Assert.True((await lost.Task.WaitAsync(Patience)).WillReconnect);
-
-        await client.DisconnectAsync().WaitAsync(Patience); // the reconnection loop is still in its 5 s delay
+        await DisconnectWhileReconnectingAsync(server, client);
 
         Task<MqttConnectResult> again = client.ConnectAsync();
         Task<FakeConnection> accepting = server.AcceptAsync(Short);
@@ -96,17 +101,7 @@ public sealed class ClientRobustnessTests
     {
         await using var server = new FakeServer();
         await using var client = new MqttClient(ReconnectingOptions(server.Port, TimeSpan.FromSeconds(5)));
-        var lost = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Disconnected += (_, e) => lost.TrySetResult(e);
-        Task<MqttConnectResult> connecting = client.ConnectAsync();
-        await using (FakeConnection first = await server.AcceptAsync())
-        {
-            await first.AcceptConnectAsync();
-            await connecting.WaitAsync(Patience);
-            first.Close();
-        }
-        await lost.Task.WaitAsync(Patience);
-        await client.DisconnectAsync().WaitAsync(Patience);
+        await DisconnectWhileReconnectingAsync(server, client);
 
         Task<MqttPublishResult> publishing = client.PublishAsync("t", Bytes("x"), QualityOfService.AtLeastOnce).AsTask();
         Exception e = await Assert.ThrowsAnyAsync<Exception>(() => publishing.WaitAsync(Short));

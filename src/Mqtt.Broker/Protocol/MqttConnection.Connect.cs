@@ -297,31 +297,39 @@ internal sealed partial class MqttConnection
             return;
         }
         ConnectState connect = _connect!;
-        ApplicationMessage? publishNow = null;
-        lock (_broker.SessionsGate)
+        if (connect.Will is ApplicationMessage will)
         {
-            // A takeover or revocation marks this connection under the same lock: it is seen here, or it sees the pending Will.
-            if (connect.Will is ApplicationMessage will && !_normalDisconnect)
+            ApplicationMessage? publishNow;
+            // Only a Will needs the broker-wide lock (most connections have none): a takeover or revocation marks this
+            // connection under the same lock, so it is seen here, or it sees the pending Will.
+            lock (_broker.SessionsGate)
             {
-                uint delay = Math.Min(connect.WillDelay, session.ExpiryInterval);
-                if (delay == 0 || _sessionEnded)
-                {
-                    publishNow = will;
-                }
-                else if (!_takenOver)
-                {
-                    var pending = new CancellationTokenSource();
-                    session.PendingWill = pending;
-                    session.PendingWillMessage = will;
-                    _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
-                }
+                publishNow = _normalDisconnect ? null : PublishNowOrDelay(will, session, connect.WillDelay);
+            }
+            if (publishNow is not null)
+            {
+                _broker.PublishInternal(publishNow);
             }
         }
-        if (publishNow is not null)
-        {
-            _broker.PublishInternal(publishNow);
-        }
         _broker.DetachSession(this, session);
+    }
+
+    /// <summary>The Will to publish at once, or null when it waits for its delay (or a takeover already resumed the session).</summary>
+    private ApplicationMessage? PublishNowOrDelay(ApplicationMessage will, Session session, uint willDelay)
+    {
+        uint delay = Math.Min(willDelay, session.ExpiryInterval);
+        if (delay == 0 || _sessionEnded)
+        {
+            return will;
+        }
+        if (!_takenOver)
+        {
+            var pending = new CancellationTokenSource();
+            session.PendingWill = pending;
+            session.PendingWillMessage = will;
+            _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
+        }
+        return null;
     }
 
     private async Task PublishWillLaterAsync(ApplicationMessage will, TimeSpan delay, CancellationToken cancelled)

@@ -32,14 +32,11 @@ internal sealed class SendQuota
         return WaitAsync(waiter, cancellationToken);
     }
 
-    /// <summary>True when no reset happened since <paramref name="generation"/>.</summary>
-    public bool IsCurrent(int generation)
-    {
-        lock (_lock)
-        {
-            return generation == _generation;
-        }
-    }
+    /// <summary>
+    /// True when no reset happened since <paramref name="generation"/>. The client calls this and <see cref="Reset"/>
+    /// under its own lock, so a plain read is current without taking this one (once per QoS 1/2 publication).
+    /// </summary>
+    public bool IsCurrent(int generation) => generation == Volatile.Read(ref _generation);
 
     /// <summary>Gives back a slot of the current generation (an acknowledged publication's).</summary>
     public void Release()

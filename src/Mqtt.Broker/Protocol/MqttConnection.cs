@@ -162,8 +162,10 @@ internal sealed partial class MqttConnection
                 {
                     _ = RefuseConnectAsync(ReasonCode.NotAuthorized);
                 }
-                else
+                else if (Volatile.Read(ref _connectTimedOut) == 0 || now - _openedAt > 2 * Options.ConnectTimeout.TotalMilliseconds)
                 {
+                    // The refusal gets one more timeout to go out and close (the next tick aborted it on a loaded
+                    // machine, before its CONNACK was written); a client that never reads it is cut off after that.
                     _transport.Abort();
                 }
             }

@@ -156,14 +156,14 @@ public sealed partial class MqttClient
                     ReasonString = WireText.ToStringOrNull(subAck.Properties.ReasonString),
                     UserProperties = WireText.ToList(subAck.Properties.UserProperties),
                 };
-                CompleteAck(subAck.PacketId, PacketType.SubAck, _ => subscribed);
+                CompleteAck(subAck.PacketId, PacketType.SubAck, (int)subAck.ReasonCodes.Length, _ => subscribed);
                 return default;
             case PacketType.UnsubAck:
                 Check(UnsubAckPacket.TryRead(frame, version, out UnsubAckPacket unsubAck, out error), error);
                 IReadOnlyList<ReasonCode>? codes = version == ProtocolVersion.V500 ? WireText.ToReasonCodes(unsubAck.ReasonCodes) : null;
                 string? reasonString = WireText.ToStringOrNull(unsubAck.Properties.ReasonString);
                 IReadOnlyList<MqttUserProperty> userProperties = WireText.ToList(unsubAck.Properties.UserProperties);
-                CompleteAck(unsubAck.PacketId, PacketType.UnsubAck, ack => new MqttUnsubscribeResult
+                CompleteAck(unsubAck.PacketId, PacketType.UnsubAck, codes?.Count, ack => new MqttUnsubscribeResult
                 {
                     ReasonCodes = codes ?? new ReasonCode[ack.FilterCount],
                     ReasonString = reasonString,

@@ -135,7 +135,9 @@ public sealed partial class MqttClient
         return bytes;
     }
 
-    private void CompleteAck(ushort packetId, PacketType type, Func<PendingAck, object> result)
+    /// <summary>Hands a SUBACK or UNSUBACK to its waiting request; <paramref name="codeCount"/> is how many reason codes it
+    /// holds (null for a 3.1.1 UNSUBACK, which has none).</summary>
+    private void CompleteAck(ushort packetId, PacketType type, int? codeCount, Func<PendingAck, object> result)
     {
         PendingAck? ack;
         lock (_sync)
@@ -145,6 +147,13 @@ public sealed partial class MqttClient
             {
                 // An acknowledgement for a request given up (cancelled) or never made: nothing waits for it.
                 return;
+            }
+            if (codeCount is int count && count != ack.FilterCount)
+            {
+                // [MQTT-3.8.4-6] [MQTT-3.11.3-1] One reason code per filter: any other count cannot be matched to
+                // the filters. Thrown while the request is still pending, so the lost connection fails it.
+                throw new MqttProtocolException(ReasonCode.ProtocolError,
+                    $"{type} {packetId} holds {count} reason codes for {ack.FilterCount} topic filters");
             }
             _pending.Remove(packetId);
         }

@@ -61,7 +61,10 @@ public sealed class HostileServerTests : IDisposable
         long allocatedBefore = GC.GetTotalAllocatedBytes();
         var limits = new ClientLimits(ClientMaximumPacketSize, version == ProtocolVersion.V500 ? ClientTopicAliasMaximum : (ushort)0,
             script.ManualAcknowledgement ? ManualReceiveMaximum : ushort.MaxValue);
-        ExpectedClientReaction expected = ExpectedClientReaction.Of(script.Stream, version, limits);
+        // The SUBSCRIBE goes out only when nothing after the CONNACK can be read before it is made: its SUBACK is then
+        // judged against it (a SUBACK that reached the client first would answer nothing).
+        bool subscribes = script.HeadIsOnePacket(limits.MaximumPacketSize);
+        ExpectedClientReaction expected = ExpectedClientReaction.Of(script.Stream, version, limits, subscribes);
         var run = new ClientReactionChecks(version, script, expected, limits);
 
         await using var server = new FakeServer();
@@ -92,7 +95,7 @@ public sealed class HostileServerTests : IDisposable
         {
             // Reading while the stream plays, so that automatic acknowledgements go out.
             receiving = ReceiveAllAsync(client, expected.Messages.Count, allReceived);
-            subscribing = client.SubscribeAsync("a/#", QualityOfService.ExactlyOnce);
+            subscribing = subscribes ? client.SubscribeAsync("a/#", QualityOfService.ExactlyOnce) : null;
             publishingAtLeastOnce = client.PublishAsync("a/b", OwnPayload, QualityOfService.AtLeastOnce).AsTask();
             publishingExactlyOnce = client.PublishAsync("a/c", OwnPayload, QualityOfService.ExactlyOnce).AsTask();
         }
@@ -123,6 +126,9 @@ public sealed class HostileServerTests : IDisposable
         if (subscribing is not null)
         {
             run.CheckSubscribe(subscribing, await FailureOf(subscribing, "subscribing"));
+        }
+        if (publishingAtLeastOnce is not null)
+        {
             run.CheckPublish(publishingAtLeastOnce!, await FailureOf(publishingAtLeastOnce!, "publishing at QoS 1"), QualityOfService.AtLeastOnce);
             run.CheckPublish(publishingExactlyOnce!, await FailureOf(publishingExactlyOnce!, "publishing at QoS 2"), QualityOfService.ExactlyOnce);
         }

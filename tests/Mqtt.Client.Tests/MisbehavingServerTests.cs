@@ -286,6 +286,39 @@ public sealed class MisbehavingServerTests : IDisposable
         await client.AssertNothingReceivedAsync(TimeSpan.FromMilliseconds(300));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task MQTT5_3_8_4_6_SUBACK_without_one_reason_code_per_filter_is_a_protocol_error(int codes)
+    {
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
+        Task<MqttSubscribeResult> subscribing = client.SubscribeAsync("one/filter", QualityOfService.AtLeastOnce);
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Subscribe);
+        Assert.True(SubscribePacket.TryRead(sent.Frame, ProtocolVersion.V500, out SubscribePacket subscribe, out _));
+
+        byte[] reasonCodes = Enumerable.Repeat((byte)ReasonCode.GrantedQoS1, codes).ToArray();
+        await connection.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(reasonCodes) }.Write(w, ProtocolVersion.V500));
+
+        await ExpectDisconnectAsync(connection, ReasonCode.ProtocolError);
+        await Assert.ThrowsAnyAsync<MqttException>(() => subscribing.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task MQTT5_3_11_3_1_UNSUBACK_without_one_reason_code_per_filter_is_a_protocol_error()
+    {
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
+        Task<MqttUnsubscribeResult> unsubscribing = client.UnsubscribeAsync(["a", "b"]);
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Unsubscribe);
+        Assert.True(UnsubscribePacket.TryRead(sent.Frame, ProtocolVersion.V500, out UnsubscribePacket unsubscribe, out _));
+
+        await connection.SendAsync(w => new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = new(new[] { (byte)ReasonCode.Success }) }.Write(w, ProtocolVersion.V500));
+
+        await ExpectDisconnectAsync(connection, ReasonCode.ProtocolError);
+        await Assert.ThrowsAnyAsync<MqttException>(() => unsubscribing.WaitAsync(Patience));
+    }
+
     private static async Task ExpectDisconnectAsync(FakeConnection connection, ReasonCode expected)
     {
         OwnedPacket? packet;

@@ -16,11 +16,20 @@ public sealed class ExpectedClientReaction
     private readonly string?[] _aliases;
     private readonly HashSet<ushort> _unacknowledgedAtLeastOnce = new();
     private readonly HashSet<ushort> _heldExactlyOnce = new();
+    private bool _subscribeWaiting;
 
-    private ExpectedClientReaction(ProtocolVersion version, ClientLimits limits)
+    /// <summary>The size of the client's SUBSCRIBE (Packet Identifier 1, "a/#" at QoS 2) in MQTT 5.</summary>
+    private static readonly int SubscribeSize = new SubscribePacket
+    {
+        PacketId = 1,
+        Subscriptions = SubscriptionList.Create([new Subscription(MqttUtf8.Encode("a/#"), QualityOfService.ExactlyOnce)]),
+    }.GetSize(ProtocolVersion.V500);
+
+    private ExpectedClientReaction(ProtocolVersion version, ClientLimits limits, bool subscribes)
     {
         _version = version;
         _limits = limits;
+        _subscribeWaiting = subscribes;
         _aliases = new string?[limits.TopicAliasMaximum + 1];
     }
 
@@ -46,9 +55,11 @@ public sealed class ExpectedClientReaction
     /// </summary>
     public HashSet<(PacketType, ushort)> MayAnswer { get; } = new();
 
-    public static ExpectedClientReaction Of(byte[] stream, ProtocolVersion version, ClientLimits limits)
+    /// <param name="subscribes">The client's SUBSCRIBE of one filter, Packet Identifier 1, waits for its SUBACK from
+    /// the CONNACK on (made before the client reads anything after the CONNACK).</param>
+    public static ExpectedClientReaction Of(byte[] stream, ProtocolVersion version, ClientLimits limits, bool subscribes)
     {
-        var reaction = new ExpectedClientReaction(version, limits);
+        var reaction = new ExpectedClientReaction(version, limits, subscribes);
         reaction.Run(new ReadOnlySequence<byte>(stream));
         return reaction;
     }
@@ -108,6 +119,11 @@ public sealed class ExpectedClientReaction
             return Violation(error.ReasonCode);
         }
         ConnAck = ConnAckSummary.Of(connAck);
+        if (ConnAck.MaximumPacketSize < SubscribeSize)
+        {
+            // Refused before sending, so nothing waits for a SUBACK.
+            _subscribeWaiting = false;
+        }
         if ((byte)connAck.ReasonCode >= 0x80)
         {
             End = ExpectedEnd.Refused;
@@ -167,6 +183,16 @@ public sealed class ExpectedClientReaction
                 if (!SubAckPacket.TryRead(frame, _version, out SubAckPacket subAck, out error))
                 {
                     return false;
+                }
+                if (_subscribeWaiting && subAck.PacketId == 1)
+                {
+                    _subscribeWaiting = false;
+                    if (subAck.ReasonCodes.Length != 1)
+                    {
+                        // [MQTT-3.8.4-6] One reason code per filter; later SUBACKs with this id answer nothing and are ignored.
+                        error = error with { ReasonCode = ReasonCode.ProtocolError };
+                        return false;
+                    }
                 }
                 Acknowledged(PacketType.SubAck, subAck.PacketId, subAck.ReasonCodes.ToArray());
                 return true;

@@ -67,10 +67,20 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             Options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 1883));
         }
-        AddListeners(Options.Listeners, tls: false, webSocket: false);
-        AddListeners(Options.TlsListeners, tls: true, webSocket: false);
-        AddListeners(Options.WebSocketListeners, tls: false, webSocket: true);
-        AddListeners(Options.TlsWebSocketListeners, tls: true, webSocket: true);
+        try
+        {
+            AddListeners(Options.Listeners, tls: false, webSocket: false);
+            AddListeners(Options.TlsListeners, tls: true, webSocket: false);
+            AddListeners(Options.WebSocketListeners, tls: false, webSocket: true);
+            AddListeners(Options.TlsWebSocketListeners, tls: true, webSocket: true);
+        }
+        catch
+        {
+            // One endpoint taken: release those already bound, so that nothing listens for a broker that did not start.
+            _listeners.ForEach(static listener => listener.Dispose());
+            _listeners.Clear();
+            throw;
+        }
         _connectionLimit = Math.Min(Options.MaximumConnections, DescriptorBudget.Remaining());
         if (_connectionLimit < Options.MaximumConnections)
         {

@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
 using Mqtt.Cli.Commands;
 
 namespace Mqtt.Cli;
 
 /// <summary>The `mqttcore` executable: see shared/design/CLI.md for the command contract.</summary>
-public static class Program
+public static partial class Program
 {
     public static int Main(string[] args)
     {
@@ -34,8 +36,49 @@ public static class Program
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ChatCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        return root.Parse(args).Invoke(configuration);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // On stderr, in words a user knows (not .NET type names), and stdout left clean for scripts.
+            foreach (ParseError error in parsed.Errors)
+            {
+                configuration.Error.WriteLine($"mqttcore: {Readable(error.Message)}");
+            }
+            configuration.Error.WriteLine($"Run '{CommandLineOf(parsed)} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        return parsed.Invoke(configuration);
     }
+
+    /// <summary>"mqttcore user add" for the command the user ran (the root command's own name is the host's).</summary>
+    private static string CommandLineOf(ParseResult parsed)
+    {
+        var names = new Stack<string>();
+        for (CommandResult? command = parsed.CommandResult; command?.Parent is CommandResult parent; command = parent)
+        {
+            names.Push(command.Command.Name);
+        }
+        return string.Join(' ', ["mqttcore", .. names]);
+    }
+
+    /// <summary>"Cannot parse argument 'x' for option '--port' as expected type 'System.Nullable`1[System.Int32]'" in the user's words.</summary>
+    private static string Readable(string message)
+    {
+        Match typed = TypedParseError().Match(message);
+        if (!typed.Success)
+        {
+            return message;
+        }
+        string type = typed.Groups["type"].Value;
+        string expected = type.Contains("Int", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Double", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : "another value";
+        return $"{typed.Groups["option"].Value} needs {expected}, not '{typed.Groups["value"].Value}'";
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>.*)' as expected type '(?<type>.*)'\.?$")]
+    private static partial Regex TypedParseError();
 
     /// <summary>
     /// Socket completions run on the socket engine's own threads instead of hopping to the thread pool: a broker

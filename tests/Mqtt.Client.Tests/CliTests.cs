@@ -234,6 +234,27 @@ public sealed class CliTests
         Assert.NotEmpty(result.Error);
     }
 
+    /// <summary>
+    /// Before the fix `--timeout -1` waited for ever, `-p 0` meant 1883, `-p 70000` failed later with a .NET message,
+    /// and a value that is not a number was reported with the .NET type name (System.Nullable`1[System.Int32]).
+    /// </summary>
+    [Theory]
+    [InlineData("--timeout must be 0..2000000", "sub", "-t", "t", "-C", "1", "--timeout", "-1")]
+    [InlineData("--timeout must be 0..2000000", "sub", "-t", "t", "--timeout", "NaN")]
+    [InlineData("--port must be 1..65535, not 0", "pub", "-t", "t", "-m", "x", "-p", "0")]
+    [InlineData("--port must be 1..65535, not 70000", "pub", "-t", "t", "-m", "x", "-p", "70000")]
+    [InlineData("--port needs a whole number, not 'abc'", "pub", "-t", "t", "-m", "x", "-p", "abc")]
+    [InlineData("--timeout needs a number, not 'soon'", "sub", "-t", "t", "--timeout", "soon")]
+    public async Task A_bad_value_exits_1_naming_the_option_in_plain_words(string message, params string[] args)
+    {
+        CliRun result = await RunAsync(args);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Error);
+        Assert.DoesNotContain("System.", result.Error);
+        Assert.Equal("", result.Output);
+    }
+
     [Fact]
     public async Task Scram_the_default_with_a_user_needs_MQTT_5_and_a_password()
     {

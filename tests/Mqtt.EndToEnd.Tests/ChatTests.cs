@@ -41,4 +41,28 @@ public sealed class ChatTests : IDisposable
         Assert.Equal(0, await bob.QuitAsync());
         Assert.DoesNotContain("WARNING", alice.Output + bob.Output);
     }
+
+    /// <summary>Before the fix the end of input after `send-message` sealed and sent an empty message.</summary>
+    [Fact]
+    public async Task Input_ending_after_send_message_sends_nothing()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        var alice = new Interactive(Chat(broker, "alice"));
+        await alice.WaitForAsync("you are alice");
+        var bob = new Interactive(Chat(broker, "bob"));
+        bob.Send("agreekey alice");
+        await bob.WaitForAsync("agreed key with alice");
+        alice.Send("agreekey bob");
+        await alice.WaitForAsync("agreed key with bob");
+
+        alice.Send("send-message bob");
+        Assert.Equal(0, await alice.EndInputAsync());
+        Assert.Contains("input ended before the message to bob: NOT sent", alice.Output);
+
+        CliRun next = await Cli.RunAsync(Chat(broker, "alice"), "send-message bob\nsent after\nquit\n");
+        Assert.True(next.ExitCode == 0, next.ToString());
+        await bob.WaitForAsync("alice: sent after");
+        Assert.Equal(0, await bob.QuitAsync());
+        Assert.Single(bob.Output.Split('\n'), line => line.StartsWith("alice:", StringComparison.Ordinal));
+    }
 }

@@ -92,6 +92,31 @@ public sealed class EndToEndCliTests : IDisposable
         Assert.True(accepted.ExitCode == 0, accepted.ToString());
     }
 
+    /// <summary>Before the fix the only command offered was trusting the substitute, even once it was withdrawn.</summary>
+    [Fact]
+    public async Task After_a_withdrawn_substitution_send_offers_to_keep_the_pinned_key_and_that_dismisses_the_change()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "first"))).ExitCode);
+        byte[] genuine = LoadAnnouncement(KeysOf("bob"), "bob");
+        using E2eIdentity carolAsBob = E2eIdentity.Generate("bob");
+        await using MqttClient attacker = await SpyAsync(broker, "unused/topic");
+        await attacker.PublishAsync("bob/pubKey", carolAsBob.Announcement.ToArray(), QualityOfService.AtLeastOnce, retain: true);
+        Assert.Equal(4, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "second"))).ExitCode);
+
+        await attacker.PublishAsync("bob/pubKey", genuine, QualityOfService.AtLeastOnce, retain: true);
+        CliRun stillRefused = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "third"));
+
+        Assert.True(stillRefused.ExitCode == 4, stillRefused.ToString());
+        string pinned = KeyAnnouncement.Parse(genuine).Fingerprint.ToCompactString();
+        Assert.Contains($"mqttcore keys trust bob {pinned}", stillRefused.Error);
+        CliRun keep = await Cli.RunAsync(["keys", "trust", "bob", pinned, "-u", "alice", "--keys", KeysOf("alice")]);
+        Assert.True(keep.ExitCode == 0, keep.ToString());
+        CliRun accepted = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "fourth"));
+        Assert.True(accepted.ExitCode == 0, accepted.ToString());
+    }
+
     [Fact]
     public async Task A_replayed_envelope_is_warned_about_and_never_printed_twice()
     {
@@ -147,6 +172,28 @@ public sealed class EndToEndCliTests : IDisposable
         CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
         Assert.True(recv.ExitCode == 0, recv.ToString());
         Assert.Equal(["after"], recv.Lines);
+    }
+
+    /// <summary>Before the fix a failed run rotated first: peers then saw the saved key only when it was next announced.</summary>
+    [Theory]
+    [InlineData(5, "--timeout", "2")] // nothing listens on the port
+    [InlineData(1, "--timeout", "soon")]
+    public async Task Keys_rotate_that_fails_before_reaching_the_broker_keeps_the_key(int exitCode, params string[] options)
+    {
+        string keys = KeysOf("alice");
+        Assert.Equal(0, (await Cli.RunAsync(["keys", "show", "-u", "alice", "--keys", keys])).ExitCode);
+        byte[] before = LoadAnnouncement(keys, "alice");
+
+        CliRun rotate = await Cli.RunAsync(["keys", "rotate", "-p", $"{MosquittoBroker.FreePort()}", "-u", "alice", "--auth", "none", "--keys", keys, .. options]);
+
+        Assert.True(rotate.ExitCode == exitCode, rotate.ToString());
+        Assert.Equal(before, LoadAnnouncement(keys, "alice"));
+    }
+
+    private static byte[] LoadAnnouncement(string keys, string user)
+    {
+        using E2eIdentity identity = KeyStore.Open(keys, user).LoadOrCreateIdentity();
+        return identity.Announcement.ToArray();
     }
 
     [SkippableFact]

@@ -55,11 +55,20 @@ public sealed class Interactive
         return await run.WaitAsync(Cli.Patience);
     }
 
+    /// <summary>Ends the input (as Ctrl-D does) and waits for the exit code.</summary>
+    public async Task<int> EndInputAsync()
+    {
+        input.End();
+        return await run.WaitAsync(Cli.Patience);
+    }
+
     private sealed class LineFeed : TextReader
     {
         private readonly BlockingCollection<string> lines = new();
 
         public void Add(string line) => lines.Add(line);
+
+        public void End() => lines.CompleteAdding();
 
         public override string? ReadLine() => lines.TryTake(out string? line, Cli.Patience) ? line : null;
 

@@ -15,12 +15,34 @@ internal sealed class SocketListener : IDisposable
     public SocketListener(IPEndPoint endPoint, X509Certificate2? certificate, bool isWebSocket)
     {
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _socket.Bind(endPoint);
-        _socket.Listen(); // the system's maximum backlog (net.core.somaxconn): a connection storm waits in it instead of retrying SYNs after 1 s
+        try
+        {
+            AllowRebindWhileOldConnectionsLinger(_socket);
+            _socket.Bind(endPoint);
+            _socket.Listen(); // the system's maximum backlog (net.core.somaxconn): a connection storm waits in it instead of retrying SYNs after 1 s
+        }
+        catch (SocketException e)
+        {
+            _socket.Dispose();
+            throw new SocketException((int)e.SocketErrorCode, $"cannot listen on {endPoint}: {e.Message}");
+        }
         Certificate = certificate;
         IsWebSocket = isWebSocket;
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    /// <summary>
+    /// SO_REUSEADDR alone, so that a restarted broker binds while its old connections sit in TIME_WAIT but a second
+    /// broker on the same port still fails with "address already in use". Not <see cref="SocketOptionName.ReuseAddress"/>:
+    /// on Linux .NET maps it to SO_REUSEPORT as well, which lets two processes listen on one port and share its clients.
+    /// </summary>
+    private static void AllowRebindWhileOldConnectionsLinger(Socket socket)
+    {
+        const int SolSocket = 1, SoReuseAddr = 2; // Linux values; elsewhere the system default stands
+        if (OperatingSystem.IsLinux())
+        {
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        }
     }
 
     /// <summary>The bound endpoint (the real port when 0 was asked for).</summary>

@@ -12,10 +12,10 @@ namespace Mqtt.Cli.Commands;
 /// <summary>`mqttcore broker`: runs the broker in the foreground until SIGINT or SIGTERM (CLI.md).</summary>
 internal static class BrokerCommand
 {
-    private static readonly Option<string[]> Listen = new("--listen") { Description = "HOST:PORT to listen on (repeatable); default 127.0.0.1:1883", AllowMultipleArgumentsPerToken = false };
-    private static readonly Option<string[]> TlsListen = new("--tls-listen") { Description = "HOST:PORT for TLS (repeatable); needs --cert and --key" };
-    private static readonly Option<string[]> WsListen = new("--ws-listen") { Description = "HOST:PORT for MQTT over WebSocket (repeatable)" };
-    private static readonly Option<string[]> WssListen = new("--wss-listen") { Description = "HOST:PORT for MQTT over WebSocket over TLS (repeatable); needs --cert and --key" };
+    private static readonly Option<string[]> Listen = new Option<string[]>("--listen") { Description = "HOST:PORT to listen on (repeatable); default 127.0.0.1:1883", AllowMultipleArgumentsPerToken = false }.ValueEachTime();
+    private static readonly Option<string[]> TlsListen = new Option<string[]>("--tls-listen") { Description = "HOST:PORT for TLS (repeatable); needs --cert and --key" }.ValueEachTime();
+    private static readonly Option<string[]> WsListen = new Option<string[]>("--ws-listen") { Description = "HOST:PORT for MQTT over WebSocket (repeatable)" }.ValueEachTime();
+    private static readonly Option<string[]> WssListen = new Option<string[]>("--wss-listen") { Description = "HOST:PORT for MQTT over WebSocket over TLS (repeatable); needs --cert and --key" }.ValueEachTime();
     private static readonly Option<string?> Cert = new("--cert") { Description = "PEM certificate for TLS listeners" };
     private static readonly Option<string?> Key = new("--key") { Description = "PEM private key for TLS listeners" };
     private static readonly Option<string?> Data = new("--data") { Description = "data folder (credentials); default ./mqttcore-data" };
@@ -47,11 +47,16 @@ internal static class BrokerCommand
     }
 
     /// <summary>
-    /// One line per event on stdout. Lines wait in the console logger's queue (2,500); when the output cannot keep
-    /// up (a pipe nobody reads), further lines are dropped rather than blocking every thread that logs.
+    /// One line per event on stderr, as Mosquitto logs by default, so stdout carries only the `listening on` lines
+    /// scripts wait for. Lines wait in the console logger's queue (2,500); when the output cannot keep up (a pipe
+    /// nobody reads), further lines are dropped rather than blocking every thread that logs.
     /// </summary>
     private static ILoggerFactory CreateLogging(LogLevel level) => LoggerFactory.Create(b => b
-        .AddConsole(o => o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite)
+        .AddConsole(o =>
+        {
+            o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite;
+            o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace;
+        })
         .AddSimpleConsole(o => o.SingleLine = true)
         .SetMinimumLevel(level));
 
@@ -84,8 +89,9 @@ internal static class BrokerCommand
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            await Console.Error.WriteLineAsync($"mqttcore broker: cannot listen: {e.Message}");
-            return ExitCodes.Unreachable;
+            // As Mosquitto: a port already in use (or not ours to bind) is a configuration error, exit 1.
+            await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
+            return ExitCodes.Usage;
         }
         foreach (BrokerEndpoint endpoint in broker.Endpoints)
         {

@@ -43,6 +43,10 @@ internal sealed class BrokerSettings
             return settings;
         }
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException($"{path}: the config must be a JSON object whose keys are the flag names");
+        }
         foreach (JsonProperty property in document.RootElement.EnumerateObject())
         {
             settings.Set(property.Name, property.Value);
@@ -65,7 +69,10 @@ internal sealed class BrokerSettings
         Data = result.GetValue(data) ?? Data;
         Registration = Choice(result.GetValue(registration) ?? Registration, "registration", "open", "closed");
         PlainPasswords = Choice(result.GetValue(plainPasswords) ?? PlainPasswords, "plain-passwords", "never", "tls", "always");
-        AllowAnonymous |= result.GetValue(allowAnonymous);
+        if (result.GetResult(allowAnonymous) is { Implicit: false })
+        {
+            AllowAnonymous = result.GetValue(allowAnonymous); // `--allow-anonymous false` overrides the config file too
+        }
         Acl = result.GetValue(acl) ?? Acl;
         if (result.GetValue(logLevel) is string level)
         {
@@ -134,33 +141,43 @@ internal sealed class BrokerSettings
     {
         switch (name)
         {
-            case "listen": Listen = Strings(value); break;
-            case "tls-listen": TlsListen = Strings(value); break;
-            case "ws-listen": WsListen = Strings(value); break;
-            case "wss-listen": WssListen = Strings(value); break;
-            case "cert": Cert = value.GetString(); break;
-            case "key": Key = value.GetString(); break;
-            case "data": Data = value.GetString() ?? Data; break;
-            case "registration": Registration = Choice(value.GetString(), name, "open", "closed"); break;
-            case "plain-passwords": PlainPasswords = Choice(value.GetString(), name, "never", "tls", "always"); break;
-            case "allow-anonymous": AllowAnonymous = value.GetBoolean(); break;
-            case "acl": Acl = value.GetString(); break;
-            case "log-level": LogLevel = ParseLogLevel(value.GetString()); break;
-            case "max-keepalive": MaxKeepAlive = value.GetInt32(); break;
-            case "receive-maximum": ReceiveMaximum = value.GetInt32(); break;
-            case "max-packet-size": MaxPacketSize = value.GetInt32(); break;
-            case "max-connections": MaxConnections = value.GetInt32(); break;
-            case "max-queued-messages": MaxQueuedMessages = value.GetInt32(); break;
-            case "max-queued-bytes": MaxQueuedBytes = value.GetInt64(); break;
-            case "max-session-expiry": MaxSessionExpiry = value.GetInt64(); break;
-            case "sys-interval": SysInterval = value.GetInt32(); break;
+            case "listen": Listen = Strings(value, name); break;
+            case "tls-listen": TlsListen = Strings(value, name); break;
+            case "ws-listen": WsListen = Strings(value, name); break;
+            case "wss-listen": WssListen = Strings(value, name); break;
+            case "cert": Cert = Text(value, name); break;
+            case "key": Key = Text(value, name); break;
+            case "data": Data = Text(value, name); break;
+            case "registration": Registration = Choice(Text(value, name), name, "open", "closed"); break;
+            case "plain-passwords": PlainPasswords = Choice(Text(value, name), name, "never", "tls", "always"); break;
+            case "allow-anonymous": AllowAnonymous = value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw WrongType(name, "true or false"); break;
+            case "acl": Acl = Text(value, name); break;
+            case "log-level": LogLevel = ParseLogLevel(Text(value, name)); break;
+            case "max-keepalive": MaxKeepAlive = (int)Integer(value, name, int.MaxValue); break;
+            case "receive-maximum": ReceiveMaximum = (int)Integer(value, name, int.MaxValue); break;
+            case "max-packet-size": MaxPacketSize = (int)Integer(value, name, int.MaxValue); break;
+            case "max-connections": MaxConnections = (int)Integer(value, name, int.MaxValue); break;
+            case "max-queued-messages": MaxQueuedMessages = (int)Integer(value, name, int.MaxValue); break;
+            case "max-queued-bytes": MaxQueuedBytes = Integer(value, name, long.MaxValue); break;
+            case "max-session-expiry": MaxSessionExpiry = Integer(value, name, long.MaxValue); break;
+            case "sys-interval": SysInterval = (int)Integer(value, name, int.MaxValue); break;
             default: throw new ArgumentException($"unknown config key '{name}'");
         }
     }
 
-    private static List<string> Strings(JsonElement value) => value.ValueKind == JsonValueKind.Array
-        ? [.. value.EnumerateArray().Select(static e => e.GetString() ?? "")]
-        : [value.GetString() ?? ""];
+    private static List<string> Strings(JsonElement value, string name) => value.ValueKind == JsonValueKind.Array
+        ? [.. value.EnumerateArray().Select(e => Text(e, name))]
+        : [Text(value, name)];
+
+    private static string Text(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw WrongType(name, "a string");
+
+    private static long Integer(JsonElement value, string name, long max) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) && number >= int.MinValue && number <= max
+            ? number
+            : throw WrongType(name, $"an integer up to {max}");
+
+    private static ArgumentException WrongType(string name, string expected) => new($"config key '{name}' must be {expected}");
 
     private static string Choice(string? value, string name, params string[] allowed) =>
         Array.IndexOf(allowed, value) >= 0 ? value! : throw new ArgumentException($"--{name} must be one of {string.Join('|', allowed)}");

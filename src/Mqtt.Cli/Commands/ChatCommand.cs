@@ -101,7 +101,11 @@ public static class ChatCommand
                             await AgreeAsync(words[1], cancellationToken);
                             break;
                         case "send-message" when words.Length == 2:
-                            string text = await input.ReadLineAsync(cancellationToken) ?? "";
+                            if (await input.ReadLineAsync(cancellationToken) is not string text)
+                            {
+                                output.Line($"WARNING: input ended before the message to {words[1]}: NOT sent");
+                                return ExitCodes.Success;
+                            }
                             await SendAsync(words[1], text, cancellationToken);
                             break;
                         case "fingerprint" when words.Length == 1:

@@ -22,7 +22,8 @@ public sealed class ClientOptionSet
 
     public Option<string> Host { get; } = new("--host", "-h") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };
 
-    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Broker port (default 1883, 8883 with --tls; with --ws 80, 443 with --tls)" };
+    public Option<int?> Port { get; } = new Option<int?>("--port", "-p") { Description = "Broker port (default 1883, 8883 with --tls; with --ws 80, 443 with --tls)" }
+        .Within(1, 65535);
 
     public Option<string?> User { get; } = new("--user", "-u") { Description = "User name (default: anonymous)" };
 
@@ -53,7 +54,14 @@ public sealed class ClientOptionSet
 
     public Option<string?> WsPath { get; } = new("--ws-path") { Description = "WebSocket request path (implies --ws); default /mqtt" };
 
-    public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds before giving up (connect, and waiting for messages)", DefaultValueFactory = _ => 10 };
+    public Option<double> Timeout { get; } = new Option<double>("--timeout")
+    {
+        Description = "Seconds before giving up (connect, and waiting for messages); 0: wait for ever",
+        DefaultValueFactory = _ => 10,
+    }.Within(0, MaxTimeoutSeconds, " (0: wait for ever)");
+
+    /// <summary>About 23 days: longer waits overflow the timers that enforce them.</summary>
+    private const double MaxTimeoutSeconds = 2_000_000;
 
     public Option<bool> Verbose { get; }
 
@@ -65,7 +73,7 @@ public sealed class ClientOptionSet
         }
     }
 
-    /// <summary>The seconds of --timeout as a span (infinite when 0 or less).</summary>
+    /// <summary>The seconds of --timeout as a span (infinite when 0).</summary>
     public TimeSpan GetTimeout(ParseResult result)
     {
         double seconds = result.GetValue(Timeout);

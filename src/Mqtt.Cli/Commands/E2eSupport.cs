@@ -31,8 +31,11 @@ public static class E2eSupport
     {
         if (e.Error == E2eError.ChangedKey)
         {
+            // Both ways out: the offered key may be an attacker's, and the broker may already serve the pinned key again.
             error.WriteLine($"error: the key of {e.User} CHANGED: pinned {e.PinnedFingerprint}, offered {e.OfferedFingerprint}.");
-            error.WriteLine($"  Someone (the broker?) may be substituting keys. Compare with {e.User} out of band; if the new key is genuine: mqttcore keys trust {e.User} {e.OfferedFingerprint?.ToCompactString()}");
+            error.WriteLine($"  Someone (the broker?) may be substituting keys. Compare with {e.User} out of band, then either");
+            error.WriteLine($"    accept the new key:     mqttcore keys trust {e.User} {e.OfferedFingerprint?.ToCompactString()}");
+            error.WriteLine($"    or keep the pinned one: mqttcore keys trust {e.User} {e.PinnedFingerprint?.ToCompactString()}");
         }
         else
         {

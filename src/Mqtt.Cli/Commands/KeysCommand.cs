@@ -98,18 +98,21 @@ public static class KeysCommand
         {
             TextWriter error = r.InvocationConfiguration.Error;
             string user = r.GetValue(common.User) ?? Environment.UserName;
+            MqttClientOptions? options = common.Build(r, error);
+            if (options is null)
+            {
+                return ExitCodes.Usage;
+            }
+            bool rotated = false;
             try
             {
                 using E2eIdentity me = E2eSupport.OpenIdentity(r.GetValue(keys)!, user, out TrustStore trust, out _);
-                me.RotateAgreementKey();
-                r.InvocationConfiguration.Output.WriteLine($"rotated the agreement key of {user} (identity {me.Fingerprint} unchanged)");
-                MqttClientOptions? options = common.Build(r, error);
-                if (options is null)
-                {
-                    return ExitCodes.Usage;
-                }
+                // Connected first: a run that cannot reach or log in to the broker leaves the announced key in place.
                 await using var client = new MqttClient(options);
                 await client.ConnectAsync(cancellationToken);
+                me.RotateAgreementKey();
+                rotated = true;
+                r.InvocationConfiguration.Output.WriteLine($"rotated the agreement key of {user} (identity {me.Fingerprint} unchanged)");
                 await using var channel = new EndToEndChannel(client, me, trust);
                 await channel.PublishAnnouncementAsync(E2eSupport.OwnAnnouncementWait, cancellationToken);
                 await client.DisconnectAsync(cancellationToken: cancellationToken);
@@ -117,7 +120,9 @@ public static class KeysCommand
             }
             catch (Exception e) when (e is E2eException or MqttException or ArgumentException or IOException or UnauthorizedAccessException)
             {
-                error.WriteLine("note: the new key is saved; send, recv or chat publish its announcement next time.");
+                error.WriteLine(rotated
+                    ? "note: the new key is saved; send, recv or chat publish its announcement next time."
+                    : "note: nothing was rotated.");
                 return E2eSupport.Fail(e, error);
             }
         });

@@ -41,6 +41,22 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public async Task The_log_goes_to_stderr_and_stdout_holds_only_the_listening_lines()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        await using (MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "logged-in"))
+        {
+            await client.SubscribeAsync("log/test");
+        }
+
+        await broker.Process.SignalAsync("TERM");
+        Assert.Equal(0, await broker.Process.WaitForExitAsync(Waits.Process));
+        Assert.Contains("client=logged-in", broker.Process.StandardError);
+        Assert.All(broker.Process.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            line => Assert.StartsWith("listening on ", line, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_connection_storm_past_the_open_files_limit_is_refused_in_part_and_the_broker_serves_on()
     {
         const int OpenFiles = 300;
@@ -132,6 +148,25 @@ public sealed class BrokerCommandTests
         Assert.Equal("through the ws listener", (await overWebSocket.NextAsync()).Text);
     }
 
+    /// <summary>Before the fix both brokers listened (SO_REUSEPORT) and the kernel shared new clients between them.</summary>
+    [Fact]
+    public async Task A_second_broker_on_a_port_in_use_exits_1_with_address_in_use_and_the_first_serves_on()
+    {
+        await using MqttCoreBrokerProcess first = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        string taken = $"127.0.0.1:{first.Port}";
+
+        var (code, stdout, stderr) = await MqttCoreBrokerProcess.RunAsync("broker", "--listen", "127.0.0.1:0", "--listen", taken, "--allow-anonymous",
+            "--data", Path.Combine(first.Folder, "second"));
+
+        Assert.Equal(1, code);
+        Assert.Contains($"cannot listen on {taken}: Address already in use", stderr);
+        Assert.DoesNotContain("listening on", stdout);
+        await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(first.Port, "still-served");
+        await client.SubscribeAsync("port/test");
+        await client.PublishAsync("port/test", "first broker");
+        Assert.Equal("first broker", (await client.NextAsync()).Text);
+    }
+
     [Fact]
     public async Task A_wss_listener_without_a_certificate_exits_1()
     {
@@ -197,6 +232,8 @@ public sealed class BrokerCommandTests
     [InlineData("--listen", "not-an-endpoint")]
     [InlineData("--receive-maximum", "0")]
     [InlineData("--receive-maximum")]
+    [InlineData("--listen", "127.0.0.1:0", "--listen")] // before the fix the value-less one was ignored
+    [InlineData("--max-keepalive", "soon")]
     [InlineData("--max-queued-bytes", "-1")]
     public async Task Bad_usage_exits_1_with_a_message_on_stderr(params string[] arguments)
     {
@@ -204,6 +241,7 @@ public sealed class BrokerCommandTests
 
         Assert.Equal(1, code);
         Assert.False(string.IsNullOrWhiteSpace(stderr));
+        Assert.DoesNotContain("System.", stderr);
     }
 
     [Fact]
@@ -219,6 +257,56 @@ public sealed class BrokerCommandTests
 
             Assert.Equal(1, code);
             Assert.Contains("no-such-key", stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Before the fix each of these printed an InvalidOperationException or FormatException with its stack trace.</summary>
+    [Theory]
+    [InlineData("""{ "max-packet-size": "4096" }""", "max-packet-size")]
+    [InlineData("""{ "max-packet-size": 4096.5 }""", "max-packet-size")]
+    [InlineData("""{ "max-connections": 5000000000 }""", "max-connections")]
+    [InlineData("""{ "listen": 5 }""", "listen")]
+    [InlineData("""{ "listen": ["127.0.0.1:0", 5] }""", "listen")]
+    [InlineData("""{ "allow-anonymous": "yes" }""", "allow-anonymous")]
+    [InlineData("""{ "log-level": null }""", "log-level")]
+    [InlineData("""["listen", "127.0.0.1:0"]""", "JSON object")]
+    public async Task A_config_value_of_the_wrong_type_exits_1_naming_the_key(string json, string named)
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            string config = Path.Combine(folder, "typed.json");
+            await File.WriteAllTextAsync(config, json);
+
+            var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync("broker", "--config", config, "--data", Path.Combine(folder, "data"));
+
+            Assert.Equal(1, code);
+            Assert.Contains(named, stderr);
+            Assert.DoesNotContain("   at ", stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Allow_anonymous_false_on_the_command_line_overrides_true_in_the_config_file()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            string config = Path.Combine(folder, "open.json");
+            await File.WriteAllTextAsync(config, """{ "listen": "127.0.0.1:0", "allow-anonymous": true }""");
+            await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--config", config, "--allow-anonymous", "false", "--data", "data");
+
+            await using MqttNetPeer anonymous = await MqttNetPeer.TryConnectAsync(broker.Port, "anonymous");
+
+            Assert.Equal(MqttClientConnectResultCode.NotAuthorized, anonymous.ConnectResult.ResultCode);
         }
         finally
         {

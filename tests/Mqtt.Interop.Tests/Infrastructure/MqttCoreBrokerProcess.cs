@@ -44,11 +44,11 @@ internal sealed partial class MqttCoreBrokerProcess : IAsyncDisposable
         StartAsync("bash", ["-c", $"ulimit -n {openFiles} && exec \"$@\"", "bash", DotNet, MqttCoreDll, "broker", .. arguments]);
 
     /// <summary>
-    /// As <see cref="StartAsync(string[])"/>, with the broker's standard output going into a pipe that nobody reads
-    /// after the `listening on` line (a supervisor that captures output and never drains it).
+    /// As <see cref="StartAsync(string[])"/>, with the broker's standard output and error (its log) going into a pipe
+    /// that nobody reads after the `listening on` line (a supervisor that captures output and never drains it).
     /// </summary>
     public static Task<MqttCoreBrokerProcess> StartWithUnreadOutputAsync(params string[] arguments) =>
-        StartAsync("bash", ["-c", "\"$@\" | { grep -m1 '^listening on '; exec sleep 3600; }", "bash", DotNet, MqttCoreDll, "broker", .. arguments]);
+        StartAsync("bash", ["-c", "\"$@\" 2>&1 | { grep -m1 '^listening on '; exec sleep 3600; }", "bash", DotNet, MqttCoreDll, "broker", .. arguments]);
 
     private static async Task<MqttCoreBrokerProcess> StartAsync(string program, string[] arguments)
     {

@@ -65,4 +65,19 @@ public sealed class ChatTests : IDisposable
         Assert.Equal(0, await bob.QuitAsync());
         Assert.Single(bob.Output.Split('\n'), line => line.StartsWith("alice:", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_peer_name_with_a_wildcard_is_refused_and_the_chat_goes_on()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+
+        CliRun run = await Cli.RunAsync(Chat(broker, "alice"), "agreekey +\nsend-message a/#\nquit\nfingerprint #\nfingerprint\nquit\n");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("peer '+' is not a valid user name", run.Output);
+        Assert.Contains("peer 'a/#' is not a valid user name", run.Output);
+        Assert.Contains("message to a/# NOT sent", run.Output); // and its text, "quit", read as the message, not as a command
+        Assert.Contains("peer '#' is not a valid user name", run.Output);
+        Assert.Contains("alice ", run.Lines[^1]);
+    }
 }

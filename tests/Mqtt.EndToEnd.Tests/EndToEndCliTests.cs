@@ -174,6 +174,20 @@ public sealed class EndToEndCliTests : IDisposable
         Assert.Equal(["after"], recv.Lines);
     }
 
+    /// <summary>Names become topic levels (NAME/pubKey): before the fix `--to '+'` waited for an announcement until the timeout.</summary>
+    [Theory]
+    [InlineData("--to '+'", "send", "--to", "+", "-m", "x", "-u", "alice")]
+    [InlineData("--from '#'", "recv", "--from", "#", "-u", "alice")]
+    [InlineData("-u 'a/b'", "send", "--to", "bob", "-m", "x", "-u", "a/b")]
+    [InlineData("-u '$SYS'", "chat", "-u", "$SYS")]
+    public async Task A_peer_or_user_name_that_cannot_be_a_topic_level_exits_1_before_connecting(string named, params string[] args)
+    {
+        CliRun run = await Cli.RunAsync([.. args, "-p", $"{MosquittoBroker.FreePort()}", "--auth", "none", "--keys", KeysOf("alice")]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains($"{named} is not a valid user name", run.Error);
+    }
+
     /// <summary>Before the fix a failed run rotated first: peers then saw the saved key only when it was next announced.</summary>
     [Theory]
     [InlineData(5, "--auth", "none", "--timeout", "2")] // nothing listens on the port

@@ -27,6 +27,7 @@ public static class ChatCommand
             {
                 r.AddError("chat needs -u NAME");
             }
+            E2eSupport.RequireUserNames(r, (r.GetValue(common.User), "-u"));
             if (r.GetValue(common.PasswordStdin))
             {
                 r.AddError("chat reads commands from stdin: use -P or MQTTCORE_PASSWORD");
@@ -97,6 +98,9 @@ public static class ChatCommand
                     {
                         case "quit":
                             return ExitCodes.Success;
+                        case "fingerprint" when words.Length == 2 && E2eSupport.InvalidUserName(words[1], "peer") is string invalid:
+                            output.Line(invalid);
+                            break;
                         case "agreekey" when words.Length == 2:
                             await AgreeAsync(words[1], cancellationToken);
                             break;
@@ -132,6 +136,11 @@ public static class ChatCommand
 
         private async Task<bool> AgreeAsync(string peer, CancellationToken cancellationToken)
         {
+            if (E2eSupport.InvalidUserName(peer, "peer") is string invalid)
+            {
+                output.Line(invalid);
+                return false;
+            }
             try
             {
                 TrustResult result = await channel.AgreeKeyAsync(peer, timeout, cancellationToken);

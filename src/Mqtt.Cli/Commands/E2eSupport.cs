@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mqtt.Client;
 using Mqtt.Client.EndToEnd;
+using Mqtt.Security;
 using Mqtt.Security.EndToEnd;
 
 namespace Mqtt.Cli.Commands;
@@ -22,6 +23,29 @@ public static class E2eSupport
     /// <returns>The option.</returns>
     public static Option<string> CreateKeysOption() =>
         new("--keys") { Description = "E2E key store folder", DefaultValueFactory = _ => DefaultKeysDirectory };
+
+    /// <summary>Why <paramref name="name"/> cannot be an end-to-end user (it becomes a topic level, NAME/pubKey), or null when it can.</summary>
+    /// <param name="name">The name given, or null when none was.</param>
+    /// <param name="what">What the name is, e.g. "--to".</param>
+    /// <returns>The message, or null.</returns>
+    public static string? InvalidUserName(string? name, string what) =>
+        name is null || UserName.IsValid(name)
+            ? null
+            : $"{what} '{name}' is not a valid user name: 1..64 characters, no '/', '+', '#' or control characters, not starting with '$'";
+
+    /// <summary>Adds a usage error to <paramref name="result"/> for each name that cannot be an end-to-end user.</summary>
+    /// <param name="result">The command being parsed.</param>
+    /// <param name="names">Each name given (null when none was) and the option it came from.</param>
+    public static void RequireUserNames(System.CommandLine.Parsing.CommandResult result, params (string? Name, string What)[] names)
+    {
+        foreach ((string? name, string what) in names)
+        {
+            if (InvalidUserName(name, what) is string message)
+            {
+                result.AddError(message);
+            }
+        }
+    }
 
     /// <summary>Writes an end-to-end failure to stderr (both fingerprints for a changed key) and returns exit code 4.</summary>
     /// <param name="e">The failure.</param>

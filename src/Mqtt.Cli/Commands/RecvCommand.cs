@@ -36,6 +36,7 @@ public static class RecvCommand
             {
                 r.AddError("recv needs -u NAME (the recipient)");
             }
+            E2eSupport.RequireUserNames(r, (r.GetValue(common.User), "-u"), (r.GetValue(from), "--from"));
         });
         command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>
         {

@@ -32,6 +32,7 @@ public static class SendCommand
             {
                 r.AddError("send needs -u NAME (the sender)");
             }
+            E2eSupport.RequireUserNames(r, (r.GetValue(common.User), "-u"), (r.GetValue(to), "--to"));
             if (r.GetValue(stdin) && r.GetValue(common.PasswordStdin))
             {
                 r.AddError("-s and --password-stdin both read stdin");

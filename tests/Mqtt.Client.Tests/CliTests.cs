@@ -150,6 +150,17 @@ public sealed class CliTests
         Assert.Equal("refused: 0x87 Not authorized", result.Error.Trim());
     }
 
+    /// <summary>Before the fix this exited 5 ("connection failed") although the connection was fine.</summary>
+    [Fact]
+    public async Task Pub_over_the_brokers_maximum_packet_size_exits_2_with_0x95()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(o => o.MaximumPacketSize = 1024);
+        CliRun result = await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "t", "-m", new string('x', 2000), "-q", "1"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("refused: 0x95 Packet too large (", result.Error.Trim());
+        Assert.Contains("Maximum Packet Size of 1024", result.Error);
+    }
+
     [Fact]
     public async Task Refused_by_our_broker_exits_2_naming_the_reason_code()
     {

@@ -245,6 +245,10 @@ public sealed class ClientOptionSet
             case MqttTransportException:
                 error.WriteLine($"cannot reach the broker: {exception.Message}");
                 return ExitCodes.Unreachable;
+            case MqttException { ReasonCode: ReasonCode.PacketTooLarge } and not (MqttConnectException or MqttTransportException or MqttConnectionLostException):
+                // Over the broker's Maximum Packet Size: never sent, as the broker would refuse it; the connection is fine.
+                error.WriteLine($"refused: {MqttReasonCodeText.Format(ReasonCode.PacketTooLarge)} ({exception.Message})");
+                return ExitCodes.Refused;
             case MqttException:
                 error.WriteLine($"connection failed: {exception.Message}");
                 return ExitCodes.Unreachable;

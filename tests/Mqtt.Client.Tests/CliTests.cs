@@ -106,6 +106,27 @@ public sealed class CliTests
         Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
     }
 
+    /// <summary>mosquitto_pub's spellings of -V, which a Mosquitto user types from habit, select the same protocol levels.</summary>
+    [Theory]
+    [InlineData("mqttv311", ProtocolVersion.V311)]
+    [InlineData("311", ProtocolVersion.V311)]
+    [InlineData("3.1.1", ProtocolVersion.V311)]
+    [InlineData("mqttv5", ProtocolVersion.V500)]
+    [InlineData("5", ProtocolVersion.V500)]
+    public async Task Pub_V_accepts_mosquitto_spellings(string spelling, ProtocolVersion expected)
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x", "-V", spelling]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        OwnedPacket connect = await connection.ExpectAsync(PacketType.Connect);
+        Assert.True(ConnectPacket.TryRead(connect.Frame, out ConnectPacket c, out _));
+        Assert.Equal(expected, c.Version);
+        await connection.SendAsync(w => new ConnAckPacket().Write(w, expected));
+        await connection.ExpectAsync(PacketType.Publish);
+        await connection.ExpectAsync(PacketType.Disconnect);
+        Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
+    }
+
     [Theory]
     [InlineData("1")]
     [InlineData("2")]
@@ -229,6 +250,22 @@ public sealed class CliTests
         CliRun result = await pub.WaitAsync(Patience);
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("refused: 0x86 Bad User Name or Password", result.Error.Trim());
+    }
+
+    /// <summary>What Mosquitto answers a SCRAM login (the default with -u): the refusal says how to log in there.</summary>
+    [Fact]
+    public async Task A_refused_authentication_method_exits_2_with_a_hint_to_use_auth_plain()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x", "-u", "bob", "-P", "pw"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(w => new ConnAckPacket { ReasonCode = ReasonCode.BadAuthenticationMethod }.Write(w, ProtocolVersion.V500));
+
+        CliRun result = await pub.WaitAsync(Patience);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("refused: 0x8C Bad authentication method", result.Error);
+        Assert.Contains("--auth plain", result.Error);
     }
 
     [Theory]

@@ -38,11 +38,24 @@ public sealed class ClientOptionSet
 
     public Option<string?> Id { get; } = new("--id", "-i") { Description = "Client identifier (default: random)" };
 
-    public Option<string> Protocol { get; } = new Option<string>("--protocol", "-V")
+    /// <summary>`-V 5` or `-V 3.1.1`; mosquitto_pub's spellings `mqttv5`, `mqttv311` and `311` work too.</summary>
+    public Option<ProtocolVersion?> Protocol { get; } = new Option<ProtocolVersion?>("--protocol", "-V")
     {
-        Description = "MQTT protocol version: 5 or 3.1.1",
-        DefaultValueFactory = _ => "5",
-    }.AcceptOnlyFromAmong("5", "3.1.1");
+        Description = "MQTT protocol version: 5 or 3.1.1 (also mqttv5, mqttv311, 311); default 5",
+        HelpName = "5|3.1.1",
+        CustomParser = static argument => argument.Tokens[^1].Value switch
+        {
+            "5" or "mqttv5" => ProtocolVersion.V500,
+            "3.1.1" or "311" or "mqttv311" => ProtocolVersion.V311,
+            string other => Invalid(argument, $"-V must be 5 or 3.1.1 (or mqttv5, mqttv311, 311), not '{other}'"),
+        },
+    };
+
+    private static ProtocolVersion? Invalid(System.CommandLine.Parsing.ArgumentResult argument, string message)
+    {
+        argument.AddError(message);
+        return null;
+    }
 
     public Option<bool> Tls { get; } = new("--tls") { Description = "Use TLS to the broker" };
 
@@ -73,6 +86,8 @@ public sealed class ClientOptionSet
         }
     }
 
+    private ProtocolVersion GetProtocol(ParseResult result) => result.GetValue(Protocol) ?? ProtocolVersion.V500;
+
     /// <summary>The seconds of --timeout as a span (infinite when 0).</summary>
     public TimeSpan GetTimeout(ParseResult result)
     {
@@ -94,7 +109,7 @@ public sealed class ClientOptionSet
     {
         string? user = result.GetValue(User);
         string auth = result.GetValue(Auth) ?? (user is null ? "none" : "scram-sha-256");
-        bool v5 = result.GetValue(Protocol) != "3.1.1";
+        bool v5 = GetProtocol(result) == ProtocolVersion.V500;
         IEnhancedAuthenticationHandler? handler = null;
         switch (auth)
         {
@@ -156,7 +171,7 @@ public sealed class ClientOptionSet
             error.WriteLine($"mqttcore: register always sends SCRAM verifiers (method {Mqtt.Security.Credentials.ScramRegistration.Method}); --auth {auth} does not apply");
             return null;
         }
-        if (result.GetValue(Protocol) == "3.1.1")
+        if (GetProtocol(result) == ProtocolVersion.V311)
         {
             error.WriteLine("mqttcore: register needs MQTT 5 (enhanced authentication)");
             return null;
@@ -218,7 +233,7 @@ public sealed class ClientOptionSet
             CaFile = result.GetValue(CaFile),
             AllowUntrustedCertificates = result.GetValue(Insecure),
             ClientId = result.GetValue(Id) ?? "mqttcore-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12],
-            ProtocolVersion = result.GetValue(Protocol) == "3.1.1" ? ProtocolVersion.V311 : ProtocolVersion.V500,
+            ProtocolVersion = GetProtocol(result),
             UserName = user,
             Password = password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(password),
             AuthenticationHandler = handler,
@@ -234,6 +249,11 @@ public sealed class ClientOptionSet
         {
             case MqttConnectException refused:
                 error.WriteLine($"refused: {MqttReasonCodeText.Format(refused.Result.ReasonCode)}");
+                if (refused.Result.ReasonCode == ReasonCode.BadAuthenticationMethod)
+                {
+                    // The usual cause: -u with the default SCRAM against a broker without it (Mosquitto, for one).
+                    error.WriteLine("hint: the broker does not offer this --auth method; brokers without SCRAM take --auth plain (over --tls)");
+                }
                 return ExitCodes.Refused;
             case MqttAuthenticationException:
                 // The broker could not prove it knows the user's verifier (SCRAM v=), like a failed TLS check.

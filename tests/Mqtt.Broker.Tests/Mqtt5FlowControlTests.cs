@@ -62,6 +62,45 @@ public sealed class Mqtt5FlowControlTests
         await client.ExpectDisconnectAsync(ReasonCode.ReceiveMaximumExceeded);
     }
 
+    /// <summary>
+    /// A client that goes on sending after our DISCONNECT, and reads only later, still reads the DISCONNECT and why.
+    /// Before the fix the broker closed at once with the client's bytes unread, the kernel answered them with RST,
+    /// and the RST made the client's kernel throw away the DISCONNECT before the client read it (Paho's
+    /// flow_control2 test saw a reset instead of 0x93).
+    /// </summary>
+    [Fact]
+    public async Task A_client_still_sending_after_our_DISCONNECT_reads_it_and_not_a_reset()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.ReceiveMaximum = 2);
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("greedy");
+        for (ushort id = 1; id <= 3; id++)
+        {
+            await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("p"), QoS = QoS2, PacketId = id });
+        }
+        await Task.Delay(300); // the broker answers and closes meanwhile; this client reads nothing yet
+        bool reset = false;
+        for (ushort id = 4; id <= 20 && !reset; id++)
+        {
+            try
+            {
+                await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("p"), QoS = QoS2, PacketId = id });
+                await Task.Delay(10); // one packet at a time: each may meet the closed socket on its own
+            }
+            catch (IOException)
+            {
+                reset = true;
+            }
+        }
+        await Task.Delay(300); // time for a reset, if the broker sends one, to arrive before this client reads
+
+        await client.ExpectAsync(PacketType.PubRec);
+        await client.ExpectAsync(PacketType.PubRec);
+        await client.ExpectDisconnectAsync(ReasonCode.ReceiveMaximumExceeded);
+        await client.ExpectClosedAsync();
+        Assert.False(reset, "the broker reset the connection while the client was sending");
+    }
+
     [Fact]
     public async Task MQTT5_sec_3_3_4_client_within_our_receive_maximum_is_fine()
     {

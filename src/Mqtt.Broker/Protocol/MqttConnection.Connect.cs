@@ -264,9 +264,10 @@ internal sealed partial class MqttConnection
         if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5
             || reason is ReasonCode.ServerUnavailable or ReasonCode.ServerBusy)
         {
+            _lingering = true;
             EnqueueEncoded(connAck);
         }
-        await FlushAndAbortAsync();
+        await FlushAndCloseAsync();
     }
 
     /// <summary>The Protocol Version byte of a CONNECT that failed to decode, to answer in its version.</summary>

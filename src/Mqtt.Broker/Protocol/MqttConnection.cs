@@ -22,6 +22,7 @@ internal sealed partial class MqttConnection
     private long _lastReceived = Environment.TickCount64;
     private int _connectTimedOut;
     private volatile bool _inputPaused;
+    private volatile bool _lingering;
 
     public MqttConnection(MqttBroker broker, Socket socket, SocketListener listener)
     {
@@ -69,9 +70,23 @@ internal sealed partial class MqttConnection
                 ReadResult result = await input.ReadAsync();
                 // Only this flag crosses the await below: the connection's state machine stays small.
                 bool completed = result.IsCompleted;
-                if (!await HandleReceivedAsync(input, result.Buffer) || completed)
+                if (_lingering)
+                {
+                    // Our last packet is out (see LingerThenAbortAsync): what the client still sends is dropped unread.
+                    input.AdvanceTo(result.Buffer.End);
+                    if (completed)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                if (!await HandleReceivedAsync(input, result.Buffer) && !_lingering || completed)
                 {
                     return;
+                }
+                if (_lingering)
+                {
+                    continue;
                 }
                 if (_outbound.IsOverBound)
                 {
@@ -145,9 +160,10 @@ internal sealed partial class MqttConnection
         if (_connected && Version == ProtocolVersion.V500)
         {
             // The writer sends nothing after a DISCONNECT [MQTT-3.14.4-1].
+            _lingering = true;
             Enqueue(OutboundPacket.Disconnect(Encode(new DisconnectPacket { ReasonCode = reason })));
         }
-        await FlushAndAbortAsync();
+        await FlushAndCloseAsync();
     }
 
     /// <summary>Called once a second: Keep Alive x1.5 [MQTT-3.1.2-22] and the CONNECT timeout.</summary>
@@ -388,20 +404,49 @@ internal sealed partial class MqttConnection
     /// <summary>The outbound queue's drain failed other than by the peer going away (a bug): logged, then the connection closes.</summary>
     public void WriteFailed(Exception e) => Logger.LogError(e, "writing to {Client} failed", Client.ClientId);
 
-    /// <summary>Lets the queue send what it has (DISCONNECT or CONNACK last), at most 1 s, then aborts the transport.</summary>
-    private async Task FlushAndAbortAsync()
+    /// <summary>
+    /// Lets the queue send what it has (DISCONNECT or CONNACK last), at most 1 s, then ends the connection: at once, or
+    /// after a final packet by a lingering close.
+    /// </summary>
+    private async Task FlushAndCloseAsync()
     {
-        Task flushed = _outbound.CompleteAsync();
-        if (await Task.WhenAny(flushed, Task.Delay(1000)) == flushed)
+        if (await FlushAsync() && _lingering)
         {
-            await _transport.CloseWebSocketAsync(TimeSpan.FromSeconds(1));
+            _transport.ShutdownSend();
+            _ = AbortAfterLingerAsync();
+            return;
         }
         _transport.Abort();
     }
 
+    /// <summary>
+    /// A lingering close: the client gets FIN after our last packet while the read loop reads and drops what it still
+    /// sends, until it closes too or 1 s passes. Closing at once with its bytes unread would have the kernel answer them
+    /// with RST, and a client still sending (one past our Receive Maximum, say) then fails on a reset instead of reading
+    /// the DISCONNECT that says why.
+    /// </summary>
+    private async Task AbortAfterLingerAsync()
+    {
+        await Task.Delay(1000);
+        _transport.Abort();
+    }
+
+    /// <summary>Lets the queue send what it has, at most 1 s; true when it did.</summary>
+    private async Task<bool> FlushAsync()
+    {
+        Task flushed = _outbound.CompleteAsync();
+        if (await Task.WhenAny(flushed, Task.Delay(1000)) != flushed)
+        {
+            return false;
+        }
+        await _transport.CloseWebSocketAsync(TimeSpan.FromSeconds(1));
+        return true;
+    }
+
     private async Task ShutdownAsync()
     {
-        await FlushAndAbortAsync();
+        await FlushAsync();
+        _transport.Abort();
         // Only the input: the outbound drain may still be flushing, and completes the output itself if it fails.
         await _transport.Input.CompleteAsync();
         await _transport.DisposeAsync();

@@ -182,11 +182,16 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     }
 
     /// <summary>Stops both directions at once; pending receives and sends end.</summary>
-    public void Abort()
+    public void Abort() => Shutdown(SocketShutdown.Both);
+
+    /// <summary>Ends sending only (TCP FIN after what was sent): the client reads to the end; receiving goes on.</summary>
+    public void ShutdownSend() => Shutdown(SocketShutdown.Send);
+
+    private void Shutdown(SocketShutdown how)
     {
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            _socket.Shutdown(how);
         }
         catch (SocketException)
         {

@@ -37,6 +37,33 @@ public sealed class CliUserTests
         }
     }
 
+    /// <summary>Before the fix a mistyped --data was created on the spot and listed as "no users"; a file gave "file already exists".</summary>
+    [Theory]
+    [InlineData("list")]
+    [InlineData("remove", "alice")]
+    [InlineData("passwd", "alice", "-P", "pw")]
+    public async Task User_commands_other_than_add_need_an_existing_data_folder(params string[] command)
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "mqttcore-no-such-data-" + Guid.NewGuid().ToString("N"));
+        string file = Path.GetTempFileName();
+        try
+        {
+            (int code, string output, string error) = await Cli.RunAsync(null, ["user", .. command, "--data", missing]);
+            Assert.Equal(1, code);
+            Assert.Equal("", output);
+            Assert.Contains($"no data folder {missing}", error, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(missing));
+
+            (code, _, error) = await Cli.RunAsync(null, ["user", .. command, "--data", file]);
+            Assert.Equal(1, code);
+            Assert.Contains("is a file", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task The_broker_refuses_a_malformed_ACL_file_with_exit_code_1()
     {

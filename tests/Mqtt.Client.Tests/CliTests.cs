@@ -217,6 +217,7 @@ public sealed class CliTests
         CliRun result = await RunAsync(["pub", "-p", $"{broker.TlsPort}", .. tls, "-t", "t", "-m", "x"]);
         Assert.Equal(5, result.ExitCode);
         Assert.Contains("TLS handshake", result.Error);
+        Assert.Contains("hint: the broker's certificate was not accepted", result.Error);
     }
 
     [Fact]

@@ -242,6 +242,18 @@ public sealed class ClientOptionSet
         };
     }
 
+    private static bool FailedTls(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Maps a failure to CLI.md's exit code, writing the reason to stderr.</summary>
     public static int Fail(Exception exception, TextWriter error)
     {
@@ -264,6 +276,10 @@ public sealed class ClientOptionSet
                 return ExitCodes.Timeout;
             case MqttTransportException:
                 error.WriteLine($"cannot reach the broker: {exception.Message}");
+                if (FailedTls(exception))
+                {
+                    error.WriteLine("hint: the broker's certificate was not accepted: it must come from the CA given with --cafile (or a system CA) and name the -h host; --insecure skips the check (for tests only)");
+                }
                 return ExitCodes.Unreachable;
             case MqttException { ReasonCode: ReasonCode.PacketTooLarge } and not (MqttConnectException or MqttTransportException or MqttConnectionLostException):
                 // Over the broker's Maximum Packet Size: never sent, as the broker would refuse it; the connection is fine.

@@ -96,7 +96,7 @@ public static class E2eSupport
     public static void Warn(EndToEndMessage message, TextWriter writer)
     {
         writer.WriteLine(message.Kind == EndToEndMessageKind.Duplicate
-            ? $"warning: discarded a duplicate message from {message.Sender} (a replay or a redelivery): {message.Description}"
+            ? $"warning: discarded a duplicate message from {message.Sender}: {message.Description}"
             : $"error: message from {message.Sender} on {message.Topic} REFUSED, not shown: {message.Description}");
     }
 

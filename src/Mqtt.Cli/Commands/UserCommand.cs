@@ -13,10 +13,10 @@ namespace Mqtt.Cli.Commands;
 /// </summary>
 internal static class UserCommand
 {
-    private static readonly Option<string> Data = new("--data") { Description = "data folder (credentials); default ./mqttcore-data", DefaultValueFactory = _ => "./mqttcore-data" };
+    private static readonly Option<string> Data = new("--data") { Description = "data folder (credentials)", DefaultValueFactory = _ => "./mqttcore-data" };
     private static readonly Option<string?> Password = new("--password", "-P") { Description = "the password (also env MQTTCORE_PASSWORD, or --password-stdin)" };
     private static readonly Option<bool> PasswordStdin = new("--password-stdin") { Description = "read the password from the first line of standard input" };
-    private static readonly Option<int> Iterations = new("--iterations") { Description = "PBKDF2 iterations of the SCRAM verifiers; default 4096", DefaultValueFactory = _ => ScramVerifier.DefaultIterationCount };
+    private static readonly Option<int> Iterations = new("--iterations") { Description = "PBKDF2 iterations of the SCRAM verifiers", DefaultValueFactory = _ => ScramVerifier.DefaultIterationCount };
 
     public static Command Create()
     {
@@ -136,9 +136,21 @@ internal static class UserCommand
 
     private static async Task<int> WithStoreAsync(ParseResult result, string verb, Func<CredentialStore, Task<int>> action)
     {
+        string data = result.GetValue(Data)!;
+        if (File.Exists(data))
+        {
+            await Console.Error.WriteLineAsync($"mqttcore user {verb}: --data {data} is a file; it names the broker's data folder");
+            return ExitCodes.Usage;
+        }
+        if (verb != "add" && !Directory.Exists(data))
+        {
+            // Only `add` creates the folder: a mistyped --data must not pass for an empty user list.
+            await Console.Error.WriteLineAsync($"mqttcore user {verb}: no data folder {data} (the broker's --data; `user add` creates it)");
+            return ExitCodes.Usage;
+        }
         try
         {
-            using var store = new CredentialStore(result.GetValue(Data)!, logger: null, watch: false);
+            using var store = new CredentialStore(data, logger: null, watch: false);
             return await action(store);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -101,6 +101,22 @@ public sealed class Mqtt5FlowControlTests
         Assert.False(reset, "the broker reset the connection while the client was sending");
     }
 
+    /// <summary>
+    /// The lingering close ends: a client that read our DISCONNECT and the end of stream but neither closes nor sends
+    /// is reset after the linger. Some clients wait for more input after end of stream (Paho's test client spins on
+    /// it); before the fix nothing ended that wait.
+    /// </summary>
+    [Fact]
+    public async Task A_client_that_does_not_close_after_our_DISCONNECT_is_reset()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("lingering");
+        await client.SendConnectAsync("lingering"); // [MQTT-3.1.0-2] a second CONNECT is a protocol error
+
+        await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
+        Assert.True(await client.ResetWithinAsync(TimeSpan.FromSeconds(10)), "the broker never reset the connection");
+    }
+
     [Fact]
     public async Task MQTT5_sec_3_3_4_client_within_our_receive_maximum_is_fine()
     {

@@ -423,12 +423,12 @@ internal sealed partial class MqttConnection
     /// A lingering close: the client gets FIN after our last packet while the read loop reads and drops what it still
     /// sends, until it closes too or 1 s passes. Closing at once with its bytes unread would have the kernel answer them
     /// with RST, and a client still sending (one past our Receive Maximum, say) then fails on a reset instead of reading
-    /// the DISCONNECT that says why.
+    /// the DISCONNECT that says why. One that has not closed after 1 s gets the reset.
     /// </summary>
     private async Task AbortAfterLingerAsync()
     {
         await Task.Delay(1000);
-        _transport.Abort();
+        _transport.Reset();
     }
 
     /// <summary>Lets the queue send what it has, at most 1 s; true when it did.</summary>

@@ -184,6 +184,22 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>Stops both directions at once; pending receives and sends end.</summary>
     public void Abort() => Shutdown(SocketShutdown.Both);
 
+    /// <summary>
+    /// As <see cref="Abort"/>, and closing the socket then sends a TCP reset: for a peer that was told to go (FIN) and
+    /// still has not closed. Some clients wait for more input after end of stream; the reset ends their wait.
+    /// </summary>
+    public void Reset()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        Abort();
+    }
+
     /// <summary>Ends sending only (TCP FIN after what was sent): the client reads to the end; receiving goes on.</summary>
     public void ShutdownSend() => Shutdown(SocketShutdown.Send);
 

@@ -339,6 +339,25 @@ internal sealed class RawClient : IAsyncDisposable
         Assert.True(packet is null, $"expected the broker to close the connection, got {packet}");
     }
 
+    /// <summary>
+    /// After end of stream, sends nothing and waits until the socket reports an error (SO_ERROR), which a reset from the
+    /// broker sets; false when <paramref name="timeout"/> passes first. (Reads would not tell: they go on returning end
+    /// of stream.)
+    /// </summary>
+    public async Task<bool> ResetWithinAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!deadline.IsCancellationRequested)
+        {
+            if (_socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
+            {
+                return true;
+            }
+            await Task.Delay(50, CancellationToken.None);
+        }
+        return false;
+    }
+
     /// <summary>Nothing is waiting for this client: a PINGREQ's PINGRESP is the very next packet [MQTT-3.12.4-1].</summary>
     public async Task ExpectNothingPendingAsync()
     {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Cryptography;
 using Mqtt.Security.Hpke;
 
 namespace Mqtt.Security.EndToEnd;
@@ -210,7 +212,7 @@ public sealed class E2eReceiver : IDisposable
                 error = TryStartSession(sender, topicUtf8, peer, header, out started);
                 if (error == E2eError.None && peer is not null)
                 {
-                    error = peer.RememberedWindow(header.SessionId).Check(header.Sequence);
+                    error = AuthenticIfRepeated(peer.RememberedWindow(header.SessionId).Check(header.Sequence), started!, header);
                     if (error != E2eError.None)
                     {
                         started!.Dispose();
@@ -219,7 +221,9 @@ public sealed class E2eReceiver : IDisposable
             }
             else
             {
-                error = session.IsBoundTo(topicUtf8, header.SessionStart) ? session.Window.Check(header.Sequence) : E2eError.Tampered;
+                error = session.IsBoundTo(topicUtf8, header.SessionStart)
+                    ? AuthenticIfRepeated(session.Window.Check(header.Sequence), session.Context, header)
+                    : E2eError.Tampered;
             }
 
             if (error != E2eError.None)
@@ -248,6 +252,36 @@ public sealed class E2eReceiver : IDisposable
             session.LastUsed = now;
             bytesWritten = length;
             return E2eError.None;
+        }
+    }
+
+    /// <summary>
+    /// A sequence number seen before is a <see cref="E2eError.Duplicate"/> only when this copy is authentic: an altered
+    /// copy of an accepted message is <see cref="E2eError.Tampered"/>, not a harmless repeat. Opened into a pooled
+    /// buffer that is cleared, so the caller's plaintext buffer stays untouched.
+    /// </summary>
+    private static E2eError AuthenticIfRepeated(E2eError check, HpkeRecipientContext context, in EnvelopeHeader header)
+    {
+        if (check != E2eError.Duplicate)
+        {
+            return check;
+        }
+
+        int length = header.CiphertextAndTag.Length - E2eEnvelope.TagSize;
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            context.Open(header.Sequence, [], header.CiphertextAndTag, scratch.AsSpan(0, length));
+            return E2eError.Duplicate;
+        }
+        catch (HpkeException)
+        {
+            return E2eError.Tampered;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scratch.AsSpan(0, length));
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 

@@ -52,6 +52,27 @@ public sealed class E2eSessionTests : IDisposable
         Assert.Equal(E2eError.Duplicate, Assert.Throws<E2eException>(() => receiver.Open("alice", Parties.AliceToBob, first)).Error);
     }
 
+    /// <summary>Before the fix the replay window answered first, so an altered copy passed for a harmless repeat.</summary>
+    [Fact]
+    public void An_altered_copy_of_an_accepted_message_is_Tampered_not_Duplicate()
+    {
+        using E2eSender sender = parties.AliceToBobSender();
+        using E2eReceiver receiver = parties.BobReceiver();
+        byte[] first = sender.Seal("pay 10 euros"u8);
+        byte[] second = sender.Seal("and nothing else"u8);
+        Assert.Equal("pay 10 euros"u8.ToArray(), receiver.Open("alice", Parties.AliceToBob, first));
+        byte[] alteredFirst = (byte[])first.Clone();
+        alteredFirst[^20] ^= 0x01; // in the ciphertext of a message whose sequence number was accepted
+        byte[] plaintext = Enumerable.Repeat((byte)0xAA, 64).ToArray();
+
+        Assert.Equal(E2eError.Tampered, receiver.TryOpen("alice", Parties.AliceToBob, alteredFirst, plaintext, out int written));
+
+        Assert.Equal(0, written);
+        Assert.All(plaintext, static b => Assert.Equal(0xAA, b));
+        Assert.Equal(E2eError.Duplicate, receiver.TryOpen("alice", Parties.AliceToBob, first, plaintext, out _));
+        Assert.Equal("and nothing else"u8.ToArray(), receiver.Open("alice", Parties.AliceToBob, second));
+    }
+
     [Fact]
     public void Messages_reordered_within_the_window_open_once_each_and_older_ones_are_refused()
     {

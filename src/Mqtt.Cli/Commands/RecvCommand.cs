@@ -58,6 +58,8 @@ public static class RecvCommand
             options.CleanStart = false;
             options.SessionExpiryInterval = E2eSupport.RecvSessionExpirySeconds;
             options.AutomaticAcknowledgement = false;
+            using var signals = new InterruptSignals(cancellationToken);
+            cancellationToken = signals.Token;
             try
             {
                 using E2eIdentity me = E2eSupport.OpenIdentity(r.GetValue(keys)!, user, out TrustStore trust, out KeyStore store);

@@ -45,7 +45,8 @@ public static class SubCommand
             }
             var subscription = new Subscription(r.GetValue(topics)!, (QualityOfService)r.GetValue(qos), r.GetValue(count),
                 r.GetValue(noRetained), r.GetValue(verboseTopics));
-            return await subscription.RunAsync(options, common.GetTimeout(r), output, error, cancellationToken);
+            using var signals = new InterruptSignals(cancellationToken);
+            return await subscription.RunAsync(options, common.GetTimeout(r), output, error, signals.Token);
         });
         return command;
     }
@@ -74,13 +75,17 @@ public static class SubCommand
                     }
                 }
                 int printed = await PrintAsync(client, timeout, output, cancellationToken);
-                if (Count is int wanted && printed < wanted)
+                if (Count is int wanted && printed < wanted && !cancellationToken.IsCancellationRequested)
                 {
                     error.WriteLine($"timeout: {printed} of {wanted} messages within {timeout.TotalSeconds:0.###} s");
                     return ExitCodes.Timeout;
                 }
                 await client.DisconnectAsync(cancellationToken: CancellationToken.None);
                 return ExitCodes.Success;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Success; // interrupted before the subscription was in place
             }
             catch (MqttException e)
             {

@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace Mqtt.Interop.Tests.Cli;
+
+/// <summary>`mqttcore sub` run as a child process and stopped as a user or a supervisor stops it.</summary>
+public sealed class SubCommandSignalTests
+{
+    /// <summary>As mosquitto_sub. Before the fix System.CommandLine ended it with 130 or 143 (and `-C` reported a timeout).</summary>
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    [InlineData("INT", "-C", "5")]
+    public async Task Sub_stopped_by_a_signal_exits_0(string signal, params string[] count)
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        string port = broker.Port.ToString(CultureInfo.InvariantCulture);
+        await using ChildProcess sub = ChildProcess.Start(MqttCoreBrokerProcess.DotNet, [MqttCoreBrokerProcess.MqttCoreDll, "sub", "-p", port, "-t", "signal/test", .. count]);
+        await using MqttNetPeer publisher = await MqttNetPeer.ConnectAsync(broker.Port, "publisher");
+
+        // Published until sub prints one: then it is subscribed and waiting for more.
+        for (int attempt = 0; attempt < 100 && !sub.StandardOutput.Contains("ready", StringComparison.Ordinal); attempt++)
+        {
+            await publisher.PublishAsync("signal/test", "ready");
+            await Task.Delay(100);
+        }
+        Assert.Contains("ready", sub.StandardOutput);
+
+        await sub.SignalAsync(signal);
+
+        Assert.Equal(0, await sub.WaitForExitAsync(Waits.Process));
+        Assert.DoesNotContain("timeout", sub.StandardError);
+    }
+}

@@ -26,6 +26,7 @@ public sealed class EndToEndCliTests : IDisposable
         CliRun first = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "5"));
         // Long enough, even on a loaded machine, for bob to publish his announcement before giving up waiting.
         Assert.True(first.ExitCode == 3, first.ToString());
+        Assert.Contains("notice: alice has not announced a key yet", first.Error); // why nothing can arrive yet
     }
 
     private static async Task<MqttClient> SpyAsync(ITestBroker broker, string filter)

@@ -74,6 +74,7 @@ public static class RecvCommand
                 catch (E2eException e) when (e.Error == E2eError.UnknownKey)
                 {
                     // Not announced yet: its announcement is picked up when it comes (we listen to PEER/pubKey).
+                    error.WriteLine($"notice: {peer} has not announced a key yet (nothing retained on {peer}/pubKey): their messages open once they run send, recv or chat.");
                 }
                 await channel.ListenAsync(peer, cancellationToken);
 

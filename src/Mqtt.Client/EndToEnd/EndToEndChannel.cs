@@ -22,12 +22,20 @@ public sealed class EndToEndChannel : IAsyncDisposable
     private const string AnnouncementLevel = "pubKey";
     private const string MessagesLevel = "messages";
 
+    /// <summary>Envelopes received and not yet read before the channel stops taking messages from the client.</summary>
+    public const int EnvelopeQueueCapacity = 1024;
+
     private readonly MqttClient client;
     private readonly E2eIdentity identity;
     private readonly TrustStore trust;
     private readonly KeyStore? store;
     private readonly E2eReceiver receiver;
-    private readonly Channel<MqttApplicationMessage> envelopes = Channel.CreateUnbounded<MqttApplicationMessage>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// Envelopes not yet read: bounded, so that a flood (QoS 0 envelopes escape the broker's flow control) holds the
+    /// client's own bounded queue and then the socket, instead of growing here.
+    /// </summary>
+    private readonly Channel<MqttApplicationMessage> envelopes = Channel.CreateBounded<MqttApplicationMessage>(
+        new BoundedChannelOptions(EnvelopeQueueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ConcurrentDictionary<string, byte[]> announcements = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> announcementArrived = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, E2eSender> senders = new(StringComparer.Ordinal);
@@ -64,6 +72,9 @@ public sealed class EndToEndChannel : IAsyncDisposable
     /// <param name="user">A user name.</param>
     /// <returns><c>user/pubKey</c>.</returns>
     public static string AnnouncementTopic(string user) => $"{user}/{AnnouncementLevel}";
+
+    /// <summary>Envelopes received and not yet read (tests).</summary>
+    internal int PendingEnvelopes => envelopes.Reader.Count;
 
     /// <summary>The topic envelopes from <paramref name="sender"/> to <paramref name="recipient"/> travel on.</summary>
     /// <param name="sender">The sender.</param>
@@ -329,7 +340,7 @@ public sealed class EndToEndChannel : IAsyncDisposable
                 }
                 else if (envelope)
                 {
-                    envelopes.Writer.TryWrite(message);
+                    await envelopes.Writer.WriteAsync(message, stopping.Token).ConfigureAwait(false);
                 }
             }
         }

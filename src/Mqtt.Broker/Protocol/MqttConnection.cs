@@ -72,7 +72,7 @@ internal sealed partial class MqttConnection
                 bool completed = result.IsCompleted;
                 if (_lingering)
                 {
-                    // Our last packet is out (see LingerThenAbortAsync): what the client still sends is dropped unread.
+                    // Our last packet is out (see AbortAfterLingerAsync): what the client still sends is dropped unread.
                     input.AdvanceTo(result.Buffer.End);
                     if (completed)
                     {

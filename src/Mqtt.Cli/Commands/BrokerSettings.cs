@@ -91,7 +91,7 @@ internal sealed class BrokerSettings
     /// <summary>The security part of the settings (issue 5): data folder, policies and ACL file.</summary>
     public BrokerSecurityOptions ToSecurityOptions() => new()
     {
-        DataDirectory = Data,
+        DataDirectory = File.Exists(Data) ? throw new ArgumentException($"--data {Data} is a file; it names a folder (the credentials live there)") : Data,
         Registration = Registration == "closed" ? RegistrationPolicy.Closed : RegistrationPolicy.Open,
         PlainPasswords = PlainPasswords switch { "never" => PlainPasswordPolicy.Never, "always" => PlainPasswordPolicy.Always, _ => PlainPasswordPolicy.Tls },
         AclFile = Acl,

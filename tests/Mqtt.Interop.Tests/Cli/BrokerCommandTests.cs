@@ -245,6 +245,23 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public async Task A_data_folder_that_is_a_file_exits_1_saying_so()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync("broker", "--listen", "127.0.0.1:0", "--data", file);
+
+            Assert.Equal(1, code);
+            Assert.Contains($"--data {file} is a file", stderr); // before: "The file ... already exists"
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_key_in_the_config_file_exits_1()
     {
         string folder = MqttCoreBrokerProcess.NewFolder();

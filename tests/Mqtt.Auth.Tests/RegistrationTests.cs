@@ -69,6 +69,24 @@ public sealed class RegistrationTests
         Assert.Equal(0, broker.Security.Credentials.Count);
     }
 
+    /// <summary>Before the limit, open registration let anyone grow the credential file without bound.</summary>
+    [Fact]
+    public async Task Registration_stops_with_0x97_at_the_user_limit_and_admin_adds_are_not_limited()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.MaximumRegisteredUsers = 2);
+        foreach (string name in new[] { "user1", "user2" })
+        {
+            Received accepted = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials(name, SharedVerifiers)));
+            Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (accepted.Type, accepted.ReasonCode));
+        }
+
+        Received refused = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("user3", SharedVerifiers)));
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.QuotaExceeded), (refused.Type, refused.ReasonCode));
+        Assert.Equal(2, broker.Security.Credentials.Count);
+        Assert.True(await broker.Security.Credentials.TryAddAsync(new UserCredentials("admin-added", SharedVerifiers)));
+    }
+
     [Theory]
     [InlineData("a/b")]
     [InlineData("$admin")]

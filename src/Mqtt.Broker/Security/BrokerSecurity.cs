@@ -28,6 +28,12 @@ public sealed class BrokerSecurityOptions
     /// <summary>Highest iteration count a client may register (a plain login costs that many PBKDF2 rounds). Default 100,000.</summary>
     public int MaximumRegistrationIterations { get; set; } = 100_000;
 
+    /// <summary>
+    /// Self-registration stops (CONNACK 0x97 Quota exceeded) once the credential file holds this many users, so that
+    /// open registration cannot grow it without bound; 0 for no bound. `mqttcore user add` is not limited. Default 100,000.
+    /// </summary>
+    public int MaximumRegisteredUsers { get; set; } = 100_000;
+
     /// <summary>Guessing limits.</summary>
     public LoginThrottleOptions Throttle { get; set; } = new();
 }
@@ -113,6 +119,11 @@ public sealed class BrokerSecurity : IDisposable
     internal async ValueTask<AuthenticationResult> StoreNewUserAsync(UserCredentials credentials, ClientInfo client, string method, CancellationToken cancellationToken)
     {
         const string action = "register";
+        if (Options.MaximumRegisteredUsers > 0 && Credentials.Count >= Options.MaximumRegisteredUsers)
+        {
+            AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "user limit reached");
+            return AuthenticationResult.Fail(ReasonCode.QuotaExceeded);
+        }
         bool added;
         try
         {

@@ -33,6 +33,7 @@ internal sealed class BrokerSettings
     public int? MaxQueuedMessages { get; private set; }
     public long? MaxQueuedBytes { get; private set; }
     public long? MaxSessionExpiry { get; private set; }
+    public int? MaxUsers { get; private set; }
     public int? SysInterval { get; private set; }
 
     public static BrokerSettings Load(string? path)
@@ -58,7 +59,7 @@ internal sealed class BrokerSettings
         Option<string[]> wssListen, Option<string?> cert, Option<string?> key,
         Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
         Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
-        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> sysInterval)
+        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> maxUsers, Option<int?> sysInterval)
     {
         Listen = Endpoints(result, listen, Listen);
         TlsListen = Endpoints(result, tlsListen, TlsListen);
@@ -85,6 +86,7 @@ internal sealed class BrokerSettings
         MaxQueuedMessages = result.GetValue(maxQueued) ?? MaxQueuedMessages;
         MaxQueuedBytes = result.GetValue(maxQueuedBytes) ?? MaxQueuedBytes;
         MaxSessionExpiry = result.GetValue(maxSessionExpiry) ?? MaxSessionExpiry;
+        MaxUsers = result.GetValue(maxUsers) ?? MaxUsers;
         SysInterval = result.GetValue(sysInterval) ?? SysInterval;
     }
 
@@ -95,6 +97,7 @@ internal sealed class BrokerSettings
         Registration = Registration == "closed" ? RegistrationPolicy.Closed : RegistrationPolicy.Open,
         PlainPasswords = PlainPasswords switch { "never" => PlainPasswordPolicy.Never, "always" => PlainPasswordPolicy.Always, _ => PlainPasswordPolicy.Tls },
         AclFile = Acl,
+        MaximumRegisteredUsers = Range(MaxUsers ?? 100_000, "max-users", 0, int.MaxValue),
     };
 
     public BrokerOptions ToOptions()
@@ -160,6 +163,7 @@ internal sealed class BrokerSettings
             case "max-queued-messages": MaxQueuedMessages = (int)Integer(value, name, int.MaxValue); break;
             case "max-queued-bytes": MaxQueuedBytes = Integer(value, name, long.MaxValue); break;
             case "max-session-expiry": MaxSessionExpiry = Integer(value, name, long.MaxValue); break;
+            case "max-users": MaxUsers = (int)Integer(value, name, int.MaxValue); break;
             case "sys-interval": SysInterval = (int)Integer(value, name, int.MaxValue); break;
             default: throw new ArgumentException($"unknown config key '{name}'");
         }

@@ -194,6 +194,7 @@ public sealed class BrokerCommandTests
                   "max-queued-bytes": 65536,
                   "max-session-expiry": 600,
                   "sys-interval": 1,
+                  "max-users": 5000,
                   "log-level": "warning"
                 }
                 """);
@@ -234,6 +235,7 @@ public sealed class BrokerCommandTests
     [InlineData("--receive-maximum")]
     [InlineData("--listen", "127.0.0.1:0", "--listen")] // before the fix the value-less one was ignored
     [InlineData("--max-keepalive", "soon")]
+    [InlineData("--max-users", "-1")]
     [InlineData("--max-queued-bytes", "-1")]
     public async Task Bad_usage_exits_1_with_a_message_on_stderr(params string[] arguments)
     {

@@ -9,11 +9,10 @@ public sealed class EndToEndChannelFloodTests
 {
     /// <summary>
     /// QoS 0 envelopes escape the broker's flow control (Receive Maximum counts QoS 1 and 2 only). Before the fix the
-    /// channel queued every one of them, without bound; now it holds its capacity and the client's queue and the socket
-    /// push back.
+    /// channel queued every one of them, without bound; now those beyond its capacity are dropped.
     /// </summary>
     [Fact]
-    public async Task A_flood_of_envelopes_nobody_reads_stops_at_the_queue_capacity()
+    public async Task A_flood_of_QoS_0_envelopes_nobody_reads_stops_at_the_queue_capacity()
     {
         await using OurBroker broker = await OurBroker.StartAsync();
         await using var bob = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob" });

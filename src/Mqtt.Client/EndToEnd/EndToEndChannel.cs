@@ -22,7 +22,7 @@ public sealed class EndToEndChannel : IAsyncDisposable
     private const string AnnouncementLevel = "pubKey";
     private const string MessagesLevel = "messages";
 
-    /// <summary>Envelopes received and not yet read before the channel stops taking messages from the client.</summary>
+    /// <summary>QoS 0 envelopes waiting to be read beyond which further ones are dropped.</summary>
     public const int EnvelopeQueueCapacity = 1024;
 
     private readonly MqttClient client;
@@ -31,11 +31,13 @@ public sealed class EndToEndChannel : IAsyncDisposable
     private readonly KeyStore? store;
     private readonly E2eReceiver receiver;
     /// <summary>
-    /// Envelopes not yet read: bounded, so that a flood (QoS 0 envelopes escape the broker's flow control) holds the
-    /// client's own bounded queue and then the socket, instead of growing here.
+    /// Envelopes not yet read. QoS 0 ones beyond <see cref="EnvelopeQueueCapacity"/> are dropped (at most once, as a
+    /// broker drops them for a slow client): they escape the broker's flow control, so a flood would grow the queue
+    /// without bound. QoS 1 and 2 ones are always kept: with <see cref="MqttClientOptions.AutomaticAcknowledgement"/>
+    /// off (recv, chat) the broker sends no more than the Receive Maximum unacknowledged, and the pump never waits,
+    /// since announcements that key agreement waits for arrive behind them. (Not SingleReader: that channel has no Count.)
     /// </summary>
-    private readonly Channel<MqttApplicationMessage> envelopes = Channel.CreateBounded<MqttApplicationMessage>(
-        new BoundedChannelOptions(EnvelopeQueueCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<MqttApplicationMessage> envelopes = Channel.CreateUnbounded<MqttApplicationMessage>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ConcurrentDictionary<string, byte[]> announcements = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> announcementArrived = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, E2eSender> senders = new(StringComparer.Ordinal);
@@ -340,7 +342,10 @@ public sealed class EndToEndChannel : IAsyncDisposable
                 }
                 else if (envelope)
                 {
-                    await envelopes.Writer.WriteAsync(message, stopping.Token).ConfigureAwait(false);
+                    if (message.QoS != QualityOfService.AtMostOnce || envelopes.Reader.Count < EnvelopeQueueCapacity)
+                    {
+                        envelopes.Writer.TryWrite(message);
+                    }
                 }
             }
         }

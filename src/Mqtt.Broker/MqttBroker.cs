@@ -18,6 +18,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _sessionsGate = new();
     private readonly HashSet<MqttConnection> _connections = [];
+    private TaskCompletionSource? _allConnectionsEnded;
     private readonly CancellationTokenSource _stopping = new();
     private Timer? _housekeeping;
     private int _nextSessionId;
@@ -132,9 +133,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
             await _housekeeping.DisposeAsync();
         }
         MqttConnection[] open;
+        Task allEnded;
         lock (_connections)
         {
             open = [.. _connections];
+            allEnded = open.Length == 0 ? Task.CompletedTask
+                : (_allConnectionsEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
         var closing = new List<Task>(open.Length);
         foreach (MqttConnection connection in open)
@@ -142,6 +146,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
             closing.Add(connection.CloseAsync(ReasonCode.ServerShuttingDown));
         }
         await Task.WhenAll(closing);
+        // Each close lingers until its client has read the DISCONNECT and closed too (at most 1 s, then a reset):
+        // wait for that, so that sessions and Wills are settled when this returns and an exiting process resets nobody.
+        await Task.WhenAny(allEnded, Task.Delay(TimeSpan.FromSeconds(2)));
         // Ends authentications still waiting; the connections themselves were closed above (DISCONNECT 0x8B first).
         _stopping.Cancel();
     }
@@ -204,7 +211,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
     {
         lock (_connections)
         {
-            _connections.Remove(connection);
+            if (_connections.Remove(connection) && _connections.Count == 0)
+            {
+                _allConnectionsEnded?.TrySetResult();
+            }
         }
         Statistics.ConnectionClosed();
     }

@@ -490,6 +490,24 @@ public sealed class Mqtt5ConnectTests
         await good.ExpectNothingPendingAsync();
     }
 
+    /// <summary>
+    /// Stopping waits for the lingering closes: a client that neither reads nor closes is reset after the linger, and
+    /// only then does StopAsync return. Before, it returned with connections still open (their Wills and sessions
+    /// settled later, or never when the process exited at once).
+    /// </summary>
+    [Fact]
+    public async Task Stopping_returns_once_every_connection_has_ended()
+    {
+        var broker = await TestBroker.StartAsync();
+        await using RawClient lingering = await broker.ConnectAsync("lingering");
+        await using RawClient other = await broker.ConnectAsync("other");
+
+        await broker.Broker.StopAsync();
+
+        Assert.Equal(0, broker.Statistics.ConnectionsOpen);
+        await lingering.ExpectDisconnectAsync(ReasonCode.ServerShuttingDown);
+    }
+
     [Fact]
     public async Task MQTT5_sec_3_14_server_shutdown_sends_0x8B()
     {

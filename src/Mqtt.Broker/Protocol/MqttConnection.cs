@@ -187,7 +187,7 @@ internal sealed partial class MqttConnection
             }
             return;
         }
-        if (_keepAlive > 0 && now - Volatile.Read(ref _lastReceived) > _keepAlive * 1500L)
+        if (_keepAlive > 0 && !_lingering && now - Volatile.Read(ref _lastReceived) > _keepAlive * 1500L)
         {
             _ = CloseAsync(ReasonCode.KeepAliveTimeout);
         }
@@ -216,6 +216,11 @@ internal sealed partial class MqttConnection
                 {
                     OutboundQueue.RunDeferredDrains();
                     await FailAsync(error);
+                    return false;
+                }
+                if (_lingering)
+                {
+                    // Closed from elsewhere (a takeover, a revocation) while this batch was read: the rest is dropped.
                     return false;
                 }
                 Volatile.Write(ref _lastReceived, Environment.TickCount64);

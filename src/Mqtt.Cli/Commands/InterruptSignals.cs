@@ -26,7 +26,14 @@ internal sealed class InterruptSignals : IDisposable
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        _stop.Cancel();
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command ended while the signal arrived.
+        }
     }
 
     public void Dispose()

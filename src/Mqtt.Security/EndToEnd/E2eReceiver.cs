@@ -9,7 +9,8 @@ namespace Mqtt.Security.EndToEnd;
 /// that carries the session start costs one HPKE auth-mode decapsulation; the session is cached (once that
 /// envelope authenticates) and every later envelope is one AES-256-GCM operation with no allocation. Each
 /// session has a 64-message replay window: a message is accepted once, and a replay or QoS 1 redelivery
-/// returns <see cref="E2eError.Duplicate"/> without touching the plaintext buffer. Never throws on hostile
+/// returns <see cref="E2eError.Duplicate"/> without touching the plaintext buffer (an altered copy of one is
+/// <see cref="E2eError.Tampered"/>). Never throws on hostile
 /// bytes. Thread-safe.
 /// </summary>
 public sealed class E2eReceiver : IDisposable

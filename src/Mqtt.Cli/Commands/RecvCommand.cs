@@ -109,11 +109,11 @@ public static class RecvCommand
                         }
                     }
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException)
                 {
-                    // --timeout with -C.
+                    // --timeout with -C, or Ctrl+C: either way a clean DISCONNECT below.
                 }
-                if (wanted is int w && printed < w)
+                if (wanted is int w && printed < w && !cancellationToken.IsCancellationRequested)
                 {
                     error.WriteLine($"timeout: {printed} of {w} messages within {timeout.TotalSeconds:0.###} s");
                     return ExitCodes.Timeout;

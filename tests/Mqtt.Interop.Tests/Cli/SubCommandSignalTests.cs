@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Mqtt.Interop.Tests.Cli;
 
-/// <summary>`mqttcore sub` run as a child process and stopped as a user or a supervisor stops it.</summary>
+/// <summary>`mqttcore sub` and `recv` run as child processes and stopped as a user or a supervisor stops them.</summary>
 public sealed class SubCommandSignalTests
 {
     /// <summary>As mosquitto_sub. Before the fix System.CommandLine ended it with 130 or 143 (and `-C` reported a timeout).</summary>
@@ -29,5 +29,30 @@ public sealed class SubCommandSignalTests
 
         Assert.Equal(0, await sub.WaitForExitAsync(Waits.Process));
         Assert.DoesNotContain("timeout", sub.StandardError);
+    }
+
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Recv_stopped_by_a_signal_exits_0(string signal)
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        string keys = Path.Combine(broker.Folder, "keys");
+        string port = broker.Port.ToString(CultureInfo.InvariantCulture);
+        var (registered, _, error) = await MqttCoreBrokerProcess.RunAsync("register", "-p", port, "-u", "bob", "-P", "bob-password");
+        Assert.True(registered == 0, error);
+        await using ChildProcess recv = ChildProcess.Start(MqttCoreBrokerProcess.DotNet, [MqttCoreBrokerProcess.MqttCoreDll, "recv",
+            "-p", port, "-u", "bob", "-P", "bob-password", "--from", "alice", "--keys", keys]);
+
+        // The notice comes after the key agreement step; recv then listens for alice's messages.
+        for (int attempt = 0; attempt < 200 && !recv.StandardError.Contains("notice: alice has not announced", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Contains("notice: alice has not announced", recv.StandardError);
+
+        await recv.SignalAsync(signal);
+
+        Assert.Equal(0, await recv.WaitForExitAsync(Waits.Process));
     }
 }

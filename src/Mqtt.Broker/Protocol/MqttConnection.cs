@@ -80,15 +80,12 @@ internal sealed partial class MqttConnection
                     }
                     continue;
                 }
-                if (!await HandleReceivedAsync(input, result.Buffer) && !_lingering || completed)
+                bool handled = await HandleReceivedAsync(input, result.Buffer);
+                if (completed || !handled && !_lingering)
                 {
                     return;
                 }
-                if (_lingering)
-                {
-                    continue;
-                }
-                if (_outbound.IsOverBound)
+                if (!_lingering && _outbound.IsOverBound)
                 {
                     // Backpressure: no more input until the client has taken enough of its output; TCP pushes back on it.
                     _inputPaused = true;

@@ -76,7 +76,7 @@ internal static class UserCommand
     private static async Task<int> AddAsync(ParseResult result, string name, string password, CancellationToken cancellationToken)
     {
         UserCredentials credentials = UserCredentials.Derive(name, password, result.GetValue(Iterations));
-        return await WithStoreAsync(result, "add", async store =>
+        return await WithStoreAsync(result, "add", createFolder: true, async store =>
         {
             if (!await store.TryAddAsync(credentials, cancellationToken))
             {
@@ -91,7 +91,7 @@ internal static class UserCommand
     private static async Task<int> PasswdAsync(ParseResult result, string name, string password, CancellationToken cancellationToken)
     {
         UserCredentials credentials = UserCredentials.Derive(name, password, result.GetValue(Iterations));
-        return await WithStoreAsync(result, "passwd", async store =>
+        return await WithStoreAsync(result, "passwd", createFolder: false, async store =>
         {
             if (!await store.TryReplaceAsync(credentials, cancellationToken))
             {
@@ -106,7 +106,7 @@ internal static class UserCommand
     private static async Task<int> RemoveAsync(ParseResult result, CancellationToken cancellationToken)
     {
         string name = result.GetValue<string>("NAME")!;
-        return await WithStoreAsync(result, "remove", async store =>
+        return await WithStoreAsync(result, "remove", createFolder: false, async store =>
         {
             if (!await store.TryRemoveAsync(name, cancellationToken))
             {
@@ -120,7 +120,7 @@ internal static class UserCommand
 
     private static int List(ParseResult result)
     {
-        return WithStoreAsync(result, "list", store =>
+        return WithStoreAsync(result, "list", createFolder: false, store =>
         {
             var output = new StringBuilder();
             foreach (UserCredentials user in store.List())
@@ -134,7 +134,7 @@ internal static class UserCommand
         }).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> WithStoreAsync(ParseResult result, string verb, Func<CredentialStore, Task<int>> action)
+    private static async Task<int> WithStoreAsync(ParseResult result, string verb, bool createFolder, Func<CredentialStore, Task<int>> action)
     {
         string data = result.GetValue(Data)!;
         if (File.Exists(data))
@@ -142,7 +142,7 @@ internal static class UserCommand
             await Console.Error.WriteLineAsync($"mqttcore user {verb}: --data {data} is a file; it names the broker's data folder");
             return ExitCodes.Usage;
         }
-        if (verb != "add" && !Directory.Exists(data))
+        if (!createFolder && !Directory.Exists(data))
         {
             // Only `add` creates the folder: a mistyped --data must not pass for an empty user list.
             await Console.Error.WriteLineAsync($"mqttcore user {verb}: no data folder {data} (the broker's --data; `user add` creates it)");

@@ -340,12 +340,9 @@ public sealed class EndToEndChannel : IAsyncDisposable
                         announcementArrived.GetOrAdd(levels[0], _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                     }
                 }
-                else if (envelope)
+                else if (envelope && (message.QoS != QualityOfService.AtMostOnce || envelopes.Reader.Count < EnvelopeQueueCapacity))
                 {
-                    if (message.QoS != QualityOfService.AtMostOnce || envelopes.Reader.Count < EnvelopeQueueCapacity)
-                    {
-                        envelopes.Writer.TryWrite(message);
-                    }
+                    envelopes.Writer.TryWrite(message);
                 }
             }
         }

@@ -274,6 +274,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     {
         Session? old;
         MqttConnection? previous = null;
+        bool closePrevious = false;
         ApplicationMessage? endedWill = null;
         Session session;
         bool present;
@@ -312,7 +313,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             {
                 // Marked under this lock, where the old connection decides its Will when it closes: either it decided
                 // first (its pending Will was handled just above) or it sees this mark.
-                previous.MarkTakenOver(sessionEnded: old != session);
+                closePrevious = previous.MarkTakenOver(sessionEnded: old != session);
             }
         }
         SessionClaimed?.Invoke(clientId);
@@ -320,9 +321,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             PublishInternal(endedWill);
         }
-        if (previous is not null && previous != connection)
+        if (closePrevious)
         {
-            _ = previous.CloseAsync(ReasonCode.SessionTakenOver);
+            _ = previous!.CloseAsync(ReasonCode.SessionTakenOver);
         }
         if (old is not null && old != session)
         {

@@ -106,6 +106,62 @@ public sealed class Mqtt5TakeoverTests
         Assert.True((await again.ConnectAsync("same", cleanStart: false, properties: Persistent())).SessionPresent);
     }
 
+    [Fact]
+    public async Task MQTT5_3_1_4_3_a_takeover_between_a_connects_claim_and_its_connack_leaves_the_session_with_the_newer_connection()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using (RawClient setup = await broker.ConnectAsync("same", properties: Persistent()))
+        {
+            await setup.SubscribeAsync("t", QoS1);
+            await setup.SendAsync(new DisconnectPacket());
+            await setup.ExpectClosedAsync();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient earlier = await broker.OpenAsync();
+        await using RawClient later = await broker.OpenAsync();
+        int claims = 0;
+        using var laterConnected = new ManualResetEventSlim();
+        broker.Broker.SessionClaimed = id =>
+        {
+            if (id == "same" && Interlocked.Increment(ref claims) == 1)
+            {
+                // The earlier CONNECT has claimed the session and not yet queued its CONNACK: the later one takes over now.
+                laterConnected.Wait(TimeSpan.FromSeconds(10));
+            }
+        };
+        Task<ConnAckPacket> earlierConnAck = earlier.ConnectAsync("same", cleanStart: false, properties: Persistent());
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref claims) == 1, TimeSpan.FromSeconds(10)));
+
+        Assert.True((await later.ConnectAsync("same", cleanStart: false, properties: Persistent())).SessionPresent);
+        laterConnected.Set();
+
+        Assert.True((await earlierConnAck).SessionPresent);
+        await earlier.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        await broker.WaitForOpenConnectionsAsync(1);
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        Assert.Equal(ReasonCode.Success, await publisher.PublishAsync("t", "for the session", QoS1));
+        // The session is the later connection's: its messages reach it, not a closed connection.
+        Assert.Equal("for the session", MqttUtf8.GetString((await later.ExpectPublishAsync()).Payload));
+    }
+
+    [Fact]
+    public async Task MQTT5_3_1_4_3_a_connection_whose_session_was_claimed_meanwhile_does_not_attach_it()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient old = await broker.ConnectAsync("same", properties: Persistent());
+        await old.SubscribeAsync("t", QoS1);
+        await using RawClient other = await broker.ConnectAsync("other");
+        MqttConnection oldConnection = broker.Broker.ConnectionOf("same")!;
+        MqttConnection newer = broker.Broker.ConnectionOf("other")!;
+        (Session? session, _) = broker.Broker.AttachSession(newer, "same", null, cleanStart: false, expiry: 300);
+
+        // The old connection finishing its own CONNECT late (its CONNACK raced this claim) must not take the session back.
+        session!.Attach(oldConnection);
+
+        Assert.Same(newer, broker.Broker.ConnectionOf("same"));
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+    }
+
     /// <summary>One SUBSCRIBE per filter, in one write, so the broker reads them all in one go.</summary>
     private static byte[] Subscribes(params string[] filters)
     {

@@ -8,6 +8,7 @@ internal sealed partial class MqttConnection
 {
     private volatile bool _connected;
     private bool _takenOver;
+    private bool _takenOverBeforeConnAck;
     private bool _sessionEnded;
     private bool _normalDisconnect;
     private ushort _keepAlive;
@@ -145,16 +146,30 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(willRefused);
             return false;
         }
-        if (!CompleteConnect(connect, result))
+        switch (CompleteConnect(connect, result))
         {
-            Logger.LogInformation("refusing CONNECT from {Remote}: client id in use by another user", Client.RemoteEndPoint);
-            await RefuseConnectAsync(ReasonCode.NotAuthorized);
-            return false;
+            case ConnectOutcome.ClientIdInUse:
+                Logger.LogInformation("refusing CONNECT from {Remote}: client id in use by another user", Client.RemoteEndPoint);
+                await RefuseConnectAsync(ReasonCode.NotAuthorized);
+                return false;
+            case ConnectOutcome.TakenOver:
+                // Another CONNECT took the session between our claim and our CONNACK: the client sees what it would
+                // have seen had it come a moment earlier, its CONNACK and then DISCONNECT 0x8E [MQTT-3.1.4-3].
+                await CloseAsync(ReasonCode.SessionTakenOver);
+                return false;
+            default:
+                return true;
         }
-        return true;
     }
 
-    private bool CompleteConnect(ConnectState connect, AuthenticationResult result)
+    private enum ConnectOutcome
+    {
+        Connected,
+        ClientIdInUse,
+        TakenOver,
+    }
+
+    private ConnectOutcome CompleteConnect(ConnectState connect, AuthenticationResult result)
     {
         bool assigned = connect.ClientId.Length == 0;
         string clientId = assigned ? "auto-" + Guid.NewGuid().ToString("N") : connect.ClientId;
@@ -173,7 +188,7 @@ internal sealed partial class MqttConnection
         (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry);
         if (attached is not Session session)
         {
-            return false;
+            return ConnectOutcome.ClientIdInUse;
         }
         _session = session;
         var properties = new MqttProperties();
@@ -189,10 +204,19 @@ internal sealed partial class MqttConnection
             properties.AuthenticationData = result.Data.IsEmpty ? null : new ReadOnlySequence<byte>(result.Data);
         }
         var connAck = new ConnAckPacket { SessionPresent = present, ReasonCode = ReasonCode.Success, Properties = properties };
-        EnqueueEncoded(connAck);
-        _connected = true;
+        lock (_broker.SessionsGate)
+        {
+            // Under the lock a takeover marks the connection it replaces with: one before this point left the close
+            // to us (MarkTakenOver), one after it finds us connected and closes us with DISCONNECT 0x8E itself.
+            EnqueueEncoded(connAck);
+            _connected = true;
+            if (_takenOverBeforeConnAck)
+            {
+                return ConnectOutcome.TakenOver;
+            }
+        }
         session.Attach(this);
-        return true;
+        return ConnectOutcome.Connected;
     }
 
     /// <summary>A Session Expiry Interval within <see cref="BrokerOptions.MaximumSessionExpiry"/>.</summary>

@@ -143,12 +143,15 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.
-    /// Called under <see cref="MqttBroker.SessionsGate"/>; the broker then closes this connection.
+    /// Called under <see cref="MqttBroker.SessionsGate"/>. Returns whether the broker is to close this connection now:
+    /// one that has claimed the session but not yet queued its CONNACK closes itself right after it (CompleteConnect).
     /// </summary>
-    public void MarkTakenOver(bool sessionEnded)
+    public bool MarkTakenOver(bool sessionEnded)
     {
         _takenOver = true;
         _sessionEnded = sessionEnded;
+        _takenOverBeforeConnAck = !_connected;
+        return _connected;
     }
 
     /// <summary>Closes the connection, sending DISCONNECT with <paramref name="reason"/> first to an MQTT 5 client.</summary>

@@ -144,12 +144,18 @@ internal sealed class Session
         }
     }
 
-    /// <summary>A connection took this session: resend what is in flight (DUP set, PUBREL for released QoS 2), then the queue.</summary>
+    /// <summary>
+    /// The connection that claimed this session sent its CONNACK: resend what is in flight (DUP set, PUBREL for released
+    /// QoS 2), then the queue. Nothing when another connection claimed the session meanwhile: it is taking this one's place.
+    /// </summary>
     public void Attach(MqttConnection connection)
     {
         lock (Gate)
         {
-            Connection = connection;
+            if (Connection != connection)
+            {
+                return;
+            }
             if (_inflight is { Count: > 0 })
             {
                 // [MQTT-4.6.0-5] resend in the original order; the dictionary's order is lost once freed slots are reused.

@@ -76,8 +76,7 @@ public sealed partial class MqttBroker
                 withIdentifier = entry;
             }
         }
-        MqttConnection? connection = session.Connection;
-        if (!any || (connection is not null && !Options.Authorizer.CanReceive(connection.Client, message.Topic)))
+        if (!any || !Options.Authorizer.CanReceive(session.Client, message.Topic))
         {
             return false;
         }
@@ -100,9 +99,10 @@ public sealed partial class MqttBroker
 
     private static SubscriptionIdentifiers CollectIdentifiers(List<SubscriptionEntry> matches, int start, int end)
     {
-        Span<int> ids = stackalloc int[end - start <= 64 ? end - start : 64];
+        // [MQTT-3.3.4-3] every one of them, however many overlap: the stack holds the usual few.
+        Span<int> ids = end - start <= 64 ? stackalloc int[end - start] : new int[end - start];
         int n = 0;
-        for (int i = start; i < end && n < ids.Length; i++)
+        for (int i = start; i < end; i++)
         {
             if (matches[i].SubscriptionIdentifier != 0)
             {

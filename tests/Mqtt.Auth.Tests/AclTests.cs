@@ -62,6 +62,53 @@ public sealed class AclTests
     }
 
     [Theory]
+    [InlineData("#")]
+    [InlineData("+/bob/messages")]
+    public async Task Messages_queued_while_eve_is_away_get_the_same_check_as_live_ones(string filter)
+    {
+        await using TestBroker broker = await StartWithUsersAsync();
+        using (IMqttClient away = await MqttNet.ConnectPlainAsync(broker.EndPoint, "eve", "pw-eve", "eve-1", cleanStart: false, sessionExpiry: 300))
+        {
+            await away.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithTopicFilter("alice/eve/messages", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            await away.DisconnectAsync();
+        }
+        using IMqttClient alice = await MqttNet.ConnectPlainAsync(broker.EndPoint, "alice", "pw-alice");
+        foreach (string topic in new[] { "alice/bob/messages", "alice/eve/messages" })
+        {
+            await alice.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("mail"u8.ToArray())
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        }
+
+        var received = new List<string>();
+        var publicMessage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        MqttClientOptions options = MqttNet.Options(broker.EndPoint, "eve-1").WithCleanStart(false).WithSessionExpiryInterval(300)
+            .WithCredentials("eve", "pw-eve").Build();
+        using IMqttClient back = new MqttClientFactory().CreateMqttClient();
+        back.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+            {
+                received.Add(e.ApplicationMessage.Topic);
+            }
+            if (e.ApplicationMessage.Topic == "alice/eve/messages")
+            {
+                publicMessage.TrySetResult();
+            }
+            return Task.CompletedTask;
+        };
+        Assert.True((await back.ConnectAsync(options)).IsSessionPresent);
+
+        // The session's queue keeps its order: bob's mail, published first, would be in before eve's.
+        await publicMessage.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        lock (received)
+        {
+            Assert.DoesNotContain("alice/bob/messages", received);
+        }
+    }
+
+    [Theory]
     [InlineData("bob", "alice/bob/messages")]
     [InlineData("alice", "alice/bob/messages")]
     [InlineData("eve", "+/pubKey")]

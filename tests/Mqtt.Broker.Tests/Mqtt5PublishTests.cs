@@ -453,6 +453,24 @@ public sealed class Mqtt5PublishTests
     }
 
     [Fact]
+    public async Task MQTT5_3_3_4_3_a_hundred_overlapping_subscriptions_send_all_their_identifiers()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        // 100 of the 128 filters that match a seven-level topic, each level its own name or '+'.
+        string[] levels = ["a", "b", "c", "d", "e", "f", "g"];
+        for (int mask = 0; mask < 100; mask++)
+        {
+            string filter = string.Join('/', levels.Select((level, i) => (mask & (1 << i)) != 0 ? "+" : level));
+            await sub.SubscribeAsync(filter, QoS0, subscriptionIdentifier: mask + 1);
+        }
+        await using RawClient client = await broker.ConnectAsync("pub");
+        await client.PublishAsync("a/b/c/d/e/f/g", "ids");
+        PublishPacket p = await sub.ExpectPublishAsync();
+        Assert.Equal(Enumerable.Range(1, 100), Wire.Ids(p.Properties.SubscriptionIdentifiers).Order());
+    }
+
+    [Fact]
     public async Task MQTT5_sec_3_8_2_1_2_subscription_identifier_is_returned_with_matching_messages()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -21,6 +21,7 @@ internal sealed class Session
     {
         ClientId = clientId;
         UserName = userName;
+        Client = new ClientInfo(clientId, userName, null, false);
     }
 
     public Lock Gate { get; } = new();
@@ -31,6 +32,12 @@ internal sealed class Session
     public string ClientId { get; }
 
     public string? UserName { get; }
+
+    /// <summary>
+    /// Who reads this session's messages, as its latest connection authenticated: deliveries are authorized for it
+    /// whether or not it is connected, so a message queued while it is away gets the same check as a live one.
+    /// </summary>
+    public ClientInfo Client { get; private set; }
 
     /// <summary>The session's subscriptions by filter (created when first asked for).</summary>
     public Dictionary<string, SubscriptionEntry> Subscriptions => _subscriptions ??= new(StringComparer.Ordinal);
@@ -128,6 +135,7 @@ internal sealed class Session
         lock (Gate)
         {
             Connection = connection;
+            Client = connection.Client;
             ExpiryInterval = expiryInterval;
         }
     }

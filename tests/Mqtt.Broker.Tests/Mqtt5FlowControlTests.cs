@@ -240,6 +240,36 @@ public sealed class Mqtt5FlowControlTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_3_3_2_3_4_outgoing_topic_aliases_are_bounded_by_the_broker_too()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.OpenAsync();
+        await sub.ConnectAsync("sub", properties: new MqttProperties { TopicAliasMaximum = ushort.MaxValue });
+        await sub.SubscribeAsync("#", QoS0);
+        await using RawClient client = await broker.ConnectAsync("pub");
+        string longTopic = "long/" + new string('x', MqttConnection.MaximumAliasedTopicLength);
+        await client.PublishAsync(longTopic, "long");
+        Assert.Null((await sub.ExpectPublishAsync()).Properties.TopicAlias);
+        int count = MqttConnection.MaximumOutboundAliases + 10;
+        for (int i = 0; i < count; i++)
+        {
+            await client.PublishAsync($"t/{i}", "x");
+        }
+        var aliases = new HashSet<ushort>();
+        for (int i = 0; i < count; i++)
+        {
+            PublishPacket p = await sub.ExpectPublishAsync();
+            Assert.Equal($"t/{i}", p.TopicString);
+            if (p.Properties.TopicAlias is ushort alias)
+            {
+                aliases.Add(alias);
+            }
+        }
+        // Each topic is kept for the whole connection: a client's 65,535 would let it pin gigabytes of topics.
+        Assert.Equal(MqttConnection.MaximumOutboundAliases, aliases.Count);
+    }
+
+    [Fact]
     public async Task MQTT5_3_3_2_11_server_topic_alias_stands_for_the_name_after_first_use()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -117,14 +117,22 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>
+    /// Aliases the broker gives a client at most, and the longest topic it aliases: the client's Topic Alias Maximum
+    /// may be 65,535, and the broker keeps each aliased topic for the whole connection.
+    /// </summary>
+    internal const int MaximumOutboundAliases = 64;
+
+    internal const int MaximumAliasedTopicLength = 256;
+
+    /// <summary>
     /// Topic Alias towards the client, for the writer loop only: a topic that has one goes out as the alias alone;
     /// otherwise the next free alias is offered (sent with the name, then <see cref="KeepOutboundAlias"/>) until
-    /// the client's maximum is reached, after which new topics go by name [MQTT-3.1.2-26] [MQTT-3.1.2-27].
+    /// the client's maximum or ours is reached, after which new topics go by name [MQTT-3.1.2-26] [MQTT-3.1.2-27].
     /// </summary>
     private ushort OutboundAlias(string topic, out bool known)
     {
         known = false;
-        if (ClientTopicAliasMaximum == 0)
+        if (ClientTopicAliasMaximum == 0 || topic.Length > MaximumAliasedTopicLength)
         {
             return 0;
         }
@@ -134,7 +142,7 @@ internal sealed partial class MqttConnection
             known = true;
             return alias;
         }
-        return _outboundAliases.Count < ClientTopicAliasMaximum ? (ushort)(_outboundAliases.Count + 1) : (ushort)0;
+        return _outboundAliases.Count < Math.Min((int)ClientTopicAliasMaximum, MaximumOutboundAliases) ? (ushort)(_outboundAliases.Count + 1) : (ushort)0;
     }
 
     private void KeepOutboundAlias(string topic, ushort alias) => _outboundAliases![topic] = alias;

@@ -52,6 +52,13 @@ public sealed class BrokerOptions
     /// </summary>
     public int MaximumConnections { get; set; } = 100_000;
 
+    /// <summary>
+    /// QoS 1/2 messages in flight to one client at a time: its Receive Maximum, capped here (Mosquitto's
+    /// max_inflight_messages), as a client may announce 65,535 and the broker keeps each until it is acknowledged.
+    /// Default 100.
+    /// </summary>
+    public int MaximumInflightMessages { get; set; } = 100;
+
     /// <summary>QoS 1/2 messages queued per session beyond its flight window. Default 1,000.</summary>
     public int MaximumQueuedMessages { get; set; } = 1000;
 

@@ -33,6 +33,28 @@ public sealed class BrokerLimitsTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_9_messages_in_flight_to_a_client_are_capped_by_the_broker_whatever_its_receive_maximum()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumInflightMessages = 10);
+        // No Receive Maximum property: the client takes up to 65,535 unacknowledged messages.
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("t", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        for (int i = 0; i < 15; i++)
+        {
+            await publisher.PublishAsync("t", $"{i}", QoS1);
+        }
+        var unacknowledged = new List<PublishPacket>();
+        for (int i = 0; i < 10; i++)
+        {
+            unacknowledged.Add(await sub.ExpectPublishAsync());
+        }
+        await sub.ExpectNothingPendingAsync();
+        await sub.SendAckAsync(PacketType.PubAck, unacknowledged[0].PacketId);
+        Assert.Equal("10", MqttUtf8.GetString((await sub.ExpectPublishAsync()).Payload));
+    }
+
+    [Fact]
     public async Task MQTT5_sec_4_7_2_clients_cannot_publish_to_sys_topics()
     {
         await using var broker = await TestBroker.StartAsync(o => o.SysInterval = TimeSpan.FromHours(1));

@@ -174,7 +174,7 @@ internal sealed partial class MqttConnection
         bool assigned = connect.ClientId.Length == 0;
         string clientId = assigned ? "auto-" + Guid.NewGuid().ToString("N") : connect.ClientId;
         Client = Client with { ClientId = clientId, UserName = result.UserName ?? connect.UserName };
-        ClientReceiveMaximum = connect.ReceiveMaximum;
+        FlightWindow = Math.Min(connect.ReceiveMaximum, Options.MaximumInflightMessages);
         ClientMaximumPacketSize = connect.MaximumPacketSize ?? ClientMaximumPacketSize;
         ClientTopicAliasMaximum = connect.TopicAliasMaximum;
         _keepAlive = connect.KeepAlive;

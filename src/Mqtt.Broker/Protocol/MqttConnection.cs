@@ -41,8 +41,11 @@ internal sealed partial class MqttConnection
 
     public ClientInfo Client { get; private set; }
 
-    /// <summary>The client's Receive Maximum: our flight window towards it [MQTT-3.3.4-9].</summary>
-    public int ClientReceiveMaximum { get; private set; } = ushort.MaxValue;
+    /// <summary>
+    /// QoS 1/2 messages we may have unacknowledged towards the client: its Receive Maximum [MQTT-3.3.4-9], at most
+    /// <see cref="BrokerOptions.MaximumInflightMessages"/>.
+    /// </summary>
+    public int FlightWindow { get; private set; } = ushort.MaxValue;
 
     /// <summary>Largest packet the client accepts [MQTT-3.1.2-24].</summary>
     public long ClientMaximumPacketSize { get; private set; } = VariableByteInteger.MaxValue + 5L;

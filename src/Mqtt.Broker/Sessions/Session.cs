@@ -207,7 +207,7 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// Moves queued messages into flight while the client's Receive Maximum allows [MQTT-3.3.4-9] and the
+    /// Moves queued messages into flight while the connection's flight window allows [MQTT-3.3.4-9] and the
     /// connection's outbound queue is within its byte bound; over the bound they wait here, and the connection
     /// calls <see cref="ResumeDeliveries"/> once it has written enough.
     /// </summary>
@@ -220,7 +220,7 @@ internal sealed class Session
         }
         _inflight ??= [];
         long now = Environment.TickCount64;
-        while (_inflight.Count < connection.ClientReceiveMaximum && _queued.TryPeek(out Delivery? delivery))
+        while (_inflight.Count < connection.FlightWindow && _queued.TryPeek(out Delivery? delivery))
         {
             if (delivery.Message.IsExpired(now))
             {

@@ -4,6 +4,33 @@ namespace Mqtt.Broker.Tests;
 public sealed class Mqtt5RetainTests
 {
     [Fact]
+    public async Task MQTT5_3_3_1_9_every_retained_message_reaches_a_new_qos0_subscription_past_the_slow_client_limits()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.MaximumPendingQoS0 = 5;
+            o.MaximumQueuedBytes = 512;
+        });
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        string payload = new('x', 100);
+        for (int i = 0; i < 40; i++)
+        {
+            await publisher.PublishAsync($"r/{i}", payload, QoS1, retain: true);
+        }
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r/#", QoS0);
+        var topics = new HashSet<string>();
+        for (int i = 0; i < 40; i++)
+        {
+            PublishPacket p = await client.ExpectPublishAsync();
+            Assert.True(p.Retain);
+            topics.Add(p.TopicString);
+        }
+        Assert.Equal(40, topics.Count);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_3_3_1_5_retained_message_is_stored_and_replaced()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -133,6 +133,10 @@ internal sealed partial class MqttConnection
         {
             return;
         }
+        // QoS 0 ones all go out, past the limits that drop live QoS 0 messages for a slow client: a subscriber to
+        // `#` expects every retained message (as with Mosquitto), and each costs the queue a small entry, the payload
+        // being the retained store's. A client that has not read the previous burst yet gets the usual limits.
+        bool burst = !_outbound.IsOverBound;
         foreach (ApplicationMessage message in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
         {
             if (!Options.Authorizer.CanReceive(Client, message.Topic))
@@ -141,7 +145,15 @@ internal sealed partial class MqttConnection
             }
             var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
             // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
-            entry.Session.Deliver(new Delivery(message, qos, retain: true, entry.EncodedIdentifier), Options.MaximumQueuedMessages);
+            var delivery = new Delivery(message, qos, retain: true, entry.EncodedIdentifier);
+            if (burst && qos == QualityOfService.AtMostOnce)
+            {
+                SendQoS0(delivery);
+            }
+            else
+            {
+                entry.Session.Deliver(delivery, Options.MaximumQueuedMessages);
+            }
         }
     }
 

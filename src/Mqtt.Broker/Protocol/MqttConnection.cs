@@ -129,6 +129,15 @@ internal sealed partial class MqttConnection
         return true;
     }
 
+    /// <summary>Queues a QoS 0 delivery whatever the limits (retained messages for a new subscription).</summary>
+    private void SendQoS0(Delivery delivery)
+    {
+        if (_outbound.Enqueue(OutboundPacket.Publish(delivery)))
+        {
+            Interlocked.Increment(ref _pendingQoS0);
+        }
+    }
+
     /// <summary>Queues a QoS 1/2 delivery the session has put in flight again (a resend, or a PUBREL for one released).</summary>
     public void Send(Delivery delivery) => _outbound.Enqueue(delivery.Released
         ? OutboundPacket.Ack(PacketType.PubRel, delivery.PacketId)

@@ -13,6 +13,17 @@ public sealed class Mqtt311ConnectTests
     }
 
     [Fact]
+    public async Task MQTT311_sec_2_2_3_a_connect_over_the_broker_packet_size_limit_is_closed_without_an_mqtt5_connack()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumPacketSize = 1024);
+        await using RawClient client = await broker.OpenAsync(V311);
+        byte[] connect = Wire.Encode(Wire.Connect(new string('c', 2000), V311));
+        await client.SendAsync(connect);
+        // 3.1.1 has no return code for it: no CONNACK at all, rather than MQTT 5's (which a 3.1.1 client cannot read).
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
     public async Task MQTT311_3_1_0_2_second_connect_disconnects_the_client()
     {
         await using var broker = await TestBroker.StartAsync();

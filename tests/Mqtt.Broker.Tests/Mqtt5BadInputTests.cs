@@ -211,6 +211,15 @@ public sealed class Mqtt5BadInputTests
     }
 
     [Fact]
+    public async Task MQTT5_3_1_0_1_a_first_packet_too_large_that_is_not_a_connect_is_closed_without_an_answer()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumPacketSize = 1024);
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendAsync(new byte[] { 0x30, 0xFF, 0xFF, 0xFF, 0x7F });
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_4_13_2_1_connection_closes_after_a_disconnect_above_0x80_even_mid_stream()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -294,14 +294,37 @@ internal sealed partial class MqttConnection
         await FlushAndCloseAsync();
     }
 
+    /// <summary>
+    /// A first packet the frame reader refused (over the maximum size, a bad length or flags): a CONNECT is answered in
+    /// its own version where the bytes read so far show it (3.1.1 has no return code for these, so it is just closed),
+    /// else as MQTT 5; anything else is closed without an answer [MQTT-3.1.0-1].
+    /// </summary>
+    private async Task RefuseFirstFrameAsync(ReadOnlySequence<byte> input, DecodeError error)
+    {
+        Logger.LogInformation("refusing first packet from {Remote}: {Error}", Client.RemoteEndPoint, error.ToString());
+        var reader = new SequenceReader<byte>(input);
+        if (!reader.TryRead(out byte header) || header >> 4 != (int)PacketType.Connect)
+        {
+            _transport.Abort();
+            return;
+        }
+        Version = VariableByteInteger.TryRead(ref reader, out _) == DecodeStatus.Complete
+            ? PeekVersion(input.Slice(reader.Position)) ?? ProtocolVersion.V500
+            : ProtocolVersion.V500;
+        await RefuseConnectAsync(error.ReasonCode);
+    }
+
     /// <summary>The Protocol Version byte of a CONNECT that failed to decode, to answer in its version.</summary>
-    private static ProtocolVersion PeekVersion(in MqttFrame frame)
+    private static ProtocolVersion PeekVersion(in MqttFrame frame) => PeekVersion(frame.Body) ?? ProtocolVersion.V311;
+
+    /// <summary>MQTT 5 for level 5, 3.1.1 for any other; null when the body does not reach the level byte.</summary>
+    private static ProtocolVersion? PeekVersion(ReadOnlySequence<byte> body)
     {
         // The level follows the length-prefixed Protocol Name; "MQTT" holds two 'T's, so skip by the length.
-        var reader = new SequenceReader<byte>(frame.Body);
+        var reader = new SequenceReader<byte>(body);
         if (!reader.TryReadBigEndian(out short nameLength) || nameLength < 0 || reader.Remaining <= nameLength)
         {
-            return ProtocolVersion.V311;
+            return null;
         }
         reader.Advance(nameLength);
         return reader.TryRead(out byte level) && level == 5 ? ProtocolVersion.V500 : ProtocolVersion.V311;

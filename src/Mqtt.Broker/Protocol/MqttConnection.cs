@@ -227,7 +227,7 @@ internal sealed partial class MqttConnection
                 if (status == DecodeStatus.Invalid)
                 {
                     OutboundQueue.RunDeferredDrains();
-                    await FailAsync(error);
+                    await (_connect is null ? RefuseFirstFrameAsync(buffer.Slice(consumed), error) : FailAsync(error));
                     return false;
                 }
                 if (_lingering)

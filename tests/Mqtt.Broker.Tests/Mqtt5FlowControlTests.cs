@@ -270,6 +270,50 @@ public sealed class Mqtt5FlowControlTests
     }
 
     [Fact]
+    public async Task MQTT5_3_3_4_9_a_resumed_session_resends_no_more_than_the_new_receive_maximum()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var firstSent = new List<PublishPacket>();
+        await using (RawClient first = await broker.OpenAsync())
+        {
+            await first.ConnectAsync("sub", properties: new MqttProperties { ReceiveMaximum = 10, SessionExpiryInterval = 60 });
+            await first.SubscribeAsync("t", QoS1);
+            await using RawClient publisher = await broker.ConnectAsync("pub");
+            for (int i = 0; i < 10; i++)
+            {
+                await publisher.PublishAsync("t", $"{i}", QoS1);
+            }
+            for (int i = 0; i < 10; i++)
+            {
+                firstSent.Add(await first.ExpectPublishAsync());
+            }
+            first.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient resumed = await broker.OpenAsync();
+        await resumed.ConnectAsync("sub", cleanStart: false, properties: new MqttProperties { ReceiveMaximum = 3, SessionExpiryInterval = 60 });
+        var resent = new List<PublishPacket>();
+        for (int i = 0; i < 3; i++)
+        {
+            resent.Add(await resumed.ExpectPublishAsync());
+        }
+        await resumed.ExpectNothingPendingAsync();
+        Assert.All(resent, p => Assert.True(p.Duplicate));
+        Assert.Equal(["0", "1", "2"], resent.Select(PublishText));
+        // "5" arrived on the first connection: acknowledging it ends its flow but frees no room in the window.
+        await resumed.SendAckAsync(PacketType.PubAck, firstSent[5].PacketId);
+        await resumed.ExpectNothingPendingAsync();
+        await resumed.SendAckAsync(PacketType.PubAck, resent[0].PacketId);
+        Assert.Equal("3", PublishText(await resumed.ExpectPublishAsync()));
+        await resumed.ExpectNothingPendingAsync();
+        foreach (PublishPacket p in resent.Skip(1))
+        {
+            await resumed.SendAckAsync(PacketType.PubAck, p.PacketId);
+        }
+        Assert.Equal(["4", "6"], [PublishText(await resumed.ExpectPublishAsync()), PublishText(await resumed.ExpectPublishAsync())]);
+    }
+
+    [Fact]
     public async Task MQTT5_3_3_2_11_server_topic_alias_stands_for_the_name_after_first_use()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -30,6 +30,9 @@ internal sealed class Delivery
     /// <summary>Sent at least once, so a resend carries DUP [MQTT-3.3.1-1].</summary>
     public bool Sent { get; set; }
 
+    /// <summary>In flight from an earlier connection, not yet resent on this one (its window was full).</summary>
+    public bool AwaitingResend { get; set; }
+
     /// <summary>QoS 2: PUBREC came back, PUBREL is due or sent; the PUBLISH is never sent again (4.3.3).</summary>
     public bool Released { get; set; }
 }

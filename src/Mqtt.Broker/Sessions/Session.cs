@@ -12,6 +12,8 @@ internal sealed class Session
 {
     private Queue<Delivery>? _queued;
     private Dictionary<ushort, Delivery>? _inflight;
+    private Queue<Delivery>? _resend;
+    private int _awaitingResend;
     private Dictionary<string, SubscriptionEntry>? _subscriptions;
     private HashSet<ushort>? _incomingQoS2;
     private ushort _lastPacketId;
@@ -102,8 +104,14 @@ internal sealed class Session
     {
         lock (Gate)
         {
-            if (_inflight is not null && _inflight.Remove(packetId))
+            if (_inflight is not null && _inflight.Remove(packetId, out Delivery? delivery))
             {
+                if (delivery.AwaitingResend)
+                {
+                    // Acknowledged from what the client had before this connection: no resend needed.
+                    delivery.AwaitingResend = false;
+                    _awaitingResend--;
+                }
                 Pump();
             }
         }
@@ -164,6 +172,8 @@ internal sealed class Session
             {
                 return;
             }
+            _resend?.Clear();
+            _awaitingResend = 0;
             if (_inflight is { Count: > 0 })
             {
                 // [MQTT-4.6.0-5] resend in the original order; the dictionary's order is lost once freed slots are reused.
@@ -173,10 +183,14 @@ internal sealed class Session
                     inflight.Add(delivery);
                 }
                 inflight.Sort(static (a, b) => a.FlightOrder.CompareTo(b.FlightOrder));
+                // The new connection's window may be smaller than what is in flight [MQTT-3.3.4-9]: what does not fit
+                // waits, with its Packet Identifier, until acknowledgements make room (Pump).
+                _resend = new Queue<Delivery>(inflight);
                 foreach (Delivery delivery in inflight)
                 {
-                    connection.Send(delivery);
+                    delivery.AwaitingResend = true;
                 }
+                _awaitingResend = inflight.Count;
             }
             Pump();
         }
@@ -214,7 +228,21 @@ internal sealed class Session
     private void Pump()
     {
         MqttConnection? connection = Connection;
-        if (connection is null || _queued is null)
+        if (connection is null)
+        {
+            return;
+        }
+        while (_awaitingResend > 0 && _inflight!.Count - _awaitingResend < connection.FlightWindow)
+        {
+            Delivery delivery = _resend!.Dequeue();
+            if (delivery.AwaitingResend)
+            {
+                delivery.AwaitingResend = false;
+                _awaitingResend--;
+                connection.Send(delivery);
+            }
+        }
+        if (_queued is null)
         {
             return;
         }

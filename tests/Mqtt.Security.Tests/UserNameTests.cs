@@ -16,6 +16,8 @@ public sealed class UserNameTests
     {
         Assert.True(UserName.IsValid(name));
         Assert.True(UserName.IsValid(System.Text.Encoding.UTF8.GetBytes(name)));
+        Assert.True(UserName.IsValidForNewUser(name));
+        Assert.True(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
     }
 
     [Theory]
@@ -35,6 +37,19 @@ public sealed class UserNameTests
     {
         Assert.False(UserName.IsValid(name));
         Assert.False(UserName.IsValid(System.Text.Encoding.UTF8.GetBytes(name)));
+        Assert.False(UserName.IsValidForNewUser(name));
+        Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Theory]
+    [InlineData("%c")]
+    [InlineData("%u")]
+    [InlineData("50%")]
+    public void PercentIsRefusedInNewNamesButExistingOnesStayValid(string name)
+    {
+        Assert.True(UserName.IsValid(name));
+        Assert.False(UserName.IsValidForNewUser(name));
+        Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
     }
 
     [Fact]

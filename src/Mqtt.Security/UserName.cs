@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Text;
 
 namespace Mqtt.Security;
@@ -27,8 +28,10 @@ public static class UserName
 
     /// <summary>
     /// The stricter rule for a name being created (registration, <c>mqttcore user add</c>): <see cref="IsValid(string?)"/>
-    /// and no <c>%</c>, which ACL patterns use for <c>%u</c> and <c>%c</c>. Names already in the credential file need
-    /// only <see cref="IsValid(string?)"/>, so they keep working.
+    /// and no <c>%</c>, which ACL patterns use for <c>%u</c> and <c>%c</c>; no format characters (Unicode Cf, such as
+    /// U+200B zero width space or U+202E right-to-left override), line or paragraph separators (Zl, Zp), and no white
+    /// space at either end, so that a new name cannot hide characters or pass for another. Names already in the
+    /// credential file need only <see cref="IsValid(string?)"/>, so they keep working.
     /// </summary>
     /// <param name="name">The candidate name.</param>
     /// <returns>True when a user of this name may be created.</returns>
@@ -42,9 +45,10 @@ public static class UserName
     private static bool IsValid(ReadOnlySpan<char> name, bool forNewUser)
     {
         int count = 0;
+        Rune rune = default;
         while (!name.IsEmpty)
         {
-            if (Rune.DecodeFromUtf16(name, out Rune rune, out int consumed) != OperationStatus.Done
+            if (Rune.DecodeFromUtf16(name, out rune, out int consumed) != OperationStatus.Done
                 || !IsAllowed(rune, count, forNewUser))
             {
                 return false;
@@ -54,15 +58,16 @@ public static class UserName
             count++;
         }
 
-        return count > 0;
+        return count > 0 && !(forNewUser && Rune.IsWhiteSpace(rune));
     }
 
     private static bool IsValid(ReadOnlySpan<byte> utf8Name, bool forNewUser)
     {
         int count = 0;
+        Rune rune = default;
         while (!utf8Name.IsEmpty)
         {
-            if (Rune.DecodeFromUtf8(utf8Name, out Rune rune, out int consumed) != OperationStatus.Done
+            if (Rune.DecodeFromUtf8(utf8Name, out rune, out int consumed) != OperationStatus.Done
                 || !IsAllowed(rune, count, forNewUser))
             {
                 return false;
@@ -72,7 +77,7 @@ public static class UserName
             count++;
         }
 
-        return count > 0;
+        return count > 0 && !(forNewUser && Rune.IsWhiteSpace(rune));
     }
 
     private static bool IsAllowed(Rune rune, int index, bool forNewUser)
@@ -84,6 +89,12 @@ public static class UserName
 
         int value = rune.Value;
         return value != '/' && value != '+' && value != '#' && (index > 0 || value != '$')
-            && !(forNewUser && value == '%');
+            && !(forNewUser && IsRefusedInNewName(rune, index));
     }
+
+    // Trailing white space is checked once the last character is known.
+    private static bool IsRefusedInNewName(Rune rune, int index) =>
+        rune.Value == '%'
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+        || (index == 0 && Rune.IsWhiteSpace(rune));
 }

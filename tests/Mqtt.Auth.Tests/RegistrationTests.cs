@@ -109,6 +109,10 @@ public sealed class RegistrationTests
     [Theory]
     [InlineData("%c")]
     [InlineData("50%")]
+    [InlineData("alice\u200B")]
+    [InlineData("a\u202Eb")]
+    [InlineData(" alice")]
+    [InlineData("alice ")]
     public async Task Names_new_users_may_not_take_are_refused_by_both_ways_of_registering_with_0x86(string name)
     {
         await using TestBroker broker = await TestBroker.StartAsync();

@@ -51,7 +51,7 @@ internal static class UserCommand
             // A new name has the stricter rule; an existing one that predates it must stay manageable.
             if (!(newUser ? Mqtt.Security.UserName.IsValidForNewUser(name) : Mqtt.Security.UserName.IsValid(name)))
             {
-                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: invalid user name (1 to 64 characters, no / + # % or control characters, not starting with $)");
+                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: invalid user name (1 to 64 characters; no / + # %, control or invisible characters; no white space at either end; not starting with $)");
                 return ExitCodes.Usage;
             }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Text;
 
 namespace Mqtt.Security;
@@ -7,7 +8,8 @@ namespace Mqtt.Security;
 /// <summary>
 /// The broker's rule for user names (SECURITY.md section 2): well-formed UTF-8, 1 to 64 characters
 /// (Unicode scalar values), no <c>/</c>, <c>+</c> or <c>#</c> (so a name is always a single literal topic
-/// level, closing CVE-2017-7650), no control characters, and not starting with <c>$</c>.
+/// level, closing CVE-2017-7650), no control characters, and not starting with <c>$</c>. A name being created
+/// must also pass <see cref="IsValidForNewUser(string?)"/>.
 /// </summary>
 public static class UserName
 {
@@ -17,40 +19,56 @@ public static class UserName
     /// <summary>Checks a name given as a .NET string; an unpaired surrogate makes it invalid.</summary>
     /// <param name="name">The candidate name.</param>
     /// <returns>True when the name follows the rule.</returns>
-    public static bool IsValid([NotNullWhen(true)] string? name)
-    {
-        if (name is null)
-        {
-            return false;
-        }
-
-        ReadOnlySpan<char> rest = name;
-        int count = 0;
-        while (!rest.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf16(rest, out Rune rune, out int consumed) != OperationStatus.Done
-                || !IsAllowed(rune, count))
-            {
-                return false;
-            }
-
-            rest = rest[consumed..];
-            count++;
-        }
-
-        return count > 0;
-    }
+    public static bool IsValid([NotNullWhen(true)] string? name) => name is not null && IsValid(name, forNewUser: false);
 
     /// <summary>Checks a name given as UTF-8 bytes, as it arrives in an MQTT packet; invalid UTF-8 makes it invalid.</summary>
     /// <param name="utf8Name">The candidate name in UTF-8.</param>
     /// <returns>True when the bytes are valid UTF-8 and the name follows the rule.</returns>
-    public static bool IsValid(ReadOnlySpan<byte> utf8Name)
+    public static bool IsValid(ReadOnlySpan<byte> utf8Name) => IsValid(utf8Name, forNewUser: false);
+
+    /// <summary>
+    /// The stricter rule for a name being created (registration, <c>mqttcore user add</c>): <see cref="IsValid(string?)"/>
+    /// and no <c>%</c>, which ACL patterns use for <c>%u</c> and <c>%c</c>; no format characters (Unicode Cf, such as
+    /// U+200B zero width space or U+202E right-to-left override), line or paragraph separators (Zl, Zp), and no white
+    /// space at either end, so that a new name cannot hide characters or pass for another. Names already in the
+    /// credential file need only <see cref="IsValid(string?)"/>, so they keep working.
+    /// </summary>
+    /// <param name="name">The candidate name.</param>
+    /// <returns>True when a user of this name may be created.</returns>
+    public static bool IsValidForNewUser([NotNullWhen(true)] string? name) => name is not null && IsValid(name, forNewUser: true);
+
+    /// <summary>As <see cref="IsValidForNewUser(string?)"/>, for UTF-8 bytes; invalid UTF-8 makes it invalid.</summary>
+    /// <param name="utf8Name">The candidate name in UTF-8.</param>
+    /// <returns>True when a user of this name may be created.</returns>
+    public static bool IsValidForNewUser(ReadOnlySpan<byte> utf8Name) => IsValid(utf8Name, forNewUser: true);
+
+    private static bool IsValid(ReadOnlySpan<char> name, bool forNewUser)
     {
         int count = 0;
+        Rune rune = default;
+        while (!name.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(name, out rune, out int consumed) != OperationStatus.Done
+                || !IsAllowed(rune, count, forNewUser))
+            {
+                return false;
+            }
+
+            name = name[consumed..];
+            count++;
+        }
+
+        return count > 0 && !(forNewUser && Rune.IsWhiteSpace(rune));
+    }
+
+    private static bool IsValid(ReadOnlySpan<byte> utf8Name, bool forNewUser)
+    {
+        int count = 0;
+        Rune rune = default;
         while (!utf8Name.IsEmpty)
         {
-            if (Rune.DecodeFromUtf8(utf8Name, out Rune rune, out int consumed) != OperationStatus.Done
-                || !IsAllowed(rune, count))
+            if (Rune.DecodeFromUtf8(utf8Name, out rune, out int consumed) != OperationStatus.Done
+                || !IsAllowed(rune, count, forNewUser))
             {
                 return false;
             }
@@ -59,10 +77,10 @@ public static class UserName
             count++;
         }
 
-        return count > 0;
+        return count > 0 && !(forNewUser && Rune.IsWhiteSpace(rune));
     }
 
-    private static bool IsAllowed(Rune rune, int index)
+    private static bool IsAllowed(Rune rune, int index, bool forNewUser)
     {
         if (index >= MaxLength || Rune.IsControl(rune))
         {
@@ -70,6 +88,13 @@ public static class UserName
         }
 
         int value = rune.Value;
-        return value != '/' && value != '+' && value != '#' && (index > 0 || value != '$');
+        return value != '/' && value != '+' && value != '#' && (index > 0 || value != '$')
+            && !(forNewUser && IsRefusedInNewName(rune, index));
     }
+
+    // Trailing white space is checked once the last character is known.
+    private static bool IsRefusedInNewName(Rune rune, int index) =>
+        rune.Value == '%'
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+        || (index == 0 && Rune.IsWhiteSpace(rune));
 }

@@ -238,6 +238,28 @@ public sealed class AclTests
         Assert.True(acl.CanReceive(new ClientInfo("dev1", "mallory", null, false), "devices/dev1/status"));
     }
 
+    [Fact]
+    public async Task A_user_named_percent_c_gets_none_of_the_rights_of_the_client_id_it_uses_CVE_2017_7650()
+    {
+        await using TestBroker broker = await StartWithUsersAsync();
+        await broker.AddUserAsync("%c", "pw-evil"); // new names may not hold '%'; one already in the file still loads
+        using IMqttClient asAlice = await MqttNet.ConnectPlainAsync(broker.EndPoint, "%c", "pw-evil", clientId: "alice");
+        foreach (string topic in new[] { "alice/pubKey", "alice/bob/messages" })
+        {
+            MqttClientPublishResult published = await asAlice.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic(topic).WithPayload("forged"u8.ToArray()).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, published.ReasonCode);
+        }
+
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, await SubscribeAsync(asAlice, "alice/bob/messages"));
+        using IMqttClient asBob = await MqttNet.ConnectPlainAsync(broker.EndPoint, "%c", "pw-evil", clientId: "bob");
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, await SubscribeAsync(asBob, "alice/bob/messages"));
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, await SubscribeAsync(asBob, "alice/%c/messages"));
+
+        static async Task<MqttClientSubscribeResultCode> SubscribeAsync(IMqttClient client, string filter) =>
+            Assert.Single((await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter).Build())).Items).ResultCode;
+    }
+
     [Theory]
     [InlineData("frob read x")]
     [InlineData("topic read a/#/b")]

@@ -37,6 +37,31 @@ public sealed class CliUserTests
         }
     }
 
+    [Fact]
+    public async Task User_add_refuses_a_percent_in_a_new_name_and_passwd_still_serves_such_a_name_already_in_the_file()
+    {
+        string data = TestBroker.NewDataDirectory();
+        try
+        {
+            (int code, _, string error) = await Cli.RunAsync(null, "user", "add", "%c", "-P", "x", "--data", data);
+            Assert.Equal(1, code);
+            Assert.Contains("invalid user name", error, StringComparison.Ordinal);
+            using (var store = new Mqtt.Broker.CredentialStore(data, watch: false))
+            {
+                Assert.True(await store.TryAddAsync(Mqtt.Security.Credentials.UserCredentials.Derive("%c", "old")));
+            }
+
+            Assert.Equal(0, (await Cli.RunAsync(null, "user", "passwd", "%c", "-P", "new", "--data", data)).ExitCode);
+            using var reloaded = new Mqtt.Broker.CredentialStore(data, watch: false);
+            Assert.True(reloaded.TryGet("%c", out var user));
+            Assert.True(user.Verifiers[0].VerifyPassword("new"));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     /// <summary>Before the fix a mistyped --data was created on the spot and listed as "no users"; a file gave "file already exists".</summary>
     [Theory]
     [InlineData("list")]

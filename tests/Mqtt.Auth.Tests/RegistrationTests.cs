@@ -105,6 +105,27 @@ public sealed class RegistrationTests
         Assert.Equal(0, broker.Security.Credentials.Count);
     }
 
+    /// <summary>Names that may stay in the credential file but that no new user may take (docs/security.md).</summary>
+    [Theory]
+    [InlineData("%c")]
+    [InlineData("50%")]
+    [InlineData("alice\u200B")]
+    [InlineData("a\u202Eb")]
+    [InlineData(" alice")]
+    [InlineData("alice ")]
+    public async Task Names_new_users_may_not_take_are_refused_by_both_ways_of_registering_with_0x86(string name)
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        Received answer = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials(name, SharedVerifiers)));
+        using IMqttClient plain = new MqttClientFactory().CreateMqttClient();
+        MqttClientConnectResultCode plainAnswer = (await MqttNet.ConnectAsync(plain, MqttNet.Options(broker.EndPoint, "p")
+            .WithCredentials(name, "pw").WithUserProperty("register", "true"u8.ToArray().AsMemory()).Build())).Code;
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, plainAnswer);
+        Assert.Equal(0, broker.Security.Credentials.Count);
+    }
+
     [Fact]
     public async Task A_failed_login_never_creates_an_account()
     {

@@ -50,6 +50,22 @@ public sealed class ScramLoginTests
         Assert.Equal((PacketType.Disconnect, ReasonCode.NotAuthorized), (refused.Type, refused.ReasonCode));
     }
 
+    /// <summary>Not a timing test: it checks that the work only unknown names used to do (the decoy) runs for known ones too.</summary>
+    [Fact]
+    public async Task Known_and_unknown_names_both_pay_for_a_decoy_before_the_server_first()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+
+        await using (await Scram.LoginAsync(broker, "alice", "pw-alice"))
+        {
+            Assert.Equal(1, broker.Security.DecoysCreated);
+        }
+
+        await Scram.AttemptAsync(broker, "ghost", "pw-ghost");
+        Assert.Equal(2, broker.Security.DecoysCreated);
+    }
+
     [Fact]
     public async Task An_unknown_user_looks_like_a_wrong_password_with_a_salt_stable_per_name()
     {

@@ -48,6 +48,18 @@ public sealed class ScramServerRefusalTests
     }
 
     [Fact]
+    public void ClientNonceLongerThan256CharactersIsRefused()
+    {
+        var longest = new ScramServer(ScramMechanism.Sha256);
+        var tooLong = new ScramServer(ScramMechanism.Sha256);
+
+        Assert.True(longest.TryReceiveClientFirst("n,,n=user,r=" + new string('a', ScramServer.MaximumClientNonceLength), out _));
+        Assert.False(tooLong.TryReceiveClientFirst("n,,n=user,r=" + new string('a', ScramServer.MaximumClientNonceLength + 1), out ScramException? error));
+        Assert.Equal(ScramError.MalformedMessage, error.Error);
+        Assert.Null(tooLong.UserName);
+    }
+
+    [Fact]
     public void ClientFirstMessageWithNulOrUnpairedSurrogateIsRefused()
     {
         foreach (string clientFirst in new[] { "n,,n=us\0er,r=abc", "n,,n=user,r=ab\0c", "n\0,,n=user,r=abc", "n,,n=\uD800,r=abc", "n,,n=u\uDC00,r=abc" })

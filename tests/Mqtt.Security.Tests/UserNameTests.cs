@@ -16,6 +16,8 @@ public sealed class UserNameTests
     {
         Assert.True(UserName.IsValid(name));
         Assert.True(UserName.IsValid(System.Text.Encoding.UTF8.GetBytes(name)));
+        Assert.True(UserName.IsValidForNewUser(name));
+        Assert.True(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
     }
 
     [Theory]
@@ -35,6 +37,40 @@ public sealed class UserNameTests
     {
         Assert.False(UserName.IsValid(name));
         Assert.False(UserName.IsValid(System.Text.Encoding.UTF8.GetBytes(name)));
+        Assert.False(UserName.IsValidForNewUser(name));
+        Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Theory]
+    [InlineData("%c")]
+    [InlineData("%u")]
+    [InlineData("50%")]
+    public void PercentIsRefusedInNewNamesButExistingOnesStayValid(string name)
+    {
+        Assert.True(UserName.IsValid(name));
+        Assert.False(UserName.IsValidForNewUser(name));
+        Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Theory]
+    [InlineData("a\u200Bb")]
+    [InlineData("alice\u200D")]
+    [InlineData("\uFEFFalice")]
+    [InlineData("ecila\u202E")]
+    [InlineData("a\u2066b")]
+    [InlineData("a\U000E0041b")]
+    [InlineData("a\u2028b")]
+    [InlineData("a\u2029b")]
+    [InlineData(" alice")]
+    [InlineData("alice ")]
+    [InlineData("\u00A0alice")]
+    [InlineData("alice\u3000")]
+    [InlineData(" ")]
+    public void InvisibleCharactersAndWhiteSpaceAtEitherEndAreRefusedInNewNames(string name)
+    {
+        Assert.True(UserName.IsValid(name));
+        Assert.False(UserName.IsValidForNewUser(name));
+        Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
     }
 
     [Fact]

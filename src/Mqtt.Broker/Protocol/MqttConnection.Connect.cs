@@ -122,7 +122,7 @@ internal sealed partial class MqttConnection
             string method = connect.AuthenticationMethod ?? (connect.UserName is null && connect.Password is null ? "anonymous" : "password");
             Logger.LogInformation("auth {Outcome}: user={User} client={Client} remote={Remote} method={Method}",
                 result.Status == AuthenticationStatus.Success ? "success" : $"failure 0x{(byte)result.ReasonCode:X2}",
-                connect.UserName ?? "-", connect.ClientId.Length == 0 ? "(to be assigned)" : connect.ClientId, Client.RemoteEndPoint, method);
+                AuthAudit.Safe(connect.UserName), connect.ClientId.Length == 0 ? "(to be assigned)" : AuthAudit.Safe(connect.ClientId), Client.RemoteEndPoint, method);
         }
         if (result.Status != AuthenticationStatus.Success)
         {
@@ -254,7 +254,7 @@ internal sealed partial class MqttConnection
                 SendAuth(ReasonCode.Success, result.Data);
                 return true;
             default:
-                Logger.LogInformation("re-authentication failed: user={User} client={Client}", Client.UserName, Client.ClientId);
+                Logger.LogInformation("re-authentication failed: user={User} client={Client}", AuthAudit.Safe(Client.UserName), AuthAudit.Safe(Client.ClientId));
                 await CloseAsync(ReasonCode.NotAuthorized);
                 return false;
         }

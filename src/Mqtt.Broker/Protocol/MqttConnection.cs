@@ -100,11 +100,11 @@ internal sealed partial class MqttConnection
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException
             or System.Security.Authentication.AuthenticationException)
         {
-            Logger.LogDebug("connection {Client} ended: {Error}", Client.ClientId, e.Message);
+            Logger.LogDebug("connection {Client} ended: {Error}", AuthAudit.Safe(Client.ClientId), e.Message);
         }
         catch (Exception e)
         {
-            Logger.LogError(e, "connection {Client} failed", Client.ClientId);
+            Logger.LogError(e, "connection {Client} failed", AuthAudit.Safe(Client.ClientId));
         }
         finally
         {
@@ -307,7 +307,7 @@ internal sealed partial class MqttConnection
 
     private async Task FailAsync(DecodeError error)
     {
-        Logger.LogInformation("closing {Remote} ({Client}): {Error}", Client.RemoteEndPoint, Client.ClientId, error.ToString());
+        Logger.LogInformation("closing {Remote} ({Client}): {Error}", Client.RemoteEndPoint, AuthAudit.Safe(Client.ClientId), error.ToString());
         if (!_connected)
         {
             await RefuseConnectAsync(error.ReasonCode);
@@ -419,7 +419,7 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>The outbound queue's drain failed other than by the peer going away (a bug): logged, then the connection closes.</summary>
-    public void WriteFailed(Exception e) => Logger.LogError(e, "writing to {Client} failed", Client.ClientId);
+    public void WriteFailed(Exception e) => Logger.LogError(e, "writing to {Client} failed", AuthAudit.Safe(Client.ClientId));
 
     /// <summary>
     /// Lets the queue send what it has (DISCONNECT or CONNACK last), at most 1 s, then ends the connection: at once, or

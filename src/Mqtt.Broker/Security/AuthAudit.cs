@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +31,11 @@ internal static class AuthAudit
             reason);
     }
 
-    /// <summary>Printable form of peer-supplied text: control characters as \uXXXX, at most 80 characters.</summary>
+    /// <summary>
+    /// Printable form of peer-supplied text for any log line: control, format (bidi, zero width) and line or
+    /// paragraph separator characters as \uXXXX, so the text can neither start a forged line nor reorder one;
+    /// at most 80 characters.
+    /// </summary>
     public static string Safe(string? text)
     {
         if (text is null)
@@ -48,9 +53,10 @@ internal static class AuthAudit
                 break;
             }
 
-            if (char.IsControl(c) || c == '"' || c == '\\' || char.IsSurrogate(c))
+            if (char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
+                or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate || c == '"' || c == '\\')
             {
-                safe.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                safe.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
             }
             else
             {

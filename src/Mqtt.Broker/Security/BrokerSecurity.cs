@@ -46,6 +46,8 @@ public sealed class BrokerSecurityOptions
 /// </summary>
 public sealed class BrokerSecurity : IDisposable
 {
+    private long _decoysCreated;
+
     private BrokerSecurity(BrokerSecurityOptions options, ILogger logger)
     {
         Options = options;
@@ -72,6 +74,16 @@ public sealed class BrokerSecurity : IDisposable
     internal ILogger Logger { get; }
 
     internal byte[] Secret { get; }
+
+    /// <summary>How many SCRAM decoys were made; lets a test check that known names pay for one too.</summary>
+    internal long DecoysCreated => Interlocked.Read(ref _decoysCreated);
+
+    /// <summary>The decoy verifier for a name (docs/scram.md), with the iteration count real users get.</summary>
+    internal ScramVerifier CreateDecoy(ScramMechanism mechanism, string name)
+    {
+        Interlocked.Increment(ref _decoysCreated);
+        return ScramVerifier.CreateDecoy(mechanism, name, Secret, Options.IterationCount);
+    }
 
     /// <summary>Opens the data folder and ACL file and installs every security hook into <paramref name="broker"/>.</summary>
     /// <param name="broker">The broker options to fill in.</param>

@@ -82,7 +82,7 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
         {
         }
 
-        if (!Mqtt.Security.UserName.IsValid(userName) || text is null)
+        if (!Mqtt.Security.UserName.IsValidForNewUser(userName) || text is null)
         {
             return await _security.RefuseAsync(action, userName, client, Method, "invalid name, or password missing or not UTF-8", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
         }

@@ -57,16 +57,14 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
                         return await security.LockedOutAsync("login", name, client, owner.Method, cancellationToken);
                     }
 
-                    // Unknown, invalid or SHA-512-less names take the same path with a decoy: same messages, same work.
-                    ScramVerifier? verifier = null;
-                    if (security.Credentials.TryGet(name, out UserCredentials? credentials))
-                    {
-                        verifier = credentials.GetVerifier(owner._mechanism);
-                    }
-
+                    // The decoy is made for every name, known or not, so the time to the server-first does not tell
+                    // them apart; unknown, invalid or SHA-512-less names then go on with it: same messages, same work.
+                    ScramVerifier decoy = security.CreateDecoy(owner._mechanism, name);
+                    ScramVerifier? verifier = security.Credentials.TryGet(name, out UserCredentials? credentials)
+                        ? credentials.GetVerifier(owner._mechanism)
+                        : null;
                     _knownUser = verifier is not null;
-                    verifier ??= ScramVerifier.CreateDecoy(owner._mechanism, name, security.Secret, security.Options.IterationCount);
-                    return AuthenticationResult.Continue(Encoding.UTF8.GetBytes(_server.CreateServerFirstMessage(verifier)));
+                    return AuthenticationResult.Continue(Encoding.UTF8.GetBytes(_server.CreateServerFirstMessage(verifier ?? decoy)));
                 case 1:
                     // Checked again: guesses running in parallel may have locked the name out since step 0.
                     if (security.Throttle.IsLockedOut(_server.UserName, client.RemoteEndPoint?.Address))

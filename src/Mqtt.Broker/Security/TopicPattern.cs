@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Mqtt.Broker;
 
 /// <summary>What one level of an ACL topic or a subscription filter is.</summary>
@@ -80,25 +82,10 @@ internal static class TopicPattern
                 continue;
             }
 
-            string text = levels[i].Text;
-            if (text.Contains("%u", StringComparison.Ordinal))
+            string? text = Substitute(levels[i].Text, user, clientId);
+            if (text is null)
             {
-                if (!IsSafeValue(user))
-                {
-                    return null;
-                }
-
-                text = text.Replace("%u", user, StringComparison.Ordinal);
-            }
-
-            if (text.Contains("%c", StringComparison.Ordinal))
-            {
-                if (!IsSafeValue(clientId))
-                {
-                    return null;
-                }
-
-                text = text.Replace("%c", clientId, StringComparison.Ordinal);
+                return null;
             }
 
             result ??= (PatternLevel[])levels.Clone();
@@ -106,6 +93,35 @@ internal static class TopicPattern
         }
 
         return result ?? levels;
+    }
+
+    /// <summary>
+    /// One left-to-right pass over the template: inserted text is never searched again, so a user named <c>%c</c>
+    /// stays the literal <c>%c</c> instead of turning into the client id (CVE-2017-7650 class).
+    /// </summary>
+    private static string? Substitute(string template, string? user, string clientId)
+    {
+        var text = new StringBuilder(template.Length + 32);
+        int copied = 0;
+        for (int i = 0; i + 1 < template.Length; i++)
+        {
+            if (template[i] != '%' || template[i + 1] is not ('u' or 'c'))
+            {
+                continue;
+            }
+
+            string? value = template[i + 1] == 'u' ? user : clientId;
+            if (!IsSafeValue(value))
+            {
+                return null;
+            }
+
+            text.Append(template, copied, i - copied).Append(value);
+            copied = i + 2;
+            i++;
+        }
+
+        return text.Append(template, copied, template.Length - copied).ToString();
     }
 
     /// <summary>

@@ -21,8 +21,8 @@ internal static class UserCommand
     public static Command Create()
     {
         var user = new Command("user", "Administer the broker's users (credential file in the data folder).");
-        user.Subcommands.Add(WithPassword(new Command("add", "Add a user with SCRAM-SHA-256 and SCRAM-SHA-512 verifiers (never the password)."), AddAsync));
-        user.Subcommands.Add(WithPassword(new Command("passwd", "Set a new password for an existing user."), PasswdAsync));
+        user.Subcommands.Add(WithPassword(new Command("add", "Add a user with SCRAM-SHA-256 and SCRAM-SHA-512 verifiers (never the password)."), newUser: true, AddAsync));
+        user.Subcommands.Add(WithPassword(new Command("passwd", "Set a new password for an existing user."), newUser: false, PasswdAsync));
         var remove = new Command("remove", "Remove a user; a running broker disconnects them and drops their sessions.");
         remove.Arguments.Add(NameArgument());
         remove.Options.Add(Data);
@@ -37,7 +37,7 @@ internal static class UserCommand
 
     private static Argument<string> NameArgument() => new("NAME") { Description = "the user name" };
 
-    private static Command WithPassword(Command command, Func<ParseResult, string, string, CancellationToken, Task<int>> run)
+    private static Command WithPassword(Command command, bool newUser, Func<ParseResult, string, string, CancellationToken, Task<int>> run)
     {
         command.Arguments.Add(NameArgument());
         foreach (Option option in new Option[] { Password, PasswordStdin, Data, Iterations })
@@ -48,9 +48,10 @@ internal static class UserCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             string name = result.GetValue<string>("NAME")!;
-            if (!Mqtt.Security.UserName.IsValid(name))
+            // A new name has the stricter rule; an existing one that predates it must stay manageable.
+            if (!(newUser ? Mqtt.Security.UserName.IsValidForNewUser(name) : Mqtt.Security.UserName.IsValid(name)))
             {
-                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: invalid user name (1 to 64 characters, no / + # or control characters, not starting with $)");
+                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: invalid user name (1 to 64 characters; no / + # %, control or invisible characters; no white space at either end; not starting with $)");
                 return ExitCodes.Usage;
             }
 

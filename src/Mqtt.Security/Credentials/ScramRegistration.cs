@@ -72,7 +72,7 @@ public static class ScramRegistration
     /// <param name="data">The Authentication Data.</param>
     /// <param name="credentials">The credentials to register, on success.</param>
     /// <param name="problem">What is wrong, on failure; safe to log (never echoes the data).</param>
-    /// <returns>True when the data is a well-formed registration for a valid name.</returns>
+    /// <returns>True when the data is a well-formed registration for a name valid for a new user (<see cref="Mqtt.Security.UserName.IsValidForNewUser(ReadOnlySpan{byte})"/>).</returns>
     public static bool TryDecode(ReadOnlySpan<byte> data, [NotNullWhen(true)] out UserCredentials? credentials, [NotNullWhen(false)] out string? problem)
     {
         credentials = null;
@@ -90,9 +90,9 @@ public static class ScramRegistration
         }
 
         ReadOnlySpan<byte> nameBytes = data.Slice(3, nameLength);
-        if (!Mqtt.Security.UserName.IsValid(nameBytes))
+        if (!Mqtt.Security.UserName.IsValidForNewUser(nameBytes))
         {
-            problem = "the user name is not valid";
+            problem = "the user name is not valid for a new user";
             return false;
         }
 

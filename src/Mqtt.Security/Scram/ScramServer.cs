@@ -22,6 +22,12 @@ namespace Mqtt.Security.Scram;
 /// </remarks>
 public sealed class ScramServer
 {
+    /// <summary>
+    /// Longest client nonce accepted, in characters; a longer one is a malformed client-first-message. Ours sends 32;
+    /// the nonce is echoed in every later message and kept for the exchange, so its size must not be the client's choice.
+    /// </summary>
+    public const int MaximumClientNonceLength = 256;
+
     private readonly string _serverNonce;
     private string? _gs2Header;
     private string? _clientNonce;
@@ -257,9 +263,10 @@ public sealed class ScramServer
             return Fail(ScramError.MalformedMessage, "The user name is not a valid saslname ('=' must be followed by 2C or 3D).");
         }
 
-        if (!reader.TryRead(out name, out ReadOnlySpan<char> clientNonce) || name != 'r' || !ScramNonce.IsPrintable(clientNonce))
+        if (!reader.TryRead(out name, out ReadOnlySpan<char> clientNonce) || name != 'r' || !ScramNonce.IsPrintable(clientNonce)
+            || clientNonce.Length > MaximumClientNonceLength)
         {
-            return Fail(ScramError.MalformedMessage, "The user name must be followed by a printable r= nonce.");
+            return Fail(ScramError.MalformedMessage, "The user name must be followed by a printable r= nonce of at most 256 characters.");
         }
 
         while (!reader.IsAtEnd)

@@ -87,6 +87,24 @@ public sealed class RegistrationTests
         Assert.True(await broker.Security.Credentials.TryAddAsync(new UserCredentials("admin-added", SharedVerifiers)));
     }
 
+    [Fact]
+    public async Task One_address_may_register_only_a_few_users_in_a_row_then_gets_0x9F()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle.RegistrationsPerAddress = 3);
+        foreach (string name in new[] { "user1", "user2", "user3" })
+        {
+            Received accepted = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials(name, SharedVerifiers)));
+            Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (accepted.Type, accepted.ReasonCode));
+        }
+
+        Received refused = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("user4", SharedVerifiers)));
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.ConnectionRateExceeded), (refused.Type, refused.ReasonCode));
+        Assert.Equal(3, broker.Security.Credentials.Count);
+        // Logging in is not registering: the users made stay usable from that address.
+        Assert.Equal(ReasonCode.Success, (await Scram.AttemptAsync(broker, "user1", "pw-shared")).End.ReasonCode);
+    }
+
     [Theory]
     [InlineData("a/b")]
     [InlineData("$admin")]

@@ -136,6 +136,11 @@ public sealed class BrokerSecurity : IDisposable
             AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "user limit reached");
             return AuthenticationResult.Fail(ReasonCode.QuotaExceeded);
         }
+        if (Throttle.IsRegistrationLimited(client.RemoteEndPoint?.Address))
+        {
+            AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "too many registrations from this address");
+            return AuthenticationResult.Fail(ReasonCode.ConnectionRateExceeded);
+        }
         bool added;
         try
         {
@@ -153,6 +158,7 @@ public sealed class BrokerSecurity : IDisposable
             return await RefuseAsync(action, credentials.Name, client, method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
         }
 
+        Throttle.RecordRegistration(client.RemoteEndPoint?.Address);
         AuthAudit.Write(Logger, action, true, credentials.Name, client, method, "registered");
         return AuthenticationResult.Succeed(credentials.Name);
     }

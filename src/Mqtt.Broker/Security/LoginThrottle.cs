@@ -27,6 +27,12 @@ public sealed class LoginThrottleOptions
     /// <summary>A key with no failure for this long starts from zero. Default 15 minutes.</summary>
     public TimeSpan ForgetAfter { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Users one address may register before it may register no more for <see cref="LockoutDuration"/>; the count
+    /// starts again after <see cref="ForgetAfter"/> without a registration. 0 for no bound. Default 10.
+    /// </summary>
+    public int RegistrationsPerAddress { get; set; } = 10;
+
     /// <summary>Most keys tracked; past it, old keys are dropped first. Default 100,000.</summary>
     public int MaximumTrackedKeys { get; set; } = 100_000;
 }
@@ -41,6 +47,7 @@ public sealed class LoginThrottle
 {
     private readonly ConcurrentDictionary<string, Counter> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<IPAddress, Counter> _addresses = new();
+    private readonly ConcurrentDictionary<IPAddress, Counter> _registrations = new();
     private readonly TimeProvider _time;
     private int _sinceSweep;
 
@@ -85,13 +92,29 @@ public sealed class LoginThrottle
             delay = Max(delay, Fail(_addresses, a, Options.AddressLockoutThreshold, now));
         }
 
-        if (Interlocked.Increment(ref _sinceSweep) >= 1024)
-        {
-            _sinceSweep = 0;
-            Sweep(now);
-        }
-
+        SweepNowAndThen(now);
         return delay;
+    }
+
+    /// <summary>
+    /// True while the address has registered too many users lately: one client must not fill the user limit or
+    /// take names by the thousand (successful registrations are no failures, so the guessing brake never sees them).
+    /// </summary>
+    /// <param name="address">The client's address, if known.</param>
+    /// <returns>True when a registration from it must be refused.</returns>
+    public bool IsRegistrationLimited(IPAddress? address) =>
+        Normalize(address) is IPAddress a && _registrations.TryGetValue(a, out Counter? counter) && counter.IsLocked(_time.GetTimestamp());
+
+    /// <summary>Counts a successful registration from an address.</summary>
+    /// <param name="address">The client's address, if known.</param>
+    public void RecordRegistration(IPAddress? address)
+    {
+        if (Options.RegistrationsPerAddress > 0 && Normalize(address) is IPAddress a)
+        {
+            long now = _time.GetTimestamp();
+            Fail(_registrations, a, Options.RegistrationsPerAddress, now);
+            SweepNowAndThen(now);
+        }
     }
 
     /// <summary>A successful login clears the name's count (not the address's: one good account must not reset a guesser).</summary>
@@ -118,10 +141,15 @@ public sealed class LoginThrottle
         return TimeSpan.FromMilliseconds(Math.Min(ms, Options.MaximumDelay.TotalMilliseconds));
     }
 
-    private void Sweep(long now)
+    private void SweepNowAndThen(long now)
     {
-        Prune(_users, now);
-        Prune(_addresses, now);
+        if (Interlocked.Increment(ref _sinceSweep) >= 1024)
+        {
+            _sinceSweep = 0;
+            Prune(_users, now);
+            Prune(_addresses, now);
+            Prune(_registrations, now);
+        }
     }
 
     private void Prune<TKey>(ConcurrentDictionary<TKey, Counter> counters, long now)
@@ -142,7 +170,7 @@ public sealed class LoginThrottle
     private static IPAddress? Normalize(IPAddress? address) =>
         address is not null && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
-    /// <summary>Failures of one key; its own small lock is held only to update two numbers.</summary>
+    /// <summary>Failures (or registrations) of one key; its own small lock is held only to update two numbers.</summary>
     private sealed class Counter
     {
         private readonly Lock _gate = new();

@@ -32,13 +32,14 @@ internal static class BrokerCommand
     private static readonly Option<long?> MaxQueuedBytes = new("--max-queued-bytes") { Description = "bytes waiting to be sent to one client before its QoS 0 messages are dropped and its input is paused (0: no bound); default 1048576" };
     private static readonly Option<long?> MaxSessionExpiry = new("--max-session-expiry") { Description = "cap, in seconds, on how long a session outlives its connection, 3.1.1 persistent sessions included (0: none); default 0" };
     private static readonly Option<int?> MaxUsers = new("--max-users") { Description = "self-registration stops at this many users (0: no bound); default 100000" };
+    private static readonly Option<int?> MaxRegistrationsPerAddress = new("--max-registrations-per-address") { Description = "users one address may register in a row before it waits 5 minutes (0: no bound); default 10" };
     private static readonly Option<int?> SysInterval = new("--sys-interval") { Description = "seconds between $SYS updates (0: off); default 10" };
 
     public static Command Create()
     {
         var command = new Command("broker", "Run the MQTT broker in the foreground.");
         foreach (Option option in new Option[] { Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Config, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
-            MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, SysInterval })
+            MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval })
         {
             command.Options.Add(option);
         }
@@ -70,7 +71,7 @@ internal static class BrokerCommand
         {
             settings = BrokerSettings.Load(result.GetValue(Config));
             settings.Apply(result, Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
-                MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, SysInterval);
+                MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval);
             options = settings.ToOptions();
             logging = CreateLogging(settings.LogLevel);
             security = BrokerSecurity.Configure(options, settings.ToSecurityOptions(), logging.CreateLogger("mqttcore.auth"));

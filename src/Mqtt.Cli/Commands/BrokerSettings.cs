@@ -34,6 +34,8 @@ internal sealed class BrokerSettings
     public long? MaxQueuedBytes { get; private set; }
     public long? MaxSessionExpiry { get; private set; }
     public int? MaxUsers { get; private set; }
+
+    public int? MaxRegistrationsPerAddress { get; private set; }
     public int? SysInterval { get; private set; }
 
     public static BrokerSettings Load(string? path)
@@ -59,7 +61,7 @@ internal sealed class BrokerSettings
         Option<string[]> wssListen, Option<string?> cert, Option<string?> key,
         Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
         Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
-        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> maxUsers, Option<int?> sysInterval)
+        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> maxUsers, Option<int?> maxRegistrationsPerAddress, Option<int?> sysInterval)
     {
         Listen = Endpoints(result, listen, Listen);
         TlsListen = Endpoints(result, tlsListen, TlsListen);
@@ -87,6 +89,7 @@ internal sealed class BrokerSettings
         MaxQueuedBytes = result.GetValue(maxQueuedBytes) ?? MaxQueuedBytes;
         MaxSessionExpiry = result.GetValue(maxSessionExpiry) ?? MaxSessionExpiry;
         MaxUsers = result.GetValue(maxUsers) ?? MaxUsers;
+        MaxRegistrationsPerAddress = result.GetValue(maxRegistrationsPerAddress) ?? MaxRegistrationsPerAddress;
         SysInterval = result.GetValue(sysInterval) ?? SysInterval;
     }
 
@@ -98,6 +101,10 @@ internal sealed class BrokerSettings
         PlainPasswords = PlainPasswords switch { "never" => PlainPasswordPolicy.Never, "always" => PlainPasswordPolicy.Always, _ => PlainPasswordPolicy.Tls },
         AclFile = Acl,
         MaximumRegisteredUsers = Range(MaxUsers ?? 100_000, "max-users", 0, int.MaxValue),
+        Throttle = new LoginThrottleOptions
+        {
+            RegistrationsPerAddress = Range(MaxRegistrationsPerAddress ?? 10, "max-registrations-per-address", 0, int.MaxValue),
+        },
     };
 
     public BrokerOptions ToOptions()
@@ -164,6 +171,7 @@ internal sealed class BrokerSettings
             case "max-queued-bytes": MaxQueuedBytes = Integer(value, name, long.MaxValue); break;
             case "max-session-expiry": MaxSessionExpiry = Integer(value, name, long.MaxValue); break;
             case "max-users": MaxUsers = (int)Integer(value, name, int.MaxValue); break;
+            case "max-registrations-per-address": MaxRegistrationsPerAddress = (int)Integer(value, name, int.MaxValue); break;
             case "sys-interval": SysInterval = (int)Integer(value, name, int.MaxValue); break;
             default: throw new ArgumentException($"unknown config key '{name}'");
         }

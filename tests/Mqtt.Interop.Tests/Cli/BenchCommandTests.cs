@@ -306,7 +306,13 @@ public sealed class BenchCommandTests
             string data = Path.Combine(Path.GetTempPath(), "mqttcore-bench-" + Guid.NewGuid().ToString("N"));
             var options = new BrokerOptions { SysInterval = TimeSpan.Zero };
             options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 0));
-            BrokerSecurity security = BrokerSecurity.Configure(options, new BrokerSecurityOptions { DataDirectory = data, PlainPasswords = PlainPasswordPolicy.Always });
+            BrokerSecurity security = BrokerSecurity.Configure(options, new BrokerSecurityOptions
+            {
+                DataDirectory = data,
+                PlainPasswords = PlainPasswordPolicy.Always,
+                // A registration storm comes from one address.
+                Throttle = new LoginThrottleOptions { RegistrationsPerAddress = 0 },
+            });
             var broker = new MqttBroker(options);
             await broker.StartAsync();
             return new SecureBroker(broker, security, data);

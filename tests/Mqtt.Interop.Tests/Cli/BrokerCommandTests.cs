@@ -51,7 +51,7 @@ public sealed class BrokerCommandTests
 
         await broker.Process.SignalAsync("TERM");
         Assert.Equal(0, await broker.Process.WaitForExitAsync(Waits.Process));
-        Assert.Contains("client=logged-in", broker.Process.StandardError);
+        Assert.Contains("client=\"logged-in\"", broker.Process.StandardError);
         Assert.All(broker.Process.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             line => Assert.StartsWith("listening on ", line, StringComparison.Ordinal));
     }
@@ -219,6 +219,21 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public async Task Max_registrations_per_address_stops_self_registration_from_one_address()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync(
+            "--listen", "127.0.0.1:0", "--data", "data", "--max-registrations-per-address", "1");
+        string port = broker.Port.ToString(CultureInfo.InvariantCulture);
+
+        var (first, _, firstError) = await MqttCoreBrokerProcess.RunAsync("register", "-p", port, "-u", "first", "-P", "pw-first");
+        var (second, _, secondError) = await MqttCoreBrokerProcess.RunAsync("register", "-p", port, "-u", "second", "-P", "pw-second");
+
+        Assert.True(first == 0, firstError);
+        Assert.NotEqual(0, second);
+        Assert.Contains("0x9F", secondError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_allow_anonymous_an_anonymous_client_is_refused_with_0x87()
     {
         await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--data", "data");
@@ -236,6 +251,7 @@ public sealed class BrokerCommandTests
     [InlineData("--listen", "127.0.0.1:0", "--listen")] // before the fix the value-less one was ignored
     [InlineData("--max-keepalive", "soon")]
     [InlineData("--max-users", "-1")]
+    [InlineData("--max-registrations-per-address", "-1")]
     [InlineData("--max-queued-bytes", "-1")]
     public async Task Bad_usage_exits_1_with_a_message_on_stderr(params string[] arguments)
     {

@@ -27,6 +27,20 @@ public sealed class ScramLoginTests
     }
 
     [Fact]
+    public async Task The_broker_log_names_the_user_a_SCRAM_login_proved_even_without_a_CONNECT_user_name()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "correct horse");
+        using IMqttClient client = new MqttClientFactory().CreateMqttClient();
+
+        (MqttClientConnectResultCode code, _) = await MqttNet.ConnectAsync(client,
+            MqttNet.Options(broker.EndPoint, "alice-1").WithScram(new RfcScram("SCRAM-SHA-256", "alice", "correct horse")).Build());
+
+        Assert.Equal(MqttClientConnectResultCode.Success, code);
+        Assert.Contains(broker.Log.Lines, l => l.Contains("auth success: user=\"alice\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Reauthentication_with_AUTH_0x19_runs_the_same_exchange_and_a_failure_disconnects_with_0x87()
     {
         await using TestBroker broker = await TestBroker.StartAsync();

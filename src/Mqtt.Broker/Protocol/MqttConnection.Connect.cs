@@ -122,7 +122,7 @@ internal sealed partial class MqttConnection
             string method = connect.AuthenticationMethod ?? (connect.UserName is null && connect.Password is null ? "anonymous" : "password");
             Logger.LogInformation("auth {Outcome}: user={User} client={Client} remote={Remote} method={Method}",
                 result.Status == AuthenticationStatus.Success ? "success" : $"failure 0x{(byte)result.ReasonCode:X2}",
-                AuthAudit.Safe(connect.UserName), connect.ClientId.Length == 0 ? "(to be assigned)" : AuthAudit.Safe(connect.ClientId), Client.RemoteEndPoint, method);
+                AuthAudit.Safe(result.UserName ?? connect.UserName), connect.ClientId.Length == 0 ? "(to be assigned)" : AuthAudit.Safe(connect.ClientId), Client.RemoteEndPoint, method);
         }
         if (result.Status != AuthenticationStatus.Success)
         {

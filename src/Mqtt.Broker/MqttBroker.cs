@@ -275,6 +275,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         Session? old;
         MqttConnection? previous = null;
         bool closePrevious = false;
+        ApplicationMessage? previousWill = null;
         ApplicationMessage? endedWill = null;
         Session session;
         bool present;
@@ -312,14 +313,19 @@ public sealed partial class MqttBroker : IAsyncDisposable
             if (previous is not null && previous != connection)
             {
                 // Marked under this lock, where the old connection decides its Will when it closes: either it decided
-                // first (its pending Will was handled just above) or it sees this mark.
-                closePrevious = previous.MarkTakenOver(sessionEnded: old != session);
+                // first (its pending Will was handled just above) or the takeover decides it here.
+                (closePrevious, previousWill) = previous.MarkTakenOver(old!, sessionEnded: old != session);
             }
         }
         SessionClaimed?.Invoke(clientId);
         if (endedWill is not null)
         {
             PublishInternal(endedWill);
+        }
+        if (previousWill is not null)
+        {
+            // Before the new connection's CONNACK is queued, so before anything it publishes.
+            PublishInternal(previousWill);
         }
         if (closePrevious)
         {

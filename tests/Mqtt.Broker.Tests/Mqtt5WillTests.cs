@@ -248,6 +248,24 @@ public sealed class Mqtt5WillTests
     }
 
     [Fact]
+    public async Task MQTT5_3_1_4_3_the_old_connections_will_goes_out_before_the_new_connection_can_publish()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient old = await broker.OpenAsync();
+        await old.ConnectAsync("device", properties: Persistent(), will: Wire.Will("status/device", "offline", retain: true));
+        await using RawClient newer = await broker.ConnectAsync("device", cleanStart: false, properties: Persistent());
+        // The usual status pattern: the device says it is back right after its CONNACK.
+        Assert.Equal(ReasonCode.NoMatchingSubscribers, await newer.PublishAsync("status/device", "online", QoS1, retain: true));
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        await broker.WaitForOpenConnectionsAsync(1);
+
+        await using RawClient reader = await broker.ConnectAsync("reader");
+        await reader.SubscribeAsync("status/device", QoS0);
+        // Before the fix the Will went out once the old connection had finished closing, a second later: "offline".
+        Assert.Equal("online", (await reader.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
     public async Task MQTT5_3_1_2_8_takeover_with_clean_start_publishes_a_delayed_will_at_once()
     {
         await using var broker = await TestBroker.StartAsync();

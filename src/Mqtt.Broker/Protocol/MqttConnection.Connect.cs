@@ -11,6 +11,7 @@ internal sealed partial class MqttConnection
     private bool _takenOverBeforeConnAck;
     private bool _sessionEnded;
     private bool _normalDisconnect;
+    private bool _willDecided;
     private ushort _keepAlive;
     private Session? _session;
     private ConnectState? _connect;
@@ -344,15 +345,14 @@ internal sealed partial class MqttConnection
         {
             return;
         }
-        ConnectState connect = _connect!;
-        if (connect.Will is ApplicationMessage will)
+        if (_connect!.Will is not null)
         {
             ApplicationMessage? publishNow;
             // Only a Will needs the broker-wide lock (most connections have none): a takeover or revocation marks this
-            // connection under the same lock, so it is seen here, or it sees the pending Will.
+            // connection under the same lock, so it decided the Will already, or it sees the pending Will.
             lock (_broker.SessionsGate)
             {
-                publishNow = _normalDisconnect ? null : PublishNowOrDelay(will, session, connect.WillDelay);
+                publishNow = DecideWill(session);
             }
             if (publishNow is not null)
             {
@@ -360,6 +360,21 @@ internal sealed partial class MqttConnection
             }
         }
         _broker.DetachSession(this, session);
+    }
+
+    /// <summary>
+    /// Once per connection, when it closes or is taken over, whichever comes first (under
+    /// <see cref="MqttBroker.SessionsGate"/>): the Will to publish now, or null when there is none, DISCONNECT 0x00
+    /// deleted it, or it waits for its delay.
+    /// </summary>
+    private ApplicationMessage? DecideWill(Session session)
+    {
+        if (_willDecided || _connect?.Will is not ApplicationMessage will)
+        {
+            return null;
+        }
+        _willDecided = true;
+        return _normalDisconnect ? null : PublishNowOrDelay(will, session, _connect.WillDelay);
     }
 
     /// <summary>The Will to publish at once, or null when it waits for its delay (or a takeover already resumed the session).</summary>

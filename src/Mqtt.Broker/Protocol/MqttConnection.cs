@@ -155,15 +155,19 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.
-    /// Called under <see cref="MqttBroker.SessionsGate"/>. Returns whether the broker is to close this connection now:
-    /// one that has claimed the session but not yet queued its CONNACK closes itself right after it (CompleteConnect).
+    /// Called under <see cref="MqttBroker.SessionsGate"/>. Returns whether the broker is to close this connection now
+    /// (one that has claimed the session but not yet queued its CONNACK closes itself right after it, CompleteConnect),
+    /// and the Will to publish at once, if any.
     /// </summary>
-    public bool MarkTakenOver(bool sessionEnded)
+    public (bool CloseNow, ApplicationMessage? Will) MarkTakenOver(Session session, bool sessionEnded)
     {
         _takenOver = true;
         _sessionEnded = sessionEnded;
         _takenOverBeforeConnAck = !_connected;
-        return _connected;
+        // Decided now, not once this connection has closed (a second or more later, after its lingering close): the
+        // connection taking over speaks after its CONNACK, and a Will coming later would overwrite what it said (a
+        // retained "online" status, for one).
+        return (_connected, DecideWill(session));
     }
 
     /// <summary>Closes the connection, sending DISCONNECT with <paramref name="reason"/> first to an MQTT 5 client.</summary>

@@ -250,7 +250,29 @@ public sealed class CliTests
 
         CliRun result = await pub.WaitAsync(Patience);
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal("refused: 0x86 Bad User Name or Password", result.Error.Trim());
+        Assert.Equal(["warning: sending the password in clear text (no --tls)", "refused: 0x86 Bad User Name or Password"], result.Error.Trim().Split('\n'));
+    }
+
+    /// <summary>
+    /// Before the fix `--auth plain` sent the password readable over plain TCP without a word. The warning changes no
+    /// exit code (here 5, nothing listens); SCRAM never sends the password, and `none` sends none.
+    /// </summary>
+    [Theory]
+    [InlineData(true, "--auth", "plain")]
+    [InlineData(true, "--auth", "plain", "-V", "3.1.1")]
+    [InlineData(true, "--auth", "plain", "--ws")]
+    [InlineData(false, "--auth", "plain", "--tls")]
+    [InlineData(false, "--auth", "plain", "--ws", "--tls")]
+    [InlineData(false, "--auth", "plain", "--insecure")]
+    [InlineData(false, "--auth", "none")]
+    [InlineData(false)] // SCRAM, the default with -u
+    public async Task A_password_sent_in_clear_text_is_warned_about_on_stderr(bool warned, params string[] options)
+    {
+        CliRun result = await RunAsync(["pub", "-p", $"{FreePort.Next()}", "-t", "t", "-m", "x", "-u", "bob", "-P", "pw", .. options]);
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.Equal(warned, result.Error.Contains("warning: sending the password in clear text (no --tls)", StringComparison.Ordinal));
+        Assert.Equal("", result.Output);
     }
 
     /// <summary>What Mosquitto answers a SCRAM login (the default with -u): the refusal says how to log in there.</summary>

@@ -10,6 +10,9 @@ public sealed class ChatTests : IDisposable
     private string[] Chat(ITestBroker broker, string user) =>
         ["chat", "-p", $"{broker.Port}", "-u", user, "--auth", "none", "--keys", Path.Combine(root, user), "--timeout", "10"];
 
+    private string[] Send(ITestBroker broker, string user, string peer, string text) =>
+        ["send", "-p", $"{broker.Port}", "-u", user, "--auth", "none", "--keys", Path.Combine(root, user), "--timeout", "10", "--to", peer, "-m", text];
+
     [Fact]
     public async Task Two_chats_agree_keys_and_exchange_messages()
     {
@@ -64,6 +67,28 @@ public sealed class ChatTests : IDisposable
         await bob.WaitForAsync("alice: sent after");
         Assert.Equal(0, await bob.QuitAsync());
         Assert.Single(bob.Output.Split('\n'), line => line.StartsWith("alice:", StringComparison.Ordinal));
+    }
+
+    /// <summary>Before the fix the plaintext was printed raw: its newline made a second line that looked like carol's, and ESC reached the terminal.</summary>
+    [Fact]
+    public async Task A_message_with_a_newline_and_terminal_controls_is_shown_escaped_on_its_sender_line()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        var bob = new Interactive(Chat(broker, "bob"));
+        await bob.WaitForAsync("you are bob");
+        Assert.Equal(0, (await Cli.RunAsync(Send(broker, "alice", "bob", "announcing alice"))).ExitCode);
+        bob.Send("agreekey alice");
+        await bob.WaitForAsync("agreed key with alice");
+
+        CliRun send = await Cli.RunAsync(Send(broker, "alice", "bob", "see you\ncarol: I owe alice 500 EUR\u001b[2K \u202egnp.exe"));
+        Assert.True(send.ExitCode == 0, send.ToString());
+        await bob.WaitForAsync("alice: see you");
+        Assert.Equal(0, await bob.QuitAsync());
+
+        Assert.Contains("alice: see you\\ncarol: I owe alice 500 EUR\\x1b[2K \\u202egnp.exe\n", bob.Output);
+        Assert.DoesNotContain(bob.Output.Split('\n'), line => line.StartsWith("carol:", StringComparison.Ordinal));
+        Assert.DoesNotContain('\u001b', bob.Output);
+        Assert.DoesNotContain('\u202e', bob.Output);
     }
 
     [Fact]

@@ -136,6 +136,25 @@ public sealed class EndToEndCliTests : IDisposable
         Assert.Contains("duplicate", recv.Error);
     }
 
+    /// <summary>Before the fix recv printed the plaintext raw, so a newline in it forged a second message line.</summary>
+    [Fact]
+    public async Task Recv_prints_one_line_per_message_with_control_characters_escaped_and_raw_on_request()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        const string forged = "see you\ncarol: I owe alice 500 EUR\u001b[2K\u2028\u0085";
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", forged))).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "line one\nline two"))).ExitCode);
+
+        CliRun escaped = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        Assert.True(escaped.ExitCode == 0, escaped.ToString());
+        Assert.Equal("see you\\ncarol: I owe alice 500 EUR\\x1b[2K\\u2028\\u0085\n", escaped.Output);
+
+        CliRun raw = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--raw"));
+        Assert.True(raw.ExitCode == 0, raw.ToString());
+        Assert.Equal("line one\nline two\n", raw.Output);
+    }
+
     [Fact]
     public async Task A_tampered_envelope_makes_recv_exit_4_without_its_content()
     {

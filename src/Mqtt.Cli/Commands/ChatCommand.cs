@@ -8,8 +8,9 @@ namespace Mqtt.Cli.Commands;
 
 /// <summary>
 /// `mqttcore chat -u NAME`: the original interactive client. Commands on stdin: `agreekey PEER`, `send-message PEER`
-/// followed by a line of text, `fingerprint [PEER]`, `quit`. Prints `PEER: text` for each message and warnings for
-/// duplicates, refused messages and changed keys. Exit 0 at `quit` or end of input.
+/// followed by a line of text, `fingerprint [PEER]`, `quit`. Prints `PEER: text` for each message, control characters
+/// escaped (<see cref="PrintableText"/>), and warnings for duplicates, refused messages and changed keys. Exit 0 at
+/// `quit` or end of input.
 /// </summary>
 public static class ChatCommand
 {
@@ -187,14 +188,10 @@ public static class ChatCommand
             {
                 await foreach (EndToEndMessage message in channel.ReadAsync(cancellationToken))
                 {
-                    if (message.Kind == EndToEndMessageKind.Message)
-                    {
-                        output.Line($"{message.Sender}: {Encoding.UTF8.GetString(message.Plaintext.Span)}");
-                    }
-                    else
-                    {
-                        output.Line($"WARNING: {(message.Kind == EndToEndMessageKind.Duplicate ? "duplicate" : "refused")} message from {message.Sender}: {message.Description}");
-                    }
+                    // Escaped: the text (and a sender taken from the topic) is the peer's to choose; one message, one line.
+                    output.Line(PrintableText.Escape(message.Kind == EndToEndMessageKind.Message
+                        ? $"{message.Sender}: {Encoding.UTF8.GetString(message.Plaintext.Span)}"
+                        : $"WARNING: {(message.Kind == EndToEndMessageKind.Duplicate ? "duplicate" : "refused")} message from {message.Sender}: {message.Description}"));
                 }
             }
             catch (OperationCanceledException)

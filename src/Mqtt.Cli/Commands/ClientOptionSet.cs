@@ -99,7 +99,8 @@ public sealed class ClientOptionSet
     /// <remarks>
     /// `--auth scram-sha-256|scram-sha-512` (the default with a user) logs in with SCRAM over MQTT 5 enhanced
     /// authentication: the password stays local and the broker must prove it knows the verifier. `plain` sends the
-    /// password in CONNECT; `none` sends no password (a user name, if given, still goes in CONNECT).
+    /// password in CONNECT (with a warning on stderr without TLS); `none` sends no password (a user name, if given,
+    /// still goes in CONNECT).
     /// </remarks>
     public MqttClientOptions? Build(ParseResult result, TextWriter error) =>
         TryReadPassword(result, error, out string? password) ? Build(result, error, password) : null;
@@ -150,6 +151,11 @@ public sealed class ClientOptionSet
                 }
                 password = null; // SCRAM: the password never goes in CONNECT
                 break;
+        }
+        if (password is not null && !UsesTls(result))
+        {
+            // Only `plain` gets here with a password: CONNECT carries it as it is, readable by anyone on the path.
+            error.WriteLine("warning: sending the password in clear text (no --tls)");
         }
         return Create(result, error, user, password, handler);
     }
@@ -220,15 +226,17 @@ public sealed class ClientOptionSet
         return true;
     }
 
+    /// <summary>--tls, or --cafile or --insecure, which imply it (over --ws too: wss://).</summary>
+    private bool UsesTls(ParseResult result) => result.GetValue(Tls) || result.GetValue(CaFile) is not null || result.GetValue(Insecure);
+
     private MqttClientOptions Create(ParseResult result, TextWriter error, string? user, string? password, IEnhancedAuthenticationHandler? handler)
     {
-        bool tls = result.GetValue(Tls) || result.GetValue(CaFile) is not null || result.GetValue(Insecure);
         TimeSpan timeout = GetTimeout(result);
         return new MqttClientOptions
         {
             Host = result.GetValue(Host) ?? "127.0.0.1",
             Port = result.GetValue(Port) ?? 0,
-            UseTls = tls,
+            UseTls = UsesTls(result),
             WebSocketPath = result.GetValue(WsPath) ?? (result.GetValue(Ws) ? "/mqtt" : null),
             CaFile = result.GetValue(CaFile),
             AllowUntrustedCertificates = result.GetValue(Insecure),

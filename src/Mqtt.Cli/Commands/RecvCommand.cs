@@ -7,7 +7,8 @@ using Mqtt.Security.EndToEnd;
 namespace Mqtt.Cli.Commands;
 
 /// <summary>
-/// `mqttcore recv -u NAME --from PEER [-C COUNT]`: prints each message opened from PEER. Without -i it connects as
+/// `mqttcore recv -u NAME --from PEER [-C COUNT] [--raw]`: prints each message opened from PEER on one line, control
+/// characters escaped (<see cref="PrintableText"/>) unless --raw. Without -i it connects as
 /// `mqttcore-recv-NAME-PEER` with Clean Start 0 and a one-week session, so messages PEER sends while it is not running
 /// wait in the broker's session (QoS 1) for the next run. Envelopes are acknowledged once opened, so those left unread
 /// when -C COUNT is reached stay queued; the replay state in the key store keeps a redelivery from being shown twice.
@@ -20,8 +21,12 @@ public static class RecvCommand
         var keys = E2eSupport.CreateKeysOption();
         var from = new Option<string>("--from") { Description = "The sender to read from", Required = true };
         var count = new Option<int?>("--count", "-C") { Description = "Exit after COUNT messages" };
+        var raw = new Option<bool>("--raw")
+        {
+            Description = "Print each message exactly as sent; by default control characters and line breaks are escaped (\\n, \\x1b) so one message is one line",
+        };
         var command = new Command("recv", "Receive and open end-to-end messages from a peer");
-        foreach (Option option in new Option[] { from, count, keys })
+        foreach (Option option in new Option[] { from, count, raw, keys })
         {
             command.Options.Add(option);
         }
@@ -50,6 +55,7 @@ public static class RecvCommand
             string user = r.GetValue(common.User)!;
             string peer = r.GetValue(from)!;
             int? wanted = r.GetValue(count);
+            bool verbatim = r.GetValue(raw);
             TimeSpan timeout = common.GetTimeout(r);
             if (r.GetValue(common.Id) is null)
             {
@@ -94,7 +100,8 @@ public static class RecvCommand
                         }
                         if (message.Kind == EndToEndMessageKind.Message)
                         {
-                            output.WriteLine(Encoding.UTF8.GetString(message.Plaintext.Span));
+                            string text = Encoding.UTF8.GetString(message.Plaintext.Span);
+                            output.WriteLine(verbatim ? text : PrintableText.Escape(text));
                             output.Flush();
                             if (++printed == wanted)
                             {

@@ -78,6 +78,35 @@ internal static class KeyFiles
         }
     }
 
+    /// <summary>
+    /// Takes an exclusive lock on <paramref name="path"/> (created 0600 when missing), retrying for up to
+    /// <paramref name="patience"/>. FileShare.None is what .NET on Unix backs with flock(LOCK_EX), so it excludes
+    /// other processes and other handles in this one alike.
+    /// </summary>
+    /// <returns>The open lock file; disposing it releases the lock.</returns>
+    /// <exception cref="IOException">The lock was still held by someone else after <paramref name="patience"/>.</exception>
+    public static FileStream LockExclusively(string path, TimeSpan patience)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateFile;
+        }
+
+        long deadline = Environment.TickCount64 + (long)patience.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, options);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(Random.Shared.Next(5, 25));
+            }
+        }
+    }
+
     /// <summary>Reads a file that must be private to its owner.</summary>
     /// <exception cref="E2eException"><see cref="E2eError.InsecureKeyFile"/> when group or others have any access.</exception>
     public static byte[] ReadPrivate(string path)

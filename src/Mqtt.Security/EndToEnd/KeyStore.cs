@@ -8,7 +8,8 @@ namespace Mqtt.Security.EndToEnd;
 /// One user's key store folder (<c>&lt;root&gt;/&lt;user&gt;</c>, mode 0700; CLI.md's <c>--keys DIR</c> is the root):
 /// <c>identity.pem</c> and <c>agreement.pem</c> (PKCS#8 PEM, mode 0600), <c>announcement.bin</c> (the signed
 /// announcement), <c>agreement.retired.&lt;ms&gt;.pem</c> (keys replaced by rotation, newest kept) and
-/// <c>peers/</c> (the <see cref="TrustStore"/>) and <c>replay.bin</c> (a receiver's saved replay state). Every file is written to a temporary name with mode 0600
+/// <c>peers/</c> (the <see cref="TrustStore"/>) and <c>replay.bin</c> (receivers' saved replay state, written under
+/// the lock <c>replay.lock</c>). Every file is written to a temporary name with mode 0600
 /// and renamed into place, so a crash never leaves half a key; loading refuses files other users can access.
 /// </summary>
 public sealed class KeyStore
@@ -20,6 +21,10 @@ public sealed class KeyStore
     private const string PemSuffix = ".pem";
     private const string PeersFolder = "peers";
     private const string ReplayStateFile = "replay.bin";
+    private const string ReplayLockFile = "replay.lock";
+
+    /// <summary>How long <see cref="SaveReplayState"/> waits for another receiver's save (a few milliseconds each).</summary>
+    private static readonly TimeSpan ReplayLockPatience = TimeSpan.FromSeconds(10);
 
     private readonly TimeProvider time;
 
@@ -124,13 +129,26 @@ public sealed class KeyStore
 
     /// <summary>
     /// Saves an <see cref="E2eReceiver"/>'s replay state (<see cref="E2eReceiver.ExportReplayState"/>) in
-    /// <c>replay.bin</c>, mode 0600, atomically, so a restarted receiver keeps refusing what it accepted.
+    /// <c>replay.bin</c>, mode 0600, atomically, so a restarted receiver keeps refusing what it accepted. Several
+    /// receivers of this user may run at once, each knowing only what it accepted itself: under an exclusive lock on
+    /// <c>replay.lock</c> the saved state is read and merged with this one (per sender the later closed-up-to time and
+    /// the union of the sessions' windows), so a save never forgets what another receiver saved.
     /// </summary>
     /// <param name="receiver">The receiver to save.</param>
+    /// <exception cref="E2eException"><see cref="E2eError.InsecureKeyFile"/> or <see cref="E2eError.CorruptKeyFile"/> for the saved state.</exception>
+    /// <exception cref="IOException">Another receiver held the lock for more than 10 seconds.</exception>
     public void SaveReplayState(E2eReceiver receiver)
     {
         ArgumentNullException.ThrowIfNull(receiver);
-        KeyFiles.WriteAtomically(PathOf(ReplayStateFile), receiver.ExportReplayState(), overwrite: true);
+        byte[] state = receiver.ExportReplayState();
+        string path = PathOf(ReplayStateFile);
+        using FileStream held = KeyFiles.LockExclusively(PathOf(ReplayLockFile), ReplayLockPatience);
+        if (File.Exists(path))
+        {
+            state = ReplayStateMerge.Merge(KeyFiles.ReadPrivate(path), state);
+        }
+
+        KeyFiles.WriteAtomically(path, state, overwrite: true);
     }
 
     /// <summary>Restores the replay state saved by <see cref="SaveReplayState"/> into a new receiver; does nothing when none was saved.</summary>

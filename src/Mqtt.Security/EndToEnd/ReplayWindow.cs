@@ -27,6 +27,33 @@ internal struct ReplayWindow
     public static ReplayWindow Restore(ulong highest, ulong seen, bool isEmpty) =>
         isEmpty ? default : new ReplayWindow { highest = highest, seen = seen, any = true };
 
+    /// <summary>
+    /// A window that refuses every number <paramref name="a"/> or <paramref name="b"/> refuses (two receivers'
+    /// views of one session): the higher of the two highest numbers, and both bitmaps aligned to it. Numbers
+    /// the lower window had seen that fall below the merged window are refused as beyond it.
+    /// </summary>
+    public static ReplayWindow Union(ReplayWindow a, ReplayWindow b)
+    {
+        if (!a.any)
+        {
+            return b;
+        }
+
+        if (!b.any)
+        {
+            return a;
+        }
+
+        if (a.highest < b.highest)
+        {
+            (a, b) = (b, a);
+        }
+
+        ulong shift = a.highest - b.highest;
+        ulong seen = a.seen | (shift >= Size ? 0 : b.seen << (int)shift);
+        return new ReplayWindow { highest = a.highest, seen = seen, any = true };
+    }
+
     /// <summary>Whether <paramref name="sequence"/> may be opened; does not record it.</summary>
     public readonly E2eError Check(ulong sequence)
     {

@@ -6,6 +6,7 @@ namespace Mqtt.Security.Tests.EndToEnd;
 /// <summary>A receiver restarted with its saved replay state still accepts each message only once.</summary>
 public sealed class ReplayStateTests : IDisposable
 {
+    private const string CarolToBob = "carol/bob/messages";
     private readonly Parties parties = new();
 
     public void Dispose() => parties.Dispose();
@@ -68,6 +69,116 @@ public sealed class ReplayStateTests : IDisposable
         using E2eReceiver after = parties.BobReceiver();
         Assert.True(store.LoadReplayState(after));
         Assert.Equal(E2eError.Duplicate, TryOpen(after, envelope));
+    }
+
+    /// <summary>
+    /// Before the fix the last receiver to save overwrote replay.bin with its own view: bob's `recv --from carol`, started
+    /// before his `recv --from alice` accepted and saved, erased alice's session when it exited, and a replay of alice's
+    /// envelope was accepted again.
+    /// </summary>
+    [Fact]
+    public void Two_receivers_of_one_user_saving_in_either_order_keep_what_each_accepted()
+    {
+        using var folder = new TemporaryFolder();
+        KeyStore store = KeyStore.Open(folder.Path, "bob", parties.Clock);
+        using E2eSender alice = parties.AliceToBobSender();
+        using var carol = new E2eSender(parties.Carol, Parties.PeerIn(parties.CarolTrust, "bob"), CarolToBob, null, parties.Clock);
+        byte[] fromAlice = alice.Seal("transfer 100 EUR to carol"u8);
+        byte[] fromCarol = carol.Seal("hi bob"u8);
+
+        using E2eReceiver readingCarol = parties.BobReceiver();
+        store.LoadReplayState(readingCarol);
+        using (E2eReceiver readingAlice = parties.BobReceiver())
+        {
+            store.LoadReplayState(readingAlice);
+            Assert.Equal(E2eError.None, TryOpen(readingAlice, fromAlice));
+            store.SaveReplayState(readingAlice);
+        }
+
+        Assert.Equal(E2eError.None, readingCarol.TryOpen("carol", CarolToBob, fromCarol, new byte[fromCarol.Length], out _));
+        store.SaveReplayState(readingCarol); // last, from a view that never saw alice's message
+
+        using E2eReceiver restarted = parties.BobReceiver();
+        Assert.True(store.LoadReplayState(restarted));
+        Assert.Equal(E2eError.Duplicate, TryOpen(restarted, fromAlice));
+        Assert.Equal(E2eError.Duplicate, restarted.TryOpen("carol", CarolToBob, fromCarol, new byte[fromCarol.Length], out _));
+    }
+
+    [Fact]
+    public void Two_receivers_of_one_session_saving_in_turn_keep_both_windows()
+    {
+        using var folder = new TemporaryFolder();
+        KeyStore store = KeyStore.Open(folder.Path, "bob", parties.Clock);
+        using E2eSender sender = parties.AliceToBobSender();
+        byte[][] envelopes = [.. Enumerable.Range(0, 4).Select(i => sender.Seal([(byte)i]))];
+
+        using E2eReceiver first = parties.BobReceiver();
+        using E2eReceiver second = parties.BobReceiver();
+        Assert.Equal(E2eError.None, TryOpen(first, envelopes[0]));
+        Assert.Equal(E2eError.None, TryOpen(first, envelopes[1]));
+        Assert.Equal(E2eError.None, TryOpen(second, envelopes[2]));
+        store.SaveReplayState(first);
+        store.SaveReplayState(second);
+
+        using E2eReceiver restarted = parties.BobReceiver();
+        store.LoadReplayState(restarted);
+        Assert.Equal(E2eError.Duplicate, TryOpen(restarted, envelopes[0]));
+        Assert.Equal(E2eError.Duplicate, TryOpen(restarted, envelopes[1]));
+        Assert.Equal(E2eError.Duplicate, TryOpen(restarted, envelopes[2]));
+        Assert.Equal(E2eError.None, TryOpen(restarted, envelopes[3]));
+    }
+
+    [Fact]
+    public void A_session_one_receiver_closed_stays_closed_whatever_another_saves()
+    {
+        using var folder = new TemporaryFolder();
+        KeyStore store = KeyStore.Open(folder.Path, "bob", parties.Clock);
+        var oneSession = new E2eReceiverOptions { MaxSessionsPerSender = 1 };
+        using E2eSender sender = parties.AliceToBobSender(new E2eSenderOptions { MaxMessagesPerSession = 2 });
+        byte[][] envelopes = new byte[3][]; // 0 and 1 in the first session, 2 in the next
+        for (int i = 0; i < envelopes.Length; i++)
+        {
+            parties.Clock.Advance(TimeSpan.FromMilliseconds(1));
+            envelopes[i] = sender.Seal([(byte)i]);
+        }
+
+        using E2eReceiver closer = parties.BobReceiver(oneSession);
+        using E2eReceiver stale = parties.BobReceiver(oneSession);
+        Assert.Equal(E2eError.None, TryOpen(closer, envelopes[0]));
+        Assert.Equal(E2eError.None, TryOpen(closer, envelopes[2])); // closes the first session
+        Assert.Equal(E2eError.None, TryOpen(stale, envelopes[0])); // still has it open
+        store.SaveReplayState(closer);
+        store.SaveReplayState(stale);
+
+        using E2eReceiver restarted = parties.BobReceiver(oneSession);
+        store.LoadReplayState(restarted);
+        Assert.Equal(E2eError.ReorderedBeyondWindow, TryOpen(restarted, envelopes[1]));
+        Assert.Equal(E2eError.Duplicate, TryOpen(restarted, envelopes[2]));
+    }
+
+    /// <summary>The read, merge and write happen under replay.lock, so two processes saving at once lose nothing.</summary>
+    [Fact]
+    public async Task A_save_waits_while_another_holds_the_lock()
+    {
+        using var folder = new TemporaryFolder();
+        KeyStore store = KeyStore.Open(folder.Path, "bob", parties.Clock);
+        using E2eSender sender = parties.AliceToBobSender();
+        using E2eReceiver receiver = parties.BobReceiver();
+        Assert.Equal(E2eError.None, TryOpen(receiver, sender.Seal("x"u8)));
+        string replayFile = Path.Combine(store.Directory, "replay.bin");
+
+        Task saving;
+        using (new FileStream(Path.Combine(store.Directory, "replay.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            saving = Task.Run(() => store.SaveReplayState(receiver));
+            // With the lock held the save cannot finish, however long this waits; without a lock it finishes at once.
+            await Task.WhenAny(saving, Task.Delay(300));
+            Assert.False(saving.IsCompleted);
+            Assert.False(File.Exists(replayFile));
+        }
+
+        await saving.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(File.Exists(replayFile));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CsCheck;
 using Mqtt.Security.EndToEnd;
 
 namespace Mqtt.Security.Tests.EndToEnd;
@@ -53,6 +54,24 @@ public sealed class ReplayWindowTests
         Assert.Equal(200UL, window.Highest);
     }
 
+    /// <summary>Two receivers' views of one session, merged when saved: nothing either refuses may open afterwards.</summary>
+    [Fact]
+    public void A_union_refuses_every_number_either_window_refuses_and_opens_the_rest_within_it()
+    {
+        Gen.Select(Gen.ULong[0, 200].Array[0, 40], Gen.ULong[0, 200].Array[0, 40]).Sample(static (first, second) =>
+        {
+            ReplayWindow a = Received(first), b = Received(second);
+            ReplayWindow union = ReplayWindow.Union(a, b);
+
+            for (ulong n = 0; n <= 300; n++)
+            {
+                bool refused = a.Check(n) != E2eError.None || b.Check(n) != E2eError.None;
+                bool withinUnion = union.IsEmpty || n + ReplayWindow.Size > union.Highest;
+                Assert.Equal(refused || !withinUnion, union.Check(n) != E2eError.None);
+            }
+        });
+    }
+
     [Fact]
     public void The_largest_sequence_numbers_do_not_overflow()
     {
@@ -62,5 +81,19 @@ public sealed class ReplayWindowTests
         Assert.Equal(E2eError.Duplicate, window.Check(ulong.MaxValue - 1));
         Assert.Equal(E2eError.None, window.Check(ulong.MaxValue - 2));
         Assert.Equal(E2eError.ReorderedBeyondWindow, window.Check(0));
+    }
+
+    private static ReplayWindow Received(ulong[] sequence)
+    {
+        var window = new ReplayWindow();
+        foreach (ulong n in sequence)
+        {
+            if (window.Check(n) == E2eError.None)
+            {
+                window.Accept(n);
+            }
+        }
+
+        return window;
     }
 }

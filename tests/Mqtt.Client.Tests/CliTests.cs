@@ -182,6 +182,18 @@ public sealed class CliTests
         Assert.Contains("Maximum Packet Size of 1024", result.Error);
     }
 
+    /// <summary>Before the fix these exited 5 ("connection failed") although the broker was reached.</summary>
+    [SkippableFact]
+    public async Task Pub_over_the_brokers_maximum_qos_or_retain_support_exits_2_naming_the_limit()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync(settings: "max_qos 1\nretain_available false");
+        CliRun qos = await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "t", "-m", "x", "-q", "2"]);
+        CliRun retain = await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "t", "-m", "x", "-r"]);
+        Assert.Equal((2, 2), (qos.ExitCode, retain.ExitCode));
+        Assert.StartsWith("refused: 0x9B", qos.Error.Trim());
+        Assert.StartsWith("refused: 0x9A", retain.Error.Trim());
+    }
+
     [Fact]
     public async Task Refused_by_our_broker_exits_2_naming_the_reason_code()
     {

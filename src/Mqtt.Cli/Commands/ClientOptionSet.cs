@@ -289,9 +289,11 @@ public sealed class ClientOptionSet
                     error.WriteLine("hint: the broker's certificate was not accepted: it must come from the CA given with --cafile (or a system CA) and name the -h host; --insecure skips the check (for tests only)");
                 }
                 return ExitCodes.Unreachable;
-            case MqttException { ReasonCode: ReasonCode.PacketTooLarge } and not (MqttConnectException or MqttTransportException or MqttConnectionLostException):
-                // Over the broker's Maximum Packet Size: never sent, as the broker would refuse it; the connection is fine.
-                error.WriteLine($"refused: {MqttReasonCodeText.Format(ReasonCode.PacketTooLarge)} ({exception.Message})");
+            case MqttException { ReasonCode: ReasonCode.PacketTooLarge or ReasonCode.QoSNotSupported or ReasonCode.RetainNotSupported } limit
+                and not (MqttConnectException or MqttTransportException or MqttConnectionLostException):
+                // Over a limit the broker announced in CONNACK (Maximum Packet Size, Maximum QoS, Retain Available):
+                // never sent, as the broker would refuse it; the connection is fine.
+                error.WriteLine($"refused: {MqttReasonCodeText.Format(limit.ReasonCode!.Value)} ({exception.Message})");
                 return ExitCodes.Refused;
             case MqttException:
                 error.WriteLine($"connection failed: {exception.Message}");

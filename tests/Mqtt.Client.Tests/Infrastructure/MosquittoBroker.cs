@@ -57,8 +57,12 @@ public sealed class MosquittoBroker : IBroker
         return executable!;
     }
 
-    /// <summary>Starts Mosquitto with a TCP listener and, when <paramref name="webSocket"/>, a WebSocket one beside it.</summary>
-    public static async Task<MosquittoBroker> StartAsync(bool webSocket = false)
+    /// <summary>
+    /// Starts Mosquitto with a TCP listener and, when <paramref name="webSocket"/>, a WebSocket one beside it;
+    /// <paramref name="settings"/> are more lines of configuration, after the TCP listener (some, such as max_qos, are
+    /// the listener's).
+    /// </summary>
+    public static async Task<MosquittoBroker> StartAsync(bool webSocket = false, string settings = "")
     {
         string executable = RequireExecutable();
         int port = FreePort.Next();
@@ -71,6 +75,7 @@ public sealed class MosquittoBroker : IBroker
             persistence false
             max_keepalive 65535
             listener {port} 127.0.0.1
+            {settings}
             {(webSocket ? $"listener {webSocketPort} 127.0.0.1\nprotocol websockets" : "")}
             """);
         var process = new Process

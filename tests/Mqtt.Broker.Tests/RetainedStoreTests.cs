@@ -73,6 +73,20 @@ public sealed class RetainedStoreTests
         Assert.Equal(1, store.NodeCount);
     }
 
+    [Theory]
+    [InlineData("sensor/#")]
+    [InlineData("sensor/+")]
+    public void MQTT5_sec_3_3_1_3_retained_siblings_come_back_in_the_order_they_were_first_retained(string filter)
+    {
+        var store = new RetainedStore();
+        string[] topics = ["sensor/1", "sensor/2", "sensor/3", "sensor/4", "sensor/5"];
+        foreach (string topic in topics)
+        {
+            store.Set(Message(topic, clear: false, expiring: false));
+        }
+        Assert.Equal(topics, store.Match(filter, Environment.TickCount64).Select(m => m.Topic));
+    }
+
     private static ApplicationMessage Message(string topic, bool clear, bool expiring) => ApplicationMessage.Copy(
         new PublishPacket
         {

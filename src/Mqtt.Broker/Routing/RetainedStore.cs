@@ -69,16 +69,19 @@ internal sealed class RetainedStore
         }
     }
 
-    /// <summary>The unexpired retained messages matching <paramref name="filter"/>, in no particular order.</summary>
+    /// <summary>
+    /// The unexpired retained messages matching <paramref name="filter"/>: level by level, and siblings in the order
+    /// their topics were first retained (as subscribers to <c>sensor/+</c> expect from Mosquitto: 1, 2, 3, not 3, 2, 1).
+    /// </summary>
     public List<ApplicationMessage> Match(string filter, long now)
     {
         var results = new List<ApplicationMessage>();
         string[] levels = filter.Split('/');
-        var pending = new Stack<(Node Node, int Level)>();
+        var pending = new Queue<(Node Node, int Level)>();
         lock (_gate)
         {
-            pending.Push((_root, 0));
-            while (pending.TryPop(out (Node Node, int Level) next))
+            pending.Enqueue((_root, 0));
+            while (pending.TryDequeue(out (Node Node, int Level) next))
             {
                 (Node node, int index) = next;
                 if (index == levels.Length)
@@ -103,14 +106,14 @@ internal sealed class RetainedStore
                         {
                             if (!(skipSystem && level.StartsWith('$')))
                             {
-                                pending.Push((child, index + 1));
+                                pending.Enqueue((child, index + 1));
                             }
                         }
                         break;
                     default:
                         if (node.Children?.TryGetValue(levels[index], out Node? exact) == true)
                         {
-                            pending.Push((exact, index + 1));
+                            pending.Enqueue((exact, index + 1));
                         }
                         break;
                 }
@@ -130,20 +133,20 @@ internal sealed class RetainedStore
     /// <summary>Every message below <paramref name="top"/> (not its own), without recursion: topics may be deep.</summary>
     private static void AddDescendants(Node top, bool skipSystem, long now, List<ApplicationMessage> results)
     {
-        var pending = new Stack<Node>();
+        var pending = new Queue<Node>();
         foreach ((string level, Node child) in top.Children ?? [])
         {
             if (!(skipSystem && level.StartsWith('$')))
             {
-                pending.Push(child);
+                pending.Enqueue(child);
             }
         }
-        while (pending.TryPop(out Node? node))
+        while (pending.TryDequeue(out Node? node))
         {
             AddUnexpired(node, now, results);
             foreach (Node child in node.Children?.Values ?? (IEnumerable<Node>)[])
             {
-                pending.Push(child);
+                pending.Enqueue(child);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using Mqtt.Codec;
 
@@ -41,18 +42,29 @@ public sealed partial class MqttBroker
         }
     }
 
-    private void PublishSysTopics()
+    /// <summary>"mqttcore version 1.0.0", as Mosquitto's "mosquitto version 2.0.11".</summary>
+    private static readonly string Version = "mqttcore version " + (typeof(MqttBroker).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown");
+
+    /// <summary>The topics Mosquitto publishes under these names, with the same meanings (PUBLISH counts under publish/).</summary>
+    internal void PublishSysTopics()
     {
-        PublishSys("$SYS/broker/version", "mqttcore");
+        int sessions;
+        lock (_sessionsGate)
+        {
+            sessions = _sessions.Count;
+        }
+        PublishSys("$SYS/broker/version", Version);
         PublishSys("$SYS/broker/uptime", $"{(Environment.TickCount64 - _startedAt) / 1000} seconds");
         PublishSys("$SYS/broker/clients/connected", Statistics.ConnectionsOpen);
-        PublishSys("$SYS/broker/clients/total", Statistics.ConnectionsTotal);
-        PublishSys("$SYS/broker/messages/received", Statistics.MessagesReceived);
-        PublishSys("$SYS/broker/messages/sent", Statistics.MessagesSent);
-        PublishSys("$SYS/broker/messages/dropped", Statistics.MessagesDropped);
-        PublishSys("$SYS/broker/messages/dropped/backed-up", Statistics.BackedUpDrops);
-        PublishSys("$SYS/broker/bytes/received", Statistics.BytesReceived);
-        PublishSys("$SYS/broker/bytes/sent", Statistics.BytesSent);
+        // Clients the broker knows: connected, or away with a session it keeps.
+        PublishSys("$SYS/broker/clients/total", sessions);
+        PublishSys("$SYS/broker/publish/messages/received", Statistics.MessagesReceived);
+        PublishSys("$SYS/broker/publish/messages/sent", Statistics.MessagesSent);
+        PublishSys("$SYS/broker/publish/messages/dropped", Statistics.MessagesDropped);
+        PublishSys("$SYS/broker/publish/messages/dropped/backed-up", Statistics.BackedUpDrops);
+        PublishSys("$SYS/broker/publish/bytes/received", Statistics.BytesReceived);
+        PublishSys("$SYS/broker/publish/bytes/sent", Statistics.BytesSent);
         PublishSys("$SYS/broker/subscriptions/count", Subscriptions.Count);
         PublishSys("$SYS/broker/retained messages/count", Retained.Count);
     }

@@ -46,6 +46,9 @@ public sealed class CliScramTests
         Assert.Equal("refused: 0x86 Bad User Name or Password", takenError.Trim());
         Assert.Equal(before, await File.ReadAllBytesAsync(broker.Security.Credentials.FilePath));
         Assert.Equal(1, (await RunAsync("register", "-u", "a/b", "-P", "x", "-p", port)).ExitCode);
+        // Names only new users may not take: refused before connecting too (exit 1), not by the broker (exit 2).
+        Assert.Equal(1, (await RunAsync("register", "-u", "%c", "-P", "x", "-p", port)).ExitCode);
+        Assert.Equal(1, (await RunAsync("register", "-u", "al\u200bice", "-P", "x", "-p", port)).ExitCode);
         Assert.Equal(1, (await RunAsync("register", "-u", "bob", "-p", port)).ExitCode);
 
         await using TestBroker closed = await TestBroker.StartAsync(s => s.Registration = RegistrationPolicy.Closed);

@@ -191,9 +191,10 @@ public sealed class ClientOptionSet
             error.WriteLine("mqttcore: register needs a password (-P, --password-stdin or MQTTCORE_PASSWORD)");
             return null;
         }
-        if (!Mqtt.Security.UserName.IsValid(user))
+        if (!Mqtt.Security.UserName.IsValidForNewUser(user))
         {
-            error.WriteLine("mqttcore: invalid user name: 1..64 characters, no '/', '+', '#' or control characters, not starting with '$'");
+            // The broker's rule for new names (docs/security.md): refused here before connecting, with the reason.
+            error.WriteLine("mqttcore: invalid user name: 1..64 characters; no '/', '+', '#', '%', control or invisible characters; no white space at either end; not starting with '$'");
             return null;
         }
         RegistrationHandler handler;

@@ -104,6 +104,54 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public void Guesses_from_elsewhere_do_not_lock_a_user_out_of_an_address_they_logged_in_from()
+    {
+        var time = new ManualTime();
+        var throttle = new LoginThrottle(new LoginThrottleOptions { UserLockoutThreshold = 3, TrustedAddressLifetime = TimeSpan.FromDays(1) }, time);
+        IPAddress home = IPAddress.Parse("192.0.2.1");
+        IPAddress attacker = IPAddress.Parse("198.51.100.7");
+        IPAddress elsewhere = IPAddress.Parse("203.0.113.5");
+        throttle.RecordSuccess("alice", home);
+        for (int i = 0; i < 3; i++)
+        {
+            throttle.RecordFailure("alice", attacker);
+        }
+
+        Assert.True(throttle.IsLockedOut("alice", attacker));
+        Assert.True(throttle.IsLockedOut("alice", elsewhere));
+        Assert.False(throttle.IsLockedOut("alice", home));
+        Assert.False(throttle.IsLockedOut("bob", null));
+        time.Advance(TimeSpan.FromDays(2));
+        for (int i = 0; i < 3; i++)
+        {
+            throttle.RecordFailure("alice", attacker);
+        }
+
+        Assert.True(throttle.IsLockedOut("alice", home), "the exemption lasts TrustedAddressLifetime");
+    }
+
+    [Fact]
+    public async Task A_user_locked_out_by_someone_elses_guesses_still_logs_in_from_where_they_did_before()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = new LoginThrottleOptions
+        {
+            FreeFailures = 100,
+            UserLockoutThreshold = 3,
+            AddressLockoutThreshold = 1000,
+        });
+        await broker.AddUserAsync("alice", "pw-alice");
+        IPAddress home = IPAddress.Parse("127.0.0.6");
+        Assert.Equal(ReasonCode.Success, (await AttemptFromAsync(broker, "alice", "pw-alice", home)).Item2.ReasonCode);
+        for (int i = 0; i < 3; i++)
+        {
+            await AttemptFromAsync(broker, "alice", "guess", IPAddress.Parse("127.0.0.7"));
+        }
+
+        Assert.Equal(ReasonCode.ConnectionRateExceeded, (await AttemptFromAsync(broker, "alice", "pw-alice", IPAddress.Parse("127.0.0.8"))).Item1.ReasonCode);
+        Assert.Equal(ReasonCode.Success, (await AttemptFromAsync(broker, "alice", "pw-alice", home)).Item2.ReasonCode);
+    }
+
+    [Fact]
     public async Task Failures_with_a_name_that_cannot_exist_count_against_the_address_only()
     {
         await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = new LoginThrottleOptions

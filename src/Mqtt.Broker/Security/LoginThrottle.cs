@@ -33,6 +33,12 @@ public sealed class LoginThrottleOptions
     /// </summary>
     public int RegistrationsPerAddress { get; set; } = 10;
 
+    /// <summary>
+    /// How long an address the user logged in from stays exempt from the lockout of that user's name (not from the
+    /// address's own lockout): guesses from elsewhere must not lock the user out of where they work. Default 7 days.
+    /// </summary>
+    public TimeSpan TrustedAddressLifetime { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Most keys tracked; past it, old keys are dropped first. Default 100,000.</summary>
     public int MaximumTrackedKeys { get; set; } = 100_000;
 }
@@ -48,6 +54,7 @@ public sealed class LoginThrottle
     private readonly ConcurrentDictionary<string, Counter> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<IPAddress, Counter> _addresses = new();
     private readonly ConcurrentDictionary<IPAddress, Counter> _registrations = new();
+    private readonly ConcurrentDictionary<(string User, IPAddress Address), long> _trusted = new();
     private readonly TimeProvider _time;
     private int _sinceSweep;
 
@@ -63,15 +70,19 @@ public sealed class LoginThrottle
     /// <summary>The limits in force.</summary>
     public LoginThrottleOptions Options { get; }
 
-    /// <summary>True while the name or the address is locked out; such attempts are refused without being checked.</summary>
+    /// <summary>
+    /// True while the name or the address is locked out; such attempts are refused without being checked. A name's
+    /// lockout does not apply from an address that user logged in from lately (<see cref="LoginThrottleOptions.TrustedAddressLifetime"/>).
+    /// </summary>
     /// <param name="userName">The user name tried, if known yet.</param>
     /// <param name="address">The client's address, if known.</param>
     /// <returns>True when the attempt must be refused.</returns>
     public bool IsLockedOut(string? userName, IPAddress? address)
     {
         long now = _time.GetTimestamp();
-        return (userName is not null && _users.TryGetValue(userName, out Counter? user) && user.IsLocked(now))
-            || (Normalize(address) is IPAddress a && _addresses.TryGetValue(a, out Counter? source) && source.IsLocked(now));
+        IPAddress? a = Normalize(address);
+        return (userName is not null && _users.TryGetValue(userName, out Counter? user) && user.IsLocked(now) && !IsTrusted(userName, a, now))
+            || (a is not null && _addresses.TryGetValue(a, out Counter? source) && source.IsLocked(now));
     }
 
     /// <summary>Counts a failure and says how long to delay the failing answer.</summary>
@@ -117,9 +128,26 @@ public sealed class LoginThrottle
         }
     }
 
-    /// <summary>A successful login clears the name's count (not the address's: one good account must not reset a guesser).</summary>
+    /// <summary>
+    /// A successful login clears the name's count (not the address's: one good account must not reset a guesser),
+    /// and exempts the address from that name's lockouts for a while.
+    /// </summary>
     /// <param name="userName">The user who logged in.</param>
-    public void RecordSuccess(string userName) => _users.TryRemove(userName, out _);
+    /// <param name="address">Where from, if known.</param>
+    public void RecordSuccess(string userName, IPAddress? address = null)
+    {
+        _users.TryRemove(userName, out _);
+        if (Normalize(address) is IPAddress a)
+        {
+            long now = _time.GetTimestamp();
+            _trusted[(userName, a)] = now;
+            SweepNowAndThen(now);
+        }
+    }
+
+    private bool IsTrusted(string userName, IPAddress? address, long now) =>
+        address is not null && _trusted.TryGetValue((userName, address), out long since)
+        && _time.GetElapsedTime(since, now) < Options.TrustedAddressLifetime;
 
     private TimeSpan Fail<TKey>(ConcurrentDictionary<TKey, Counter> counters, TKey key, int lockoutThreshold, long now)
         where TKey : notnull
@@ -149,6 +177,7 @@ public sealed class LoginThrottle
             Prune(_users, now);
             Prune(_addresses, now);
             Prune(_registrations, now);
+            PruneTrusted(now);
         }
     }
 
@@ -161,6 +190,19 @@ public sealed class LoginThrottle
             if (pair.Value.IsForgotten(now, this) || (full && !pair.Value.IsLocked(now)))
             {
                 counters.TryRemove(pair);
+            }
+        }
+    }
+
+    private void PruneTrusted(long now)
+    {
+        // Over the bound every exemption goes (users log in again and earn it back): simpler than finding the oldest.
+        bool full = _trusted.Count > Options.MaximumTrackedKeys;
+        foreach (KeyValuePair<(string, IPAddress), long> pair in _trusted)
+        {
+            if (full || _time.GetElapsedTime(pair.Value, now) >= Options.TrustedAddressLifetime)
+            {
+                _trusted.TryRemove(pair);
             }
         }
     }

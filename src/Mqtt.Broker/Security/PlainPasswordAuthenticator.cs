@@ -50,7 +50,7 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
         verifier ??= ScramVerifier.CreateDecoy(ScramMechanism.Sha256, userName, _security.Secret, _security.Options.IterationCount);
         if (await VerifyPasswordOnThreadPoolAsync(verifier, password.Value) && known)
         {
-            _security.Throttle.RecordSuccess(userName);
+            _security.Throttle.RecordSuccess(userName, client.RemoteEndPoint?.Address);
             AuthAudit.Write(_security.Logger, action, true, userName, client, Method, "password verified");
             return AuthenticationResult.Succeed(userName);
         }

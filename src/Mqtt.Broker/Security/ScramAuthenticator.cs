@@ -74,7 +74,7 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
 
                     if (_server.TryCreateServerFinalMessage(clientData.Span, out string? serverFinal, out ScramException? finalError))
                     {
-                        security.Throttle.RecordSuccess(_server.UserName!);
+                        security.Throttle.RecordSuccess(_server.UserName!, client.RemoteEndPoint?.Address);
                         AuthAudit.Write(security.Logger, "login", true, _server.UserName, client, owner.Method, "proof verified");
                         return AuthenticationResult.Succeed(_server.UserName, Encoding.UTF8.GetBytes(serverFinal));
                     }

@@ -28,20 +28,7 @@ public sealed class AclTests
     {
         await using TestBroker broker = await StartWithUsersAsync();
         using IMqttClient eve = await MqttNet.ConnectPlainAsync(broker.EndPoint, "eve", "pw-eve");
-        var received = new List<string>();
-        var publicMessage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        eve.ApplicationMessageReceivedAsync += e =>
-        {
-            lock (received)
-            {
-                received.Add(e.ApplicationMessage.Topic);
-            }
-            if (e.ApplicationMessage.Topic == "alice/eve/messages")
-            {
-                publicMessage.TrySetResult();
-            }
-            return Task.CompletedTask;
-        };
+        var received = new TopicRecorder(eve);
         MqttClientSubscribeResult result = await eve.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(filter).WithTopicFilter("alice/eve/messages").Build());
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, result.Items.First().ResultCode);
@@ -54,11 +41,8 @@ public sealed class AclTests
         }
 
         // Deliveries to one client keep their order, so once alice's later message to eve is in, bob's would be too.
-        await publicMessage.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        lock (received)
-        {
-            Assert.DoesNotContain("alice/bob/messages", received);
-        }
+        await received.EveMailArrived.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("alice/bob/messages", received.Topics);
     }
 
     [Theory]
@@ -81,31 +65,15 @@ public sealed class AclTests
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
         }
 
-        var received = new List<string>();
-        var publicMessage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         MqttClientOptions options = MqttNet.Options(broker.EndPoint, "eve-1").WithCleanStart(false).WithSessionExpiryInterval(300)
             .WithCredentials("eve", "pw-eve").Build();
         using IMqttClient back = new MqttClientFactory().CreateMqttClient();
-        back.ApplicationMessageReceivedAsync += e =>
-        {
-            lock (received)
-            {
-                received.Add(e.ApplicationMessage.Topic);
-            }
-            if (e.ApplicationMessage.Topic == "alice/eve/messages")
-            {
-                publicMessage.TrySetResult();
-            }
-            return Task.CompletedTask;
-        };
+        var received = new TopicRecorder(back);
         Assert.True((await back.ConnectAsync(options)).IsSessionPresent);
 
         // The session's queue keeps its order: bob's mail, published first, would be in before eve's.
-        await publicMessage.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        lock (received)
-        {
-            Assert.DoesNotContain("alice/bob/messages", received);
-        }
+        await received.EveMailArrived.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("alice/bob/messages", received.Topics);
     }
 
     [Theory]
@@ -282,5 +250,38 @@ public sealed class AclTests
         }
 
         return broker;
+    }
+
+    /// <summary>The topics a client receives, and when alice's mail to eve (the last message these tests publish) is in.</summary>
+    private sealed class TopicRecorder
+    {
+        private readonly List<string> _topics = [];
+        private readonly TaskCompletionSource _eveMail = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TopicRecorder(IMqttClient client) => client.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (_topics)
+            {
+                _topics.Add(e.ApplicationMessage.Topic);
+            }
+            if (e.ApplicationMessage.Topic == "alice/eve/messages")
+            {
+                _eveMail.TrySetResult();
+            }
+            return Task.CompletedTask;
+        };
+
+        public Task EveMailArrived => _eveMail.Task;
+
+        public string[] Topics
+        {
+            get
+            {
+                lock (_topics)
+                {
+                    return [.. _topics];
+                }
+            }
+        }
     }
 }

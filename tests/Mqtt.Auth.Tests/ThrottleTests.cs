@@ -133,12 +133,7 @@ public sealed class ThrottleTests
     [Fact]
     public async Task A_user_locked_out_by_someone_elses_guesses_still_logs_in_from_where_they_did_before()
     {
-        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = new LoginThrottleOptions
-        {
-            FreeFailures = 100,
-            UserLockoutThreshold = 3,
-            AddressLockoutThreshold = 1000,
-        });
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = NamesLockAtThreeFailures());
         await broker.AddUserAsync("alice", "pw-alice");
         IPAddress home = IPAddress.Parse("127.0.0.6");
         Assert.Equal(ReasonCode.Success, (await AttemptFromAsync(broker, "alice", "pw-alice", home)).Item2.ReasonCode);
@@ -154,12 +149,7 @@ public sealed class ThrottleTests
     [Fact]
     public async Task Failures_with_a_name_that_cannot_exist_count_against_the_address_only()
     {
-        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = new LoginThrottleOptions
-        {
-            FreeFailures = 100,
-            UserLockoutThreshold = 3,
-            AddressLockoutThreshold = 1000,
-        });
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle = NamesLockAtThreeFailures());
         // Over the 64-character limit of user names: no key is kept for it, so a client cannot fill the table with
         // long names, and the name never locks.
         string name = new('n', 65);
@@ -169,6 +159,14 @@ public sealed class ThrottleTests
             Assert.Equal(ReasonCode.BadUserNameOrPassword, answer.ReasonCode);
         }
     }
+
+    /// <summary>No delays, and only names lock (at 3 failures): addresses practically never.</summary>
+    private static LoginThrottleOptions NamesLockAtThreeFailures() => new()
+    {
+        FreeFailures = 100,
+        UserLockoutThreshold = 3,
+        AddressLockoutThreshold = 1000,
+    };
 
     private static async Task<(Received, Received)> AttemptFromAsync(TestBroker broker, string user, string password, IPAddress local)
     {

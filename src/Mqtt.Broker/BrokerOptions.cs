@@ -59,8 +59,20 @@ public sealed class BrokerOptions
     /// </summary>
     public int MaximumInflightMessages { get; set; } = 100;
 
-    /// <summary>QoS 1/2 messages queued per session beyond its flight window. Default 1,000.</summary>
+    /// <summary>
+    /// QoS 1/2 messages queued per session beyond its flight window. A message finding an online subscriber's queue
+    /// full is queued anyway and its publisher not read further until there is room (back-pressure, see
+    /// <see cref="SubscriberStallTimeout"/>); for an offline session it is dropped and counted. 0 for no bound, as
+    /// Mosquitto's max_queued_messages. Default 1,000.
+    /// </summary>
     public int MaximumQueuedMessages { get; set; } = 1000;
+
+    /// <summary>
+    /// How long an online subscriber with a full queue may go without acknowledging anything before publishers stop
+    /// waiting for it: it is then stalled, and its excess QoS 1/2 messages are dropped and counted until half its queue
+    /// has drained. Default 2 s.
+    /// </summary>
+    public TimeSpan SubscriberStallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>QoS 0 messages waiting for a slow connection before new ones are dropped. Default 1,000.</summary>
     public int MaximumPendingQoS0 { get; set; } = 1000;

@@ -16,9 +16,10 @@ public sealed partial class MqttBroker
 
     /// <summary>
     /// Sends a message to every matching subscription. A session's non-shared matches get one copy between them;
-    /// each Shared Subscription that chose the session gets its own copy (4.8.2).
+    /// each Shared Subscription that chose the session gets its own copy (4.8.2). Sessions whose queue the message
+    /// found full go into <paramref name="full"/>, for the publisher to wait on; without it, it is dropped for them.
     /// </summary>
-    internal int Route(ApplicationMessage message)
+    internal int Route(ApplicationMessage message, List<Session>? full = null)
     {
         List<SubscriptionEntry> matches = t_matches ??= [];
         matches.Clear();
@@ -38,7 +39,7 @@ public sealed partial class MqttBroker
                     end++;
                 }
             }
-            if (DeliverToSession(message, matches, start, end))
+            if (DeliverToSession(message, matches, start, end, full))
             {
                 delivered++;
             }
@@ -52,7 +53,7 @@ public sealed partial class MqttBroker
     /// Delivers once to a session whose subscriptions matches[start..end) matched: at the highest of their
     /// QoS [MQTT-3.3.4-2], with all their Subscription Identifiers [MQTT-3.3.4-3], skipping No Local ones [MQTT-3.8.3-3].
     /// </summary>
-    private bool DeliverToSession(ApplicationMessage message, List<SubscriptionEntry> matches, int start, int end)
+    private bool DeliverToSession(ApplicationMessage message, List<SubscriptionEntry> matches, int start, int end, List<Session>? full)
     {
         Session session = matches[start].Session;
         QualityOfService qos = QualityOfService.AtMostOnce;
@@ -89,10 +90,16 @@ public sealed partial class MqttBroker
         };
         // [MQTT-3.3.1-12] a forwarded message keeps RETAIN only for Retain As Published subscriptions.
         var delivery = new Delivery(message, qos, retainAsPublished && message.Packet.Retain, ids);
-        if (!session.Deliver(delivery, Options.MaximumQueuedMessages))
+        // A client waiting for its own queue would never read the acknowledgements that empty it.
+        bool canWait = full is not null && session.ClientId != message.PublisherClientId;
+        switch (session.Deliver(delivery, canWait ? QueueFull.HoldPublisher : QueueFull.Drop))
         {
-            Statistics.MessageDropped();
-            return false;
+            case DeliveryOutcome.Dropped:
+                Statistics.MessageDropped();
+                return false;
+            case DeliveryOutcome.AcceptedOverLimit:
+                full!.Add(session);
+                break;
         }
         return true;
     }

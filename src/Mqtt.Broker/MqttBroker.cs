@@ -296,7 +296,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             }
             else
             {
-                session = new Session(clientId, userName) { Id = Interlocked.Increment(ref _nextSessionId) };
+                session = new Session(clientId, userName) { Id = Interlocked.Increment(ref _nextSessionId), QueueLimit = Options.MaximumQueuedMessages is 0 ? int.MaxValue : Options.MaximumQueuedMessages };
                 _sessions[clientId] = session;
                 present = false;
             }

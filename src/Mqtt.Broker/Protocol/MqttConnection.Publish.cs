@@ -6,6 +6,7 @@ internal sealed partial class MqttConnection
 {
     private string?[]? _topicAliases;
     private Dictionary<string, ushort>? _outboundAliases;
+    private List<Session>? _fullSessions;
 
     /// <summary>The client's Topic Alias Maximum: how many aliases we may use towards it (3.3.2.3.4).</summary>
     public ushort ClientTopicAliasMaximum { get; private set; }
@@ -52,7 +53,8 @@ internal sealed partial class MqttConnection
         switch (publish.QoS)
         {
             case QualityOfService.AtLeastOnce:
-                return Enqueue(OutboundPacket.Ack(PacketType.PubAck, publish.PacketId, outcome));
+                Enqueue(OutboundPacket.Ack(PacketType.PubAck, publish.PacketId, outcome));
+                break;
             case QualityOfService.ExactlyOnce:
                 if (outcome < ReasonCode.UnspecifiedError)
                 {
@@ -61,10 +63,29 @@ internal sealed partial class MqttConnection
                         session.IncomingQoS2.Add(publish.PacketId);
                     }
                 }
-                return Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId, outcome));
-            default:
-                return true;
+                Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId, outcome));
+                break;
         }
+        if (_fullSessions is { Count: > 0 })
+        {
+            await WaitForSubscribersAsync(_fullSessions);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Back-pressure: the message found these subscribers' queues full, so this client's next packets wait, and TCP
+    /// slows it down, until they have room or stall (<see cref="BrokerOptions.SubscriberStallTimeout"/>). A burst
+    /// into a subscriber that keeps acknowledging is thus delivered whole, where dropping it would lose QoS 1/2
+    /// messages the publisher was told were accepted.
+    /// </summary>
+    private async ValueTask WaitForSubscribersAsync(List<Session> full)
+    {
+        foreach (Session session in full)
+        {
+            await session.WaitForRoomAsync(Options.SubscriberStallTimeout);
+        }
+        full.Clear();
     }
 
     private async ValueTask<ReasonCode> PublishAsync(MqttFrame frame, PublishPacket publish, string topic)
@@ -83,7 +104,7 @@ internal sealed partial class MqttConnection
         {
             _broker.Retained.Set(message);
         }
-        int delivered = _broker.Route(message);
+        int delivered = _broker.Route(message, _fullSessions ??= []);
         return delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
     }
 

@@ -18,6 +18,9 @@ internal sealed class Session
     private HashSet<ushort>? _incomingQoS2;
     private ushort _lastPacketId;
     private long _flightOrder;
+    private TaskCompletionSource? _room;
+    private bool _stalled;
+    private long _lastProgress = Environment.TickCount64;
 
     public Session(string clientId, string? userName)
     {
@@ -73,30 +76,76 @@ internal sealed class Session
 
     public int QueuedCount => _queued?.Count ?? 0;
 
+    /// <summary>QoS 1/2 messages queued beyond the flight window (<see cref="BrokerOptions.MaximumQueuedMessages"/>).</summary>
+    public int QueueLimit { get; init; } = int.MaxValue;
+
     public bool IsExpired(long now) => Connection is null && ExpiryInterval != uint.MaxValue
         && now - DisconnectedAt >= ExpiryInterval * 1000L;
 
     /// <summary>
     /// Hands a message to the session: QoS 0 straight to the connection (dropped when offline or backed up),
-    /// QoS 1/2 into the flight window or the queue. Returns false when it had to be dropped.
+    /// QoS 1/2 into the flight window or the queue; <paramref name="whenFull"/> says what a full queue does.
     /// </summary>
-    public bool Deliver(Delivery delivery, int maxQueued)
+    public DeliveryOutcome Deliver(Delivery delivery, QueueFull whenFull)
     {
         lock (Gate)
         {
             if (delivery.QoS == QualityOfService.AtMostOnce)
             {
-                return Connection?.TrySendQoS0(delivery) ?? false;
+                return Connection?.TrySendQoS0(delivery) == true ? DeliveryOutcome.Accepted : DeliveryOutcome.Dropped;
             }
             _queued ??= new Queue<Delivery>();
-            if (_queued.Count >= maxQueued)
+            DeliveryOutcome outcome = DeliveryOutcome.Accepted;
+            if (_queued.Count >= QueueLimit && whenFull != QueueFull.Exceed)
             {
-                return false;
+                // Back-pressure instead of loss while the subscriber is online and acknowledging: each waiting publisher
+                // adds one message past the limit at most; twice the limit means a crowd of them, and the rest is dropped.
+                if (whenFull == QueueFull.Drop || Connection is null || _stalled || _queued.Count >= 2L * QueueLimit)
+                {
+                    return DeliveryOutcome.Dropped;
+                }
+                outcome = DeliveryOutcome.AcceptedOverLimit;
             }
             _queued.Enqueue(delivery);
             Pump();
-            return true;
+            return outcome;
         }
+    }
+
+    /// <summary>
+    /// Waits, for a publisher whose message found this session's queue full, until the queue is under its limit again.
+    /// A subscriber that has acknowledged nothing for <paramref name="stallTimeout"/> is stalled: the wait ends, and
+    /// until its queue is half empty its excess messages are dropped without holding anyone (as Mosquitto's are).
+    /// </summary>
+    public async ValueTask WaitForRoomAsync(TimeSpan stallTimeout)
+    {
+        while (true)
+        {
+            Task room;
+            long idle;
+            lock (Gate)
+            {
+                if (Connection is null || _stalled || QueuedCount < QueueLimit)
+                {
+                    return;
+                }
+                idle = Environment.TickCount64 - _lastProgress;
+                if (idle >= stallTimeout.TotalMilliseconds)
+                {
+                    _stalled = true;
+                    ReleasePublishers();
+                    return;
+                }
+                room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+            await Task.WhenAny(room, Task.Delay(stallTimeout - TimeSpan.FromMilliseconds(idle)));
+        }
+    }
+
+    private void ReleasePublishers()
+    {
+        _room?.SetResult();
+        _room = null;
     }
 
     /// <summary>PUBACK for QoS 1 or PUBCOMP for QoS 2: the flow is over; the window has room again.</summary>
@@ -106,6 +155,7 @@ internal sealed class Session
         {
             if (_inflight is not null && _inflight.Remove(packetId, out Delivery? delivery))
             {
+                _lastProgress = Environment.TickCount64;
                 if (delivery.AwaitingResend)
                 {
                     // Acknowledged from what the client had before this connection: no resend needed.
@@ -125,6 +175,7 @@ internal sealed class Session
             if (_inflight is not null && _inflight.TryGetValue(packetId, out Delivery? delivery) && delivery.QoS == QualityOfService.ExactlyOnce)
             {
                 delivery.Released = true;
+                _lastProgress = Environment.TickCount64;
                 return true;
             }
             return false;
@@ -174,6 +225,8 @@ internal sealed class Session
             }
             _resend?.Clear();
             _awaitingResend = 0;
+            _lastProgress = Environment.TickCount64;
+            _stalled = false;
             if (_inflight is { Count: > 0 })
             {
                 // [MQTT-4.6.0-5] resend in the original order; the dictionary's order is lost once freed slots are reused.
@@ -204,6 +257,8 @@ internal sealed class Session
             {
                 Connection = null;
                 DisconnectedAt = now;
+                // Offline, the queue only drops what does not fit: nobody waits for a client that is gone.
+                ReleasePublishers();
             }
         }
     }
@@ -223,7 +278,8 @@ internal sealed class Session
     /// <summary>
     /// Moves queued messages into flight while the connection's flight window allows [MQTT-3.3.4-9] and the
     /// connection's outbound queue is within its byte bound; over the bound they wait here, and the connection
-    /// calls <see cref="ResumeDeliveries"/> once it has written enough.
+    /// calls <see cref="ResumeDeliveries"/> once it has written enough. Publishers waiting for room go on once
+    /// the queue is under its limit.
     /// </summary>
     private void Pump()
     {
@@ -259,11 +315,16 @@ internal sealed class Session
             if (!connection.TrySendWithinBound(delivery))
             {
                 delivery.PacketId = 0;
-                return;
+                break;
             }
             _queued.Dequeue();
             delivery.FlightOrder = ++_flightOrder;
             _inflight[delivery.PacketId] = delivery;
+        }
+        if (_queued.Count < QueueLimit)
+        {
+            ReleasePublishers();
+            _stalled &= _queued.Count > QueueLimit / 2;
         }
     }
 

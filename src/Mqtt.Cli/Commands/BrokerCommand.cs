@@ -28,7 +28,7 @@ internal static class BrokerCommand
     private static readonly Option<int?> ReceiveMaximum = new("--receive-maximum") { Description = "QoS 1/2 messages a client may have in flight to us; default 100" };
     private static readonly Option<int?> MaxPacketSize = new("--max-packet-size") { Description = "largest packet accepted, in bytes; default 1048576" };
     private static readonly Option<int?> MaxConnections = new("--max-connections") { Description = "most simultaneous connections; default 100000" };
-    private static readonly Option<int?> MaxQueued = new("--max-queued-messages") { Description = "QoS 1/2 messages queued per session; default 1000" };
+    private static readonly Option<int?> MaxQueued = new("--max-queued-messages") { Description = "QoS 1/2 messages queued per session beyond those in flight (0: no bound); default 1000" };
     private static readonly Option<long?> MaxQueuedBytes = new("--max-queued-bytes") { Description = "bytes waiting to be sent to one client before its QoS 0 messages are dropped and its input is paused (0: no bound); default 1048576" };
     private static readonly Option<long?> MaxSessionExpiry = new("--max-session-expiry") { Description = "cap, in seconds, on how long a session outlives its connection, 3.1.1 persistent sessions included (0: none); default 0" };
     private static readonly Option<int?> MaxUsers = new("--max-users") { Description = "self-registration stops at this many users (0: no bound); default 100000" };

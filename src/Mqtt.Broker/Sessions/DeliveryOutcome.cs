@@ -1,0 +1,14 @@
+namespace Mqtt.Broker;
+
+/// <summary>What became of a message handed to a session.</summary>
+internal enum DeliveryOutcome
+{
+    /// <summary>Dropped: QoS 0 to an offline or backed-up client, or a full queue (<see cref="QueueFull"/>).</summary>
+    Dropped,
+
+    /// <summary>Sent, in flight or queued.</summary>
+    Accepted,
+
+    /// <summary>Queued past the session's limit: the publisher is to wait for room (<see cref="Session.WaitForRoomAsync"/>).</summary>
+    AcceptedOverLimit,
+}

@@ -1,0 +1,128 @@
+namespace Mqtt.Broker.Tests;
+
+/// <summary>
+/// A QoS 1/2 message that finds an online subscriber's queue full holds its publisher back instead of being lost;
+/// a subscriber that acknowledges nothing stops holding anyone (docs/broker.md, "Queues and drops"). Counts only.
+/// </summary>
+public sealed class QueueBackPressureTests
+{
+    private const int Window = 5;
+    private const int Queue = 10;
+
+    [Fact]
+    public async Task MQTT5_sec_4_9_a_burst_into_a_subscriber_that_keeps_acknowledging_is_delivered_whole_and_in_order()
+    {
+        await using var broker = await StartAsync(TimeSpan.FromMinutes(1));
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("burst", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("pub");
+
+        const int Messages = 300;
+        await publisher.SendAsync(Burst("burst", Messages, firstPacketId: 1));
+        for (int i = 0; i < Messages; i++)
+        {
+            ReceivedPacket p = await sub.ExpectPublishPacketAsync();
+            Assert.Equal($"{i}", p.PayloadText);
+            await sub.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
+        }
+        for (int i = 1; i <= Messages; i++)
+        {
+            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
+        }
+        await sub.ExpectNothingPendingAsync();
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_9_a_subscriber_that_acknowledges_nothing_holds_publishers_only_until_it_counts_as_stalled()
+    {
+        await using var broker = await StartAsync(TimeSpan.FromMilliseconds(200));
+        await using RawClient stuck = await broker.ConnectAsync("stuck");
+        await stuck.SubscribeAsync("t", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("pub");
+
+        const int Messages = 100;
+        await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
+        for (int i = 1; i <= Messages; i++)
+        {
+            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
+        }
+        // In flight, queued, and the one message that found the queue full and made the publisher wait.
+        const int Kept = Window + Queue + 1;
+        Assert.Equal(Messages - Kept, broker.Statistics.MessagesDropped);
+        for (int i = 0; i < Kept; i++)
+        {
+            ReceivedPacket p = await stuck.ExpectPublishPacketAsync();
+            Assert.Equal($"{i}", p.PayloadText);
+            await stuck.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
+        }
+        await stuck.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_9_a_client_whose_own_subscription_is_full_is_not_held_back_by_itself()
+    {
+        // Were it held, it would wait for acknowledgements it sends on the very connection that is not being read.
+        await using var broker = await StartAsync(TimeSpan.FromMinutes(1));
+        await using RawClient client = await broker.ConnectAsync("self");
+        await client.SubscribeAsync("echo", QoS1);
+
+        const int Messages = 50;
+        await client.SendAsync(Burst("echo", Messages, firstPacketId: 1));
+        for (int i = 1; i <= Messages; i++)
+        {
+            Assert.Equal((ushort)i, (await client.ReadUntilAsync(PacketType.PubAck)).PubAck.PacketId);
+        }
+        Assert.Equal(Messages - Window - Queue, broker.Statistics.MessagesDropped);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_3_3_1_9_a_new_subscription_gets_every_retained_QoS_1_message_past_the_queue_limit()
+    {
+        await using var broker = await StartAsync(TimeSpan.FromMinutes(1));
+        await using (RawClient publisher = await broker.ConnectAsync("pub"))
+        {
+            for (int i = 0; i < 4 * Queue; i++)
+            {
+                await publisher.PublishAsync($"r/{i}", $"{i}", QoS1, retain: true);
+            }
+        }
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("r/#", QoS1);
+        var topics = new HashSet<string>();
+        for (int i = 0; i < 4 * Queue; i++)
+        {
+            ReceivedPacket p = await sub.ExpectPublishPacketAsync();
+            Assert.True(p.Publish.Retain);
+            topics.Add(p.Topic);
+            await sub.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
+        }
+        Assert.Equal(4 * Queue, topics.Count);
+        await sub.ExpectNothingPendingAsync();
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    private static Task<TestBroker> StartAsync(TimeSpan stallTimeout) => TestBroker.StartAsync(o =>
+    {
+        o.MaximumInflightMessages = Window;
+        o.MaximumQueuedMessages = Queue;
+        o.SubscriberStallTimeout = stallTimeout;
+    });
+
+    /// <summary>QoS 1 PUBLISHes with payloads "0", "1" ... in one write, so the broker reads them as one batch.</summary>
+    private static byte[] Burst(string topic, int count, ushort firstPacketId)
+    {
+        var bytes = new List<byte>();
+        for (int i = 0; i < count; i++)
+        {
+            bytes.AddRange(Wire.Encode(new PublishPacket
+            {
+                Topic = Wire.Text(topic),
+                Payload = new ReadOnlySequence<byte>(System.Text.Encoding.UTF8.GetBytes($"{i}")),
+                QoS = QoS1,
+                PacketId = (ushort)(firstPacketId + i),
+            }, ProtocolVersion.V500));
+        }
+        return [.. bytes];
+    }
+}

@@ -33,6 +33,34 @@ public sealed class BrokerLimitsTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_1_max_queued_messages_0_means_no_bound_as_in_Mosquitto()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 0);
+        await using (RawClient sub = await broker.ConnectAsync("sub", properties: Persistent()))
+        {
+            await sub.SubscribeAsync("t", QoS1);
+            sub.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        const int Messages = 1500;
+        for (int i = 0; i < Messages; i++)
+        {
+            await publisher.PublishAsync("t", $"{i}", QoS1);
+        }
+        await using RawClient back = await broker.OpenAsync();
+        await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
+        for (int i = 0; i < Messages; i++)
+        {
+            ReceivedPacket p = await back.ExpectPublishPacketAsync();
+            Assert.Equal($"{i}", p.PayloadText);
+            await back.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
+        }
+        await back.ExpectNothingPendingAsync();
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    [Fact]
     public async Task MQTT5_sec_4_9_messages_in_flight_to_a_client_are_capped_by_the_broker_whatever_its_receive_maximum()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumInflightMessages = 10);

@@ -61,7 +61,7 @@ public sealed class BrokerOptions
 
     /// <summary>
     /// QoS 1/2 messages queued per session beyond its flight window. A message finding an online subscriber's queue
-    /// full is queued anyway and its publisher not read further until there is room (back-pressure, see
+    /// full is queued anyway and its publisher not read further until the queue is half empty (back-pressure, see
     /// <see cref="SubscriberStallTimeout"/>); for an offline session it is dropped and counted. 0 for no bound, as
     /// Mosquitto's max_queued_messages. Default 1,000.
     /// </summary>

@@ -113,7 +113,7 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// Waits, for a publisher whose message found this session's queue full, until the queue is under its limit again.
+    /// Waits, for a publisher whose message found this session's queue full, until the queue is half empty.
     /// A subscriber that has acknowledged nothing for <paramref name="stallTimeout"/> is stalled: the wait ends, and
     /// until its queue is half empty its excess messages are dropped without holding anyone (as Mosquitto's are).
     /// </summary>
@@ -125,7 +125,7 @@ internal sealed class Session
             long idle;
             lock (Gate)
             {
-                if (Connection is null || _stalled || QueuedCount < QueueLimit)
+                if (Connection is null || _stalled || HasRoom)
                 {
                     return;
                 }
@@ -141,6 +141,12 @@ internal sealed class Session
             await Task.WhenAny(room, Task.Delay(stallTimeout - TimeSpan.FromMilliseconds(idle)));
         }
     }
+
+    /// <summary>
+    /// Held publishers go on once the queue is half empty, not at its first free place: each then sends a run of
+    /// messages per wake-up instead of one, and the subscriber still has half a queue to work through meanwhile.
+    /// </summary>
+    private bool HasRoom => QueuedCount <= QueueLimit / 2;
 
     private void ReleasePublishers()
     {
@@ -279,7 +285,7 @@ internal sealed class Session
     /// Moves queued messages into flight while the connection's flight window allows [MQTT-3.3.4-9] and the
     /// connection's outbound queue is within its byte bound; over the bound they wait here, and the connection
     /// calls <see cref="ResumeDeliveries"/> once it has written enough. Publishers waiting for room go on once
-    /// the queue is under its limit.
+    /// the queue is half empty.
     /// </summary>
     private void Pump()
     {
@@ -321,10 +327,10 @@ internal sealed class Session
             delivery.FlightOrder = ++_flightOrder;
             _inflight[delivery.PacketId] = delivery;
         }
-        if (_queued.Count < QueueLimit)
+        if (HasRoom)
         {
             ReleasePublishers();
-            _stalled &= _queued.Count > QueueLimit / 2;
+            _stalled = false;
         }
     }
 

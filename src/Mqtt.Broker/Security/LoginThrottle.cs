@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Mqtt.Broker;
 
@@ -218,8 +219,27 @@ public sealed class LoginThrottle
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static IPAddress? Normalize(IPAddress? address) =>
-        address is not null && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    /// <summary>
+    /// The key of an address: IPv4-mapped addresses count as IPv4, IPv6 ones by their /64, since an end site is
+    /// normally given a whole /64 and one client would otherwise have 2^64 fresh keys.
+    /// </summary>
+    private static IPAddress? Normalize(IPAddress? address)
+    {
+        if (address is null || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
+    }
 
     /// <summary>Failures (or registrations) of one key; its own small lock is held only to update two numbers.</summary>
     private sealed class Counter

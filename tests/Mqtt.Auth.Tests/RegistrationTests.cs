@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Mqtt.Broker;
 using Mqtt.Codec;
@@ -48,7 +49,8 @@ public sealed class RegistrationTests
     [Fact]
     public async Task Concurrent_registrations_of_one_name_have_exactly_one_winner()
     {
-        await using TestBroker broker = await TestBroker.StartAsync();
+        // Sixteen in flight from one address are more than its registration limit (10) lets through at once.
+        await using TestBroker broker = await TestBroker.StartAsync(security: o => o.Throttle.RegistrationsPerAddress = 0);
         Task<Received>[] attempts = [.. Enumerable.Range(0, 16).Select(i => Task.Run(() =>
             RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("dave", [ScramVerifier.Derive(ScramMechanism.Sha256, "pw-" + i)]))))),];
         Received[] answers = await Task.WhenAll(attempts).WaitAsync(TimeSpan.FromSeconds(60));
@@ -103,6 +105,46 @@ public sealed class RegistrationTests
         Assert.Equal(3, broker.Security.Credentials.Count);
         // Logging in is not registering: the users made stay usable from that address.
         Assert.Equal(ReasonCode.Success, (await Scram.AttemptAsync(broker, "user1", "pw-shared")).End.ReasonCode);
+    }
+
+    /// <summary>
+    /// The limits used to be checked before the awaited add and counted after it, so registrations in flight
+    /// together all passed: 200 parallel CONNECTs from one address made 200 users.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_registrations_from_one_address_stop_at_the_per_address_limit()
+    {
+        (ReasonCode[] answers, int users) = await RegisterConcurrentlyAsync(o => o.Throttle.RegistrationsPerAddress = 3, _ => IPAddress.Parse("192.0.2.1"));
+
+        Assert.Equal(3, answers.Count(c => c == ReasonCode.Success));
+        Assert.Equal(47, answers.Count(c => c == ReasonCode.ConnectionRateExceeded));
+        Assert.Equal(3, users);
+    }
+
+    [Fact]
+    public async Task Concurrent_registrations_stop_at_the_user_limit()
+    {
+        (ReasonCode[] answers, int users) = await RegisterConcurrentlyAsync(
+            o => (o.MaximumRegisteredUsers, o.Throttle.RegistrationsPerAddress) = (5, 0), i => new IPAddress([192, 0, 2, (byte)(i + 1)]));
+
+        Assert.Equal(5, answers.Count(c => c == ReasonCode.Success));
+        Assert.Equal(45, answers.Count(c => c == ReasonCode.QuotaExceeded));
+        Assert.Equal(5, users);
+    }
+
+    [Fact]
+    public async Task A_registration_refused_for_a_taken_name_does_not_count_against_the_address()
+    {
+        using var folder = new TempDataFolder();
+        using BrokerSecurity security = BrokerSecurity.Configure(new BrokerOptions(), new BrokerSecurityOptions { DataDirectory = folder.Path, Throttle = { RegistrationsPerAddress = 2 } });
+        Assert.True(await security.Credentials.TryAddAsync(new UserCredentials("taken", SharedVerifiers)));
+        var client = new ClientInfo("reg", null, new IPEndPoint(IPAddress.Parse("192.0.2.1"), 50000), IsTls: false);
+        Task<ReasonCode> Register(string name) => StoreAsync(security, name, client);
+
+        Assert.Equal(ReasonCode.BadUserNameOrPassword, await Register("taken"));
+        Assert.Equal(ReasonCode.Success, await Register("user1"));
+        Assert.Equal(ReasonCode.Success, await Register("user2"));
+        Assert.Equal(ReasonCode.ConnectionRateExceeded, await Register("user3"));
     }
 
     [Theory]
@@ -205,6 +247,32 @@ public sealed class RegistrationTests
         Assert.Equal(unreadable, await File.ReadAllBytesAsync(broker.Security.Credentials.FilePath));
         Assert.Equal(2, broker.Log.Lines.Count(l => l.Contains("credential file could not be written", StringComparison.Ordinal)));
     }
+
+    /// <summary>
+    /// Fifty registrations with distinct names, all checked against the limits before any is stored: the test holds
+    /// the credential file's lock meanwhile, and each call takes its limits before its first await (the add).
+    /// </summary>
+    private static async Task<(ReasonCode[] Answers, int Users)> RegisterConcurrentlyAsync(Action<BrokerSecurityOptions> configure, Func<int, IPAddress> address)
+    {
+        using var folder = new TempDataFolder();
+        var options = new BrokerSecurityOptions { DataDirectory = folder.Path };
+        configure(options);
+        using BrokerSecurity security = BrokerSecurity.Configure(new BrokerOptions(), options);
+        var registrations = new List<Task<ReasonCode>>();
+        using (new FileStream(Path.Combine(folder.Path, CredentialStore.LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                registrations.Add(StoreAsync(security, "user" + i, new ClientInfo("reg-" + i, null, new IPEndPoint(address(i), 50000 + i), IsTls: false)));
+            }
+        }
+
+        ReasonCode[] answers = await Task.WhenAll(registrations).WaitAsync(TimeSpan.FromSeconds(60));
+        return (answers, security.Credentials.Count);
+    }
+
+    private static async Task<ReasonCode> StoreAsync(BrokerSecurity security, string name, ClientInfo client) =>
+        (await security.StoreNewUserAsync(new UserCredentials(name, SharedVerifiers), client, ScramRegistration.Method, CancellationToken.None)).ReasonCode;
 
     internal static async Task<Received> RegisterAsync(TestBroker broker, byte[] data)
     {

@@ -130,6 +130,49 @@ public sealed class ThrottleTests
         Assert.True(throttle.IsLockedOut("alice", home), "the exemption lasts TrustedAddressLifetime");
     }
 
+    /// <summary>An end site gets a whole /64: counted per address, one client would have 2^64 fresh ones.</summary>
+    [Fact]
+    public void IPv6_addresses_in_one_64_share_the_address_counters_and_other_64s_do_not()
+    {
+        var throttle = new LoginThrottle(new LoginThrottleOptions { AddressLockoutThreshold = 3, RegistrationsPerAddress = 2 }, new ManualTime());
+        IPAddress first = IPAddress.Parse("2001:db8:1:2::1");
+        IPAddress sameSubnet = IPAddress.Parse("2001:db8:1:2:ffff:ffff:ffff:fffe");
+        IPAddress nextSubnet = IPAddress.Parse("2001:db8:1:3::1");
+        for (int i = 0; i < 3; i++)
+        {
+            throttle.RecordFailure(null, i == 0 ? first : IPAddress.Parse("2001:db8:1:2::" + (i + 1)));
+        }
+
+        Assert.True(throttle.IsLockedOut(null, first));
+        Assert.True(throttle.IsLockedOut(null, sameSubnet));
+        Assert.False(throttle.IsLockedOut(null, nextSubnet));
+        Assert.True(throttle.TryReserveRegistration(first));
+        Assert.True(throttle.TryReserveRegistration(IPAddress.Parse("2001:db8:1:2::7")));
+        Assert.False(throttle.TryReserveRegistration(sameSubnet));
+        Assert.True(throttle.TryReserveRegistration(nextSubnet));
+    }
+
+    [Fact]
+    public void A_users_trusted_IPv6_address_stands_for_its_whole_64()
+    {
+        var throttle = new LoginThrottle(new LoginThrottleOptions { UserLockoutThreshold = 1 }, new ManualTime());
+        throttle.RecordSuccess("alice", IPAddress.Parse("2001:db8:1:2::1"));
+        throttle.RecordFailure("alice", IPAddress.Parse("198.51.100.7"));
+
+        Assert.False(throttle.IsLockedOut("alice", IPAddress.Parse("2001:db8:1:2::99")));
+        Assert.True(throttle.IsLockedOut("alice", IPAddress.Parse("2001:db8:1:3::1")));
+    }
+
+    [Fact]
+    public void IPv4_mapped_IPv6_addresses_share_the_counters_of_their_IPv4_address()
+    {
+        var throttle = new LoginThrottle(new LoginThrottleOptions { AddressLockoutThreshold = 1 }, new ManualTime());
+        throttle.RecordFailure(null, IPAddress.Parse("::ffff:192.0.2.1"));
+
+        Assert.True(throttle.IsLockedOut(null, IPAddress.Parse("192.0.2.1")));
+        Assert.False(throttle.IsLockedOut(null, IPAddress.Parse("192.0.2.2")));
+    }
+
     [Fact]
     public async Task A_user_locked_out_by_someone_elses_guesses_still_logs_in_from_where_they_did_before()
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mqtt.Codec;
@@ -47,6 +48,7 @@ public sealed class BrokerSecurityOptions
 public sealed class BrokerSecurity : IDisposable
 {
     private long _decoysCreated;
+    private int _pendingRegistrations;
 
     private BrokerSecurity(BrokerSecurityOptions options, ILogger logger)
     {
@@ -131,17 +133,23 @@ public sealed class BrokerSecurity : IDisposable
     internal async ValueTask<AuthenticationResult> StoreNewUserAsync(UserCredentials credentials, ClientInfo client, string method, CancellationToken cancellationToken)
     {
         const string action = "register";
-        if (Options.MaximumRegisteredUsers > 0 && Credentials.Count >= Options.MaximumRegisteredUsers)
+        // Both limits are reserved before the add is awaited (and given back if it fails): when they were checked
+        // before it and counted after it, any number of concurrent registrations passed together.
+        if (!TryReserveUserPlace())
         {
             AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "user limit reached");
             return AuthenticationResult.Fail(ReasonCode.QuotaExceeded);
         }
-        if (Throttle.IsRegistrationLimited(client.RemoteEndPoint?.Address))
+
+        IPAddress? address = client.RemoteEndPoint?.Address;
+        if (!Throttle.TryReserveRegistration(address))
         {
+            ReleaseUserPlace();
             AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "too many registrations from this address");
             return AuthenticationResult.Fail(ReasonCode.ConnectionRateExceeded);
         }
-        bool added;
+
+        bool added = false;
         try
         {
             added = await Credentials.TryAddAsync(credentials, cancellationToken);
@@ -152,13 +160,21 @@ public sealed class BrokerSecurity : IDisposable
             AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "credential file not writable");
             return AuthenticationResult.Fail(ReasonCode.ServerUnavailable);
         }
+        finally
+        {
+            // An added user is in Credentials.Count by now, so its place is counted there instead.
+            ReleaseUserPlace();
+            if (!added)
+            {
+                Throttle.ReleaseRegistration(address);
+            }
+        }
 
         if (!added)
         {
             return await RefuseAsync(action, credentials.Name, client, method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
         }
 
-        Throttle.RecordRegistration(client.RemoteEndPoint?.Address);
         AuthAudit.Write(Logger, action, true, credentials.Name, client, method, "registered");
         return AuthenticationResult.Succeed(credentials.Name);
     }
@@ -170,6 +186,25 @@ public sealed class BrokerSecurity : IDisposable
         await DelayAsync(Throttle.Options.MaximumDelay, cancellationToken);
         return AuthenticationResult.Fail(ReasonCode.ConnectionRateExceeded);
     }
+
+    /// <summary>
+    /// Takes a place under <see cref="BrokerSecurityOptions.MaximumRegisteredUsers"/>. Counting itself as pending
+    /// before reading the count is what makes this safe without a lock: of two concurrent registrations, the later to
+    /// count itself sees the other, as pending or (once its add is done) in <see cref="CredentialStore.Count"/>.
+    /// </summary>
+    private bool TryReserveUserPlace()
+    {
+        int pending = Interlocked.Increment(ref _pendingRegistrations);
+        if (Options.MaximumRegisteredUsers > 0 && Credentials.Count + pending > Options.MaximumRegisteredUsers)
+        {
+            Interlocked.Decrement(ref _pendingRegistrations);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void ReleaseUserPlace() => Interlocked.Decrement(ref _pendingRegistrations);
 
     private static async ValueTask DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

@@ -23,7 +23,8 @@ public sealed class CredentialStore : IDisposable
     /// <summary>Name of the credential file inside the data folder.</summary>
     public const string FileName = "credentials";
 
-    private const string LockFileName = "credentials.lock";
+    /// <summary>Name of the lock file every change holds (flock), next to the credential file.</summary>
+    internal const string LockFileName = "credentials.lock";
     private const string TempPrefix = "credentials.tmp-";
     private const string Header = "# mqttcore credentials: name:SCRAM verifiers, one user per line (docs/security.md)";
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;

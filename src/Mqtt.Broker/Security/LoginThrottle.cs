@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Mqtt.Broker;
 
@@ -108,23 +109,32 @@ public sealed class LoginThrottle
     }
 
     /// <summary>
-    /// True while the address has registered too many users lately: one client must not fill the user limit or
-    /// take names by the thousand (successful registrations are no failures, so the guessing brake never sees them).
+    /// Takes one of the registrations an address may make (one client must not fill the user limit or take names by
+    /// the thousand; successful registrations are no failures, so the guessing brake never sees them). The check and
+    /// the count are one locked step, so concurrent registrations cannot all pass a check made before any is counted.
     /// </summary>
     /// <param name="address">The client's address, if known.</param>
-    /// <returns>True when a registration from it must be refused.</returns>
-    public bool IsRegistrationLimited(IPAddress? address) =>
-        Normalize(address) is IPAddress a && _registrations.TryGetValue(a, out Counter? counter) && counter.IsLocked(_time.GetTimestamp());
-
-    /// <summary>Counts a successful registration from an address.</summary>
-    /// <param name="address">The client's address, if known.</param>
-    public void RecordRegistration(IPAddress? address)
+    /// <returns>False when the address has registered too many users lately and the registration must be refused.</returns>
+    public bool TryReserveRegistration(IPAddress? address)
     {
-        if (Options.RegistrationsPerAddress > 0 && Normalize(address) is IPAddress a)
+        if (Options.RegistrationsPerAddress <= 0 || Normalize(address) is not IPAddress a)
         {
-            long now = _time.GetTimestamp();
-            Fail(_registrations, a, Options.RegistrationsPerAddress, now);
-            SweepNowAndThen(now);
+            return true;
+        }
+
+        long now = _time.GetTimestamp();
+        bool reserved = _registrations.GetOrAdd(a, static _ => new Counter()).TryCount(now, this, Options.RegistrationsPerAddress);
+        SweepNowAndThen(now);
+        return reserved;
+    }
+
+    /// <summary>Gives back a reservation whose registration failed (name taken, file not writable, cancelled).</summary>
+    /// <param name="address">The address given to <see cref="TryReserveRegistration"/>.</param>
+    public void ReleaseRegistration(IPAddress? address)
+    {
+        if (Options.RegistrationsPerAddress > 0 && Normalize(address) is IPAddress a && _registrations.TryGetValue(a, out Counter? counter))
+        {
+            counter.Uncount(Options.RegistrationsPerAddress);
         }
     }
 
@@ -209,8 +219,27 @@ public sealed class LoginThrottle
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static IPAddress? Normalize(IPAddress? address) =>
-        address is not null && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    /// <summary>
+    /// The key of an address: IPv4-mapped addresses count as IPv4, IPv6 ones by their /64, since an end site is
+    /// normally given a whole /64 and one client would otherwise have 2^64 fresh keys.
+    /// </summary>
+    private static IPAddress? Normalize(IPAddress? address)
+    {
+        if (address is null || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
+    }
 
     /// <summary>Failures (or registrations) of one key; its own small lock is held only to update two numbers.</summary>
     private sealed class Counter
@@ -224,19 +253,42 @@ public sealed class LoginThrottle
         {
             lock (_gate)
             {
-                if (owner._time.GetElapsedTime(_lastFailure, now) > owner.Options.ForgetAfter)
+                return Count(now, owner, lockoutThreshold);
+            }
+        }
+
+        /// <summary>Counts one more unless locked, in one step: of concurrent callers only the threshold's worth pass.</summary>
+        public bool TryCount(long now, LoginThrottle owner, int lockoutThreshold)
+        {
+            lock (_gate)
+            {
+                if (IsLocked(now))
                 {
-                    _failures = 0;
+                    return false;
                 }
 
-                _failures++;
-                _lastFailure = now;
-                if (_failures >= lockoutThreshold)
+                Count(now, owner, lockoutThreshold);
+                return true;
+            }
+        }
+
+        /// <summary>
+        /// Takes one count back. A lock is set only when the count reaches the threshold, and TryCount counts nothing
+        /// while it lasts, so a count below the threshold again means the lock was this count's and goes too.
+        /// </summary>
+        public void Uncount(int lockoutThreshold)
+        {
+            lock (_gate)
+            {
+                if (_failures > 0)
                 {
-                    _lockedUntil = now + (long)(owner.Options.LockoutDuration.TotalSeconds * owner._time.TimestampFrequency);
+                    _failures--;
                 }
 
-                return _failures;
+                if (_failures < lockoutThreshold)
+                {
+                    _lockedUntil = 0;
+                }
             }
         }
 
@@ -248,6 +300,24 @@ public sealed class LoginThrottle
             {
                 return !IsLocked(now) && owner._time.GetElapsedTime(_lastFailure, now) > owner.Options.ForgetAfter;
             }
+        }
+
+        /// <summary>Called holding <see cref="_gate"/>.</summary>
+        private int Count(long now, LoginThrottle owner, int lockoutThreshold)
+        {
+            if (owner._time.GetElapsedTime(_lastFailure, now) > owner.Options.ForgetAfter)
+            {
+                _failures = 0;
+            }
+
+            _failures++;
+            _lastFailure = now;
+            if (_failures >= lockoutThreshold)
+            {
+                _lockedUntil = now + (long)(owner.Options.LockoutDuration.TotalSeconds * owner._time.TimestampFrequency);
+            }
+
+            return _failures;
         }
     }
 }

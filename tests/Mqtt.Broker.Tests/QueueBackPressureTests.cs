@@ -60,6 +60,24 @@ public sealed class QueueBackPressureTests
     }
 
     [Fact]
+    public async Task MQTT5_3_1_2_22_a_publisher_held_back_longer_than_its_keep_alive_is_not_cut_off_for_it()
+    {
+        // Held about 3 s (the stall time) with a Keep Alive of 1 s: it is the broker that is not reading.
+        await using var broker = await StartAsync(TimeSpan.FromSeconds(3));
+        await using RawClient stuck = await broker.ConnectAsync("stuck");
+        await stuck.SubscribeAsync("t", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("pub", keepAlive: 1);
+
+        const int Messages = 30;
+        await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
+        for (int i = 1; i <= Messages; i++)
+        {
+            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
+        }
+        await publisher.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_sec_4_9_a_client_whose_own_subscription_is_full_is_not_held_back_by_itself()
     {
         // Were it held, it would wait for acknowledgements it sends on the very connection that is not being read.

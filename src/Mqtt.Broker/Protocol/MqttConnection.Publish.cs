@@ -81,11 +81,21 @@ internal sealed partial class MqttConnection
     /// </summary>
     private async ValueTask WaitForSubscribersAsync(List<Session> full)
     {
-        foreach (Session session in full)
+        _heldBack = true;
+        try
         {
-            await session.WaitForRoomAsync(Options.SubscriberStallTimeout);
+            foreach (Session session in full)
+            {
+                await session.WaitForRoomAsync(Options.SubscriberStallTimeout);
+            }
         }
-        full.Clear();
+        finally
+        {
+            full.Clear();
+            // The Keep Alive counts from here: what the client sent meanwhile (PINGREQ) was not read yet.
+            Volatile.Write(ref _lastReceived, Environment.TickCount64);
+            _heldBack = false;
+        }
     }
 
     private async ValueTask<ReasonCode> PublishAsync(MqttFrame frame, PublishPacket publish, string topic)

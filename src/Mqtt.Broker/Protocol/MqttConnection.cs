@@ -22,6 +22,7 @@ internal sealed partial class MqttConnection
     private long _lastReceived = Environment.TickCount64;
     private int _connectTimedOut;
     private volatile bool _inputPaused;
+    private volatile bool _heldBack;
     private volatile bool _lingering;
 
     public MqttConnection(MqttBroker broker, Socket socket, SocketListener listener)
@@ -203,7 +204,8 @@ internal sealed partial class MqttConnection
             }
             return;
         }
-        if (_keepAlive > 0 && !_lingering && now - Volatile.Read(ref _lastReceived) > _keepAlive * 1500L)
+        // Not while held back for a full subscriber (WaitForSubscribersAsync): its silence is the broker's doing.
+        if (_keepAlive > 0 && !_lingering && !_heldBack && now - Volatile.Read(ref _lastReceived) > _keepAlive * 1500L)
         {
             _ = CloseAsync(ReasonCode.KeepAliveTimeout);
         }

@@ -344,6 +344,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// </summary>
     internal Lock SessionsGate => _sessionsGate;
 
+    /// <summary>
+    /// Serializes the decisions to hold a publisher back for a full subscriber (MqttConnection.WaitForSubscribersAsync),
+    /// so that no two clients, nor any ring of them, end up each waiting for another.
+    /// </summary>
+    internal Lock HoldGate { get; } = new();
+
     /// <summary>Test seam: runs after a CONNECT claimed the session of a Client Identifier, before the connection it replaced is closed.</summary>
     internal Action<string>? SessionClaimed { get; set; }
 

@@ -18,14 +18,14 @@ public sealed class SlowSubscriberTests
         {
             o.MaximumQueuedMessages = MaximumQueued;
             o.MaximumPendingQoS0 = 50;
-            o.SubscriberStallTimeout = TimeSpan.FromMilliseconds(200);
+            o.MaximumPublisherHold = TimeSpan.FromMilliseconds(200);
         });
         // Stuck on QoS 0: its socket fills, then its writer queue, then messages are dropped.
         await using RawClient stuckQoS0 = await broker.OpenAsync(receiveBufferSize: 4096);
         await stuckQoS0.ConnectAsync("stuck0");
         await stuckQoS0.SubscribeAsync("load/#", QoS0);
         // Stuck on QoS 1: a window of 5 in flight, MaximumQueued more queued, and the one that found the queue full and
-        // held the publisher until the subscriber counted as stalled; the rest dropped.
+        // held the publisher for the maximum hold; the rest dropped.
         await using RawClient stuckQoS1 = await broker.OpenAsync();
         await stuckQoS1.ConnectAsync("stuck1", properties: new MqttProperties { ReceiveMaximum = SlowReceiveMaximum });
         await stuckQoS1.SubscribeAsync("load/#", QoS1);

@@ -75,18 +75,27 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// Back-pressure: the message found these subscribers' queues full, so this client's next packets wait, and TCP
-    /// slows it down, until they have room or stall (<see cref="BrokerOptions.SubscriberStallTimeout"/>). A burst
-    /// into a subscriber that keeps acknowledging is thus delivered whole, where dropping it would lose QoS 1/2
-    /// messages the publisher was told were accepted.
+    /// slows it down, until the queues are half empty or <see cref="BrokerOptions.MaximumPublisherHold"/> has passed.
+    /// A burst into a subscriber that keeps up is thus delivered whole, where dropping it would lose QoS 1/2 messages
+    /// the publisher was told were accepted.
     /// </summary>
     private async ValueTask WaitForSubscribersAsync(List<Session> full)
     {
-        _heldBack = true;
         try
         {
             foreach (Session session in full)
             {
-                await session.WaitForRoomAsync(Options.SubscriberStallTimeout);
+                lock (_broker.HoldGate)
+                {
+                    // Never for a client that is held itself: two clients feeding each other would each wait for
+                    // acknowledgements the other does not read. Its queue may then go past the limit, to twice it.
+                    if (session.Connection is { IsHeldBack: true })
+                    {
+                        continue;
+                    }
+                    _heldBack = true;
+                }
+                await session.WaitForRoomAsync(Options.MaximumPublisherHold);
             }
         }
         finally

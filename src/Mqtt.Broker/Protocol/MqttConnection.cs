@@ -54,6 +54,9 @@ internal sealed partial class MqttConnection
     /// <summary>Bytes waiting to be sent to the client (see <see cref="BrokerOptions.MaximumQueuedBytes"/>).</summary>
     public long QueuedBytes => _outbound.QueuedBytes;
 
+    /// <summary>True while the read loop waits for a subscriber's full queue (back-pressure on this client's publishing).</summary>
+    public bool IsHeldBack => _heldBack;
+
     /// <summary>True while the read loop has stopped reading because the outbound queue is over its bound.</summary>
     public bool IsInputPaused => _inputPaused;
 

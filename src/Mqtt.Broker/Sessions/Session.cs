@@ -20,7 +20,6 @@ internal sealed class Session
     private long _flightOrder;
     private TaskCompletionSource? _room;
     private bool _stalled;
-    private long _lastProgress = Environment.TickCount64;
 
     public Session(string clientId, string? userName)
     {
@@ -113,24 +112,26 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// Waits, for a publisher whose message found this session's queue full, until the queue is half empty.
-    /// A subscriber that has acknowledged nothing for <paramref name="stallTimeout"/> is stalled: the wait ends, and
-    /// until its queue is half empty its excess messages are dropped without holding anyone (as Mosquitto's are).
+    /// Waits, for a publisher whose message found this session's queue full, until the queue is half empty, at most
+    /// <paramref name="maximumHold"/>. A subscriber that cannot take that much in that time is slow: the wait ends,
+    /// and until its queue is half empty its excess messages are dropped without holding anyone (as Mosquitto's are).
+    /// A burst is absorbed; a publisher is not kept for long (its own PINGREQ waits unread behind what it sent).
     /// </summary>
-    public async ValueTask WaitForRoomAsync(TimeSpan stallTimeout)
+    public async ValueTask WaitForRoomAsync(TimeSpan maximumHold)
     {
+        long deadline = Environment.TickCount64 + (long)maximumHold.TotalMilliseconds;
         while (true)
         {
             Task room;
-            long idle;
+            long left;
             lock (Gate)
             {
                 if (Connection is null || _stalled || HasRoom)
                 {
                     return;
                 }
-                idle = Environment.TickCount64 - _lastProgress;
-                if (idle >= stallTimeout.TotalMilliseconds)
+                left = deadline - Environment.TickCount64;
+                if (left <= 0)
                 {
                     _stalled = true;
                     ReleasePublishers();
@@ -138,7 +139,7 @@ internal sealed class Session
                 }
                 room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
-            await Task.WhenAny(room, Task.Delay(stallTimeout - TimeSpan.FromMilliseconds(idle)));
+            await Task.WhenAny(room, Task.Delay(TimeSpan.FromMilliseconds(left)));
         }
     }
 
@@ -161,7 +162,6 @@ internal sealed class Session
         {
             if (_inflight is not null && _inflight.Remove(packetId, out Delivery? delivery))
             {
-                _lastProgress = Environment.TickCount64;
                 if (delivery.AwaitingResend)
                 {
                     // Acknowledged from what the client had before this connection: no resend needed.
@@ -181,7 +181,6 @@ internal sealed class Session
             if (_inflight is not null && _inflight.TryGetValue(packetId, out Delivery? delivery) && delivery.QoS == QualityOfService.ExactlyOnce)
             {
                 delivery.Released = true;
-                _lastProgress = Environment.TickCount64;
                 return true;
             }
             return false;
@@ -231,7 +230,6 @@ internal sealed class Session
             }
             _resend?.Clear();
             _awaitingResend = 0;
-            _lastProgress = Environment.TickCount64;
             _stalled = false;
             if (_inflight is { Count: > 0 })
             {

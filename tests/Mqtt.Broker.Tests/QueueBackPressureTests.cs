@@ -115,6 +115,38 @@ public sealed class QueueBackPressureTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_8_2_a_shared_subscription_passes_a_full_member_by_for_one_with_room()
+    {
+        // Round robin would hand every other message to the stuck member: held for a minute, then lost.
+        await using var broker = await StartAsync(TimeSpan.FromMinutes(1));
+        await using RawClient stuck = await broker.ConnectAsync("stuck");
+        await stuck.SubscribeAsync("$share/g/jobs", QoS1);
+        await using RawClient healthy = await broker.ConnectAsync("healthy");
+        await healthy.SubscribeAsync("$share/g/jobs", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("pub");
+
+        const int Messages = 100;
+        const int StuckTakes = Window + Queue;
+        Task<int> healthyReceives = Task.Run(async () =>
+        {
+            for (int i = 0; i < Messages - StuckTakes; i++)
+            {
+                PublishPacket p = await healthy.ExpectPublishAsync();
+                await healthy.SendAckAsync(PacketType.PubAck, p.PacketId);
+            }
+            return Messages - StuckTakes;
+        });
+        for (int i = 0; i < Messages; i++)
+        {
+            Assert.Equal(ReasonCode.Success, await publisher.PublishAsync("jobs", $"{i}", QoS1));
+        }
+        Assert.Equal(Messages - StuckTakes, await healthyReceives);
+        Assert.Equal(StuckTakes, await AcknowledgeEverythingAsync(stuck));
+        await healthy.ExpectNothingPendingAsync();
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    [Fact]
     public async Task MQTT5_sec_3_3_1_9_a_new_subscription_gets_every_retained_QoS_1_message_past_the_queue_limit()
     {
         await using var broker = await StartAsync(TimeSpan.FromMinutes(1));
@@ -179,6 +211,24 @@ public sealed class QueueBackPressureTests
             {
                 await Task.Delay(10);
             }
+        }
+        return received;
+    }
+
+    /// <summary>Rounds of PINGREQ, acknowledging what comes before PINGRESP, until one brings nothing; returns the count.</summary>
+    private static async Task<int> AcknowledgeEverythingAsync(RawClient client)
+    {
+        int received = 0;
+        for (int round = 0, late = -1; late != 0 && round < 1000; round++)
+        {
+            late = 0;
+            await client.SendPingAsync();
+            for (ReceivedPacket? packet = await client.ReadAsync(); packet?.Type == PacketType.Publish; packet = await client.ReadAsync())
+            {
+                late++;
+                await client.SendAckAsync(PacketType.PubAck, packet.Publish.PacketId);
+            }
+            received += late;
         }
         return received;
     }

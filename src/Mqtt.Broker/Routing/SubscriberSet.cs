@@ -69,20 +69,25 @@ internal sealed class SharedGroup
 
     public List<SubscriptionEntry> Members { get; } = [];
 
-    /// <summary>Round robin, preferring members whose client is connected (4.8.2).</summary>
-    public SubscriptionEntry Next()
+    /// <summary>
+    /// Round robin, preferring members whose client is connected (4.8.2) and, among those, ones whose queue is not full:
+    /// a member that stopped acknowledging would otherwise hold up the publisher, or lose its share, while the others
+    /// could take the message.
+    /// </summary>
+    public SubscriptionEntry Next() => Pick(withRoom: true) ?? Pick(withRoom: false) ?? Members[_next = (_next + 1) % Members.Count];
+
+    private SubscriptionEntry? Pick(bool withRoom)
     {
         int count = Members.Count;
         for (int i = 0; i < count; i++)
         {
             SubscriptionEntry candidate = Members[(_next + i) % count];
-            if (candidate.Session.IsConnected)
+            if (candidate.Session.IsConnected && (!withRoom || candidate.Session.HasQueueRoom))
             {
                 _next = (_next + i + 1) % count;
                 return candidate;
             }
         }
-        _next = (_next + 1) % count;
-        return Members[_next];
+        return null;
     }
 }

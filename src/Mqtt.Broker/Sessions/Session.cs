@@ -100,7 +100,7 @@ internal sealed class Session
             DeliveryOutcome outcome = DeliveryOutcome.Accepted;
             if (_queued.Count >= QueueLimit && whenFull != QueueFull.Exceed)
             {
-                // Back-pressure instead of loss while the subscriber is online and acknowledging: each waiting publisher
+                // Back-pressure instead of loss while the subscriber is online and keeping up: each waiting publisher
                 // adds one message past the limit at most; twice the limit means a crowd of them, and the rest is dropped.
                 if (whenFull == QueueFull.Drop || Connection is null || _stalled || _queued.Count >= 2L * QueueLimit)
                 {

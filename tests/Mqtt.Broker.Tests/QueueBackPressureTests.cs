@@ -19,16 +19,8 @@ public sealed class QueueBackPressureTests
 
         const int Messages = 300;
         await publisher.SendAsync(Burst("burst", Messages, firstPacketId: 1));
-        for (int i = 0; i < Messages; i++)
-        {
-            ReceivedPacket p = await sub.ExpectPublishPacketAsync();
-            Assert.Equal($"{i}", p.PayloadText);
-            await sub.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
-        }
-        for (int i = 1; i <= Messages; i++)
-        {
-            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
-        }
+        await ReceiveInOrderAsync(sub, Messages);
+        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
         await sub.ExpectNothingPendingAsync();
         Assert.Equal(0, broker.Statistics.MessagesDropped);
     }
@@ -43,19 +35,11 @@ public sealed class QueueBackPressureTests
 
         const int Messages = 100;
         await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
-        for (int i = 1; i <= Messages; i++)
-        {
-            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
-        }
+        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
         // In flight, queued, and the one message that found the queue full and made the publisher wait.
         const int Kept = Window + Queue + 1;
         Assert.Equal(Messages - Kept, broker.Statistics.MessagesDropped);
-        for (int i = 0; i < Kept; i++)
-        {
-            ReceivedPacket p = await stuck.ExpectPublishPacketAsync();
-            Assert.Equal($"{i}", p.PayloadText);
-            await stuck.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
-        }
+        await ReceiveInOrderAsync(stuck, Kept);
         await stuck.ExpectNothingPendingAsync();
     }
 
@@ -70,10 +54,7 @@ public sealed class QueueBackPressureTests
 
         const int Messages = 30;
         await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
-        for (int i = 1; i <= Messages; i++)
-        {
-            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
-        }
+        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
         await publisher.ExpectNothingPendingAsync();
     }
 
@@ -195,24 +176,32 @@ public sealed class QueueBackPressureTests
         }
         Assert.Equal(messages, acknowledged);
         everyoneAcknowledged.Signal();
-        // The rest of the other's burst: rounds of PINGREQ, acknowledging what comes before PINGRESP, until the other
-        // has all its acknowledgements too and a round brings nothing.
-        for (int round = 0, late = -1; (late != 0 || !everyoneAcknowledged.IsSet) && round < 1000; round++)
+        // The rest of the other's burst, once the other has all its acknowledgements too.
+        for (int round = 0; !everyoneAcknowledged.IsSet && round < 1000; round++)
         {
-            late = 0;
-            await client.SendPingAsync();
-            for (ReceivedPacket? packet = await client.ReadAsync(); packet?.Type == PacketType.Publish; packet = await client.ReadAsync())
-            {
-                late++;
-                await client.SendAckAsync(PacketType.PubAck, packet.Publish.PacketId);
-            }
-            received += late;
-            if (late == 0)
-            {
-                await Task.Delay(10);
-            }
+            received += await AcknowledgeEverythingAsync(client);
+            await Task.Delay(10);
         }
-        return received;
+        return received + await AcknowledgeEverythingAsync(client);
+    }
+
+    private static async Task ExpectAcknowledgedInOrderAsync(RawClient publisher, int messages)
+    {
+        for (int i = 1; i <= messages; i++)
+        {
+            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
+        }
+    }
+
+    /// <summary>Receives the PUBLISHes "0", "1" ... in that order, acknowledging each.</summary>
+    private static async Task ReceiveInOrderAsync(RawClient subscriber, int messages)
+    {
+        for (int i = 0; i < messages; i++)
+        {
+            ReceivedPacket p = await subscriber.ExpectPublishPacketAsync();
+            Assert.Equal($"{i}", p.PayloadText);
+            await subscriber.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
+        }
     }
 
     /// <summary>Rounds of PINGREQ, acknowledging what comes before PINGRESP, until one brings nothing; returns the count.</summary>

@@ -31,6 +31,22 @@ public sealed class Mqtt311SubscribeTests
     }
 
     [Fact]
+    public async Task MQTT311_4_7_1_share_prefix_without_the_shared_form_is_subscribed_literally()
+    {
+        // 3.1.1 has no Shared Subscriptions: "$share/g" is an ordinary filter (as with Mosquitto), not a broken shared one.
+        // (The default authorizer keeps clients from publishing to '$' topics; this one lets the test do it.)
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = new PermissiveAuthorizer());
+        await using RawClient client = await broker.ConnectAsync("c", V311);
+        Assert.Equal(new byte[] { 1 }, await client.SubscribeAsync("$share/g", QoS1));
+        await using RawClient publisher = await broker.ConnectAsync("p", V311);
+        await publisher.PublishAsync("$share/g", "literal", QoS1);
+        Assert.Equal("literal", (await client.ExpectPublishPacketAsync()).PayloadText);
+        await client.UnsubscribeAsync("$share/g");
+        await publisher.PublishAsync("$share/g", "gone", QoS1);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT311_3_8_3_4_requested_qos_3_closes_the_connection()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -131,11 +131,8 @@ public sealed class AclAuthorizer : IAuthorizer
     /// <inheritdoc/>
     public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter)
     {
-        if (filter.StartsWith("$share/", StringComparison.Ordinal))
-        {
-            int groupEnd = filter.IndexOf('/', 7);
-            filter = groupEnd < 0 ? "" : filter[(groupEnd + 1)..];
-        }
+        // A Shared Subscription is checked for its topic filter.
+        SharedFilter.TryParse(filter, out _, out filter);
 
         PatternLevel[]? levels = TopicPattern.Parse(filter, templates: false);
         if (levels is null)

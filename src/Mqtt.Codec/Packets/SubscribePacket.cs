@@ -83,7 +83,7 @@ public struct SubscribePacket : IMqttPacket
         int filterStart = r.Consumed + 2;
         r.SkipString(checkWildcards: false, out _);
         ReadOnlySpan<byte> filter = r.Failed ? default : r.SpanFrom(filterStart);
-        if (!r.Failed && !MqttTopic.IsValidTopicFilter(filter))
+        if (!r.Failed && !MqttTopic.IsValidTopicFilter(filter, version))
         {
             r.Fail(ReasonCode.MalformedPacket, filterOffset, "[MQTT-4.7.1-1] [MQTT-4.7.1-2] [MQTT-4.8.2-1] Topic Filter is not valid");
         }

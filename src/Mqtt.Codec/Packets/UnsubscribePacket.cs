@@ -36,7 +36,7 @@ public readonly struct UnsubscribePacket : IMqttPacket
             long offset = r.Offset;
             int filterStart = r.Consumed + 2;
             r.SkipString(checkWildcards: false, out _);
-            if (!r.Failed && !MqttTopic.IsValidTopicFilter(r.SpanFrom(filterStart)))
+            if (!r.Failed && !MqttTopic.IsValidTopicFilter(r.SpanFrom(filterStart), version))
             {
                 r.Fail(ReasonCode.MalformedPacket, offset, "[MQTT-4.7.1-1] [MQTT-4.7.1-2] Topic Filter is not valid");
             }

@@ -39,6 +39,20 @@ public static class MqttTopic
             }
             filter = rest[(slash + 1)..];
         }
+        return IsValidPlainFilter(filter);
+    }
+
+    /// <summary>
+    /// As <see cref="IsValidTopicFilter(ReadOnlySpan{byte})"/> at a protocol level: MQTT 3.1.1 has no Shared
+    /// Subscriptions, so there a "$share/" filter that is not of the shared form (such as "$share/g") is an
+    /// ordinary filter, taken literally, as Mosquitto takes it.
+    /// </summary>
+    public static bool IsValidTopicFilter(ReadOnlySpan<byte> filter, ProtocolVersion version) =>
+        IsValidTopicFilter(filter) || (version == ProtocolVersion.V311 && IsValidPlainFilter(filter));
+
+    /// <summary>A filter without a share prefix: not empty, and its wildcards alone in their levels, '#' last.</summary>
+    private static bool IsValidPlainFilter(ReadOnlySpan<byte> filter)
+    {
         if (filter.IsEmpty)
         {
             return false;

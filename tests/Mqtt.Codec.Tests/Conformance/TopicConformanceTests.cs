@@ -181,4 +181,18 @@ public class TopicConformanceTests
     [InlineData("$share/group-1/sport/tennis/+")]
     [InlineData("$share/ü/a")]
     public void MQTT5_4_8_2_2_well_formed_shared_filters_are_read(string filter) => AssertFilterAccepted(V5, filter);
+
+    [Theory]
+    [InlineData("$share/g")]
+    [InlineData("$share/g/")]
+    [InlineData("$share//a")]
+    [InlineData("$share/+/a")]
+    public void MQTT311_4_7_1_3_share_prefix_without_the_shared_form_is_an_ordinary_filter(string filter) =>
+        // 3.1.1 has no Shared Subscriptions: these are valid filters there, taken literally (as by Mosquitto).
+        AssertFilterAccepted(V311, filter);
+
+    [Theory]
+    [InlineData("$share/g+/a")]
+    [InlineData("$share/g/a#")]
+    public void MQTT311_4_7_1_3_share_prefix_does_not_excuse_misplaced_wildcards(string filter) => AssertFilterRefused(V311, filter);
 }

@@ -70,7 +70,7 @@ public sealed class BrokerOptions
     /// <summary>
     /// Longest a publisher is held back for one online subscriber whose queue is full, waiting for the queue to be
     /// half empty. A subscriber that does not take that much in this time is slow: publishers stop waiting for it, and
-    /// its excess QoS 1/2 messages are dropped and counted until half its queue has drained. Default 1 s, well within
+    /// its excess QoS 1/2 messages are dropped and counted until half its queue has drained and ten times this has passed. Default 1 s, well within
     /// any Keep Alive a client uses: a held publisher's PINGREQ is not read either.
     /// </summary>
     public TimeSpan MaximumPublisherHold { get; set; } = TimeSpan.FromSeconds(1);

@@ -44,6 +44,33 @@ public sealed class QueueBackPressureTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_9_a_subscriber_that_was_slow_holds_nobody_again_for_a_while_even_once_drained_and_reconnected()
+    {
+        // Else one that stops, catches up (or reconnects) and stops again every second would hold publishers most of the time.
+        await using var broker = await StartAsync(TimeSpan.FromMilliseconds(500));
+        await using RawClient sub = await broker.ConnectAsync("sub", properties: Persistent());
+        await sub.SubscribeAsync("t", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("pub");
+
+        const int Messages = 100;
+        await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
+        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
+        // Held once (the message past the limit), then counted as slow.
+        Assert.Equal(Messages - (Window + Queue + 1), broker.Statistics.MessagesDropped);
+
+        await using RawClient back = await broker.OpenAsync();
+        await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
+        await ReceiveInOrderAsync(back, Window + Queue + 1);
+        await publisher.SendAsync(Burst("t", Messages, firstPacketId: Messages + 1));
+        for (int i = Messages + 1; i <= 2 * Messages; i++)
+        {
+            Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
+        }
+        // Drained and on a new connection, within ten holds of the last: no message past the limit, nobody held.
+        Assert.Equal(2 * Messages - (Window + Queue + 1) - (Window + Queue), broker.Statistics.MessagesDropped);
+    }
+
+    [Fact]
     public async Task MQTT5_3_1_2_22_a_publisher_held_back_longer_than_its_keep_alive_is_not_cut_off_for_it()
     {
         // Held about 5 s (the maximum hold) with a Keep Alive of 2 s: it is the broker that is not reading.

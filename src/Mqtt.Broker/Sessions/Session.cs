@@ -20,6 +20,7 @@ internal sealed class Session
     private long _flightOrder;
     private TaskCompletionSource? _room;
     private bool _stalled;
+    private long _holdsResumeAt;
 
     public Session(string clientId, string? userName)
     {
@@ -117,7 +118,8 @@ internal sealed class Session
     /// <summary>
     /// Waits, for a publisher whose message found this session's queue full, until the queue is half empty, at most
     /// <paramref name="maximumHold"/>. A subscriber that cannot take that much in that time is slow: the wait ends,
-    /// and until its queue is half empty its excess messages are dropped without holding anyone (as Mosquitto's are).
+    /// and until its queue is half empty, and ten such holds have passed, its excess messages are dropped without
+    /// holding anyone (as Mosquitto's are).
     /// A burst is absorbed; a publisher is not kept for long (its own PINGREQ waits unread behind what it sent).
     /// </summary>
     public async ValueTask WaitForRoomAsync(TimeSpan maximumHold)
@@ -133,10 +135,12 @@ internal sealed class Session
                 {
                     return;
                 }
-                left = deadline - Environment.TickCount64;
+                long now = Environment.TickCount64;
+                left = deadline - now;
                 if (left <= 0)
                 {
                     _stalled = true;
+                    _holdsResumeAt = now + StallCooldownHolds * (long)maximumHold.TotalMilliseconds;
                     ReleasePublishers();
                     return;
                 }
@@ -145,6 +149,12 @@ internal sealed class Session
             await Task.WhenAny(room, Task.Delay(TimeSpan.FromMilliseconds(left)));
         }
     }
+
+    /// <summary>
+    /// A slow subscriber holds nobody for this many maximum holds, even if it catches up sooner: one that could
+    /// otherwise stop and go again (or reconnect) every second would hold its publishers most of the time.
+    /// </summary>
+    private const int StallCooldownHolds = 10;
 
     /// <summary>
     /// Held publishers go on once the queue is half empty, not at its first free place: each then sends a run of
@@ -233,7 +243,6 @@ internal sealed class Session
             }
             _resend?.Clear();
             _awaitingResend = 0;
-            _stalled = false;
             if (_inflight is { Count: > 0 })
             {
                 // [MQTT-4.6.0-5] resend in the original order; the dictionary's order is lost once freed slots are reused.
@@ -331,7 +340,7 @@ internal sealed class Session
         if (HasRoom)
         {
             ReleasePublishers();
-            _stalled = false;
+            _stalled &= now < _holdsResumeAt;
         }
     }
 

@@ -61,13 +61,37 @@ public sealed class QueueBackPressureTests
         await using RawClient back = await broker.OpenAsync();
         await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
         await ReceiveInOrderAsync(back, Window + Queue + 1);
-        await publisher.SendAsync(Burst("t", Messages, firstPacketId: Messages + 1));
+        // Another publisher, which has not been held yet (one that has is not held again for a while either).
+        await using RawClient another = await broker.ConnectAsync("pub2");
+        await another.SendAsync(Burst("t", Messages, firstPacketId: 1));
+        await ExpectAcknowledgedInOrderAsync(another, Messages);
+        // Drained and on a new connection, within ten holds of the last: no message past the limit, nobody held.
+        Assert.Equal(2 * Messages - (Window + Queue + 1) - (Window + Queue), broker.Statistics.MessagesDropped);
+    }
+
+    [Fact]
+    public async Task MQTT5_sec_4_9_a_publisher_held_until_a_subscriber_gave_up_is_not_held_again_for_a_while()
+    {
+        // Else subscribers made slow one after the other would hold it most of the time.
+        await using var broker = await StartAsync(TimeSpan.FromMilliseconds(500));
+        await using RawClient first = await broker.ConnectAsync("first");
+        await first.SubscribeAsync("a", QoS1);
+        await using RawClient second = await broker.ConnectAsync("second");
+        await second.SubscribeAsync("b", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("pub");
+
+        const int Messages = 100;
+        await publisher.SendAsync(Burst("a", Messages, firstPacketId: 1));
+        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
+        Assert.Equal(Messages - (Window + Queue + 1), broker.Statistics.MessagesDropped);
+        await publisher.SendAsync(Burst("b", Messages, firstPacketId: Messages + 1));
         for (int i = Messages + 1; i <= 2 * Messages; i++)
         {
             Assert.Equal((ushort)i, (await publisher.ExpectAsync(PacketType.PubAck)).PubAck.PacketId);
         }
-        // Drained and on a new connection, within ten holds of the last: no message past the limit, nobody held.
-        Assert.Equal(2 * Messages - (Window + Queue + 1) - (Window + Queue), broker.Statistics.MessagesDropped);
+        // Not held, the second subscriber never counted as slow: its queue went to twice its limit, the rest dropped.
+        Assert.Equal(2 * Messages - (Window + Queue + 1) - (Window + 2 * Queue), broker.Statistics.MessagesDropped);
+        await ReceiveInOrderAsync(second, Window + 2 * Queue);
     }
 
     [Fact]

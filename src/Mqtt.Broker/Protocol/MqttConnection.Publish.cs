@@ -7,6 +7,7 @@ internal sealed partial class MqttConnection
     private string?[]? _topicAliases;
     private Dictionary<string, ushort>? _outboundAliases;
     private List<Session>? _fullSessions;
+    private long _holdsResumeAt;
 
     /// <summary>The client's Topic Alias Maximum: how many aliases we may use towards it (3.3.2.3.4).</summary>
     public ushort ClientTopicAliasMaximum { get; private set; }
@@ -75,14 +76,22 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// Back-pressure: the message found these subscribers' queues full, so this client's next packets wait, and TCP
-    /// slows it down, until the queues are half empty or <see cref="BrokerOptions.MaximumPublisherHold"/> has passed.
-    /// A burst into a subscriber that keeps up is thus delivered whole, where dropping it would lose QoS 1/2 messages
-    /// the publisher was told were accepted.
+    /// slows it down, until the queues are half empty or <see cref="BrokerOptions.MaximumPublisherHold"/> has passed
+    /// (for all of them together: several stuck subscribers must not add up). A burst into a subscriber that keeps up
+    /// is thus delivered whole, where dropping it would lose QoS 1/2 messages the publisher was told were accepted.
     /// </summary>
     private async ValueTask WaitForSubscribersAsync(List<Session> full)
     {
         try
         {
+            long now = Environment.TickCount64;
+            if (now < _holdsResumeAt)
+            {
+                // Held until a slow subscriber gave up lately: not again for a while, whoever is slow next (many
+                // subscribers made slow in turn would otherwise hold this client most of the time).
+                return;
+            }
+            long deadline = now + (long)Options.MaximumPublisherHold.TotalMilliseconds;
             foreach (Session session in full)
             {
                 lock (_broker.HoldGate)
@@ -95,7 +104,10 @@ internal sealed partial class MqttConnection
                     }
                     _heldBack = true;
                 }
-                await session.WaitForRoomAsync(Options.MaximumPublisherHold);
+                if (!await session.WaitForRoomAsync(deadline, Options.MaximumPublisherHold))
+                {
+                    _holdsResumeAt = Environment.TickCount64 + Session.StallCooldownHolds * (long)Options.MaximumPublisherHold.TotalMilliseconds;
+                }
             }
         }
         finally

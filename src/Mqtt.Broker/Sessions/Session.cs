@@ -117,14 +117,14 @@ internal sealed class Session
 
     /// <summary>
     /// Waits, for a publisher whose message found this session's queue full, until the queue is half empty, at most
-    /// <paramref name="maximumHold"/>. A subscriber that cannot take that much in that time is slow: the wait ends,
-    /// and until its queue is half empty, and ten such holds have passed, its excess messages are dropped without
-    /// holding anyone (as Mosquitto's are).
-    /// A burst is absorbed; a publisher is not kept for long (its own PINGREQ waits unread behind what it sent).
+    /// until <paramref name="deadline"/> (<see cref="Environment.TickCount64"/>). A subscriber that does not take that
+    /// much in time is slow: the wait ends, and until its queue is half empty, and <see cref="StallCooldownHolds"/>
+    /// times <paramref name="maximumHold"/> have passed, its excess messages are dropped without holding anyone (as
+    /// Mosquitto's are). A burst is absorbed; a publisher is not kept for long (its own PINGREQ waits unread behind
+    /// what it sent). Returns false when the wait ended for a slow subscriber.
     /// </summary>
-    public async ValueTask WaitForRoomAsync(TimeSpan maximumHold)
+    public async ValueTask<bool> WaitForRoomAsync(long deadline, TimeSpan maximumHold)
     {
-        long deadline = Environment.TickCount64 + (long)maximumHold.TotalMilliseconds;
         while (true)
         {
             Task room;
@@ -133,7 +133,7 @@ internal sealed class Session
             {
                 if (Connection is null || _stalled || HasRoom)
                 {
-                    return;
+                    return true;
                 }
                 long now = Environment.TickCount64;
                 left = deadline - now;
@@ -142,7 +142,7 @@ internal sealed class Session
                     _stalled = true;
                     _holdsResumeAt = now + StallCooldownHolds * (long)maximumHold.TotalMilliseconds;
                     ReleasePublishers();
-                    return;
+                    return false;
                 }
                 room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
@@ -154,7 +154,7 @@ internal sealed class Session
     /// A slow subscriber holds nobody for this many maximum holds, even if it catches up sooner: one that could
     /// otherwise stop and go again (or reconnect) every second would hold its publishers most of the time.
     /// </summary>
-    private const int StallCooldownHolds = 10;
+    public const int StallCooldownHolds = 10;
 
     /// <summary>
     /// Held publishers go on once the queue is half empty, not at its first free place: each then sends a run of

@@ -101,8 +101,9 @@ internal sealed class Session
             DeliveryOutcome outcome = DeliveryOutcome.Accepted;
             if (_queued.Count >= QueueLimit && whenFull != QueueFull.Exceed)
             {
-                // Back-pressure instead of loss while the subscriber is online and keeping up: each waiting publisher
-                // adds one message past the limit at most; twice the limit means a crowd of them, and the rest is dropped.
+                // Back-pressure instead of loss while the subscriber is online and keeping up: a waiting publisher adds
+                // one message past the limit, one that may not wait (MqttConnection.WaitForSubscribersAsync) more; at
+                // twice the limit the rest is dropped.
                 if (whenFull == QueueFull.Drop || Connection is null || _stalled || _queued.Count >= 2L * QueueLimit)
                 {
                     return DeliveryOutcome.Dropped;
@@ -151,8 +152,9 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// A slow subscriber holds nobody for this many maximum holds, even if it catches up sooner: one that could
-    /// otherwise stop and go again (or reconnect) every second would hold its publishers most of the time.
+    /// After a hold that ended for a slow subscriber, for this many maximum holds neither does that subscriber hold
+    /// anyone, even if it catches up sooner, nor is that publisher held (MqttConnection.WaitForSubscribersAsync):
+    /// subscribers that stop and go again (or reconnect) every second would otherwise hold publishers most of the time.
     /// </summary>
     public const int StallCooldownHolds = 10;
 

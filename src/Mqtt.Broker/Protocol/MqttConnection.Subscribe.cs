@@ -138,7 +138,7 @@ internal sealed partial class MqttConnection
         // being the retained store's. A client that has not read the previous burst yet gets the usual limits.
         bool burst = !_outbound.IsOverBound;
         // Likewise QoS 1/2 ones go past the session's queue limit, unless it is already full (from earlier bursts).
-        QueueFull whenFull = entry.Session.QueuedCount < entry.Session.QueueLimit ? QueueFull.Exceed : QueueFull.Drop;
+        QueueFull whenFull = entry.Session.HasQueueRoom ? QueueFull.Exceed : QueueFull.Drop;
         foreach (ApplicationMessage message in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
         {
             if (!Options.Authorizer.CanReceive(Client, message.Topic))

@@ -79,7 +79,7 @@ internal sealed class Session
     /// <summary>QoS 1/2 messages queued beyond the flight window (<see cref="BrokerOptions.MaximumQueuedMessages"/>).</summary>
     public int QueueLimit { get; init; } = int.MaxValue;
 
-    /// <summary>The queue is under its limit; read without the lock, as a hint (choosing a shared subscriber).</summary>
+    /// <summary>The queue is under its limit; read without the lock, as a hint (choosing a shared subscriber, a retained burst).</summary>
     public bool HasQueueRoom => QueuedCount < QueueLimit;
 
     public bool IsExpired(long now) => Connection is null && ExpiryInterval != uint.MaxValue

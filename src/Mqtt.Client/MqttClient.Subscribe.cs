@@ -22,7 +22,7 @@ public sealed partial class MqttClient
         for (int i = 0; i < subscriptions.Length; i++)
         {
             MqttTopicFilter f = topicFilters[i];
-            ReadOnlySequence<byte> filter = EncodeTopicFilter(f.Filter, nameof(topicFilters));
+            ReadOnlySequence<byte> filter = EncodeTopicFilter(f.Filter, nameof(topicFilters), _options.ProtocolVersion);
             subscriptions[i] = new Subscription(filter, f.MaximumQoS, f.NoLocal, f.RetainAsPublished, f.RetainHandling);
         }
         MqttConnection connection = RequireConnection();
@@ -68,7 +68,7 @@ public sealed partial class MqttClient
         var filters = new string[topicFilters.Count];
         for (int i = 0; i < filters.Length; i++)
         {
-            EncodeTopicFilter(topicFilters[i], nameof(topicFilters));
+            EncodeTopicFilter(topicFilters[i], nameof(topicFilters), _options.ProtocolVersion);
             filters[i] = topicFilters[i];
         }
         MqttConnection connection = RequireConnection();
@@ -124,11 +124,12 @@ public sealed partial class MqttClient
         }
     }
 
-    private static ReadOnlySequence<byte> EncodeTopicFilter(string filter, string parameterName)
+    private static ReadOnlySequence<byte> EncodeTopicFilter(string filter, string parameterName, ProtocolVersion version)
     {
         ArgumentNullException.ThrowIfNull(filter, parameterName);
         ReadOnlySequence<byte> bytes = MqttUtf8.Encode(filter);
-        if (bytes.Length > ushort.MaxValue || !MqttUtf8.IsWellFormed(bytes) || !MqttTopic.IsValidTopicFilter(bytes))
+        // One segment: Encode makes one array. At 3.1.1 "$share/g" is an ordinary filter (MqttTopic).
+        if (bytes.Length > ushort.MaxValue || !MqttUtf8.IsWellFormed(bytes) || !MqttTopic.IsValidTopicFilter(bytes.FirstSpan, version))
         {
             throw new ArgumentException($"'{filter}' is not a valid Topic Filter (section 4.7)", parameterName);
         }

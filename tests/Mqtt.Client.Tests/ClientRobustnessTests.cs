@@ -277,6 +277,30 @@ public sealed class ClientRobustnessTests
         Assert.True(client.IsConnected);
     }
 
+    [Fact]
+    public async Task MQTT311_client_takes_a_share_prefix_without_the_shared_form_as_an_ordinary_filter()
+    {
+        // 3.1.1 has no Shared Subscriptions: "$share/g" is a filter like any other there (Mosquitto and our broker agree).
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o => o.ProtocolVersion = ProtocolVersion.V311);
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
+        Task<MqttSubscribeResult> subscribing = client.SubscribeAsync("$share/g", QualityOfService.AtLeastOnce);
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Subscribe);
+        Assert.True(SubscribePacket.TryRead(sent.Frame, ProtocolVersion.V311, out SubscribePacket subscribe, out _));
+        foreach (Subscription requested in subscribe.Subscriptions)
+        {
+            Assert.Equal("$share/g", requested.TopicFilterString);
+        }
+        await connection.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new[] { (byte)1 }) }.Write(w, ProtocolVersion.V311));
+        await subscribing.WaitAsync(Short);
+    }
+
+    [Fact]
+    public async Task MQTT5_client_refuses_a_share_prefix_without_the_shared_form()
+    {
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => scripted.Client.SubscribeAsync("$share/g", QualityOfService.AtLeastOnce));
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // 7. A connection lost while ActivateAsync is still re-sending starts a second reconnection loop.
     // ---------------------------------------------------------------------------------------------------------------

@@ -29,8 +29,10 @@ public static class UserName
     /// <summary>
     /// The stricter rule for a name being created (registration, <c>mqttcore user add</c>): <see cref="IsValid(string?)"/>
     /// and no <c>%</c>, which ACL patterns use for <c>%u</c> and <c>%c</c>; no format characters (Unicode Cf, such as
-    /// U+200B zero width space or U+202E right-to-left override), line or paragraph separators (Zl, Zp), and no white
-    /// space at either end, so that a new name cannot hide characters or pass for another. Names already in the
+    /// U+200B zero width space or U+202E right-to-left override), line or paragraph separators (Zl, Zp), spaces other
+    /// than one ASCII space between words, combining marks with nothing before them, characters that show as nothing
+    /// (Hangul fillers, variation selectors, the Braille blank ...), and no white space at either end, so that a new
+    /// name cannot hide characters or pass for another. Names already in the
     /// credential file need only <see cref="IsValid(string?)"/>, so they keep working.
     /// </summary>
     /// <param name="name">The candidate name.</param>
@@ -95,6 +97,21 @@ public static class UserName
     // Trailing white space is checked once the last character is known.
     private static bool IsRefusedInNewName(Rune rune, int index) =>
         rune.Value == '%'
-        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
-        || (index == 0 && Rune.IsWhiteSpace(rune));
+        || Rune.GetUnicodeCategory(rune) switch
+        {
+            UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => true,
+            // Only the ASCII space between words: no-break, ideographic, thin ... spaces pass for it or for nothing.
+            UnicodeCategory.SpaceSeparator => index == 0 || rune.Value != ' ',
+            // A combining mark needs a character before it to sit on.
+            UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => index == 0 || IsBlank(rune.Value),
+            _ => IsBlank(rune.Value),
+        };
+
+    /// <summary>
+    /// Characters that show as nothing though they are neither format characters nor spaces: the combining grapheme
+    /// joiner, the Hangul and Khmer fillers, the Mongolian and other variation selectors, the Braille blank.
+    /// </summary>
+    private static bool IsBlank(int value) =>
+        value is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or 0x3164 or 0xFFA0 or 0x2800
+            or (>= 0x180B and <= 0x180F) or (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF);
 }

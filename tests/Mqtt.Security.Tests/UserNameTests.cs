@@ -12,6 +12,9 @@ public sealed class UserNameTests
     [InlineData("用户")]
     [InlineData("😀")]
     [InlineData("with space")]
+    [InlineData("Zoé")]
+    [InlineData("कि")]
+    [InlineData("한글")]
     public void ValidNamesAreAccepted(string name)
     {
         Assert.True(UserName.IsValid(name));
@@ -66,6 +69,19 @@ public sealed class UserNameTests
     [InlineData("\u00A0alice")]
     [InlineData("alice\u3000")]
     [InlineData(" ")]
+    [InlineData("ali ce")]
+    [InlineData("ali ce")]
+    [InlineData("ㅤ")]
+    [InlineData("aliceㅤ")]
+    [InlineData("aliceﾠ")]
+    [InlineData("ᅟalice")]
+    [InlineData("alice⠀")]
+    [InlineData("al͏ice")]
+    [InlineData("alice️")]
+    [InlineData("alice󠄀")]
+    [InlineData("a᠋b")]
+    [InlineData("́alice")]
+    [InlineData("⃝alice")]
     public void InvisibleCharactersAndWhiteSpaceAtEitherEndAreRefusedInNewNames(string name)
     {
         Assert.True(UserName.IsValid(name));

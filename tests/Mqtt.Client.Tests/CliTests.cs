@@ -69,7 +69,9 @@ public sealed class CliTests
     public async Task Sub_R_skips_retained_messages(string brokerName)
     {
         await using IBroker broker = await Brokers.StartAsync(brokerName);
-        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "fresh", "-m", "stale", "-r"]).ExpectSuccess();
+        // QoS 1, so that pub exits only once the broker has the retained message: at QoS 0 a loaded broker could
+        // handle the SUBSCRIBE below first and deliver "stale" live, without RETAIN.
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "fresh", "-m", "stale", "-r", "-q", "1"]).ExpectSuccess();
         var log = new SharedWriter();
         Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "fresh", "-R", "-C", "1", "--verbose"], error: log);
         await log.WaitForAsync("SUBACK");

@@ -106,7 +106,7 @@ internal sealed partial class MqttConnection
                 }
                 if (!await session.WaitForRoomAsync(deadline, Options.MaximumPublisherHold))
                 {
-                    _holdsResumeAt = Environment.TickCount64 + Session.StallCooldownHolds * (long)Options.MaximumPublisherHold.TotalMilliseconds;
+                    _holdsResumeAt = Session.CooldownEnd(Environment.TickCount64, Options.MaximumPublisherHold);
                 }
             }
         }

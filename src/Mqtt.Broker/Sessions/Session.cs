@@ -132,7 +132,7 @@ internal sealed class Session
             long left;
             lock (Gate)
             {
-                if (Connection is null || _stalled || HasRoom)
+                if (Connection is null || _stalled || IsHalfEmpty)
                 {
                     return true;
                 }
@@ -141,7 +141,7 @@ internal sealed class Session
                 if (left <= 0)
                 {
                     _stalled = true;
-                    _holdsResumeAt = now + StallCooldownHolds * (long)maximumHold.TotalMilliseconds;
+                    _holdsResumeAt = CooldownEnd(now, maximumHold);
                     ReleasePublishers();
                     return false;
                 }
@@ -158,11 +158,14 @@ internal sealed class Session
     /// </summary>
     public const int StallCooldownHolds = 10;
 
+    /// <summary>When a cool-down begun at <paramref name="now"/> ends (<see cref="StallCooldownHolds"/>).</summary>
+    public static long CooldownEnd(long now, TimeSpan maximumHold) => now + StallCooldownHolds * (long)maximumHold.TotalMilliseconds;
+
     /// <summary>
     /// Held publishers go on once the queue is half empty, not at its first free place: each then sends a run of
     /// messages per wake-up instead of one, and the subscriber still has half a queue to work through meanwhile.
     /// </summary>
-    private bool HasRoom => QueuedCount <= QueueLimit / 2;
+    private bool IsHalfEmpty => QueuedCount <= QueueLimit / 2;
 
     private void ReleasePublishers()
     {
@@ -339,7 +342,7 @@ internal sealed class Session
             delivery.FlightOrder = ++_flightOrder;
             _inflight[delivery.PacketId] = delivery;
         }
-        if (HasRoom)
+        if (IsHalfEmpty)
         {
             ReleasePublishers();
             _stalled &= now < _holdsResumeAt;

@@ -7,12 +7,7 @@ public sealed class BrokerLimitsTests
     public async Task MQTT5_sec_4_1_offline_session_queue_is_bounded_and_the_excess_counted_as_dropped()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 3);
-        await using (RawClient sub = await broker.ConnectAsync("sub", properties: Persistent()))
-        {
-            await sub.SubscribeAsync("t", QoS1);
-            sub.Drop();
-        }
-        await broker.WaitForOpenConnectionsAsync(0);
+        await SubscribeAndGoOfflineAsync(broker);
         await using RawClient publisher = await broker.ConnectAsync("p");
         long droppedBefore = broker.Statistics.MessagesDropped;
         for (int i = 0; i < 10; i++)
@@ -20,15 +15,9 @@ public sealed class BrokerLimitsTests
             await publisher.PublishAsync("t", $"{i}", QoS1);
         }
         Assert.Equal(7, broker.Statistics.MessagesDropped - droppedBefore);
-        await using RawClient back = await broker.OpenAsync();
-        await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
+        await using RawClient back = await ComeBackAsync(broker);
         // The policy: a full queue refuses new messages; the oldest three are kept, in order.
-        for (int i = 0; i < 3; i++)
-        {
-            ReceivedPacket p = await back.ExpectPublishPacketAsync();
-            Assert.Equal($"{i}", p.PayloadText);
-            await back.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
-        }
+        await back.ExpectPayloadsInOrderAsync(3);
         await back.ExpectNothingPendingAsync();
     }
 
@@ -36,26 +25,15 @@ public sealed class BrokerLimitsTests
     public async Task MQTT5_sec_4_1_max_queued_messages_0_means_no_bound_as_in_Mosquitto()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 0);
-        await using (RawClient sub = await broker.ConnectAsync("sub", properties: Persistent()))
-        {
-            await sub.SubscribeAsync("t", QoS1);
-            sub.Drop();
-        }
-        await broker.WaitForOpenConnectionsAsync(0);
+        await SubscribeAndGoOfflineAsync(broker);
         await using RawClient publisher = await broker.ConnectAsync("p");
         const int Messages = 1500;
         for (int i = 0; i < Messages; i++)
         {
             await publisher.PublishAsync("t", $"{i}", QoS1);
         }
-        await using RawClient back = await broker.OpenAsync();
-        await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
-        for (int i = 0; i < Messages; i++)
-        {
-            ReceivedPacket p = await back.ExpectPublishPacketAsync();
-            Assert.Equal($"{i}", p.PayloadText);
-            await back.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
-        }
+        await using RawClient back = await ComeBackAsync(broker);
+        await back.ExpectPayloadsInOrderAsync(Messages);
         await back.ExpectNothingPendingAsync();
         Assert.Equal(0, broker.Statistics.MessagesDropped);
     }
@@ -388,5 +366,23 @@ public sealed class BrokerLimitsTests
         await Eventually.TrueAsync(() => broker.Broker.SessionCount == 0, "the session to end after the 1 s cap", TimeSpan.FromSeconds(10));
         await using RawClient back = await broker.OpenAsync(V311);
         Assert.False((await back.ConnectAsync("persistent", cleanStart: false)).SessionPresent);
+    }
+
+    /// <summary>A persistent session "sub" with a QoS 1 subscription to "t", its connection gone.</summary>
+    private static async Task SubscribeAndGoOfflineAsync(TestBroker broker)
+    {
+        await using (RawClient sub = await broker.ConnectAsync("sub", properties: Persistent()))
+        {
+            await sub.SubscribeAsync("t", QoS1);
+            sub.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+    }
+
+    private static async Task<RawClient> ComeBackAsync(TestBroker broker)
+    {
+        RawClient back = await broker.OpenAsync();
+        await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
+        return back;
     }
 }

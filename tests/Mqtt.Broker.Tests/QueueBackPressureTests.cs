@@ -19,7 +19,7 @@ public sealed class QueueBackPressureTests
 
         const int Messages = 300;
         await publisher.SendAsync(Burst("burst", Messages, firstPacketId: 1));
-        await ReceiveInOrderAsync(sub, Messages);
+        await sub.ExpectPayloadsInOrderAsync(Messages);
         await ExpectAcknowledgedInOrderAsync(publisher, Messages);
         await sub.ExpectNothingPendingAsync();
         Assert.Equal(0, broker.Statistics.MessagesDropped);
@@ -39,7 +39,7 @@ public sealed class QueueBackPressureTests
         // In flight, queued, and the one message that found the queue full and made the publisher wait.
         const int Kept = Window + Queue + 1;
         Assert.Equal(Messages - Kept, broker.Statistics.MessagesDropped);
-        await ReceiveInOrderAsync(stuck, Kept);
+        await stuck.ExpectPayloadsInOrderAsync(Kept);
         await stuck.ExpectNothingPendingAsync();
     }
 
@@ -60,7 +60,7 @@ public sealed class QueueBackPressureTests
 
         await using RawClient back = await broker.OpenAsync();
         await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
-        await ReceiveInOrderAsync(back, Window + Queue + 1);
+        await back.ExpectPayloadsInOrderAsync(Window + Queue + 1);
         // Another publisher, which has not been held yet (one that has is not held again for a while either).
         await using RawClient another = await broker.ConnectAsync("pub2");
         await another.SendAsync(Burst("t", Messages, firstPacketId: 1));
@@ -88,7 +88,7 @@ public sealed class QueueBackPressureTests
         await ExpectAcknowledgedInOrderAsync(publisher, Messages, firstPacketId: Messages + 1);
         // Not held, the second subscriber never counted as slow: its queue went to twice its limit, the rest dropped.
         Assert.Equal(2 * Messages - (Window + Queue + 1) - (Window + 2 * Queue), broker.Statistics.MessagesDropped);
-        await ReceiveInOrderAsync(second, Window + 2 * Queue);
+        await second.ExpectPayloadsInOrderAsync(Window + 2 * Queue);
     }
 
     [Fact]
@@ -235,16 +235,6 @@ public sealed class QueueBackPressureTests
         }
     }
 
-    /// <summary>Receives the PUBLISHes "0", "1" ... in that order, acknowledging each.</summary>
-    private static async Task ReceiveInOrderAsync(RawClient subscriber, int messages)
-    {
-        for (int i = 0; i < messages; i++)
-        {
-            ReceivedPacket p = await subscriber.ExpectPublishPacketAsync();
-            Assert.Equal($"{i}", p.PayloadText);
-            await subscriber.SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
-        }
-    }
 
     /// <summary>Rounds of PINGREQ, acknowledging what comes before PINGRESP, until one brings nothing; returns the count.</summary>
     private static async Task<int> AcknowledgeEverythingAsync(RawClient client)

@@ -301,6 +301,17 @@ internal sealed class RawClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Expects QoS 1 PUBLISHes with payloads "0", "1" ... in that order, acknowledging each.</summary>
+    public async Task ExpectPayloadsInOrderAsync(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ReceivedPacket p = await ExpectPublishPacketAsync();
+            Assert.Equal($"{i}", p.PayloadText);
+            await SendAckAsync(PacketType.PubAck, p.Publish.PacketId);
+        }
+    }
+
     /// <summary>Puts a packet back so the next read returns it.</summary>
     public void Unread(ReceivedPacket packet) => _stash.Insert(0, packet);
 

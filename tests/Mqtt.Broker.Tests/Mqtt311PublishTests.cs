@@ -21,6 +21,37 @@ public sealed class Mqtt311PublishTests
         await client.ExpectNothingPendingAsync();
     }
 
+    /// <summary>
+    /// 3.1.1 has no Receive Maximum, so a client cannot know ours: QoS 2 flows past it are accepted, not cut off with a
+    /// bare close (as MQTT.js's unbounded bursts were: every PUBCOMP lost with the connection).
+    /// </summary>
+    [Fact]
+    public async Task MQTT311_4_3_3_qos2_flows_beyond_our_receive_maximum_are_accepted()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.ReceiveMaximum = 2);
+        await using RawClient sub = await broker.ConnectAsync("sub", V311);
+        await sub.SubscribeAsync("t", QoS0);
+        await using RawClient client = await broker.ConnectAsync("pub", V311);
+        for (ushort id = 1; id <= 5; id++)
+        {
+            await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text($"{id}"), QoS = QoS2, PacketId = id });
+        }
+        for (ushort id = 1; id <= 5; id++)
+        {
+            Assert.Equal(new byte[] { 0, (byte)id }, (await client.ExpectAsync(PacketType.PubRec)).Body);
+        }
+        for (ushort id = 1; id <= 5; id++)
+        {
+            await client.SendAckAsync(PacketType.PubRel, id);
+            Assert.Equal(new byte[] { 0, (byte)id }, (await client.ExpectAsync(PacketType.PubComp)).Body);
+        }
+        for (int i = 1; i <= 5; i++)
+        {
+            Assert.Equal($"{i}", (await sub.ExpectPublishPacketAsync()).PayloadText);
+        }
+        await sub.ExpectNothingPendingAsync();
+    }
+
     [Fact]
     public async Task MQTT311_4_3_1_1_qos0_is_delivered_with_qos0_and_dup0()
     {

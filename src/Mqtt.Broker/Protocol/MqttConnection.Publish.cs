@@ -42,7 +42,9 @@ internal sealed partial class MqttConnection
                     // [MQTT-4.3.3-10] a resent PUBLISH before PUBREL is acknowledged again, not delivered again.
                     return Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId));
                 }
-                if (session.IncomingQoS2.Count >= Options.ReceiveMaximum)
+                // 3.1.1 has no Receive Maximum to tell the client, so there the Packet Identifier space is the bound
+                // (at most 65,535 ids held, about 1 MiB), as Mosquitto accepts too; an MQTT 5 client knows ours.
+                if (Version == ProtocolVersion.V500 && session.IncomingQoS2.Count >= Options.ReceiveMaximum)
                 {
                     _ = CloseAsync(ReasonCode.ReceiveMaximumExceeded);
                     return false;

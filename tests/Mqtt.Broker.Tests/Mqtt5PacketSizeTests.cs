@@ -2,8 +2,9 @@ namespace Mqtt.Broker.Tests;
 
 /// <summary>
 /// MQTT 5.0: the Reason String and User Property rules of every acknowledgement ("omit them if the packet would
-/// exceed the receiver's Maximum Packet Size"). The broker sends neither; these tests check that with a small
-/// Maximum Packet Size each acknowledgement still arrives, within the limit, without them.
+/// exceed the receiver's Maximum Packet Size"). The broker sends a Reason String only on a DISCONNECT for bad input
+/// (the rule broken); these tests check that with a small Maximum Packet Size each packet still arrives, within the
+/// limit, without them.
 /// </summary>
 public sealed class Mqtt5PacketSizeTests
 {
@@ -117,11 +118,22 @@ public sealed class Mqtt5PacketSizeTests
         await using var broker = await TestBroker.StartAsync();
         await using RawClient client = await broker.OpenAsync();
         await client.ConnectAsync("c", properties: SmallClient());
-        await client.SendAsync(new byte[] { 0x00, 0x00 });
+        // PINGREQ with Remaining Length 0 written in two bytes: its Reason String (the rule, 68 bytes) does not fit.
+        await client.SendAsync(new byte[] { 0xC0, 0x80, 0x00 });
         ReceivedPacket disconnect = await client.ExpectAsync(PacketType.Disconnect);
         Assert.Equal(ReasonCode.MalformedPacket, disconnect.Disconnect.ReasonCode);
         AssertLean(disconnect, disconnect.Disconnect.Properties);
         await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_14_2_3_disconnect_for_bad_input_names_the_rule_when_it_fits()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SendAsync(new byte[] { 0x30, 0x04, 0x00, 0x01, (byte)'#', 0x00 }); // a wildcard in a Topic Name
+        DisconnectPacket disconnect = await client.ExpectDisconnectAsync(ReasonCode.MalformedPacket);
+        Assert.Equal("[MQTT-3.3.2-2] Topic Name holds a wildcard", MqttUtf8.GetString(disconnect.Properties.ReasonString!.Value));
     }
 
     [Fact]

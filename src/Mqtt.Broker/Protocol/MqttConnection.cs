@@ -174,14 +174,23 @@ internal sealed partial class MqttConnection
         return (_connected, DecideWill(session));
     }
 
-    /// <summary>Closes the connection, sending DISCONNECT with <paramref name="reason"/> first to an MQTT 5 client.</summary>
-    public async Task CloseAsync(ReasonCode reason)
+    /// <summary>
+    /// Closes the connection, sending DISCONNECT with <paramref name="reason"/> first to an MQTT 5 client, and with
+    /// <paramref name="reasonString"/> when the client's Maximum Packet Size leaves room for it [MQTT-3.14.2-3].
+    /// </summary>
+    public async Task CloseAsync(ReasonCode reason, string? reasonString = null)
     {
         if (_connected && Version == ProtocolVersion.V500)
         {
+            var explained = new MqttProperties { ReasonString = reasonString is null ? null : MqttUtf8.Encode(reasonString) };
+            var disconnect = new DisconnectPacket { ReasonCode = reason, Properties = explained };
+            if (disconnect.GetSize(Version) > ClientMaximumPacketSize)
+            {
+                disconnect = new DisconnectPacket { ReasonCode = reason };
+            }
             // The writer sends nothing after a DISCONNECT [MQTT-3.14.4-1].
             _lingering = true;
-            Enqueue(OutboundPacket.Disconnect(Encode(new DisconnectPacket { ReasonCode = reason })));
+            Enqueue(OutboundPacket.Disconnect(Encode(disconnect)));
         }
         await FlushAndCloseAsync();
     }
@@ -322,7 +331,9 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(error.ReasonCode);
             return;
         }
-        await CloseAsync(error.ReasonCode);
+        // The codec's text names the rule broken (e.g. "[MQTT-3.3.2-2] Topic Name holds a wildcard"): a client's
+        // developer sees why without our log. A DISCONNECT may carry it whatever Request Problem Information says.
+        await CloseAsync(error.ReasonCode, error.Message);
     }
 
     private ValueTask<bool> Refuse(ReasonCode reason, string why)

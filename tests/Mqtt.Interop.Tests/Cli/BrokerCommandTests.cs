@@ -252,7 +252,9 @@ public sealed class BrokerCommandTests
                   "max-session-expiry": 600,
                   "sys-interval": 1,
                   "max-users": 5000,
-                  "log-level": "warning"
+                  "log-level": "warning",
+                  "persistence": true,
+                  "autosave-interval": 60
                 }
                 """);
             await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--config", config, "--max-packet-size", "8192", "--data", "data");

@@ -96,10 +96,7 @@ public sealed class PersistenceTests : IDisposable
     public async Task Message_expiry_counts_the_time_the_broker_was_down()
     {
         TestBroker broker = await StartAsync();
-        await using (RawClient subscriber = await broker.ConnectAsync("subscriber", properties: Persistent()))
-        {
-            await subscriber.SubscribeAsync("expiring/#", QoS1);
-        }
+        await SubscribeAndLeaveAsync(broker, "subscriber", "expiring/#", QoS1);
         var oneSecond = new MqttProperties { MessageExpiryInterval = 1 };
         await using (RawClient publisher = await broker.ConnectAsync("publisher"))
         {
@@ -113,8 +110,7 @@ public sealed class PersistenceTests : IDisposable
 
         await using TestBroker restarted = await StartAsync();
 
-        await using RawClient back = await restarted.OpenAsync();
-        Assert.True((await back.ConnectAsync("subscriber", cleanStart: false, properties: Persistent())).SessionPresent);
+        await using RawClient back = await ResumeAsync(restarted, "subscriber");
         ReceivedPacket lasting = await back.ExpectPublishPacketAsync();
         Assert.Equal("lasting", lasting.PayloadText);
         await back.SendAckAsync(PacketType.PubAck, lasting.Publish.PacketId);
@@ -143,8 +139,7 @@ public sealed class PersistenceTests : IDisposable
         await using TestBroker restarted = await RestartAsync(broker);
 
         Assert.Equal((1, 2), (restarted.Broker.SessionCount, restarted.Broker.Subscriptions.Count));
-        await using RawClient back = await restarted.OpenAsync();
-        Assert.True((await back.ConnectAsync("subscriber", cleanStart: false, properties: Persistent())).SessionPresent);
+        await using RawClient back = await ResumeAsync(restarted, "subscriber");
         // Queued in order; the maximum QoS 1 of plain/+ held, Retain As Published kept RETAIN.
         var expected = new[] { ("plain/a", "0", QoS1, true, 7), ("shared", "1", QoS2, false, 9), ("plain/b", "2", QoS1, false, 7) };
         foreach (var (topic, payload, qos, retain, identifier) in expected)
@@ -192,22 +187,13 @@ public sealed class PersistenceTests : IDisposable
     public async Task An_unacknowledged_QoS1_message_is_resent_after_a_restart_with_DUP_and_its_packet_id()
     {
         TestBroker broker = await StartAsync();
-        ushort packetId;
-        await using (RawClient subscriber = await broker.ConnectAsync("subscriber", properties: Persistent()))
-        {
-            await subscriber.SubscribeAsync("inflight", QoS1);
-            await using RawClient publisher = await broker.ConnectAsync("publisher");
-            await publisher.PublishAsync("inflight", "unacknowledged", QoS1);
-            PublishPacket first = await subscriber.ExpectPublishAsync();
-            Assert.False(first.Duplicate);
-            packetId = first.PacketId;
-            subscriber.Drop();
-        }
+        PublishPacket first = await ReceiveAndDropAsync(broker, "unacknowledged", QoS1, static (_, _) => Task.CompletedTask);
+        Assert.False(first.Duplicate);
+        ushort packetId = first.PacketId;
 
         await using TestBroker restarted = await RestartAsync(broker);
 
-        await using RawClient back = await restarted.OpenAsync();
-        Assert.True((await back.ConnectAsync("subscriber", cleanStart: false, properties: Persistent())).SessionPresent);
+        await using RawClient back = await ResumeAsync(restarted, "subscriber");
         ReceivedPacket resent = await back.ExpectPublishPacketAsync();
         Assert.Equal(("unacknowledged", true, packetId), (resent.PayloadText, resent.Publish.Duplicate, resent.Publish.PacketId));
         await back.SendAckAsync(PacketType.PubAck, packetId);
@@ -218,22 +204,15 @@ public sealed class PersistenceTests : IDisposable
     public async Task A_QoS2_message_released_by_PUBREC_resumes_with_PUBREL_after_a_restart()
     {
         TestBroker broker = await StartAsync();
-        ushort packetId;
-        await using (RawClient subscriber = await broker.ConnectAsync("subscriber", properties: Persistent()))
+        ushort packetId = (await ReceiveAndDropAsync(broker, "received", QoS2, static async (subscriber, publish) =>
         {
-            await subscriber.SubscribeAsync("exactly-once", QoS2);
-            await using RawClient publisher = await broker.ConnectAsync("publisher");
-            await publisher.PublishAsync("exactly-once", "received", QoS2);
-            packetId = (await subscriber.ExpectPublishAsync()).PacketId;
-            await subscriber.SendAckAsync(PacketType.PubRec, packetId);
-            Assert.Equal(packetId, (await subscriber.ExpectAsync(PacketType.PubRel)).PubRel.PacketId);
-            subscriber.Drop();
-        }
+            await subscriber.SendAckAsync(PacketType.PubRec, publish.PacketId);
+            Assert.Equal(publish.PacketId, (await subscriber.ExpectAsync(PacketType.PubRel)).PubRel.PacketId);
+        })).PacketId;
 
         await using TestBroker restarted = await RestartAsync(broker);
 
-        await using RawClient back = await restarted.OpenAsync();
-        Assert.True((await back.ConnectAsync("subscriber", cleanStart: false, properties: Persistent())).SessionPresent);
+        await using RawClient back = await ResumeAsync(restarted, "subscriber");
         Assert.Equal(packetId, (await back.ExpectAsync(PacketType.PubRel)).PubRel.PacketId);
         await back.SendAckAsync(PacketType.PubComp, packetId);
         await back.ExpectNothingPendingAsync();
@@ -243,10 +222,7 @@ public sealed class PersistenceTests : IDisposable
     public async Task An_incoming_QoS2_id_awaiting_PUBREL_is_still_known_after_a_restart_and_not_delivered_twice()
     {
         TestBroker broker = await StartAsync();
-        await using (RawClient subscriber = await broker.ConnectAsync("subscriber", properties: Persistent()))
-        {
-            await subscriber.SubscribeAsync("once", QoS1);
-        }
+        await SubscribeAndLeaveAsync(broker, "subscriber", "once", QoS1);
         var publish = new PublishPacket { Topic = Wire.Text("once"), Payload = Wire.Text("only once"), QoS = QoS2, PacketId = 42 };
         await using (RawClient publisher = await broker.ConnectAsync("publisher", properties: Persistent()))
         {
@@ -257,8 +233,7 @@ public sealed class PersistenceTests : IDisposable
 
         await using TestBroker restarted = await RestartAsync(broker);
 
-        await using RawClient back = await restarted.OpenAsync();
-        Assert.True((await back.ConnectAsync("publisher", cleanStart: false, properties: Persistent())).SessionPresent);
+        await using RawClient back = await ResumeAsync(restarted, "publisher");
         // The client did not see the PUBREC: it sends the PUBLISH again [MQTT-4.3.3-10], then releases it.
         await back.SendAsync(publish with { Duplicate = true });
         Assert.Equal(42, (await back.ExpectAsync(PacketType.PubRec)).PubRec.PacketId);
@@ -266,8 +241,7 @@ public sealed class PersistenceTests : IDisposable
         PubCompPacket comp = (await back.ExpectAsync(PacketType.PubComp)).PubComp;
         Assert.Equal((42, ReasonCode.Success), (comp.PacketId, comp.ReasonCode));
         await back.PublishAsync("once", "marker", QoS1);
-        await using RawClient subscriberBack = await restarted.OpenAsync();
-        await subscriberBack.ConnectAsync("subscriber", cleanStart: false, properties: Persistent());
+        await using RawClient subscriberBack = await ResumeAsync(restarted, "subscriber");
         foreach (string payload in new[] { "only once", "marker" })
         {
             ReceivedPacket delivered = await subscriberBack.ExpectPublishPacketAsync();
@@ -332,8 +306,7 @@ public sealed class PersistenceTests : IDisposable
 
         Assert.Equal((1, 1), (restarted.Broker.SessionCount, restarted.Broker.Subscriptions.Count));
         Assert.Null(restarted.Broker.ConnectionOf("alice-device"));
-        await using RawClient back = await restarted.OpenAsync();
-        Assert.True((await back.ConnectAsync("anonymous-device", cleanStart: false, properties: Persistent())).SessionPresent);
+        await using RawClient back = await ResumeAsync(restarted, "anonymous-device");
     }
 
     [Fact]
@@ -352,8 +325,7 @@ public sealed class PersistenceTests : IDisposable
 
         await using TestBroker restarted = await StartAsync();
 
-        await using RawClient back = await restarted.OpenAsync();
-        Assert.True((await back.ConnectAsync("device", cleanStart: false, properties: Persistent())).SessionPresent);
+        await using RawClient back = await ResumeAsync(restarted, "device");
         await back.SubscribeAsync("device/status", QoS0, retainHandling: RetainHandling.SendOnSubscribe);
         Assert.Equal("online", (await back.ExpectPublishPacketAsync()).PayloadText);
     }
@@ -373,6 +345,37 @@ public sealed class PersistenceTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(StateFile));
         }
         Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
+    }
+
+    /// <summary>A persistent session subscribed to <paramref name="filter"/>, its client gone.</summary>
+    private static async Task SubscribeAndLeaveAsync(TestBroker broker, string clientId, string filter, QualityOfService qos)
+    {
+        await using RawClient client = await broker.ConnectAsync(clientId, properties: Persistent());
+        await client.SubscribeAsync(filter, qos);
+    }
+
+    /// <summary>
+    /// A persistent subscriber receives one message of <paramref name="qos"/> with <paramref name="payload"/>, does
+    /// <paramref name="then"/> with it, and drops its connection: the message stays in flight in its session.
+    /// </summary>
+    private static async Task<PublishPacket> ReceiveAndDropAsync(TestBroker broker, string payload, QualityOfService qos, Func<RawClient, PublishPacket, Task> then)
+    {
+        await using RawClient subscriber = await broker.ConnectAsync("subscriber", properties: Persistent());
+        await subscriber.SubscribeAsync("inflight", qos);
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        await publisher.PublishAsync("inflight", payload, qos);
+        PublishPacket publish = await subscriber.ExpectPublishAsync();
+        await then(subscriber, publish);
+        subscriber.Drop();
+        return publish;
+    }
+
+    /// <summary>Connects with Clean Start 0 and expects Session Present 1.</summary>
+    private static async Task<RawClient> ResumeAsync(TestBroker broker, string clientId)
+    {
+        RawClient client = await broker.OpenAsync();
+        Assert.True((await client.ConnectAsync(clientId, cleanStart: false, properties: Persistent())).SessionPresent);
+        return client;
     }
 
     private static List<int> Identifiers(PublishPacket publish)

@@ -41,12 +41,16 @@ public sealed class ApplicationMessage
     public QualityOfService QoS => Packet.QoS;
 
     /// <summary>Copies a received PUBLISH out of the connection's buffer so it can outlive it.</summary>
-    public static ApplicationMessage Copy(in MqttFrame frame, ProtocolVersion version, string topic, string? publisherClientId)
+    public static ApplicationMessage Copy(in MqttFrame frame, ProtocolVersion version, string topic, string? publisherClientId) =>
+        Copy(frame, version, topic, publisherClientId, Environment.TickCount64);
+
+    /// <summary>Copies a PUBLISH already checked by the codec, received at <paramref name="receivedAt"/> (a message loaded from the state file).</summary>
+    internal static ApplicationMessage Copy(in MqttFrame frame, ProtocolVersion version, string topic, string? publisherClientId, long receivedAt)
     {
         byte[] body = frame.Body.ToArray();
         var owned = new MqttFrame(frame.Type, frame.Flags, frame.HeaderLength, new ReadOnlySequence<byte>(body));
         PublishPacket.TryRead(owned, version, out PublishPacket packet, out _);
-        return new ApplicationMessage(topic, packet, frame.HeaderLength + body.Length, publisherClientId, Environment.TickCount64);
+        return new ApplicationMessage(topic, packet, frame.HeaderLength + body.Length, publisherClientId, receivedAt);
     }
 
     /// <summary>

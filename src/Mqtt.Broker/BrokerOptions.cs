@@ -101,6 +101,20 @@ public sealed class BrokerOptions
     /// <summary>Interval of the $SYS/broker/... topics; zero turns them off. Default 10 s.</summary>
     public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The state file (docs/broker.md, "State across a restart"): retained messages and sessions that outlive their
+    /// connection are loaded from it at <see cref="MqttBroker.StartAsync"/> and saved to it at
+    /// <see cref="MqttBroker.StopAsync"/> and every <see cref="AutosaveInterval"/>, as Mosquitto's <c>persistence true</c>.
+    /// Null keeps everything in memory only. Default null.
+    /// </summary>
+    public string? PersistenceFile { get; set; }
+
+    /// <summary>
+    /// How often the state is saved while the broker runs, so a crash loses only what changed since (Mosquitto's
+    /// <c>autosave_interval</c>); zero saves only at <see cref="MqttBroker.StopAsync"/>. Default 30 minutes.
+    /// </summary>
+    public TimeSpan AutosaveInterval { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Enhanced authentication methods by Authentication Method name.</summary>
     public Dictionary<string, IEnhancedAuthenticator> EnhancedAuthenticators { get; } = new(StringComparer.Ordinal);
 

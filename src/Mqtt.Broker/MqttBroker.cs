@@ -61,9 +61,11 @@ public sealed partial class MqttBroker : IAsyncDisposable
 
     internal CancellationToken Stopping => _stopping.Token;
 
-    /// <summary>Binds every listener and starts accepting.</summary>
+    /// <summary>Loads the state file if persistence is on, binds every listener and starts accepting.</summary>
+    /// <exception cref="StateFileException">The state file is corrupt (nothing listens then).</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
+        LoadState();
         if (Options.Listeners.Count + Options.TlsListeners.Count + Options.WebSocketListeners.Count + Options.TlsWebSocketListeners.Count == 0)
         {
             Options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 1883));
@@ -96,6 +98,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             credentials.UsersRemoved += OnUsersRemoved;
         }
+        StartAutosave();
         StartSysTopics();
         return Task.CompletedTask;
     }
@@ -111,7 +114,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting, tells MQTT 5 clients the server is shutting down, and closes every connection.</summary>
+    /// <summary>
+    /// Stops accepting, tells MQTT 5 clients the server is shutting down, closes every connection, then saves the state
+    /// file if persistence is on.
+    /// </summary>
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
@@ -151,6 +157,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
         await Task.WhenAny(allEnded, Task.Delay(TimeSpan.FromSeconds(2)));
         // Ends authentications still waiting; the connections themselves were closed above (DISCONNECT 0x8B first).
         _stopping.Cancel();
+        // Sessions are detached now, and counted as disconnected from this moment.
+        await SaveStateAtStopAsync();
     }
 
     /// <inheritdoc/>
@@ -296,7 +304,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             }
             else
             {
-                session = new Session(clientId, userName) { Id = Interlocked.Increment(ref _nextSessionId), QueueLimit = Options.MaximumQueuedMessages is 0 ? int.MaxValue : Options.MaximumQueuedMessages };
+                session = NewSession(clientId, userName);
                 _sessions[clientId] = session;
                 present = false;
             }
@@ -337,6 +345,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         return (session, present);
     }
+
+    private Session NewSession(string clientId, string? userName) => new(clientId, userName)
+    {
+        Id = Interlocked.Increment(ref _nextSessionId),
+        QueueLimit = Options.MaximumQueuedMessages is 0 ? int.MaxValue : Options.MaximumQueuedMessages,
+    };
 
     /// <summary>
     /// Guards the session map, and with it the takeover and revocation marks on connections and a closing connection's
@@ -413,5 +427,38 @@ public sealed partial class MqttBroker : IAsyncDisposable
             }
             session.Subscriptions.Clear();
         }
+    }
+
+    /// <summary>
+    /// Adds or replaces [MQTT-3.8.4-3] a session's subscription: for a SUBSCRIBE and for a session loaded from the state
+    /// file. Returns the granted QoS as a SUBACK Reason Code, or the failure.
+    /// </summary>
+    internal ReasonCode AddSubscription(SubscriptionEntry entry, out bool isNew)
+    {
+        Session session = entry.Session;
+        lock (session.Gate)
+        {
+            if (session.HasEnded)
+            {
+                // Taken over with Clean Start or revoked while this connection still had SUBSCRIBEs to handle.
+                isNew = false;
+                return ReasonCode.UnspecifiedError;
+            }
+            isNew = !session.Subscriptions.TryGetValue(entry.Filter, out SubscriptionEntry? existing);
+            if (isNew && session.Subscriptions.Count >= Options.MaximumSubscriptionsPerClient)
+            {
+                return ReasonCode.QuotaExceeded;
+            }
+            session.Subscriptions[entry.Filter] = entry;
+            if (existing is not null)
+            {
+                Subscriptions.Replace(existing, entry);
+            }
+            else
+            {
+                Subscriptions.Add(entry);
+            }
+        }
+        return (ReasonCode)(byte)entry.MaximumQoS;
     }
 }

@@ -50,7 +50,7 @@ internal sealed partial class MqttConnection
             else
             {
                 var entry = new SubscriptionEntry(session, filter, subscription, identifier);
-                code = AddSubscription(session, entry, out bool isNew);
+                code = _broker.AddSubscription(entry, out bool isNew);
                 if (code < ReasonCode.UnspecifiedError && entry.ShareGroup is null)
                 {
                     retained.Add((entry, isNew));
@@ -96,34 +96,6 @@ internal sealed partial class MqttConnection
             byte outcome = codes[repeats[requested[i].TopicFilterString].First];
             codes[i] = outcome >= (byte)ReasonCode.UnspecifiedError ? outcome : (byte)requested[i].MaximumQoS;
         }
-    }
-
-    private ReasonCode AddSubscription(Session session, SubscriptionEntry entry, out bool isNew)
-    {
-        lock (session.Gate)
-        {
-            if (session.HasEnded)
-            {
-                // Taken over with Clean Start or revoked while this connection still had SUBSCRIBEs to handle.
-                isNew = false;
-                return ReasonCode.UnspecifiedError;
-            }
-            isNew = !session.Subscriptions.TryGetValue(entry.Filter, out SubscriptionEntry? existing);
-            if (isNew && session.Subscriptions.Count >= Options.MaximumSubscriptionsPerClient)
-            {
-                return ReasonCode.QuotaExceeded;
-            }
-            session.Subscriptions[entry.Filter] = entry;
-            if (existing is not null)
-            {
-                _broker.Subscriptions.Replace(existing, entry);
-            }
-            else
-            {
-                _broker.Subscriptions.Add(entry);
-            }
-        }
-        return (ReasonCode)(byte)entry.MaximumQoS;
     }
 
     /// <summary>Retain Handling 0 sends retained messages, 1 only for a new subscription, 2 never (3.8.3.1).</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,7 +26,6 @@ public sealed class CredentialStore : IDisposable
     internal const string LockFileName = "credentials.lock";
     private const string TempPrefix = "credentials.tmp-";
     private const string Header = "# mqttcore credentials: name:SCRAM verifiers, one user per line (docs/security.md)";
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ILogger _logger;
@@ -311,7 +309,7 @@ public sealed class CredentialStore : IDisposable
                 var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
                 if (!OperatingSystem.IsWindows())
                 {
-                    options.UnixCreateMode = OwnerOnly;
+                    options.UnixCreateMode = AtomicFile.OwnerOnly;
                 }
 
                 return new FileStream(path, options);
@@ -334,36 +332,14 @@ public sealed class CredentialStore : IDisposable
 
     private void WriteAtomically(List<string> lines)
     {
+        var text = new StringBuilder();
+        foreach (string line in lines)
+        {
+            text.Append(line).Append('\n');
+        }
+
         string temp = Path.Combine(DataDirectory, TempPrefix + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N"));
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnly;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(temp, options))
-            {
-                var text = new StringBuilder();
-                foreach (string line in lines)
-                {
-                    text.Append(line).Append('\n');
-                }
-
-                stream.Write(Utf8.GetBytes(text.ToString()));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, FilePath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-
-        SyncDirectory(DataDirectory);
+        AtomicFile.Write(FilePath, temp, Utf8.GetBytes(text.ToString()));
     }
 
     /// <summary>
@@ -376,7 +352,7 @@ public sealed class CredentialStore : IDisposable
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = OwnerOnly;
+            options.UnixCreateMode = AtomicFile.OwnerOnly;
         }
 
         using (var stream = new FileStream(FilePath, options))
@@ -399,7 +375,7 @@ public sealed class CredentialStore : IDisposable
 
         if (created)
         {
-            SyncDirectory(DataDirectory);
+            AtomicFile.SyncDirectory(DataDirectory);
         }
     }
 
@@ -527,36 +503,6 @@ public sealed class CredentialStore : IDisposable
 
     private static string? NameOf(string line) =>
         line.Length > 0 && line[0] != '#' && UserCredentials.TryParseLine(line, out UserCredentials? credentials, out _) ? credentials.Name : null;
-
-    private static void SyncDirectory(string directory)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        // The rename is durable only once the folder is; .NET cannot open a folder, so ask libc.
-        int fd = Native.open(directory, 0);
-        if (fd >= 0)
-        {
-            _ = Native.fsync(fd);
-            _ = Native.close(fd);
-        }
-    }
-
-    private static class Native
-    {
-        [DllImport("libc", SetLastError = true)]
-#pragma warning disable SA1300, IDE1006 // libc names
-        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int fsync(int fd);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int close(int fd);
-#pragma warning restore SA1300, IDE1006
-    }
 
     private readonly record struct FileStamp(long LastWriteTicks, long Length, bool Exists)
     {

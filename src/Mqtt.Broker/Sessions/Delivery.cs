@@ -35,4 +35,13 @@ internal sealed class Delivery
 
     /// <summary>QoS 2: PUBREC came back, PUBREL is due or sent; the PUBLISH is never sent again (4.3.3).</summary>
     public bool Released { get; set; }
+
+    /// <summary>A copy of the delivery as it stands, for the state file.</summary>
+    public Delivery Copy() => new(Message, QoS, Retain, SubscriptionIdentifiers)
+    {
+        PacketId = PacketId,
+        FlightOrder = FlightOrder,
+        Sent = Sent,
+        Released = Released,
+    };
 }

@@ -297,6 +297,68 @@ internal sealed class Session
     }
 
     /// <summary>
+    /// A copy of what a state file keeps (<see cref="SessionState"/>), taken under the lock: the deliveries are copied
+    /// too, as a connection may move them on while the file is written. A connected session counts as disconnected now.
+    /// </summary>
+    public SessionState Capture(long now)
+    {
+        lock (Gate)
+        {
+            var state = new SessionState
+            {
+                ClientId = ClientId,
+                UserName = UserName,
+                ExpiryInterval = ExpiryInterval,
+                DisconnectedAt = IsConnected ? now : DisconnectedAt,
+                LastPacketId = _lastPacketId,
+            };
+            foreach (SubscriptionEntry entry in _subscriptions?.Values ?? (IEnumerable<SubscriptionEntry>)[])
+            {
+                var options = new Subscription(default, entry.MaximumQoS, entry.NoLocal, entry.RetainAsPublished, entry.RetainHandling);
+                state.Subscriptions.Add(new SavedSubscription(entry.Filter, options, entry.SubscriptionIdentifier));
+            }
+            foreach (Delivery delivery in _inflight?.Values ?? (IEnumerable<Delivery>)[])
+            {
+                state.Inflight.Add(delivery.Copy());
+            }
+            state.Inflight.Sort(static (a, b) => a.FlightOrder.CompareTo(b.FlightOrder));
+            foreach (Delivery delivery in _queued ?? (IEnumerable<Delivery>)[])
+            {
+                state.Queued.Add(delivery.Copy());
+            }
+            state.IncomingQoS2.AddRange(_incomingQoS2 ?? []);
+            return state;
+        }
+    }
+
+    /// <summary>
+    /// Takes back what a state file kept, before the broker listens (subscriptions go through the broker, as a
+    /// SUBSCRIBE's do). In-flight deliveries are resent by <see cref="Attach"/> when the client comes back.
+    /// </summary>
+    public void Restore(SessionState state)
+    {
+        lock (Gate)
+        {
+            ExpiryInterval = state.ExpiryInterval;
+            DisconnectedAt = state.DisconnectedAt;
+            _lastPacketId = state.LastPacketId;
+            foreach (Delivery delivery in state.Inflight)
+            {
+                (_inflight ??= [])[delivery.PacketId] = delivery;
+                _flightOrder = Math.Max(_flightOrder, delivery.FlightOrder);
+            }
+            foreach (Delivery delivery in state.Queued)
+            {
+                (_queued ??= new Queue<Delivery>()).Enqueue(delivery);
+            }
+            foreach (ushort packetId in state.IncomingQoS2)
+            {
+                IncomingQoS2.Add(packetId);
+            }
+        }
+    }
+
+    /// <summary>
     /// Moves queued messages into flight while the connection's flight window allows [MQTT-3.3.4-9] and the
     /// connection's outbound queue is within its byte bound; over the bound they wait here, and the connection
     /// calls <see cref="ResumeDeliveries"/> once it has written enough. Publishers waiting for room go on once

@@ -17,7 +17,7 @@ internal static class BrokerCommand
     private static readonly Option<string[]> WssListen = new Option<string[]>("--wss-listen") { Description = "HOST:PORT for MQTT over WebSocket over TLS (repeatable); needs --cert and --key" }.ValueEachTime();
     private static readonly Option<string?> Cert = new("--cert") { Description = "PEM certificate for TLS listeners" };
     private static readonly Option<string?> Key = new("--key") { Description = "PEM private key for TLS listeners" };
-    private static readonly Option<string?> Data = new("--data") { Description = "data folder (credentials); default ./mqttcore-data" };
+    private static readonly Option<string?> Data = new("--data") { Description = "data folder (credentials, and the state with --persistence); default ./mqttcore-data" };
     private static readonly Option<string?> Config = new("--config") { Description = "JSON config file whose keys mirror these flags" };
     private static readonly Option<string?> Registration = new("--registration") { Description = "open|closed: may unknown users register themselves; default open" };
     private static readonly Option<string?> PlainPasswords = new("--plain-passwords") { Description = "never|tls|always: where plain CONNECT passwords are accepted; default tls" };
@@ -34,12 +34,15 @@ internal static class BrokerCommand
     private static readonly Option<int?> MaxUsers = new("--max-users") { Description = "self-registration stops at this many users (0: no bound); default 100000" };
     private static readonly Option<int?> MaxRegistrationsPerAddress = new("--max-registrations-per-address") { Description = "users one address may register in a row before it waits 5 minutes (0: no bound); default 10" };
     private static readonly Option<int?> SysInterval = new("--sys-interval") { Description = "seconds between $SYS updates (0: off); default 10" };
+    private static readonly Option<bool> Persistence = new("--persistence") { Description = "keep retained messages and persistent sessions across restarts, in the file state in --data" };
+    private static readonly Option<int?> AutosaveInterval = new("--autosave-interval") { Description = "seconds between saves of the state with --persistence (0: only at shutdown); default 1800" };
 
     public static Command Create()
     {
         var command = new Command("broker", "Run the MQTT broker in the foreground.");
         foreach (Option option in new Option[] { Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Config, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
-            MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval })
+            MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval,
+            Persistence, AutosaveInterval })
         {
             command.Options.Add(option);
         }
@@ -71,7 +74,8 @@ internal static class BrokerCommand
         {
             settings = BrokerSettings.Load(result.GetValue(Config));
             settings.Apply(result, Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
-                MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval);
+                MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval,
+                Persistence, AutosaveInterval);
             options = settings.ToOptions();
             logging = CreateLogging(settings.LogLevel);
             security = BrokerSecurity.Configure(options, settings.ToSecurityOptions(), logging.CreateLogger("mqttcore.auth"));
@@ -88,9 +92,10 @@ internal static class BrokerCommand
         {
             await broker.StartAsync(cancellationToken);
         }
-        catch (System.Net.Sockets.SocketException e)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
         {
-            // As Mosquitto: a port already in use (or not ours to bind) is a configuration error, exit 1.
+            // As Mosquitto: a port already in use (or not ours to bind), or a state file that does not load (a
+            // StateFileException says where and why), is a configuration error, exit 1.
             await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
             return ExitCodes.Usage;
         }
@@ -100,7 +105,15 @@ internal static class BrokerCommand
         }
         Console.Out.Flush();
         await WaitForSignalAsync(cancellationToken);
-        await broker.StopAsync();
+        try
+        {
+            await broker.StopAsync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"mqttcore broker: the state was not saved: {e.Message}");
+            return ExitCodes.Usage;
+        }
         return ExitCodes.Success;
     }
 

@@ -37,6 +37,8 @@ internal sealed class BrokerSettings
 
     public int? MaxRegistrationsPerAddress { get; private set; }
     public int? SysInterval { get; private set; }
+    public bool Persistence { get; private set; }
+    public int? AutosaveInterval { get; private set; }
 
     public static BrokerSettings Load(string? path)
     {
@@ -61,7 +63,8 @@ internal sealed class BrokerSettings
         Option<string[]> wssListen, Option<string?> cert, Option<string?> key,
         Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
         Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
-        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> maxUsers, Option<int?> maxRegistrationsPerAddress, Option<int?> sysInterval)
+        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> maxUsers, Option<int?> maxRegistrationsPerAddress, Option<int?> sysInterval,
+        Option<bool> persistence, Option<int?> autosaveInterval)
     {
         Listen = Endpoints(result, listen, Listen);
         TlsListen = Endpoints(result, tlsListen, TlsListen);
@@ -91,6 +94,11 @@ internal sealed class BrokerSettings
         MaxUsers = result.GetValue(maxUsers) ?? MaxUsers;
         MaxRegistrationsPerAddress = result.GetValue(maxRegistrationsPerAddress) ?? MaxRegistrationsPerAddress;
         SysInterval = result.GetValue(sysInterval) ?? SysInterval;
+        if (result.GetResult(persistence) is { Implicit: false })
+        {
+            Persistence = result.GetValue(persistence);
+        }
+        AutosaveInterval = result.GetValue(autosaveInterval) ?? AutosaveInterval;
     }
 
     /// <summary>The security part of the settings (issue 5): data folder, policies and ACL file.</summary>
@@ -132,6 +140,9 @@ internal sealed class BrokerSettings
         options.MaximumQueuedBytes = queuedBytes >= 0 ? queuedBytes : throw new ArgumentException("--max-queued-bytes must be 0 (no bound) or more");
         options.MaximumSessionExpiry = (uint)Range(MaxSessionExpiry ?? 0, "max-session-expiry", 0, uint.MaxValue);
         options.SysInterval = TimeSpan.FromSeconds(Range(SysInterval ?? 10, "sys-interval", 0, 86_400));
+        // As Mosquitto's persistence_file in its persistence_location: the state lives with the credentials.
+        options.PersistenceFile = Persistence ? Path.Combine(Data, "state") : null;
+        options.AutosaveInterval = TimeSpan.FromSeconds(Range(AutosaveInterval ?? 1800, "autosave-interval", 0, 2_592_000));
         return options;
     }
 
@@ -160,7 +171,9 @@ internal sealed class BrokerSettings
             case "data": Data = Text(value, name); break;
             case "registration": Registration = Choice(Text(value, name), name, "open", "closed"); break;
             case "plain-passwords": PlainPasswords = Choice(Text(value, name), name, "never", "tls", "always"); break;
-            case "allow-anonymous": AllowAnonymous = value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw WrongType(name, "true or false"); break;
+            case "allow-anonymous": AllowAnonymous = Boolean(value, name); break;
+            case "persistence": Persistence = Boolean(value, name); break;
+            case "autosave-interval": AutosaveInterval = (int)Integer(value, name, int.MaxValue); break;
             case "acl": Acl = Text(value, name); break;
             case "log-level": LogLevel = ParseLogLevel(Text(value, name)); break;
             case "max-keepalive": MaxKeepAlive = (int)Integer(value, name, int.MaxValue); break;
@@ -183,6 +196,9 @@ internal sealed class BrokerSettings
 
     private static string Text(JsonElement value, string name) =>
         value.ValueKind == JsonValueKind.String ? value.GetString()! : throw WrongType(name, "a string");
+
+    private static bool Boolean(JsonElement value, string name) =>
+        value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw WrongType(name, "true or false");
 
     private static long Integer(JsonElement value, string name, long max) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) && number >= int.MinValue && number <= max

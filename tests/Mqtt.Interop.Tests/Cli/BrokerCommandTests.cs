@@ -177,6 +177,63 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public async Task With_persistence_a_retained_message_survives_a_SIGTERM_restart()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        string data = Path.Combine(folder, "data");
+        string[] arguments = ["--listen", "127.0.0.1:0", "--allow-anonymous", "--data", data, "--persistence"];
+        try
+        {
+            await using (MqttCoreBrokerProcess first = await MqttCoreBrokerProcess.StartAsync(arguments))
+            {
+                await using (MqttNetPeer setter = await MqttNetPeer.ConnectAsync(first.Port, "setter"))
+                {
+                    await setter.PublishAsync("persist/status", "kept across restarts", retain: true);
+                }
+                await first.Process.SignalAsync("TERM");
+                Assert.Equal(0, await first.Process.WaitForExitAsync(Waits.Process));
+            }
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "state")));
+            }
+
+            await using MqttCoreBrokerProcess second = await MqttCoreBrokerProcess.StartAsync(arguments);
+            await using MqttNetPeer reader = await MqttNetPeer.ConnectAsync(second.Port, "reader");
+            await reader.SubscribeAsync("persist/#");
+            ReceivedMessage kept = await reader.NextAsync();
+            Assert.Equal(("persist/status", "kept across restarts"), (kept.Topic, kept.Text));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupt_state_file_stops_the_broker_with_exit_1_naming_the_file()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            string data = Path.Combine(folder, "data");
+            Directory.CreateDirectory(data);
+            await File.WriteAllTextAsync(Path.Combine(data, "state"), "not a state file");
+
+            var (code, stdout, stderr) = await MqttCoreBrokerProcess.RunAsync("broker", "--listen", "127.0.0.1:0", "--allow-anonymous",
+                "--data", data, "--persistence");
+
+            Assert.Equal(1, code);
+            Assert.Contains($"state file {Path.Combine(data, "state")}: not a mqttcore state file", stderr);
+            Assert.DoesNotContain("listening on", stdout);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_JSON_config_file_sets_the_options_and_flags_override_it()
     {
         string folder = MqttCoreBrokerProcess.NewFolder();
@@ -195,7 +252,9 @@ public sealed class BrokerCommandTests
                   "max-session-expiry": 600,
                   "sys-interval": 1,
                   "max-users": 5000,
-                  "log-level": "warning"
+                  "log-level": "warning",
+                  "persistence": true,
+                  "autosave-interval": 60
                 }
                 """);
             await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--config", config, "--max-packet-size", "8192", "--data", "data");

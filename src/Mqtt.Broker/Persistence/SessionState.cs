@@ -1,0 +1,31 @@
+namespace Mqtt.Broker;
+
+/// <summary>
+/// A session as saved or loaded: copies taken under its lock (<see cref="Session.Capture"/>), so saving never races the
+/// connections still using it.
+/// </summary>
+internal sealed class SessionState
+{
+    public required string ClientId { get; init; }
+
+    public string? UserName { get; init; }
+
+    public uint ExpiryInterval { get; init; }
+
+    /// <summary>When its last connection closed (<see cref="Environment.TickCount64"/>); the save itself for a connected session.</summary>
+    public long DisconnectedAt { get; init; }
+
+    /// <summary>The last Packet Identifier given out, so a resumed session does not reuse a recent one at once.</summary>
+    public ushort LastPacketId { get; init; }
+
+    public List<SavedSubscription> Subscriptions { get; } = [];
+
+    /// <summary>QoS 1/2 deliveries in flight, in the order they were first sent (<see cref="Delivery.FlightOrder"/>).</summary>
+    public List<Delivery> Inflight { get; } = [];
+
+    /// <summary>QoS 1/2 deliveries waiting for the flight window, oldest first.</summary>
+    public List<Delivery> Queued { get; } = [];
+
+    /// <summary>Packet ids of QoS 2 PUBLISHes received and not yet released by PUBREL.</summary>
+    public List<ushort> IncomingQoS2 { get; } = [];
+}

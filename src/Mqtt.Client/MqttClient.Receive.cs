@@ -275,7 +275,7 @@ public sealed partial class MqttClient
         {
             known = _incomingExactlyOnce.Remove(packetId);
         }
-        ReasonCode code = known || connection.Version == ProtocolVersion.V311 ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound;
+        ReasonCode code = known || connection.Version != ProtocolVersion.V500 ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound;
         await connection.SendAsync(new PubCompPacket { PacketId = packetId, ReasonCode = code }, CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -130,15 +130,15 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(result.ReasonCode);
             return false;
         }
-        if (connect.ClientId.Length == 0 && !connect.CleanStart && Version == ProtocolVersion.V311)
+        if (connect.ClientId.Length == 0 && (Version == ProtocolVersion.V310 || !connect.CleanStart && Version == ProtocolVersion.V311))
         {
-            // [MQTT-3.1.3-8] (3.1.1) an empty Client Identifier needs Clean Session.
+            // [MQTT-3.1.3-8] (3.1.1) an empty Client Identifier needs Clean Session; 3.1 has none (as Mosquitto refuses it).
             await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
             return false;
         }
-        if (Version == ProtocolVersion.V311 && Options.MaximumKeepAlive > 0 && (connect.KeepAlive == 0 || connect.KeepAlive > Options.MaximumKeepAlive))
+        if (Version != ProtocolVersion.V500 && Options.MaximumKeepAlive > 0 && (connect.KeepAlive == 0 || connect.KeepAlive > Options.MaximumKeepAlive))
         {
-            // 3.1.1 cannot be told a Server Keep Alive: refused with return code 2 (Identifier rejected), as Mosquitto does.
+            // 3.1 and 3.1.1 cannot be told a Server Keep Alive: refused with return code 2 (Identifier rejected), as Mosquitto does.
             await RefuseConnectAsync(ReasonCode.ClientIdentifierNotValid);
             return false;
         }

@@ -57,7 +57,8 @@ public readonly struct ConnAckPacket : IMqttPacket
     {
         int remainingLength = GetRemainingLength(version, out int propertiesLength);
         var w = PacketWriter.Begin(output, PacketType.ConnAck, 0, remainingLength);
-        w.WriteByte(SessionPresent ? (byte)1 : (byte)0);
+        // MQTT 3.1 reserves the whole byte; Session Present came with 3.1.1.
+        w.WriteByte(SessionPresent && version != ProtocolVersion.V310 ? (byte)1 : (byte)0);
         if (version == ProtocolVersion.V500)
         {
             w.WriteByte((byte)ReasonCode);

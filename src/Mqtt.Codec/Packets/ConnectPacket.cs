@@ -21,7 +21,8 @@ public struct ConnectPacket : IMqttPacket
     private bool _hasUserName;
     private bool _hasPassword;
 
-    private static ReadOnlySpan<byte> ProtocolName => "MQTT"u8;
+    /// <summary>The Protocol Name: "MQTT" since 3.1.1, "MQIsdp" in 3.1.</summary>
+    private static ReadOnlySpan<byte> NameOf(ProtocolVersion version) => version == ProtocolVersion.V310 ? "MQIsdp"u8 : "MQTT"u8;
 
     /// <summary>Protocol Version (3.1.1: Protocol Level).</summary>
     public ProtocolVersion Version { readonly get => _version; init => _version = value; }
@@ -95,9 +96,9 @@ public struct ConnectPacket : IMqttPacket
     {
         ReadOnlySpan<byte> name = r.ReadSpan(r.ReadUInt16());
         var version = (ProtocolVersion)r.ReadByte();
-        if (!r.Failed && (!name.SequenceEqual(ProtocolName) || version is not (ProtocolVersion.V311 or ProtocolVersion.V500)))
+        if (!r.Failed && (version is not (ProtocolVersion.V310 or ProtocolVersion.V311 or ProtocolVersion.V500) || !name.SequenceEqual(NameOf(version))))
         {
-            r.Fail(ReasonCode.UnsupportedProtocolVersion, frame.HeaderLength, "[MQTT-3.1.2-1] [MQTT-3.1.2-2] protocol name or version is not MQTT 3.1.1 or 5.0");
+            r.Fail(ReasonCode.UnsupportedProtocolVersion, frame.HeaderLength, "[MQTT-3.1.2-1] [MQTT-3.1.2-2] protocol name or version is not MQTT 3.1, 3.1.1 or 5.0");
         }
         long flagsOffset = r.Offset;
         byte flags = r.ReadByte();
@@ -145,7 +146,7 @@ public struct ConnectPacket : IMqttPacket
     {
         long remainingLength = GetRemainingLength(out int propertiesLength, out int willPropertiesLength);
         var w = PacketWriter.Begin(output, PacketType.Connect, 0, remainingLength);
-        w.WriteBinary(ProtocolName);
+        w.WriteBinary(NameOf(_version));
         w.WriteByte((byte)_version);
         w.WriteByte(Flags);
         w.WriteUInt16(_keepAlive);
@@ -193,7 +194,7 @@ public struct ConnectPacket : IMqttPacket
         bool v5 = _version == ProtocolVersion.V500;
         propertiesLength = v5 ? _properties.GetLength() : 0;
         willPropertiesLength = v5 && _hasWill ? _will.Properties.GetLength() : 0;
-        long length = 2 + ProtocolName.Length + 1 + 1 + 2 + 2 + _clientId.Length;
+        long length = 2 + NameOf(_version).Length + 1 + 1 + 2 + 2 + _clientId.Length;
         if (v5)
         {
             length += MqttProperties.GetSizeWithPrefix(propertiesLength);
@@ -228,7 +229,7 @@ public struct ConnectPacket : IMqttPacket
         {
             r.Fail(ReasonCode.MalformedPacket, offset, "[MQTT-3.1.2-12] Will QoS is 3");
         }
-        else if (version == ProtocolVersion.V311 && (flags & 0x40) != 0 && (flags & 0x80) == 0)
+        else if (version != ProtocolVersion.V500 && (flags & 0x40) != 0 && (flags & 0x80) == 0)
         {
             r.Fail(ReasonCode.MalformedPacket, offset, "[MQTT-3.1.2-22] (3.1.1) Password Flag set without User Name Flag");
         }

@@ -18,7 +18,7 @@ public readonly struct DisconnectPacket : IMqttPacket
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out DisconnectPacket packet, out DecodeError error)
     {
         packet = default;
-        if (version == ProtocolVersion.V311)
+        if (version != ProtocolVersion.V500)
         {
             return EmptyPacket.TryRead(frame, out error);
         }
@@ -70,7 +70,7 @@ public readonly struct DisconnectPacket : IMqttPacket
     private int GetRemainingLength(ProtocolVersion version, out int propertiesLength)
     {
         propertiesLength = version == ProtocolVersion.V500 ? _properties.GetLength() : 0;
-        if (version == ProtocolVersion.V311 || (ReasonCode == ReasonCode.NormalDisconnection && propertiesLength == 0))
+        if (version != ProtocolVersion.V500 || (ReasonCode == ReasonCode.NormalDisconnection && propertiesLength == 0))
         {
             return 0;
         }

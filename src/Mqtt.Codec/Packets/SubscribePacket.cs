@@ -93,7 +93,7 @@ public struct SubscribePacket : IMqttPacket
         {
             return;
         }
-        if (version == ProtocolVersion.V311)
+        if (version != ProtocolVersion.V500)
         {
             if ((options & 0xFC) != 0 || (options & 0b11) == 3)
             {

@@ -48,7 +48,7 @@ public static class MqttTopic
     /// ordinary filter, taken literally, as Mosquitto takes it.
     /// </summary>
     public static bool IsValidTopicFilter(ReadOnlySpan<byte> filter, ProtocolVersion version) =>
-        IsValidTopicFilter(filter) || (version == ProtocolVersion.V311 && IsValidPlainFilter(filter));
+        IsValidTopicFilter(filter) || (version != ProtocolVersion.V500 && IsValidPlainFilter(filter));
 
     /// <summary>A filter without a share prefix: not empty, and its wildcards alone in their levels, '#' last.</summary>
     private static bool IsValidPlainFilter(ReadOnlySpan<byte> filter)

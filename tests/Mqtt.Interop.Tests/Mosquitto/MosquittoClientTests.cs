@@ -13,7 +13,7 @@ public sealed class MosquittoClientTests
     public static TheoryData<string, int> VersionsAndQoS()
     {
         var data = new TheoryData<string, int>();
-        foreach (string version in new[] { "mqttv5", "mqttv311" })
+        foreach (string version in new[] { "mqttv5", "mqttv311", "mqttv31" })
         {
             for (int qos = 0; qos <= 2; qos++)
             {
@@ -40,6 +40,7 @@ public sealed class MosquittoClientTests
     [SkippableTheory]
     [InlineData("mqttv5")]
     [InlineData("mqttv311")]
+    [InlineData("mqttv31")]
     public async Task A_retained_message_is_set_replaced_and_cleared(string version)
     {
         MosquittoClients.RequireClients();

@@ -13,7 +13,10 @@ internal static class AtomicFile
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Writes <paramref name="content"/> to <paramref name="temp"/> (which must not exist), then renames it to <paramref name="path"/>.</summary>
-    public static void Write(string path, string temp, ReadOnlySpan<byte> content)
+    public static void Write(string path, string temp, byte[] content) => Write(path, temp, stream => stream.Write(content));
+
+    /// <summary>Has <paramref name="write"/> fill <paramref name="temp"/> (which must not exist), then renames it to <paramref name="path"/>.</summary>
+    public static void Write(string path, string temp, Action<Stream> write)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
@@ -25,7 +28,7 @@ internal static class AtomicFile
         {
             using (var stream = new FileStream(temp, options))
             {
-                stream.Write(content);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
 

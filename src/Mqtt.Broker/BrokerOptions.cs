@@ -46,6 +46,9 @@ public sealed class BrokerOptions
     /// </summary>
     public uint MaximumSessionExpiry { get; set; }
 
+    /// <summary>A Session Expiry Interval within <see cref="MaximumSessionExpiry"/>.</summary>
+    internal uint CapSessionExpiry(uint requested) => MaximumSessionExpiry == 0 ? requested : Math.Min(requested, MaximumSessionExpiry);
+
     /// <summary>
     /// Most simultaneous connections; fewer when the open-files limit (`ulimit -n`) cannot hold them and 64 spare
     /// descriptors. Connections beyond it are closed at once. Default 100,000.

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Mqtt.Codec;
 
 namespace Mqtt.Broker;
 
@@ -9,18 +10,25 @@ public sealed partial class MqttBroker
     private bool _stateLoaded;
 
     /// <summary>
-    /// Loads the state file, if persistence is on and there is one, before anything listens. A session whose user is no
-    /// longer in the credential store is dropped (as a revocation drops it), one whose expiry passed while the broker
-    /// was down is gone.
+    /// Loads the state file, if persistence is on and there is one, before anything listens (once: a start retried
+    /// after a failed bind does not load it again). A session whose user is no longer in the credential store is
+    /// dropped (as a revocation drops it), one whose expiry passed while the broker was down is gone; today's options
+    /// apply to what is restored: the session expiry cap, the subscription limit, and the ACL to every message not
+    /// yet delivered.
     /// </summary>
     /// <exception cref="StateFileException">The file is corrupt; the broker must not start without what it held.</exception>
     private void LoadState()
     {
+        if (_stateLoaded)
+        {
+            return;
+        }
         if (Options.PersistenceFile is not string path || !File.Exists(path))
         {
             _stateLoaded = true;
             return;
         }
+        StateFileWriter.DeleteStaleTemporaryFiles(path);
         StateClock clock = StateClock.Now;
         BrokerState state = StateFileReader.Read(path, clock);
         foreach (ApplicationMessage message in state.Retained)
@@ -39,7 +47,15 @@ public sealed partial class MqttBroker
                 continue;
             }
             Session session = NewSession(saved.ClientId, saved.UserName);
-            session.Restore(saved);
+            // Routing checked the ACL of the day; the file may have changed since. A released QoS 2 message was
+            // delivered already: only its PUBREL is left.
+            int unreadable = saved.Queued.RemoveAll(d => !Options.Authorizer.CanReceive(session.Client, d.Message.Topic))
+                + saved.Inflight.RemoveAll(d => !d.Released && !Options.Authorizer.CanReceive(session.Client, d.Message.Topic));
+            if (unreadable > 0)
+            {
+                Logger.LogInformation("dropped {Count} saved messages for {ClientId}: the ACL no longer lets it read them", unreadable, AuthAudit.Safe(saved.ClientId));
+            }
+            session.Restore(saved, Options.CapSessionExpiry(saved.ExpiryInterval));
             if (session.IsExpired(clock.Ticks))
             {
                 continue;
@@ -47,7 +63,11 @@ public sealed partial class MqttBroker
             _sessions[session.ClientId] = session;
             foreach (SavedSubscription subscription in saved.Subscriptions)
             {
-                AddSubscription(new SubscriptionEntry(session, subscription.Filter, subscription.Options, subscription.Identifier), out _);
+                ReasonCode granted = AddSubscription(new SubscriptionEntry(session, subscription.Filter, subscription.Options, subscription.Identifier), out _);
+                if (granted >= ReasonCode.UnspecifiedError)
+                {
+                    Logger.LogWarning("dropped the saved subscription {Filter} of {ClientId}: 0x{Code:X2}", AuthAudit.Safe(subscription.Filter), AuthAudit.Safe(saved.ClientId), (byte)granted);
+                }
             }
             restored++;
         }
@@ -70,10 +90,10 @@ public sealed partial class MqttBroker
         {
             SaveState();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception)
         {
-            // The broker goes on (as Mosquitto's autosave does); the previous file is intact.
-            Logger.LogError(e, "could not save the state to {Path}", Options.PersistenceFile);
+            // Logged by SaveState. Whatever failed, the broker goes on (as Mosquitto's autosave does) and the previous
+            // file is intact; an exception escaping a timer callback would end the process.
         }
     }
 
@@ -90,24 +110,54 @@ public sealed partial class MqttBroker
         }
         lock (_saveGate)
         {
-            StateClock clock = StateClock.Now;
-            var state = new BrokerState();
-            // "#" leaves out topics starting with '$' [MQTT-4.7.2-1], and only the broker publishes those.
-            state.Retained.AddRange(Retained.Match("#", clock.Ticks));
-            Session[] sessions;
-            lock (_sessionsGate)
+            try
             {
-                sessions = [.. _sessions.Values];
+                StateClock clock = StateClock.Now;
+                StateFileWriter.Write(path, Snapshot(clock.Ticks), clock);
             }
-            foreach (Session session in sessions)
+            catch (Exception e)
             {
-                SessionState saved = session.Capture(clock.Ticks);
-                if (saved.ExpiryInterval != 0 && !session.HasEnded && !session.IsExpired(clock.Ticks))
-                {
-                    state.Sessions.Add(saved);
-                }
+                Logger.LogError(e, "could not save the state to {Path}", path);
+                throw;
             }
-            StateFileWriter.Write(path, state, clock);
+        }
+    }
+
+    private BrokerState Snapshot(long now)
+    {
+        var state = new BrokerState();
+        // "#" leaves out topics starting with '$' [MQTT-4.7.2-1], and only the broker publishes those.
+        state.Retained.AddRange(Retained.Match("#", now));
+        Session[] sessions;
+        lock (_sessionsGate)
+        {
+            sessions = [.. _sessions.Values];
+        }
+        foreach (Session session in sessions)
+        {
+            SessionState saved = session.Capture(now);
+            // Checked after the capture: a session taken over or revoked meanwhile has left the map (a revocation
+            // removes it before it marks it ended).
+            if (saved.ExpiryInterval == 0 || session.HasEnded || session.IsExpired(now) || !IsCurrent(session))
+            {
+                continue;
+            }
+            if (!StateFileWriter.CanStore(saved))
+            {
+                // Only a custom authenticator's user name can be beyond what the file holds (the codec checked the rest).
+                Logger.LogWarning("not saving the session of {ClientId}: its names do not fit the state file", AuthAudit.Safe(saved.ClientId));
+                continue;
+            }
+            state.Sessions.Add(saved);
+        }
+        return state;
+    }
+
+    private bool IsCurrent(Session session)
+    {
+        lock (_sessionsGate)
+        {
+            return _sessions.TryGetValue(session.ClientId, out Session? current) && current == session;
         }
     }
 
@@ -118,14 +168,6 @@ public sealed partial class MqttBroker
         {
             await _autosave.DisposeAsync();
         }
-        try
-        {
-            SaveState();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Logger.LogError(e, "could not save the state to {Path}", Options.PersistenceFile);
-            throw;
-        }
+        SaveState();
     }
 }

@@ -344,7 +344,72 @@ public sealed class PersistenceTests : IDisposable
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(StateFile));
         }
-        Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(_folder, "state.tmp-*"));
+    }
+
+    [Fact]
+    public async Task Saved_messages_the_ACL_no_longer_lets_the_session_read_are_dropped_at_load()
+    {
+        TestBroker broker = await StartAsync();
+        await SubscribeAndLeaveAsync(broker, "reader", "news/#", QoS1);
+        await using (RawClient publisher = await broker.ConnectAsync("publisher"))
+        {
+            await publisher.PublishAsync("news/public", "0", QoS1);
+            await publisher.PublishAsync("news/secret", "1", QoS1);
+            await publisher.PublishAsync("news/public", "2", QoS1);
+        }
+
+        // Restarted with an ACL that no longer lets anyone read news/secret.
+        await using TestBroker restarted = await RestartAsync(broker, o => o.Authorizer = new UnreadableTopic("news/secret"));
+
+        await using RawClient back = await ResumeAsync(restarted, "reader");
+        foreach (string payload in new[] { "0", "2" })
+        {
+            ReceivedPacket queued = await back.ExpectPublishPacketAsync();
+            Assert.Equal(("news/public", payload), (queued.Topic, queued.PayloadText));
+            await back.SendAckAsync(PacketType.PubAck, queued.Publish.PacketId);
+        }
+        await back.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task A_lowered_session_expiry_cap_applies_to_restored_sessions()
+    {
+        TestBroker broker = await StartAsync();
+        await SubscribeAndLeaveAsync(broker, "long-lived", "t", QoS1);
+
+        await using TestBroker restarted = await RestartAsync(broker, o => o.MaximumSessionExpiry = 1);
+
+        // Saved with 300 s, restored with at most 1 s: gone after it (the wait itself, not a proof).
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await using RawClient back = await restarted.OpenAsync();
+        Assert.False((await back.ConnectAsync("long-lived", cleanStart: false, properties: Persistent())).SessionPresent);
+    }
+
+    [Fact]
+    public async Task Temporary_files_left_by_a_crash_in_the_middle_of_a_save_are_removed_at_load()
+    {
+        TestBroker broker = await StartAsync();
+        await broker.DisposeAsync();
+        string stale = StateFile + ".tmp-4242-0123456789abcdef";
+        await File.WriteAllTextAsync(stale, "half a state");
+        string unrelated = Path.Combine(_folder, "state-notes.tmp");
+        await File.WriteAllTextAsync(unrelated, "not ours");
+
+        await using TestBroker restarted = await StartAsync();
+
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(unrelated));
+    }
+
+    /// <summary>Lets every client do everything but read one topic.</summary>
+    private sealed class UnreadableTopic(string topic) : IAuthorizer
+    {
+        public ValueTask<bool> CanPublishAsync(ClientInfo client, string name) => new(true);
+
+        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
+
+        public bool CanReceive(ClientInfo client, string name) => name != topic;
     }
 
     /// <summary>A persistent session subscribed to <paramref name="filter"/>, its client gone.</summary>

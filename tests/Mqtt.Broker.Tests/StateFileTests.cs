@@ -25,6 +25,26 @@ public sealed class StateFileTests
     }
 
     [Fact]
+    public void A_file_larger_than_the_reader_takes_is_refused_before_it_is_read()
+    {
+        string folder = Directory.CreateTempSubdirectory("mqttcore-state-").FullName;
+        try
+        {
+            string path = System.IO.Path.Combine(folder, "state");
+            using (var sparse = new FileStream(path, FileMode.CreateNew))
+            {
+                sparse.SetLength(StateFileWriter.MaximumSize + 1); // sparse: no disk space, no memory
+            }
+            StateFileException refused = Assert.Throws<StateFileException>(() => StateFileReader.Read(path, Clock));
+            Assert.Contains("more than", refused.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Every_truncation_is_refused_with_a_StateFileException()
     {
         byte[] bytes = StateFileWriter.Encode(SampleState(), Clock);

@@ -35,7 +35,15 @@ internal sealed class StateFileReader
     /// <summary>Loads the file at <paramref name="path"/>.</summary>
     /// <exception cref="StateFileException">The file is not a valid state file.</exception>
     /// <exception cref="IOException">It cannot be read.</exception>
-    public static BrokerState Read(string path, StateClock clock) => Decode(path, File.ReadAllBytes(path), clock);
+    public static BrokerState Read(string path, StateClock clock)
+    {
+        long size = new FileInfo(path).Length;
+        if (size > StateFileWriter.MaximumSize)
+        {
+            throw new StateFileException(path, 0, $"{size} bytes, more than the {StateFileWriter.MaximumSize} a state file holds");
+        }
+        return Decode(path, File.ReadAllBytes(path), clock);
+    }
 
     /// <summary>Reads the content of a state file; <paramref name="path"/> only names it in errors.</summary>
     public static BrokerState Decode(string path, byte[] bytes, StateClock clock) => new StateFileReader(path, bytes, clock).ReadAll();
@@ -103,8 +111,7 @@ internal sealed class StateFileReader
                 ReadDelivery(CurrentSession(start));
                 break;
             case StateRecord.IncomingQoS2:
-                SessionState session = CurrentSession(start);
-                session.IncomingQoS2.Add(ReadPacketId());
+                CurrentSession(start).IncomingQoS2.Add(ReadPacketId());
                 break;
             default:
                 throw Fail(start, $"unknown record type {(byte)type}");

@@ -6,8 +6,9 @@ using Mqtt.Codec;
 namespace Mqtt.Broker;
 
 /// <summary>
-/// Writes a <see cref="BrokerState"/> to the state file (format: <see cref="StateRecord"/>), atomically. A message
-/// several sessions wait for is stored once and referred to by index, as Mosquitto's database stores it once.
+/// Writes a <see cref="BrokerState"/> to the state file (format: <see cref="StateRecord"/>), atomically, record by record
+/// into the file (the state is never held twice in memory). A message several sessions wait for is stored once and
+/// referred to by index, as Mosquitto's database stores it once.
 /// </summary>
 internal sealed class StateFileWriter
 {
@@ -16,37 +17,71 @@ internal sealed class StateFileWriter
 
     public const ushort Version = 1;
 
-    private readonly ArrayBufferWriter<byte> _file = new();
+    /// <summary>The largest file the reader takes (it reads the file into one array): a larger state is not saved.</summary>
+    public static readonly long MaximumSize = Array.MaxLength;
+
+    /// <summary>Temporary files are the state file's name, this, then the writer's process id and a random part.</summary>
+    private const string TemporaryMarker = ".tmp-";
+
+    private readonly Stream _file;
     private readonly ArrayBufferWriter<byte> _record = new();
     private readonly Dictionary<ApplicationMessage, uint> _messages = new(ReferenceEqualityComparer.Instance);
     private readonly StateClock _clock;
+    private long _written;
 
-    private StateFileWriter(StateClock clock) => _clock = clock;
-
-    public static void Write(string path, BrokerState state, StateClock clock)
+    private StateFileWriter(Stream file, StateClock clock)
     {
-        byte[] content = Encode(state, clock);
-        string temp = path + ".tmp";
-        File.Delete(temp); // left by a crash in the middle of a save
-        AtomicFile.Write(path, temp, content);
+        _file = file;
+        _clock = clock;
     }
 
+    /// <summary>Replaces the file at <paramref name="path"/>; on failure the old file stays as it was.</summary>
+    /// <exception cref="IOException">It could not be written, or the state is larger than <see cref="MaximumSize"/>.</exception>
+    public static void Write(string path, BrokerState state, StateClock clock)
+    {
+        string temp = $"{path}{TemporaryMarker}{Environment.ProcessId}-{Guid.NewGuid():N}";
+        AtomicFile.Write(path, temp, file => new StateFileWriter(file, clock).WriteAll(state));
+    }
+
+    /// <summary>The file's content, in memory (for tests).</summary>
     public static byte[] Encode(BrokerState state, StateClock clock)
     {
-        var writer = new StateFileWriter(clock);
-        writer._file.Write(Magic);
-        WriteUInt16(writer._file, Version);
+        using var file = new MemoryStream();
+        new StateFileWriter(file, clock).WriteAll(state);
+        return file.ToArray();
+    }
+
+    /// <summary>Removes temporary files a crash in the middle of a save left beside <paramref name="path"/>.</summary>
+    public static void DeleteStaleTemporaryFiles(string path)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (string stale in Directory.EnumerateFiles(folder, Path.GetFileName(path) + TemporaryMarker + "*"))
+        {
+            File.Delete(stale);
+        }
+    }
+
+    /// <summary>False for a session whose names the file cannot hold (at most 65,535 UTF-8 bytes, no U+0000).</summary>
+    public static bool CanStore(SessionState session) => CanStore(session.ClientId) && (session.UserName is null || CanStore(session.UserName));
+
+    private static bool CanStore(string text) => !text.Contains('\0') && Encoding.UTF8.GetByteCount(text) <= ushort.MaxValue;
+
+    private void WriteAll(BrokerState state)
+    {
+        Span<byte> header = stackalloc byte[10];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteUInt16BigEndian(header[Magic.Length..], Version);
+        Append(header);
         foreach (ApplicationMessage message in state.Retained)
         {
-            WriteUInt32(writer._record, writer.IndexOf(message));
-            writer.EndRecord(StateRecord.Retained);
+            WriteUInt32(_record, IndexOf(message));
+            EndRecord(StateRecord.Retained);
         }
         foreach (SessionState session in state.Sessions)
         {
-            writer.WriteSession(session);
+            WriteSession(session);
         }
-        writer.EndRecord(StateRecord.End);
-        return writer._file.WrittenSpan.ToArray();
+        EndRecord(StateRecord.End);
     }
 
     private void WriteSession(SessionState session)
@@ -109,9 +144,15 @@ internal sealed class StateFileWriter
         _record.Write([(byte)delivery.QoS, (byte)flags]);
         WriteUInt16(_record, delivery.PacketId);
         WriteInt64(_record, delivery.FlightOrder);
-        WriteUInt16(_record, (ushort)delivery.SubscriptionIdentifiers.Count);
+        // More than 65,535 matching subscriptions with identifiers needs MaximumSubscriptionsPerClient raised that far.
+        int count = Math.Min(delivery.SubscriptionIdentifiers.Count, ushort.MaxValue);
+        WriteUInt16(_record, (ushort)count);
         foreach (int identifier in delivery.SubscriptionIdentifiers)
         {
+            if (count-- == 0)
+            {
+                break;
+            }
             WriteUInt32(_record, (uint)identifier);
         }
         EndRecord(StateRecord.Delivery);
@@ -152,9 +193,21 @@ internal sealed class StateFileWriter
 
     private void WriteRecord(StateRecord type, ReadOnlySpan<byte> body)
     {
-        _file.Write([(byte)type]);
-        WriteUInt32(_file, (uint)body.Length);
-        _file.Write(body);
+        Span<byte> header = stackalloc byte[5];
+        header[0] = (byte)type;
+        BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)body.Length);
+        Append(header);
+        Append(body);
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        _written += bytes.Length;
+        if (_written > MaximumSize)
+        {
+            throw new IOException($"the state is over {MaximumSize} bytes, the most a state file holds: not saved");
+        }
+        _file.Write(bytes);
     }
 
     private static void WriteString(ArrayBufferWriter<byte> output, string text)

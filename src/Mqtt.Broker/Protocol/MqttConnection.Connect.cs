@@ -185,7 +185,7 @@ internal sealed partial class MqttConnection
         {
             _keepAlive = Options.MaximumKeepAlive;
         }
-        uint sessionExpiry = CappedSessionExpiry(connect.SessionExpiry);
+        uint sessionExpiry = Options.CapSessionExpiry(connect.SessionExpiry);
         (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry);
         if (attached is not Session session)
         {
@@ -219,10 +219,6 @@ internal sealed partial class MqttConnection
         session.Attach(this);
         return ConnectOutcome.Connected;
     }
-
-    /// <summary>A Session Expiry Interval within <see cref="BrokerOptions.MaximumSessionExpiry"/>.</summary>
-    private uint CappedSessionExpiry(uint requested) =>
-        Options.MaximumSessionExpiry == 0 ? requested : Math.Min(requested, Options.MaximumSessionExpiry);
 
     /// <summary>AUTH 0x19 on a live connection runs the method again; failure disconnects with 0x87 (4.12.1).</summary>
     private async ValueTask<bool> HandleReauthenticationAsync(MqttFrame frame)

@@ -264,7 +264,7 @@ internal sealed partial class MqttConnection
                 _ = CloseAsync(ReasonCode.ProtocolError);
                 return false;
             }
-            _session!.SetExpiryFrom(this, CappedSessionExpiry(expiry));
+            _session!.SetExpiryFrom(this, Options.CapSessionExpiry(expiry));
         }
         // [MQTT-3.14.4-3] [MQTT-3.1.2-10] only Reason Code 0x00 discards the Will; 0x04 and the error codes leave it to be published.
         _normalDisconnect = disconnect.ReasonCode == ReasonCode.NormalDisconnection;

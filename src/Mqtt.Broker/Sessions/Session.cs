@@ -334,12 +334,13 @@ internal sealed class Session
     /// <summary>
     /// Takes back what a state file kept, before the broker listens (subscriptions go through the broker, as a
     /// SUBSCRIBE's do). In-flight deliveries are resent by <see cref="Attach"/> when the client comes back.
+    /// <paramref name="expiryInterval"/> is the saved one within today's cap.
     /// </summary>
-    public void Restore(SessionState state)
+    public void Restore(SessionState state, uint expiryInterval)
     {
         lock (Gate)
         {
-            ExpiryInterval = state.ExpiryInterval;
+            ExpiryInterval = expiryInterval;
             DisconnectedAt = state.DisconnectedAt;
             _lastPacketId = state.LastPacketId;
             foreach (Delivery delivery in state.Inflight)

@@ -1,5 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
+using Mqtt.Security.Credentials;
 
 namespace Mqtt.Broker;
 
@@ -7,6 +10,7 @@ public sealed partial class MqttBroker
 {
     private readonly Lock _saveGate = new();
     private Timer? _autosave;
+    private FileStream? _stateLock;
     private bool _stateLoaded;
 
     /// <summary>
@@ -23,12 +27,18 @@ public sealed partial class MqttBroker
         {
             return;
         }
-        if (Options.PersistenceFile is not string path || !File.Exists(path))
+        if (Options.PersistenceFile is not string path)
         {
             _stateLoaded = true;
             return;
         }
+        _stateLock ??= LockStateFile(path);
         StateFileWriter.DeleteStaleTemporaryFiles(path);
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            _stateLoaded = true;
+            return;
+        }
         StateClock clock = StateClock.Now;
         BrokerState state = StateFileReader.Read(path, clock);
         foreach (ApplicationMessage message in state.Retained)
@@ -41,9 +51,11 @@ public sealed partial class MqttBroker
         int restored = 0;
         foreach (SessionState saved in state.Sessions)
         {
-            if (saved.UserName is string user && Options.CredentialStore is CredentialStore credentials && !credentials.TryGet(user, out _))
+            if (saved.UserName is string user && !IsSameUser(user, saved.CredentialTag))
             {
-                Logger.LogInformation("dropped the saved session of {ClientId}: user {User} was removed", AuthAudit.Safe(saved.ClientId), AuthAudit.Safe(user));
+                // Removed, or removed and made anew (which a new password cannot be told from): the session was not
+                // this user's, as a revocation would have dropped it had the broker been running.
+                Logger.LogInformation("dropped the saved session of {ClientId}: user {User} was removed or changed", AuthAudit.Safe(saved.ClientId), AuthAudit.Safe(user));
                 continue;
             }
             Session session = NewSession(saved.ClientId, saved.UserName);
@@ -73,6 +85,23 @@ public sealed partial class MqttBroker
         }
         _stateLoaded = true;
         Logger.LogInformation("loaded {Sessions} sessions and {Retained} retained messages from {Path}", restored, Retained.Count, path);
+    }
+
+    /// <summary>
+    /// Holds PATH.lock (an exclusive flock) while the broker runs: a second broker on the same state file would save
+    /// over this one's, so it does not start.
+    /// </summary>
+    private static FileStream LockStateFile(string path)
+    {
+        string lockPath = path + ".lock";
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new IOException($"state file {path}: another broker is using it ({lockPath} is locked)", e);
+        }
     }
 
     /// <summary>Saves every <see cref="BrokerOptions.AutosaveInterval"/> when persistence is on.</summary>
@@ -142,6 +171,10 @@ public sealed partial class MqttBroker
             {
                 continue;
             }
+            if (saved.UserName is string user)
+            {
+                saved.CredentialTag = CredentialTagOf(user) ?? [];
+            }
             if (!StateFileWriter.CanStore(saved))
             {
                 // Only a custom authenticator's user name can be beyond what the file holds (the codec checked the rest).
@@ -152,6 +185,15 @@ public sealed partial class MqttBroker
         }
         return state;
     }
+
+    /// <summary>True when there is no credential store, or it still has the entry the session was saved with.</summary>
+    private bool IsSameUser(string user, byte[] savedTag) =>
+        Options.CredentialStore is null || CredentialTagOf(user) is byte[] tag && tag.AsSpan().SequenceEqual(savedTag);
+
+    /// <summary>A digest of the user's credential file entry (salts and keys, no password); null when it has none.</summary>
+    private byte[]? CredentialTagOf(string user) => Options.CredentialStore is CredentialStore credentials && credentials.TryGet(user, out UserCredentials? entry)
+        ? SHA256.HashData(Encoding.UTF8.GetBytes(entry.FormatLine()))[..SessionState.CredentialTagLength]
+        : null;
 
     private bool IsCurrent(Session session)
     {
@@ -168,6 +210,13 @@ public sealed partial class MqttBroker
         {
             await _autosave.DisposeAsync();
         }
-        SaveState();
+        try
+        {
+            SaveState();
+        }
+        finally
+        {
+            _stateLock?.Dispose();
+        }
     }
 }

@@ -155,6 +155,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         // Each close lingers until its client has read the DISCONNECT and closed too (at most 1 s, then a reset):
         // wait for that, so that sessions and Wills are settled when this returns and an exiting process resets nobody.
         await Task.WhenAny(allEnded, Task.Delay(TimeSpan.FromSeconds(2)));
+        PublishDelayedWills();
         // Ends authentications still waiting; the connections themselves were closed above (DISCONNECT 0x8B first).
         _stopping.Cancel();
         // Sessions are detached now, and counted as disconnected from this moment.
@@ -163,6 +164,32 @@ public sealed partial class MqttBroker : IAsyncDisposable
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>
+    /// At shutdown, Wills waiting for their Will Delay go out now, as Mosquitto's do: the delay gives a client time to
+    /// come back, and no broker is left to see whether it does (a restarted one does not know them).
+    /// </summary>
+    private void PublishDelayedWills()
+    {
+        var wills = new List<ApplicationMessage>();
+        lock (_sessionsGate)
+        {
+            foreach (Session session in _sessions.Values)
+            {
+                if (session.PendingWill is CancellationTokenSource pending && session.PendingWillMessage is ApplicationMessage will)
+                {
+                    pending.Cancel();
+                    session.PendingWill = null;
+                    session.PendingWillMessage = null;
+                    wills.Add(will);
+                }
+            }
+        }
+        foreach (ApplicationMessage will in wills)
+        {
+            PublishInternal(will);
+        }
+    }
 
     /// <summary>
     /// Admits an accepted socket and starts its connection on the thread pool (not on the accept loop: a client may

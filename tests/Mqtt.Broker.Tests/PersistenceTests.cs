@@ -322,8 +322,11 @@ public sealed class PersistenceTests : IDisposable
         await Eventually.TrueAsync(
             () => File.Exists(StateFile) && StateFileReader.Read(StateFile, StateClock.Now) is { Retained.Count: 1, Sessions.Count: 1 },
             "an autosave with the retained message and the session", TimeSpan.FromSeconds(10));
+        // The running broker holds its file's lock: the "restarted" one loads a copy of what it saved.
+        string copy = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, "copy")).FullName, "state");
+        File.Copy(StateFile, copy);
 
-        await using TestBroker restarted = await StartAsync();
+        await using TestBroker restarted = await TestBroker.StartAsync(o => o.PersistenceFile = copy);
 
         await using RawClient back = await ResumeAsync(restarted, "device");
         await back.SubscribeAsync("device/status", QoS0, retainHandling: RetainHandling.SendOnSubscribe);
@@ -400,6 +403,66 @@ public sealed class PersistenceTests : IDisposable
 
         Assert.False(File.Exists(stale));
         Assert.True(File.Exists(unrelated));
+    }
+
+    [Fact]
+    public async Task A_second_broker_on_the_same_state_file_does_not_start()
+    {
+        await using TestBroker running = await StartAsync();
+
+        IOException refused = await Assert.ThrowsAsync<IOException>(() => StartAsync());
+
+        Assert.Contains("another broker is using it", refused.Message);
+    }
+
+    [Fact]
+    public async Task A_Will_waiting_for_its_delay_at_shutdown_is_published_then_and_kept()
+    {
+        TestBroker broker = await StartAsync();
+        var will = new WillMessage { Topic = Wire.Text("device/status"), Payload = Wire.Text("offline"), Retain = true, QoS = QoS1,
+            Properties = new MqttProperties { WillDelayInterval = 3600 } };
+        RawClient device = await broker.ConnectAsync("device", properties: Persistent(), will: will);
+        device.Drop();
+        await broker.WaitForOpenConnectionsAsync(0);
+        Assert.Equal(0, broker.Broker.Retained.Count); // waiting for its hour
+
+        await using TestBroker restarted = await RestartAsync(broker);
+
+        await using RawClient watcher = await restarted.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("device/status", QoS1);
+        Assert.Equal("offline", (await watcher.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    [Fact]
+    public async Task The_session_of_a_user_removed_and_made_anew_while_the_broker_was_down_is_dropped()
+    {
+        using var before = new CredentialStore(Path.Combine(_folder, "data"), watch: false);
+        Assert.True(await before.TryAddAsync(Mqtt.Security.Credentials.UserCredentials.Derive("carol", "first")));
+        TestBroker broker = await StartAsync(o => o.CredentialStore = before);
+        await using (RawClient carol = await broker.OpenAsync())
+        {
+            await carol.ConnectAsync("carol-phone", properties: Persistent(), userName: "carol", password: "first"u8.ToArray());
+            await carol.SubscribeAsync("carol/#", QoS1);
+        }
+        await broker.DisposeAsync();
+        Assert.Equal(SessionState.CredentialTagLength, Assert.Single(StateFileReader.Read(StateFile, StateClock.Now).Sessions).CredentialTag.Length);
+        Assert.True(await before.TryRemoveAsync("carol"));
+        Assert.True(await before.TryAddAsync(Mqtt.Security.Credentials.UserCredentials.Derive("carol", "second")));
+        using var after = new CredentialStore(Path.Combine(_folder, "data"), watch: false);
+
+        await using TestBroker restarted = await StartAsync(o => o.CredentialStore = after);
+
+        Assert.Equal((0, 0), (restarted.Broker.SessionCount, restarted.Broker.Subscriptions.Count));
+    }
+
+    [Fact]
+    public async Task A_folder_where_the_state_file_belongs_stops_the_start()
+    {
+        Directory.CreateDirectory(StateFile);
+
+        StateFileException refused = await Assert.ThrowsAsync<StateFileException>(() => StartAsync());
+
+        Assert.Contains("a folder, not a file", refused.Message);
     }
 
     /// <summary>Lets every client do everything but read one topic.</summary>

@@ -45,6 +45,26 @@ public sealed class StateFileTests
     }
 
     [Fact]
+    public void A_link_to_an_endless_device_or_an_empty_file_is_refused_without_reading_on()
+    {
+        string folder = Directory.CreateTempSubdirectory("mqttcore-state-").FullName;
+        try
+        {
+            string link = System.IO.Path.Combine(folder, "state");
+            File.CreateSymbolicLink(link, "/dev/zero");
+            Assert.Throws<StateFileException>(() => StateFileReader.Read(link, Clock));
+
+            string empty = System.IO.Path.Combine(folder, "empty");
+            File.WriteAllBytes(empty, []);
+            Assert.Contains("empty, not a mqttcore state file", Assert.Throws<StateFileException>(() => StateFileReader.Read(empty, Clock)).Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Every_truncation_is_refused_with_a_StateFileException()
     {
         byte[] bytes = StateFileWriter.Encode(SampleState(), Clock);

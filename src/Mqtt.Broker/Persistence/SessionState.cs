@@ -18,6 +18,14 @@ internal sealed class SessionState
     /// <summary>The last Packet Identifier given out, so a resumed session does not reuse a recent one at once.</summary>
     public ushort LastPacketId { get; init; }
 
+    /// <summary>
+    /// A digest of the user's credential file entry when saved (<see cref="CredentialTagLength"/> bytes), or empty: a
+    /// user removed and made anew while the broker was down has another entry, and must not get the old one's session.
+    /// </summary>
+    public byte[] CredentialTag { get; set; } = [];
+
+    public const int CredentialTagLength = 16;
+
     public List<SavedSubscription> Subscriptions { get; } = [];
 
     /// <summary>QoS 1/2 deliveries in flight, in the order they were first sent (<see cref="Delivery.FlightOrder"/>).</summary>

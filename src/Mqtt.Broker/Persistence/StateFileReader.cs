@@ -37,12 +37,25 @@ internal sealed class StateFileReader
     /// <exception cref="IOException">It cannot be read.</exception>
     public static BrokerState Read(string path, StateClock clock)
     {
-        long size = new FileInfo(path).Length;
+        if (Directory.Exists(path))
+        {
+            throw new StateFileException(path, 0, "a folder, not a file");
+        }
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        if (!file.CanSeek)
+        {
+            throw new StateFileException(path, 0, "not a regular file");
+        }
+        // As many bytes as the file system says the file has, never more: a device (a link to /dev/zero, say) has
+        // no end.
+        long size = file.Length;
         if (size > StateFileWriter.MaximumSize)
         {
             throw new StateFileException(path, 0, $"{size} bytes, more than the {StateFileWriter.MaximumSize} a state file holds");
         }
-        return Decode(path, File.ReadAllBytes(path), clock);
+        byte[] bytes = new byte[size];
+        int read = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        return Decode(path, read == bytes.Length ? bytes : bytes[..read], clock);
     }
 
     /// <summary>Reads the content of a state file; <paramref name="path"/> only names it in errors.</summary>
@@ -51,10 +64,11 @@ internal sealed class StateFileReader
     private BrokerState ReadAll()
     {
         _end = _bytes.Length;
-        if (!ReadBytes(StateFileWriter.Magic.Length).SequenceEqual(StateFileWriter.Magic))
+        if (!_bytes.AsSpan().StartsWith(StateFileWriter.Magic))
         {
-            throw Fail(0, "not a mqttcore state file");
+            throw Fail(0, _bytes.Length == 0 ? "empty, not a mqttcore state file" : "not a mqttcore state file");
         }
+        _offset = StateFileWriter.Magic.Length;
         ushort version = ReadUInt16();
         if (version != StateFileWriter.Version)
         {
@@ -156,6 +170,12 @@ internal sealed class StateFileReader
             DisconnectedAt = _clock.ToTicks(ReadInt64()),
             LastPacketId = ReadUInt16(),
         };
+        int tagLength = ReadByte();
+        if (tagLength is not (0 or SessionState.CredentialTagLength))
+        {
+            throw Fail(_offset - 1, $"a credential tag of {tagLength} bytes");
+        }
+        _session.CredentialTag = ReadBytes(tagLength).ToArray();
         _inflightIds = [];
         _state.Sessions.Add(_session);
     }

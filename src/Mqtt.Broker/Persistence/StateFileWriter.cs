@@ -95,6 +95,8 @@ internal sealed class StateFileWriter
         WriteUInt32(_record, session.ExpiryInterval);
         WriteInt64(_record, _clock.ToUnixMilliseconds(session.DisconnectedAt));
         WriteUInt16(_record, session.LastPacketId);
+        _record.Write([(byte)session.CredentialTag.Length]);
+        _record.Write(session.CredentialTag);
         EndRecord(StateRecord.Session);
         foreach (SavedSubscription subscription in session.Subscriptions)
         {

@@ -15,7 +15,7 @@ internal enum StateRecord : byte
 
     /// <summary>
     /// Client Identifier (2-byte length, UTF-8), user name flag (1 byte) and user name, Session Expiry Interval (4),
-    /// disconnected at (Unix ms, 8), last Packet Identifier (2).
+    /// disconnected at (Unix ms, 8), last Packet Identifier (2), credential tag length (1: 0 or 16) and tag.
     /// </summary>
     Session = 3,
 

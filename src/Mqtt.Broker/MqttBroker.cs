@@ -138,6 +138,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             await _housekeeping.DisposeAsync();
         }
+        // Wills already waiting go out while their subscribers are still connected; those of the connections closed
+        // below, once they are closed.
+        PublishDelayedWills();
         MqttConnection[] open;
         Task allEnded;
         lock (_connections)

@@ -179,6 +179,28 @@ public sealed class Mqtt5WillTests
         Assert.Equal("eventually", (await watcher.ExpectPublishPacketAsync(TimeSpan.FromSeconds(10))).PayloadText);
     }
 
+    /// <summary>At shutdown a Will waiting for its delay goes out to the subscribers still connected, as with Mosquitto.</summary>
+    [Fact]
+    public async Task A_delayed_will_is_published_to_connected_subscribers_at_shutdown()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using (RawClient client = await broker.OpenAsync())
+        {
+            await client.ConnectAsync("late", properties: Persistent(), will: Wire.Will("wills/late", "at-shutdown", properties: WillDelay(3600)));
+            client.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(1);
+        await watcher.ExpectNothingPendingAsync();
+
+        Task stopping = broker.Broker.StopAsync();
+
+        Assert.Equal("at-shutdown", (await watcher.ExpectPublishPacketAsync()).PayloadText);
+        await watcher.ExpectDisconnectAsync(ReasonCode.ServerShuttingDown);
+        await stopping;
+    }
+
     [Fact]
     public async Task MQTT5_3_1_2_8_will_is_published_when_the_session_ends_before_the_will_delay()
     {

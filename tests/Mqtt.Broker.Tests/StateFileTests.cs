@@ -33,6 +33,7 @@ public sealed class StateFileTests
             string path = System.IO.Path.Combine(folder, "state");
             using (var sparse = new FileStream(path, FileMode.CreateNew))
             {
+                sparse.Write(StateFileWriter.Magic);
                 sparse.SetLength(StateFileWriter.MaximumSize + 1); // sparse: no disk space, no memory
             }
             StateFileException refused = Assert.Throws<StateFileException>(() => StateFileReader.Read(path, Clock));

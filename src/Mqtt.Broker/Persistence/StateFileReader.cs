@@ -46,15 +46,22 @@ internal sealed class StateFileReader
         {
             throw new StateFileException(path, 0, "not a regular file");
         }
-        // As many bytes as the file system says the file has, never more: a device (a link to /dev/zero, say) has
-        // no end.
+        // The header first, so that a file that is not ours is refused before it is read (or its size allocated).
+        Span<byte> header = stackalloc byte[StateFileWriter.Magic.Length];
+        header = header[..file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false)];
+        if (!header.SequenceEqual(StateFileWriter.Magic))
+        {
+            return Decode(path, header.ToArray(), clock);
+        }
+        // Then as many bytes as the file system says the file has, never more: a device has no end.
         long size = file.Length;
         if (size > StateFileWriter.MaximumSize)
         {
             throw new StateFileException(path, 0, $"{size} bytes, more than the {StateFileWriter.MaximumSize} a state file holds");
         }
-        byte[] bytes = new byte[size];
-        int read = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        byte[] bytes = new byte[Math.Max(size, header.Length)];
+        header.CopyTo(bytes);
+        int read = header.Length + file.ReadAtLeast(bytes.AsSpan(header.Length), bytes.Length - header.Length, throwOnEndOfStream: false);
         return Decode(path, read == bytes.Length ? bytes : bytes[..read], clock);
     }
 

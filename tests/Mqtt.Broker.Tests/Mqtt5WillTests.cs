@@ -5,6 +5,24 @@ public sealed class Mqtt5WillTests
 {
     private static MqttProperties WillDelay(uint seconds) => new() { WillDelayInterval = seconds };
 
+    /// <summary>
+    /// A watcher subscribed to wills/#, once the connection of a persistent client "late", whose Will on wills/late waits
+    /// <paramref name="delay"/> seconds, has dropped and nothing was published yet.
+    /// </summary>
+    private static async Task<RawClient> WatchDelayedWillAsync(TestBroker broker, string payload, uint delay)
+    {
+        RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using (RawClient client = await broker.OpenAsync())
+        {
+            await client.ConnectAsync("late", properties: Persistent(), will: Wire.Will("wills/late", payload, properties: WillDelay(delay)));
+            client.Drop();
+        }
+        await broker.WaitForOpenConnectionsAsync(1);
+        await watcher.ExpectNothingPendingAsync();
+        return watcher;
+    }
+
     [Fact]
     public async Task MQTT5_3_1_2_8_will_is_published_when_the_connection_drops()
     {
@@ -167,15 +185,7 @@ public sealed class Mqtt5WillTests
     public async Task MQTT5_3_1_2_8_will_is_published_after_the_will_delay()
     {
         await using var broker = await TestBroker.StartAsync();
-        await using RawClient watcher = await broker.ConnectAsync("watcher");
-        await watcher.SubscribeAsync("wills/#", QoS0);
-        await using (RawClient client = await broker.OpenAsync())
-        {
-            await client.ConnectAsync("late", properties: Persistent(), will: Wire.Will("wills/late", "eventually", properties: WillDelay(3)));
-            client.Drop();
-        }
-        await broker.WaitForOpenConnectionsAsync(1);
-        await watcher.ExpectNothingPendingAsync();
+        await using RawClient watcher = await WatchDelayedWillAsync(broker, "eventually", 3);
         Assert.Equal("eventually", (await watcher.ExpectPublishPacketAsync(TimeSpan.FromSeconds(10))).PayloadText);
     }
 
@@ -184,15 +194,7 @@ public sealed class Mqtt5WillTests
     public async Task A_delayed_will_is_published_to_connected_subscribers_at_shutdown()
     {
         await using var broker = await TestBroker.StartAsync();
-        await using RawClient watcher = await broker.ConnectAsync("watcher");
-        await watcher.SubscribeAsync("wills/#", QoS0);
-        await using (RawClient client = await broker.OpenAsync())
-        {
-            await client.ConnectAsync("late", properties: Persistent(), will: Wire.Will("wills/late", "at-shutdown", properties: WillDelay(3600)));
-            client.Drop();
-        }
-        await broker.WaitForOpenConnectionsAsync(1);
-        await watcher.ExpectNothingPendingAsync();
+        await using RawClient watcher = await WatchDelayedWillAsync(broker, "at-shutdown", 3600);
 
         Task stopping = broker.Broker.StopAsync();
 

@@ -34,8 +34,7 @@ public sealed class QueueBackPressureTests
         await using RawClient publisher = await broker.ConnectAsync("pub");
 
         const int Messages = 100;
-        await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
-        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
+        await PublishBurstAsync(publisher, "t", Messages);
         // In flight, queued, and the one message that found the queue full and made the publisher wait.
         const int Kept = Window + Queue + 1;
         Assert.Equal(Messages - Kept, broker.Statistics.MessagesDropped);
@@ -53,8 +52,7 @@ public sealed class QueueBackPressureTests
         await using RawClient publisher = await broker.ConnectAsync("pub");
 
         const int Messages = 100;
-        await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
-        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
+        await PublishBurstAsync(publisher, "t", Messages);
         // Held once (the message past the limit), then counted as slow.
         Assert.Equal(Messages - (Window + Queue + 1), broker.Statistics.MessagesDropped);
 
@@ -63,8 +61,7 @@ public sealed class QueueBackPressureTests
         await back.ExpectPayloadsInOrderAsync(Window + Queue + 1);
         // Another publisher, which has not been held yet (one that has is not held again for a while either).
         await using RawClient another = await broker.ConnectAsync("pub2");
-        await another.SendAsync(Burst("t", Messages, firstPacketId: 1));
-        await ExpectAcknowledgedInOrderAsync(another, Messages);
+        await PublishBurstAsync(another, "t", Messages);
         // Drained and on a new connection, within ten holds of the last: no message past the limit, nobody held.
         Assert.Equal(2 * Messages - (Window + Queue + 1) - (Window + Queue), broker.Statistics.MessagesDropped);
     }
@@ -81,11 +78,9 @@ public sealed class QueueBackPressureTests
         await using RawClient publisher = await broker.ConnectAsync("pub");
 
         const int Messages = 100;
-        await publisher.SendAsync(Burst("a", Messages, firstPacketId: 1));
-        await ExpectAcknowledgedInOrderAsync(publisher, Messages);
+        await PublishBurstAsync(publisher, "a", Messages);
         Assert.Equal(Messages - (Window + Queue + 1), broker.Statistics.MessagesDropped);
-        await publisher.SendAsync(Burst("b", Messages, firstPacketId: Messages + 1));
-        await ExpectAcknowledgedInOrderAsync(publisher, Messages, firstPacketId: Messages + 1);
+        await PublishBurstAsync(publisher, "b", Messages, firstPacketId: Messages + 1);
         // Not held, the second subscriber never counted as slow: its queue went to twice its limit, the rest dropped.
         Assert.Equal(2 * Messages - (Window + Queue + 1) - (Window + 2 * Queue), broker.Statistics.MessagesDropped);
         await second.ExpectPayloadsInOrderAsync(Window + 2 * Queue);
@@ -101,8 +96,7 @@ public sealed class QueueBackPressureTests
         await using RawClient publisher = await broker.ConnectAsync("pub", keepAlive: 2);
 
         const int Messages = 30;
-        await publisher.SendAsync(Burst("t", Messages, firstPacketId: 1));
-        await ExpectAcknowledgedInOrderAsync(publisher, Messages, timeout: TimeSpan.FromSeconds(15));
+        await PublishBurstAsync(publisher, "t", Messages, timeout: TimeSpan.FromSeconds(15));
         await publisher.ExpectNothingPendingAsync();
     }
 
@@ -235,6 +229,12 @@ public sealed class QueueBackPressureTests
         }
     }
 
+    /// <summary>Writes a <see cref="Burst"/> at once and expects its PUBACKs, in order.</summary>
+    private static async Task PublishBurstAsync(RawClient publisher, string topic, int messages, ushort firstPacketId = 1, TimeSpan? timeout = null)
+    {
+        await publisher.SendAsync(Burst(topic, messages, firstPacketId));
+        await ExpectAcknowledgedInOrderAsync(publisher, messages, firstPacketId, timeout);
+    }
 
     /// <summary>Rounds of PINGREQ, acknowledging what comes before PINGRESP, until one brings nothing; returns the count.</summary>
     private static async Task<int> AcknowledgeEverythingAsync(RawClient client)

@@ -9,6 +9,7 @@ namespace Mqtt.Broker;
 public sealed partial class MqttBroker
 {
     private readonly Lock _saveGate = new();
+    private readonly ReaderWriterLockSlim _captureGate = new();
     private Timer? _autosave;
     private FileStream? _stateLock;
     private bool _stateLoaded;
@@ -157,7 +158,28 @@ public sealed partial class MqttBroker
         }
     }
 
+    /// <summary>
+    /// Makes a save one instant for QoS 2 flows: a connection routes a QoS 2 message and holds its Packet Identifier
+    /// under the read side, a save captures everything under the write side. Captured session by session without it,
+    /// a save could hold a publisher's id but miss the copy routed to a subscriber captured just before; after a
+    /// crash the publisher's resend would only be acknowledged, and the message lost. Null without persistence.
+    /// </summary>
+    internal ReaderWriterLockSlim? SaveGate => Options.PersistenceFile is null ? null : _captureGate;
+
     private BrokerState Snapshot(long now)
+    {
+        _captureGate.EnterWriteLock();
+        try
+        {
+            return Capture(now);
+        }
+        finally
+        {
+            _captureGate.ExitWriteLock();
+        }
+    }
+
+    private BrokerState Capture(long now)
     {
         var state = new BrokerState();
         // "#" leaves out topics starting with '$' [MQTT-4.7.2-1], and only the broker publishes those.

@@ -430,6 +430,15 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>The session of <paramref name="clientId"/>, if any.</summary>
+    internal Session? SessionOf(string clientId)
+    {
+        lock (_sessionsGate)
+        {
+            return _sessions.GetValueOrDefault(clientId);
+        }
+    }
+
     internal int SessionCount
     {
         get

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Mqtt.Broker.Tests;
 
 /// <summary>
@@ -249,6 +251,52 @@ public sealed class PersistenceTests : IDisposable
             await subscriberBack.SendAckAsync(PacketType.PubAck, delivered.Publish.PacketId);
         }
         await subscriberBack.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task A_save_holds_an_incoming_QoS2_id_only_with_the_copies_its_message_was_routed_to()
+    {
+        // Sessions are captured in the order they were made: the subscriber, "between", the publisher. The save is
+        // stopped on "between" while the publisher's QoS 2 message comes in, so without one instant for the whole
+        // capture it would hold the publisher's id but not the subscriber's copy, and a crash then loses the message.
+        await using TestBroker broker = await StartAsync();
+        await SubscribeAndLeaveAsync(broker, "subscriber", "flow", QoS2);
+        await using RawClient between = await broker.ConnectAsync("between", properties: Persistent());
+        await using RawClient publisher = await broker.ConnectAsync("publisher", properties: Persistent());
+        Lock betweenGate = broker.Broker.SessionOf("between")!.Gate;
+        using var release = new ManualResetEventSlim();
+        using var held = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            lock (betweenGate)
+            {
+                held.Set();
+                release.Wait(TimeSpan.FromSeconds(10));
+            }
+        });
+        holder.Start();
+        held.Wait(TimeSpan.FromSeconds(5));
+        var save = new Thread(broker.Broker.SaveState);
+        save.Start();
+        await Eventually.TrueAsync(() => save.ThreadState.HasFlag(ThreadState.WaitSleepJoin), "the save waiting for \"between\"", TimeSpan.FromSeconds(5));
+
+        await publisher.SendAsync(new PublishPacket { Topic = Wire.Text("flow"), Payload = Wire.Text("exactly once"), QoS = QoS2, PacketId = 7 });
+        Task<ReceivedPacket> pubRec = publisher.ExpectAsync(PacketType.PubRec, TimeSpan.FromSeconds(10));
+        ReaderWriterLockSlim saveGate = broker.Broker.SaveGate!;
+        await Eventually.TrueAsync(() => pubRec.IsCompleted || saveGate.WaitingReadCount > 0, "the message routed, or waiting for the save", TimeSpan.FromSeconds(5));
+        release.Set();
+        holder.Join();
+        save.Join();
+
+        Assert.Equal(7, (await pubRec).PubRec.PacketId);
+        BrokerState saved = StateFileReader.Read(StateFile, StateClock.Now);
+        bool idHeld = saved.Sessions.Single(s => s.ClientId == "publisher").IncomingQoS2.Contains(7);
+        bool copyKept = saved.Sessions.Single(s => s.ClientId == "subscriber").Queued.Count == 1;
+        Assert.Equal(idHeld, copyKept);
+        broker.Broker.SaveState();
+        saved = StateFileReader.Read(StateFile, StateClock.Now);
+        Assert.Equal([7], saved.Sessions.Single(s => s.ClientId == "publisher").IncomingQoS2);
+        Assert.Equal("exactly once", Encoding.UTF8.GetString(Assert.Single(saved.Sessions.Single(s => s.ClientId == "subscriber").Queued).Message.Packet.Payload.ToArray()));
     }
 
     [Fact]

@@ -59,13 +59,6 @@ internal sealed partial class MqttConnection
                 Enqueue(OutboundPacket.Ack(PacketType.PubAck, publish.PacketId, outcome));
                 break;
             case QualityOfService.ExactlyOnce:
-                if (outcome < ReasonCode.UnspecifiedError)
-                {
-                    lock (session.Gate)
-                    {
-                        session.IncomingQoS2.Add(publish.PacketId);
-                    }
-                }
                 Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId, outcome));
                 break;
         }
@@ -121,24 +114,51 @@ internal sealed partial class MqttConnection
         }
     }
 
+    /// <summary>Authorizes, retains and routes the message; a QoS 2 one accepted has its Packet Identifier held until PUBREL.</summary>
     private async ValueTask<ReasonCode> PublishAsync(MqttFrame frame, PublishPacket publish, string topic)
     {
         if (HasTooManyLevels(topic))
         {
-            return Version == ProtocolVersion.V500 ? ReasonCode.TopicNameInvalid : ReasonCode.Success;
+            return Received(publish, Version == ProtocolVersion.V500 ? ReasonCode.TopicNameInvalid : ReasonCode.Success);
         }
         if (!await Options.Authorizer.CanPublishAsync(Client, topic))
         {
             // 3.1.1 has no way to say no: the message is acknowledged and dropped, as Mosquitto does.
-            return Version == ProtocolVersion.V500 ? ReasonCode.NotAuthorized : ReasonCode.Success;
+            return Received(publish, Version == ProtocolVersion.V500 ? ReasonCode.NotAuthorized : ReasonCode.Success);
         }
         var message = ApplicationMessage.Copy(frame, Version, topic, Client.ClientId);
-        if (publish.Retain)
+        // A state save must not come between routing a QoS 2 message and holding its id (see SaveGate).
+        ReaderWriterLockSlim? saveGate = publish.QoS == QualityOfService.ExactlyOnce ? _broker.SaveGate : null;
+        saveGate?.EnterReadLock();
+        try
         {
-            _broker.Retained.Set(message);
+            if (publish.Retain)
+            {
+                _broker.Retained.Set(message);
+            }
+            int delivered = _broker.Route(message, _fullSessions ??= []);
+            return Received(publish, delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success);
         }
-        int delivered = _broker.Route(message, _fullSessions ??= []);
-        return delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+        finally
+        {
+            saveGate?.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Holds a QoS 2 message's Packet Identifier until PUBREL when it was accepted, so that a resend is acknowledged and
+    /// not delivered again [MQTT-4.3.3-10]; returns <paramref name="outcome"/>.
+    /// </summary>
+    private ReasonCode Received(in PublishPacket publish, ReasonCode outcome)
+    {
+        if (publish.QoS == QualityOfService.ExactlyOnce && outcome < ReasonCode.UnspecifiedError)
+        {
+            lock (_session!.Gate)
+            {
+                _session.IncomingQoS2.Add(publish.PacketId);
+            }
+        }
+        return outcome;
     }
 
     /// <summary>Deeper than <see cref="BrokerOptions.MaximumTopicLevels"/> allows (a filter's share prefix counts too).</summary>

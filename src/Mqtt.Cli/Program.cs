@@ -36,7 +36,8 @@ public static partial class Program
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ChatCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        ParseResult parsed = root.Parse(args);
+        // No response files: "@text" is a value like any other (a payload, a password, a topic), as mosquitto_pub takes it.
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
             // On stderr, in words a user knows (not .NET type names), and stdout left clean for scripts.

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.CommandLine;
 using Mqtt.Cli;
 using Mqtt.Cli.Commands;
@@ -330,6 +332,12 @@ public sealed class CliTests
     [InlineData("--port must be 1..65535, not 70000", "pub", "-t", "t", "-m", "x", "-p", "70000")]
     [InlineData("--port needs a whole number, not 'abc'", "pub", "-t", "t", "-m", "x", "-p", "abc")]
     [InlineData("--timeout needs a number, not 'soon'", "sub", "-t", "t", "--timeout", "soon")]
+    [InlineData("Required argument missing for option: '-m'", "pub", "-t", "t", "-m")]
+    [InlineData("Required argument missing for option: '-f'", "pub", "-t", "t", "-f")]
+    [InlineData("--count needs a whole number, not 'x'", "sub", "-t", "t", "-C", "x")]
+    [InlineData("Required argument missing for option: '-C'", "sub", "-t", "t", "-C")]
+    [InlineData("--count needs a whole number, not 'x'", "recv", "-u", "bob", "--from", "alice", "-C", "x")]
+    [InlineData("Required argument missing for option: '-m'", "send", "-u", "alice", "--to", "bob", "-m")]
     public async Task A_bad_value_exits_1_naming_the_option_in_plain_words(string message, params string[] args)
     {
         CliRun result = await RunAsync(args);
@@ -338,6 +346,30 @@ public sealed class CliTests
         Assert.Contains(message, result.Error);
         Assert.DoesNotContain("System.", result.Error);
         Assert.Equal("", result.Output);
+    }
+
+    [Fact]
+    public async Task Values_starting_with_at_are_taken_literally_not_as_response_files()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "injected -r");
+            await using var server = new FakeServer();
+            Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "@team", "-m", $"@{file}", "-q", "1"]);
+            await using FakeConnection connection = await server.AcceptAsync();
+            await connection.ExpectAsync(PacketType.Connect);
+            await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+            OwnedPacket sent = await connection.ExpectAsync(PacketType.Publish);
+            Assert.True(PublishPacket.TryRead(sent.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+            Assert.Equal(("@team", $"@{file}", false), (publish.TopicString, Encoding.UTF8.GetString(publish.Payload.ToArray()), publish.Retain));
+            await connection.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
+            Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public static class ChatCommand
         var keys = E2eSupport.CreateKeysOption();
         var command = new Command("chat", "Interactive end-to-end chat (agreekey, send-message, fingerprint, quit on stdin)") { keys };
         common.AddTo(command);
-        command.Validators.Add(r =>
+        command.AddCheck(r =>
         {
             if (r.GetValue(common.User) is null)
             {

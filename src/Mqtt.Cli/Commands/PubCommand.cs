@@ -24,7 +24,7 @@ public static class PubCommand
             command.Options.Add(option);
         }
         common.AddTo(command);
-        command.Validators.Add(r =>
+        command.AddCheck(r =>
         {
             int sources = (r.GetValue(message) is null ? 0 : 1) + (r.GetValue(file) is null ? 0 : 1) + (r.GetValue(stdin) ? 1 : 0);
             if (sources != 1)

@@ -31,7 +31,7 @@ public static class RecvCommand
             command.Options.Add(option);
         }
         common.AddTo(command);
-        command.Validators.Add(r =>
+        command.AddCheck(r =>
         {
             if (r.GetValue(count) is int c && c < 1)
             {

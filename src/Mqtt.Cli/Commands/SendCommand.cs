@@ -22,7 +22,7 @@ public static class SendCommand
             command.Options.Add(option);
         }
         common.AddTo(command);
-        command.Validators.Add(r =>
+        command.AddCheck(r =>
         {
             if ((r.GetValue(message) is null) == !r.GetValue(stdin))
             {

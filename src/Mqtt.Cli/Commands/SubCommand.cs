@@ -27,7 +27,7 @@ public static class SubCommand
             command.Options.Add(option);
         }
         common.AddTo(command);
-        command.Validators.Add(r =>
+        command.AddCheck(r =>
         {
             if (r.GetValue(count) is int c && c < 1)
             {

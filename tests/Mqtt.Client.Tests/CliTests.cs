@@ -95,6 +95,22 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Sub_exits_3_when_the_broker_never_answers_the_SUBSCRIBE_within_the_timeout()
+    {
+        await using var server = new FakeServer();
+        // Long enough for the connect (which --timeout bounds too) to be in time on a loaded machine.
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{server.Port}", "-t", "t", "--timeout", "2"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+        await connection.ExpectAsync(PacketType.Subscribe);
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("timeout: the broker did not answer within 2 s", result.Error);
+    }
+
+    [Fact]
     public async Task Anonymous_pub_sends_no_user_name_and_no_password()
     {
         await using var server = new FakeServer();

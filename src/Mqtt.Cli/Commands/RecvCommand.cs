@@ -72,17 +72,17 @@ public static class RecvCommand
                 await using var client = new MqttClient(options);
                 await using var channel = new EndToEndChannel(client, me, trust, store);
                 await client.ConnectAsync(cancellationToken);
-                await channel.PublishAnnouncementAsync(E2eSupport.OwnAnnouncementWait, cancellationToken);
+                await BrokerAnswer.WithinAsync(token => channel.PublishAnnouncementAsync(E2eSupport.OwnAnnouncementWait, token), timeout, cancellationToken, E2eSupport.OwnAnnouncementWait);
                 try
                 {
-                    E2eSupport.Report(await channel.AgreeKeyAsync(peer, E2eSupport.OwnAnnouncementWait, cancellationToken), peer, trust, error);
+                    E2eSupport.Report(await BrokerAnswer.WithinAsync(token => channel.AgreeKeyAsync(peer, E2eSupport.OwnAnnouncementWait, token), timeout, cancellationToken, E2eSupport.OwnAnnouncementWait), peer, trust, error);
                 }
                 catch (E2eException e) when (e.Error == E2eError.UnknownKey)
                 {
                     // Not announced yet: its announcement is picked up when it comes (we listen to PEER/pubKey).
                     error.WriteLine($"notice: {peer} has not announced a key yet (nothing retained on {peer}/pubKey): their messages open once they run send, recv or chat.");
                 }
-                await channel.ListenAsync(peer, cancellationToken);
+                await BrokerAnswer.WithinAsync(token => channel.ListenAsync(peer, token), timeout, cancellationToken);
 
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 if (wanted is not null)

@@ -55,8 +55,8 @@ public static class SendCommand
                 await using var client = new MqttClient(options);
                 await client.ConnectAsync(cancellationToken);
                 await using var channel = new EndToEndChannel(client, me, trust);
-                await channel.PublishAnnouncementAsync(E2eSupport.OwnAnnouncementWait, cancellationToken);
-                E2eSupport.Report(await channel.AgreeKeyAsync(peer, timeout, cancellationToken), peer, trust, error);
+                await BrokerAnswer.WithinAsync(token => channel.PublishAnnouncementAsync(E2eSupport.OwnAnnouncementWait, token), timeout, cancellationToken, E2eSupport.OwnAnnouncementWait);
+                E2eSupport.Report(await BrokerAnswer.WithinAsync(token => channel.AgreeKeyAsync(peer, timeout, token), timeout, cancellationToken, timeout), peer, trust, error);
                 IEnumerable<string> lines = r.GetValue(stdin) ? ReadLines(CliInput.Reader) : [r.GetValue(message)!];
                 foreach (string line in lines)
                 {

@@ -65,7 +65,7 @@ public static class SubCommand
                 {
                     filters[i] = new MqttTopicFilter(Filters[i], QoS);
                 }
-                MqttSubscribeResult subscribed = await client.SubscribeAsync(filters, cancellationToken);
+                MqttSubscribeResult subscribed = await BrokerAnswer.WithinAsync(token => client.SubscribeAsync(filters, token), timeout, cancellationToken);
                 for (int i = 0; i < subscribed.ReasonCodes.Count; i++)
                 {
                     if ((byte)subscribed.ReasonCodes[i] >= 0x80)

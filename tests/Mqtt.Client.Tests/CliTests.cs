@@ -110,6 +110,23 @@ public sealed class CliTests
         Assert.Contains("timeout: the broker did not answer within 2 s", result.Error);
     }
 
+    [Theory]
+    [InlineData(null, 60)]
+    [InlineData("10", 10)]
+    [InlineData("0", 0)]
+    public async Task Pub_k_sets_the_keep_alive_asked_for_in_CONNECT(string? keepAlive, int expected)
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x", "-V", "3.1.1", .. keepAlive is null ? Array.Empty<string>() : ["-k", keepAlive]]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        OwnedPacket connect = await connection.ExpectAsync(PacketType.Connect);
+        Assert.True(ConnectPacket.TryRead(connect.Frame, out ConnectPacket c, out _));
+        Assert.Equal(expected, c.KeepAlive);
+        await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V311));
+        await connection.ExpectAsync(PacketType.Publish);
+        Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
+    }
+
     [Fact]
     public async Task Anonymous_pub_sends_no_user_name_and_no_password()
     {
@@ -348,6 +365,7 @@ public sealed class CliTests
     [InlineData("--port must be 1..65535, not 70000", "pub", "-t", "t", "-m", "x", "-p", "70000")]
     [InlineData("--port needs a whole number, not 'abc'", "pub", "-t", "t", "-m", "x", "-p", "abc")]
     [InlineData("--timeout needs a number, not 'soon'", "sub", "-t", "t", "--timeout", "soon")]
+    [InlineData("--keepalive must be 0..65535, not 70000", "pub", "-t", "t", "-m", "x", "-k", "70000")]
     [InlineData("Required argument missing for option: '-m'", "pub", "-t", "t", "-m")]
     [InlineData("Required argument missing for option: '-f'", "pub", "-t", "t", "-f")]
     [InlineData("--count needs a whole number, not 'x'", "sub", "-t", "t", "-C", "x")]

@@ -57,6 +57,13 @@ public sealed class ClientOptionSet
         return null;
     }
 
+    /// <summary>mosquitto_pub's `-k`: a 3.1.1 client cannot be told a smaller Server Keep Alive, so a broker capping keep alive may refuse 60.</summary>
+    public Option<int> KeepAlive { get; } = new Option<int>("--keepalive", "-k")
+    {
+        Description = "Keep alive in seconds (0: none)",
+        DefaultValueFactory = _ => 60,
+    }.Within(0, ushort.MaxValue);
+
     public Option<bool> Tls { get; } = new("--tls") { Description = "Use TLS to the broker" };
 
     public Option<string?> CaFile { get; } = new("--cafile") { Description = "PEM file of CA certificates trusted for the broker (implies --tls)" };
@@ -80,7 +87,7 @@ public sealed class ClientOptionSet
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, Protocol, Tls, CaFile, Insecure, Ws, WsPath, Timeout, Verbose })
+        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, Protocol, KeepAlive, Tls, CaFile, Insecure, Ws, WsPath, Timeout, Verbose })
         {
             command.Options.Add(option);
         }
@@ -247,6 +254,7 @@ public sealed class ClientOptionSet
             Password = password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(password),
             AuthenticationHandler = handler,
             ConnectTimeout = timeout,
+            KeepAlive = TimeSpan.FromSeconds(result.GetValue(KeepAlive)),
             Logger = result.GetValue(Verbose) ? new StderrLogger(error) : null,
         };
     }

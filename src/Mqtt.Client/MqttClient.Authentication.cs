@@ -129,6 +129,11 @@ public sealed partial class MqttClient
             {
                 throw new MqttProtocolException(ReasonCode.ProtocolError, $"[MQTT-3.2.0-1] expected CONNACK, the server sent {frame.Type}");
             }
+            if (v5 && IsOlderServersVersionRefusal(frame))
+            {
+                await connection.CloseAsync(null, null).ConfigureAwait(false);
+                throw new MqttConnectException(new MqttConnectResult { ReasonCode = ReasonCode.UnsupportedProtocolVersion, ClientId = _options.ClientId });
+            }
             Check(ConnAckPacket.TryRead(frame, connection.Version, out ConnAckPacket connAck, out error), error);
             MqttConnectResult result = ToConnectResult(connAck);
             if ((byte)result.ReasonCode >= 0x80)
@@ -198,6 +203,14 @@ public sealed partial class MqttClient
         ReasonCode = reasonCode,
         Properties = new MqttProperties { AuthenticationMethod = MqttUtf8.Encode(method), AuthenticationData = WireText.Wrap(data) },
     };
+
+    /// <summary>
+    /// A 3.1.1 server's answer to our level-5 CONNECT: its own two-byte CONNACK with return code 0x01, unacceptable
+    /// protocol level [MQTT-3.1.2-2]. Not a valid MQTT 5 CONNACK, but what it means is clear: the server does not
+    /// speak MQTT 5 (an MQTT 5 server would say 0x84 Unsupported Protocol Version).
+    /// </summary>
+    private static bool IsOlderServersVersionRefusal(in MqttFrame frame) =>
+        frame.Body.Length == 2 && frame.Body.Slice(1).FirstSpan[0] == 0x01;
 
     private MqttConnectResult ToConnectResult(in ConnAckPacket connAck)
     {

@@ -128,6 +128,22 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task An_MQTT_311_only_broker_refusing_level_5_exits_2_with_0x84_and_a_hint()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(new byte[] { 0x20, 0x02, 0x00, 0x01 }); // 3.1.1 CONNACK: unacceptable protocol level [MQTT-3.1.2-2]
+
+        CliRun result = await pub.WaitAsync(Patience);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("refused: 0x84 Unsupported protocol version", result.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("-V 3.1.1", result.Error);
+        Assert.Empty(await connection.ReadToEndAsync()); // no MQTT 5 DISCONNECT to a 3.1.1 server
+    }
+
+    [Fact]
     public async Task Anonymous_pub_sends_no_user_name_and_no_password()
     {
         await using var server = new FakeServer();

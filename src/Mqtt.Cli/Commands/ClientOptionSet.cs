@@ -283,6 +283,10 @@ public sealed class ClientOptionSet
                     // The usual cause: -u with the default SCRAM against a broker without it (Mosquitto, for one).
                     error.WriteLine("hint: the broker does not offer this --auth method; brokers without SCRAM take --auth plain (over --tls)");
                 }
+                if (refused.Result.ReasonCode == ReasonCode.UnsupportedProtocolVersion)
+                {
+                    error.WriteLine("hint: the broker does not speak MQTT 5 (the default); -V 3.1.1 connects with MQTT 3.1.1");
+                }
                 return ExitCodes.Refused;
             case MqttAuthenticationException:
                 // The broker could not prove it knows the user's verifier (SCRAM v=), like a failed TLS check.

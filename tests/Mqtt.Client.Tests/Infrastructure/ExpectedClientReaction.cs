@@ -114,6 +114,13 @@ public sealed class ExpectedClientReaction
         {
             return Violation(ReasonCode.ProtocolError);
         }
+        if (_version == ProtocolVersion.V500 && frame.Body.Length == 2 && frame.Body.Slice(1).FirstSpan[0] == 0x01)
+        {
+            // A 3.1.1 server's CONNACK refusing level 5 [MQTT-3.1.2-2]: the client reports 0x84 Unsupported Protocol Version.
+            End = ExpectedEnd.Refused;
+            EndReason = ReasonCode.UnsupportedProtocolVersion;
+            return false;
+        }
         if (!ConnAckPacket.TryRead(frame, _version, out ConnAckPacket connAck, out error))
         {
             return Violation(error.ReasonCode);

@@ -135,11 +135,20 @@ public sealed partial class MqttClient
             case PacketType.Publish:
                 return OnPublishAsync(connection, frame);
             case PacketType.PubAck:
-                Check(PubAckPacket.TryRead(frame, version, out PubAckPacket pubAck, out error), error);
+                if (!PubAckPacket.TryRead(frame, version, out PubAckPacket pubAck, out error))
+                {
+                    // A refusal with a code PUBACK may not carry (Mosquitto's 0x95) is still the refusal it means.
+                    Check(OffListRefusal.TryRead(frame, version, out ushort id, out ReasonCode code), error);
+                    pubAck = new PubAckPacket { PacketId = id, ReasonCode = code };
+                }
                 TakeOutgoing(pubAck.PacketId, static p => p.QoS == QualityOfService.AtLeastOnce)?.Completion.TrySetResult(ToResult(pubAck.PacketId, pubAck.ReasonCode, pubAck.Properties));
                 return default;
             case PacketType.PubRec:
-                Check(PubRecPacket.TryRead(frame, version, out PubRecPacket pubRec, out error), error);
+                if (!PubRecPacket.TryRead(frame, version, out PubRecPacket pubRec, out error))
+                {
+                    Check(OffListRefusal.TryRead(frame, version, out ushort id, out ReasonCode code), error);
+                    pubRec = new PubRecPacket { PacketId = id, ReasonCode = code };
+                }
                 return OnPubRecAsync(connection, pubRec);
             case PacketType.PubRel:
                 Check(PubRelPacket.TryRead(frame, version, out PubRelPacket pubRel, out error), error);

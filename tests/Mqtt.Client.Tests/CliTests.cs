@@ -143,6 +143,26 @@ public sealed class CliTests
         Assert.Empty(await connection.ReadToEndAsync()); // no MQTT 5 DISCONNECT to a 3.1.1 server
     }
 
+    [Theory]
+    [InlineData("1", 0x40)]
+    [InlineData("2", 0x50)]
+    public async Task Pub_refused_with_0x95_in_PUBACK_or_PUBREC_as_Mosquitto_does_exits_2(string qos, byte ackHeader)
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "too big", "-q", qos]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Publish);
+        Assert.True(PublishPacket.TryRead(sent.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+        // Mosquitto's answer over message_size_limit: 0x95, which neither packet may carry [MQTT-3.4.2-1] [MQTT-3.5.2-1].
+        await connection.SendAsync(new byte[] { ackHeader, 0x03, (byte)(publish.PacketId >> 8), (byte)publish.PacketId, 0x95 });
+
+        CliRun result = await pub.WaitAsync(Patience);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("refused: 0x95 Packet too large", result.Error, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task Anonymous_pub_sends_no_user_name_and_no_password()
     {

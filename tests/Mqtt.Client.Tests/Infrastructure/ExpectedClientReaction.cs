@@ -159,14 +159,22 @@ public sealed class ExpectedClientReaction
             case PacketType.PubAck:
                 if (!PubAckPacket.TryRead(frame, _version, out PubAckPacket pubAck, out error))
                 {
-                    return false;
+                    if (!OffListRefusal.TryRead(frame, _version, out ushort id, out ReasonCode code))
+                    {
+                        return false;
+                    }
+                    pubAck = new PubAckPacket { PacketId = id, ReasonCode = code };
                 }
                 Acknowledged(PacketType.PubAck, pubAck.PacketId, [(byte)pubAck.ReasonCode]);
                 return true;
             case PacketType.PubRec:
                 if (!PubRecPacket.TryRead(frame, _version, out PubRecPacket pubRec, out error))
                 {
-                    return false;
+                    if (!OffListRefusal.TryRead(frame, _version, out ushort id, out ReasonCode code))
+                    {
+                        return false;
+                    }
+                    pubRec = new PubRecPacket { PacketId = id, ReasonCode = code };
                 }
                 Acknowledged(PacketType.PubRec, pubRec.PacketId, [(byte)pubRec.ReasonCode]);
                 MayAnswer.Add((PacketType.PubRel, pubRec.PacketId));

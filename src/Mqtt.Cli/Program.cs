@@ -10,6 +10,10 @@ public static partial class Program
 {
     public static int Main(string[] args)
     {
+        if (args is ["sub" or "recv", ..])
+        {
+            InterruptSignals.HandleSigIntEvenIfIgnored(); // they promise to end on SIGINT, even as background jobs
+        }
         if (args is ["broker", ..])
         {
             PreferInlineSocketCompletions();

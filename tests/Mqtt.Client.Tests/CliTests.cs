@@ -94,6 +94,26 @@ public sealed class CliTests
         Assert.Contains("timeout", result.Error);
     }
 
+    /// <summary>`sub | head -n 1`: once the reader is gone, sub disconnects and exits 0 as mosquitto_sub, not a timeout.</summary>
+    [Fact]
+    public async Task Sub_whose_output_is_closed_sends_DISCONNECT_and_exits_0()
+    {
+        await using var server = new FakeServer();
+        var error = new SharedWriter();
+        Task<int> sub = Task.Run(() => Program.Run(["sub", "-p", $"{server.Port}", "-t", "t", "-C", "5"],
+            new InvocationConfiguration { Output = new ClosedPipeWriter(), Error = error, ProcessTerminationTimeout = null }));
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Subscribe);
+        Assert.True(SubscribePacket.TryRead(sent.Frame, ProtocolVersion.V500, out SubscribePacket subscribe, out _));
+        await connection.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new[] { (byte)0 }) }.Write(w, ProtocolVersion.V500));
+        await connection.SendAsync(w => new PublishPacket { Topic = MqttUtf8.Encode("t"), Payload = new("x"u8.ToArray()) }.Write(w, ProtocolVersion.V500));
+
+        await connection.ExpectAsync(PacketType.Disconnect);
+        Assert.Equal(0, await sub.WaitAsync(Patience));
+        Assert.Equal("", error.ToString());
+    }
+
     [Fact]
     public async Task Sub_exits_3_when_the_broker_never_answers_the_SUBSCRIBE_within_the_timeout()
     {
@@ -481,6 +501,14 @@ public sealed class CliTests
         int code = Program.Run(args, new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
         return new CliRun(code, output.ToString(), error.ToString());
     });
+}
+
+/// <summary>Stdout whose reader has gone: every write fails as write(2) does with EPIPE (.NET's HResult is the errno).</summary>
+internal sealed class ClosedPipeWriter : TextWriter
+{
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+    public override void Write(char value) => throw new IOException("Broken pipe", 32);
 }
 
 /// <summary>A writer the CLI writes to on one thread while the test reads it on another.</summary>

@@ -64,7 +64,8 @@ public static class RecvCommand
             options.CleanStart = false;
             options.SessionExpiryInterval = E2eSupport.RecvSessionExpirySeconds;
             options.AutomaticAcknowledgement = false;
-            using var signals = new InterruptSignals(cancellationToken);
+            var lines = new MessageOutput(output, error);
+            using var signals = new InterruptSignals(cancellationToken, InterruptSignals.ClientGrace);
             cancellationToken = signals.Token;
             try
             {
@@ -90,6 +91,7 @@ public static class RecvCommand
                     deadline.CancelAfter(timeout);
                 }
                 int printed = 0;
+                bool outputClosed = false;
                 try
                 {
                     await foreach (EndToEndMessage message in channel.ReadAsync(deadline.Token))
@@ -101,8 +103,11 @@ public static class RecvCommand
                         if (message.Kind == EndToEndMessageKind.Message)
                         {
                             string text = Encoding.UTF8.GetString(message.Plaintext.Span);
-                            output.WriteLine(verbatim ? text : PrintableText.Escape(text));
-                            output.Flush();
+                            if (!lines.TryWriteLine(verbatim ? text : PrintableText.Escape(text)))
+                            {
+                                outputClosed = true; // the reader is gone (`| head -n 1`)
+                                break;
+                            }
                             if (++printed == wanted)
                             {
                                 break;
@@ -120,7 +125,7 @@ public static class RecvCommand
                 {
                     // --timeout with -C, or Ctrl+C: either way a clean DISCONNECT below.
                 }
-                if (wanted is int w && printed < w && !cancellationToken.IsCancellationRequested)
+                if (wanted is int w && printed < w && !outputClosed && !cancellationToken.IsCancellationRequested)
                 {
                     error.WriteLine($"timeout: {printed} of {w} messages within {timeout.TotalSeconds:0.###} s");
                     return ExitCodes.Timeout;

@@ -45,8 +45,8 @@ public static class SubCommand
             }
             var subscription = new Subscription(r.GetValue(topics)!, (QualityOfService)r.GetValue(qos), r.GetValue(count),
                 r.GetValue(noRetained), r.GetValue(verboseTopics));
-            using var signals = new InterruptSignals(cancellationToken);
-            return await subscription.RunAsync(options, common.GetTimeout(r), output, error, signals.Token);
+            using var signals = new InterruptSignals(cancellationToken, InterruptSignals.ClientGrace);
+            return await subscription.RunAsync(options, common.GetTimeout(r), new MessageOutput(output, error), error, signals.Token);
         });
         return command;
     }
@@ -54,7 +54,7 @@ public static class SubCommand
     /// <summary>One run of the command.</summary>
     private sealed record Subscription(string[] Filters, QualityOfService QoS, int? Count, bool NoRetained, bool PrintTopics)
     {
-        public async Task<int> RunAsync(MqttClientOptions options, TimeSpan timeout, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        public async Task<int> RunAsync(MqttClientOptions options, TimeSpan timeout, MessageOutput output, TextWriter error, CancellationToken cancellationToken)
         {
             await using var client = new MqttClient(options);
             try
@@ -74,8 +74,8 @@ public static class SubCommand
                         return ExitCodes.Refused;
                     }
                 }
-                int printed = await PrintAsync(client, timeout, output, cancellationToken);
-                if (Count is int wanted && printed < wanted && !cancellationToken.IsCancellationRequested)
+                (int printed, bool outputClosed) = await PrintAsync(client, timeout, output, cancellationToken);
+                if (Count is int wanted && printed < wanted && !outputClosed && !cancellationToken.IsCancellationRequested)
                 {
                     error.WriteLine($"timeout: {printed} of {wanted} messages within {timeout.TotalSeconds:0.###} s");
                     return ExitCodes.Timeout;
@@ -97,8 +97,8 @@ public static class SubCommand
             }
         }
 
-        /// <summary>Prints messages until COUNT, the timeout (only with COUNT), or cancellation (Ctrl+C).</summary>
-        private async Task<int> PrintAsync(MqttClient client, TimeSpan timeout, TextWriter output, CancellationToken cancellationToken)
+        /// <summary>Prints messages until COUNT, the timeout (only with COUNT), cancellation (Ctrl+C), or stdout closing.</summary>
+        private async Task<(int Printed, bool OutputClosed)> PrintAsync(MqttClient client, TimeSpan timeout, MessageOutput output, CancellationToken cancellationToken)
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (Count is not null)
@@ -115,8 +115,10 @@ public static class SubCommand
                         continue;
                     }
                     string payload = Encoding.UTF8.GetString(message.Payload.Span);
-                    output.WriteLine(PrintTopics ? $"{message.Topic} {payload}" : payload);
-                    output.Flush();
+                    if (!output.TryWriteLine(PrintTopics ? $"{message.Topic} {payload}" : payload))
+                    {
+                        return (printed, true); // the reader is gone (`| head -n 1`): end as mosquitto_sub does
+                    }
                     if (++printed == Count)
                     {
                         break;
@@ -127,7 +129,7 @@ public static class SubCommand
             {
                 // --timeout with -C, or Ctrl+C.
             }
-            return printed;
+            return (printed, false);
         }
     }
 }

@@ -31,6 +31,24 @@ public sealed class SubCommandSignalTests
         Assert.DoesNotContain("timeout", sub.StandardError);
     }
 
+    /// <summary>
+    /// A script's background job (`mqttcore sub ... &amp;` then `kill -INT $!`) starts with SIGINT ignored; mosquitto_sub
+    /// installs its handler anyway and exits 0. Before the fix .NET kept SIGINT ignored and sub ran on.
+    /// </summary>
+    [Fact]
+    public async Task Sub_started_with_SIGINT_ignored_still_exits_0_on_SIGINT()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        string port = broker.Port.ToString(CultureInfo.InvariantCulture);
+        await using ChildProcess sub = ChildProcess.Start("bash", ["-c", "trap '' INT; exec \"$@\"", "bash",
+            MqttCoreBrokerProcess.DotNet, MqttCoreBrokerProcess.MqttCoreDll, "sub", "-p", port, "-t", "signal/ignored", "--verbose"]);
+        await Waits.UntilAsync(() => sub.StandardError.Contains("SUBACK", StringComparison.Ordinal), "sub's SUBACK");
+
+        await sub.SignalAsync("INT");
+
+        Assert.Equal(0, await sub.WaitForExitAsync(Waits.Process));
+    }
+
     [Theory]
     [InlineData("INT")]
     [InlineData("TERM")]

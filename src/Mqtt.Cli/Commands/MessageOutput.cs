@@ -1,0 +1,46 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Mqtt.Cli.Commands;
+
+/// <summary>
+/// Where `sub` and `recv` print messages: one line each, flushed at once (scripts read them as they come), and a
+/// reader that went away (`mqttcore sub -t X | head -n 1`) reported, so the command can end as mosquitto_sub does.
+/// </summary>
+internal sealed class MessageOutput
+{
+    private const int BrokenPipe = 32; // EPIPE on Linux and macOS; .NET puts errno in an IOException's HResult on Unix
+
+    private readonly TextWriter _writer;
+    private readonly TextWriter _error;
+
+    /// <summary>Prints to <paramref name="output"/>: the process's stdout, or a writer an in-process caller gave.</summary>
+    public MessageOutput(TextWriter output, TextWriter error)
+    {
+        // Console.Out drops EPIPE (and the runtime ignores SIGPIPE), so writes to a closed pipe would succeed for
+        // ever; a FileStream over fd 1 reports them.
+        _writer = ReferenceEquals(output, Console.Out) && !OperatingSystem.IsWindows()
+            ? new StreamWriter(new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0), new UTF8Encoding(false))
+            : output;
+        _error = error;
+    }
+
+    /// <summary>Writes <paramref name="line"/> and flushes; false when stdout cannot be written any more.</summary>
+    public bool TryWriteLine(string line)
+    {
+        try
+        {
+            _writer.WriteLine(line);
+            _writer.Flush();
+            return true;
+        }
+        catch (IOException e)
+        {
+            if (e.HResult != BrokenPipe)
+            {
+                _error.WriteLine($"cannot write to stdout: {e.Message}");
+            }
+            return false;
+        }
+    }
+}

@@ -48,9 +48,17 @@ internal sealed class InterruptSignals : IDisposable
     /// </summary>
     public static void HandleSigIntEvenIfIgnored()
     {
-        if (!OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        try
         {
             _ = Native.signal(SigInt, 0 /* SIG_DFL */);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A system whose C library is not found as "libc": SIGINT stays as the shell left it.
         }
     }
 

@@ -11,6 +11,7 @@ public sealed class BrokerStatistics
     private long _backedUpDrops;
     private long _bytesReceived;
     private long _bytesSent;
+    private long _inputYields;
 
     /// <summary>Connections open now.</summary>
     public long ConnectionsOpen => Interlocked.Read(ref _connectionsOpen);
@@ -38,6 +39,14 @@ public sealed class BrokerStatistics
 
     /// <summary>Bytes sent.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>
+    /// Times a connection's input had held its thread for a whole turn (MqttConnection.InputTurn) and let other
+    /// connections run first: a sign of input that is costly to handle.
+    /// </summary>
+    public long InputYields => Interlocked.Read(ref _inputYields);
+
+    internal void InputYielded() => Interlocked.Increment(ref _inputYields);
 
     internal void ConnectionOpened()
     {

@@ -19,7 +19,11 @@ internal sealed partial class MqttConnection
     private readonly OutboundQueue _outbound;
     private readonly long _openedAt = Environment.TickCount64;
     private int _pendingQoS0;
+    /// <summary>Milliseconds of handling input after which a connection lets others run (<see cref="LetOthersRunAsync"/>).</summary>
+    private const long InputTurn = 10;
+
     private long _lastReceived = Environment.TickCount64;
+    private long _turnStarted;
     private int _connectTimedOut;
     private volatile bool _inputPaused;
     private volatile bool _heldBack;
@@ -74,7 +78,12 @@ internal sealed partial class MqttConnection
             PipeReader input = _transport.Input;
             while (true)
             {
-                ReadResult result = await input.ReadAsync();
+                ValueTask<ReadResult> reading = input.ReadAsync();
+                if (!reading.IsCompleted)
+                {
+                    _turnStarted = 0; // waiting for the client: its next input starts a new turn
+                }
+                ReadResult result = await reading;
                 // Only this flag crosses the await below: the connection's state machine stays small.
                 bool completed = result.IsCompleted;
                 if (_lingering)
@@ -230,6 +239,10 @@ internal sealed partial class MqttConnection
     private async ValueTask<bool> HandleReceivedAsync(PipeReader input, ReadOnlySequence<byte> buffer)
     {
         long consumed = 0;
+        if (_turnStarted == 0)
+        {
+            _turnStarted = Environment.TickCount64;
+        }
         // What the batch queues for idle connections (deliveries, acknowledgements) is sent at its end, on this thread.
         OutboundQueue.DeferDrains();
         try
@@ -270,12 +283,30 @@ internal sealed partial class MqttConnection
                     OutboundQueue.DeferDrains();
                 }
                 consumed += frame.Length;
+                if (Environment.TickCount64 - _turnStarted >= InputTurn)
+                {
+                    await LetOthersRunAsync();
+                }
             }
         }
         finally
         {
             OutboundQueue.RunDeferredDrains();
         }
+    }
+
+    /// <summary>
+    /// Ends this connection's turn: with inline socket completions a read loop runs on the socket engine thread that
+    /// serves many connections (and the accept loop), and a client whose input keeps coming and costs much to handle
+    /// would hold that thread for as long as it sends. The rest of its input goes on from the thread pool's queue.
+    /// </summary>
+    private async ValueTask LetOthersRunAsync()
+    {
+        OutboundQueue.RunDeferredDrains();
+        _broker.Statistics.InputYielded();
+        await Task.Yield();
+        OutboundQueue.DeferDrains();
+        _turnStarted = Environment.TickCount64;
     }
 
     private ValueTask<bool> HandleAsync(in MqttFrame frame)

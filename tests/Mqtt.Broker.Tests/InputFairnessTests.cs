@@ -1,0 +1,50 @@
+using System.Diagnostics;
+
+namespace Mqtt.Broker.Tests;
+
+/// <summary>
+/// A connection whose input is costly to handle lets other connections run: with inline socket completions (as
+/// `mqttcore broker` runs) its read loop is on a socket engine thread that serves many connections and the accept
+/// loop, and a client flooding expensive packets held that thread for as long as it sent (found by a hostile-input audit).
+/// </summary>
+public sealed class InputFairnessTests
+{
+    [Fact]
+    public async Task A_batch_of_costly_packets_gives_its_thread_up_every_turn()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(o => o.Authorizer = new CostlyTopic("costly", TimeSpan.FromMilliseconds(15)));
+        await using RawClient client = await broker.ConnectAsync("flooder");
+        var batch = new List<byte>();
+        for (int i = 0; i < 10; i++)
+        {
+            batch.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("costly"), Payload = Wire.Text("x") }, ProtocolVersion.V500));
+        }
+
+        await client.SendAsync(batch.ToArray()); // one write: the broker reads it as one batch, or a few
+        await client.SyncAsync();
+
+        // 150 ms of handling in turns of 10 ms: at least a few turns, however the batch was split or the machine loaded.
+        Assert.InRange(broker.Broker.Statistics.InputYields, 3, long.MaxValue);
+    }
+
+    /// <summary>Publishing to <paramref name="topic"/> costs <paramref name="cost"/> of CPU, spent on the connection's thread.</summary>
+    private sealed class CostlyTopic(string topic, TimeSpan cost) : IAuthorizer
+    {
+        public ValueTask<bool> CanPublishAsync(ClientInfo client, string name)
+        {
+            if (name == topic)
+            {
+                var spent = Stopwatch.StartNew();
+                while (spent.Elapsed < cost)
+                {
+                    Thread.SpinWait(100);
+                }
+            }
+            return new(true);
+        }
+
+        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
+
+        public bool CanReceive(ClientInfo client, string name) => true;
+    }
+}

@@ -14,14 +14,14 @@ namespace Mqtt.Broker;
 /// </summary>
 internal sealed partial class MqttConnection
 {
+    /// <summary>Milliseconds of handling input after which a connection lets others run (<see cref="LetOthersRunAsync"/>).</summary>
+    private const long InputTurn = 10;
+
     private readonly MqttBroker _broker;
     private readonly TransportConnection _transport;
     private readonly OutboundQueue _outbound;
     private readonly long _openedAt = Environment.TickCount64;
     private int _pendingQoS0;
-    /// <summary>Milliseconds of handling input after which a connection lets others run (<see cref="LetOthersRunAsync"/>).</summary>
-    private const long InputTurn = 10;
-
     private long _lastReceived = Environment.TickCount64;
     private long _turnStarted;
     private int _connectTimedOut;

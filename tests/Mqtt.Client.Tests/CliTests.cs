@@ -119,10 +119,8 @@ public sealed class CliTests
     {
         await using var server = new FakeServer();
         // Long enough for the connect (which --timeout bounds too) to be in time on a loaded machine.
-        Task<CliRun> sub = RunAsync(["sub", "-p", $"{server.Port}", "-t", "t", "--timeout", "2"]);
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.ExpectAsync(PacketType.Connect);
-        await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+        (Task<CliRun> sub, FakeConnection accepted) = await RunConnectedAsync(server, ["sub", "-t", "t", "--timeout", "2"]);
+        await using FakeConnection connection = accepted;
         await connection.ExpectAsync(PacketType.Subscribe);
 
         CliRun result = await sub.WaitAsync(Patience);
@@ -169,10 +167,8 @@ public sealed class CliTests
     public async Task Pub_refused_with_0x95_in_PUBACK_or_PUBREC_as_Mosquitto_does_exits_2(string qos, byte ackHeader)
     {
         await using var server = new FakeServer();
-        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "too big", "-q", qos]);
-        await using FakeConnection connection = await server.AcceptAsync();
-        await connection.ExpectAsync(PacketType.Connect);
-        await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+        (Task<CliRun> pub, FakeConnection accepted) = await RunConnectedAsync(server, ["pub", "-t", "t", "-m", "too big", "-q", qos]);
+        await using FakeConnection connection = accepted;
         OwnedPacket sent = await connection.ExpectAsync(PacketType.Publish);
         Assert.True(PublishPacket.TryRead(sent.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
         // Mosquitto's answer over message_size_limit: 0x95, which neither packet may carry [MQTT-3.4.2-1] [MQTT-3.5.2-1].
@@ -446,10 +442,8 @@ public sealed class CliTests
         {
             File.WriteAllText(file, "injected -r");
             await using var server = new FakeServer();
-            Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "@team", "-m", $"@{file}", "-q", "1"]);
-            await using FakeConnection connection = await server.AcceptAsync();
-            await connection.ExpectAsync(PacketType.Connect);
-            await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+            (Task<CliRun> pub, FakeConnection accepted) = await RunConnectedAsync(server, ["pub", "-t", "@team", "-m", $"@{file}", "-q", "1"]);
+            await using FakeConnection connection = accepted;
             OwnedPacket sent = await connection.ExpectAsync(PacketType.Publish);
             Assert.True(PublishPacket.TryRead(sent.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
             Assert.Equal(("@team", $"@{file}", false), (publish.TopicString, Encoding.UTF8.GetString(publish.Payload.ToArray()), publish.Retain));
@@ -491,6 +485,16 @@ public sealed class CliTests
         public ValueTask<bool> CanSubscribeAsync(Mqtt.Broker.ClientInfo client, string filter) => new(!filter.StartsWith("secret/", StringComparison.Ordinal));
 
         public bool CanReceive(Mqtt.Broker.ClientInfo client, string topic) => true;
+    }
+
+    /// <summary>Runs the command against <paramref name="server"/> and accepts its MQTT 5 connection (CONNECT, CONNACK 0).</summary>
+    private static async Task<(Task<CliRun> Run, FakeConnection Connection)> RunConnectedAsync(FakeServer server, string[] args)
+    {
+        Task<CliRun> run = RunAsync([.. args, "-p", $"{server.Port}"]);
+        FakeConnection connection = await server.AcceptAsync();
+        await connection.ExpectAsync(PacketType.Connect);
+        await connection.SendAsync(w => new ConnAckPacket().Write(w, ProtocolVersion.V500));
+        return (run, connection);
     }
 
     private static Task<CliRun> RunAsync(string[] args, string? stdin = null, SharedWriter? error = null) => Task.Run(() =>

@@ -107,6 +107,7 @@ internal sealed partial class MqttConnection
                     _inputPaused = true;
                     await _outbound.WaitUntilWithinBoundAsync();
                     _inputPaused = false;
+                    _turnStarted = 0;
                 }
             }
         }
@@ -280,7 +281,9 @@ internal sealed partial class MqttConnection
                 }
                 if (suspends)
                 {
+                    // It waited (an authorizer, a publisher hold) instead of holding a thread: a new turn starts.
                     OutboundQueue.DeferDrains();
+                    _turnStarted = Environment.TickCount64;
                 }
                 consumed += frame.Length;
                 if (Environment.TickCount64 - _turnStarted >= InputTurn)

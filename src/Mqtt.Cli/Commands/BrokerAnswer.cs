@@ -19,7 +19,7 @@ internal static class BrokerAnswer
         {
             return await request(deadline.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new MqttTimeoutException($"the broker did not answer within {limit.TotalSeconds:0.###} s");
         }

@@ -17,12 +17,25 @@ internal sealed class MessageOutput
     /// <summary>Prints to <paramref name="output"/>: the process's stdout, or a writer an in-process caller gave.</summary>
     public MessageOutput(TextWriter output, TextWriter error)
     {
-        // Console.Out drops EPIPE (and the runtime ignores SIGPIPE), so writes to a closed pipe would succeed for
-        // ever; a FileStream over fd 1 reports them.
-        _writer = ReferenceEquals(output, Console.Out) && !OperatingSystem.IsWindows()
-            ? new StreamWriter(new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0), new UTF8Encoding(false))
-            : output;
+        _writer = ReferenceEquals(output, Console.Out) && !OperatingSystem.IsWindows() ? new StreamWriter(StandardOutput(), new UTF8Encoding(false)) : output;
         _error = error;
+    }
+
+    /// <summary>
+    /// Console.Out drops EPIPE (and the runtime ignores SIGPIPE), so writes to a closed pipe would succeed for ever; a
+    /// FileStream over fd 1 reports them. Not for a file: a FileStream writes at an offset of its own (pwrite), so it
+    /// would overwrite what the shell wrote before it (`{ echo a; mqttcore sub ...; } > out`), and a file has no reader
+    /// to lose; the console stream writes at the file's shared offset.
+    /// </summary>
+    private static Stream StandardOutput()
+    {
+        var descriptor = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        if (!descriptor.CanSeek)
+        {
+            return descriptor;
+        }
+        descriptor.Dispose();
+        return Console.OpenStandardOutput();
     }
 
     /// <summary>Writes <paramref name="line"/> and flushes; false when stdout cannot be written any more.</summary>
@@ -34,7 +47,7 @@ internal sealed class MessageOutput
             _writer.Flush();
             return true;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) // the latter for a closed fd 1 (EBADF)
         {
             if (e.HResult != BrokenPipe)
             {

@@ -11,8 +11,9 @@ namespace Mqtt.Codec;
 public static class OffListRefusal
 {
     /// <summary>
-    /// True for an MQTT 5 PUBACK or PUBREC whose Packet Identifier is not 0 and whose Reason Code is 0x80 or above;
-    /// its properties are not read.
+    /// True for an MQTT 5 PUBACK or PUBREC whose Packet Identifier is not 0 and whose Reason Code is a refusal (0x80 or
+    /// above) missing from that packet's list; its properties are not read. A code on the list is left to the strict
+    /// reader: the packet failed it for another reason (bad properties, say), so it is malformed.
     /// </summary>
     public static bool TryRead(in MqttFrame frame, ProtocolVersion version, out ushort packetId, out ReasonCode reasonCode)
     {
@@ -27,6 +28,6 @@ public static class OffListRefusal
         body.Slice(0, 3).CopyTo(head);
         packetId = BinaryPrimitives.ReadUInt16BigEndian(head);
         reasonCode = (ReasonCode)head[2];
-        return packetId != 0 && head[2] >= 0x80;
+        return packetId != 0 && head[2] >= 0x80 && !ReasonCodes.IsValidFor(frame.Type, reasonCode);
     }
 }

@@ -60,6 +60,33 @@ public sealed class SubCommandPipeTests
         }
     }
 
+    /// <summary>
+    /// Redirected to a file, sub writes where the shell's commands before it left off, and those after it write after
+    /// its lines. Before the fix it wrote at an offset of its own, from 0: over what came before, and under what came after.
+    /// </summary>
+    [Fact]
+    public async Task Sub_redirected_to_a_file_writes_between_the_commands_around_it()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        await using (MqttNetPeer publisher = await MqttNetPeer.ConnectAsync(broker.Port, "publisher"))
+        {
+            await publisher.PublishAsync("file/test", "message", retain: true);
+        }
+        string file = Path.Combine(Path.GetTempPath(), $"mqttcore-sub-{Guid.NewGuid():N}.txt");
+        try
+        {
+            await using ChildProcess shell = ChildProcess.Start("bash", ["-c", "out=$1; shift; { echo before; \"$@\"; echo after; } > \"$out\"", "bash", file,
+                MqttCoreBrokerProcess.DotNet, MqttCoreBrokerProcess.MqttCoreDll, "sub", "-p", Port(broker), "-t", "file/test", "-C", "1"]);
+
+            Assert.Equal(0, await shell.WaitForExitAsync(Waits.Process));
+            Assert.Equal("before\nmessage\nafter\n", await File.ReadAllTextAsync(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static string Port(MqttCoreBrokerProcess broker) => broker.Port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Whether a thread of the process waits in the kernel's pipe write (`pipe_write`, `anon_pipe_write`).</summary>

@@ -73,6 +73,12 @@ public sealed class ApplicationMessage
         return new ApplicationMessage(owned.TopicString, owned, bytes.WrittenCount, publisherClientId, Environment.TickCount64);
     }
 
+    /// <summary>
+    /// This message as published at <paramref name="now"/>: a Will's Message Expiry Interval is its lifetime from when
+    /// the broker publishes it (3.1.3.2.4), not from the CONNECT that brought it.
+    /// </summary>
+    internal ApplicationMessage PublishedAt(long now) => new(Topic, Packet, Size, PublisherClientId, now);
+
     /// <summary>True once the Message Expiry Interval has passed (3.3.2.3.3).</summary>
     public bool IsExpired(long now) => Packet.Properties.MessageExpiryInterval is uint seconds && now - ReceivedAt >= seconds * 1000L;
 

@@ -119,7 +119,10 @@ public sealed partial class MqttBroker
         return SubscriptionIdentifiers.Create(ids[..n]);
     }
 
-    /// <summary>Publishes a message the broker makes itself (a Will, a $SYS topic).</summary>
+    /// <summary>Publishes a client's Will, its Message Expiry counting from now.</summary>
+    internal void PublishWill(ApplicationMessage will) => PublishInternal(will.PublishedAt(Environment.TickCount64));
+
+    /// <summary>Publishes a message the broker makes itself: a $SYS topic, a Will (<see cref="PublishWill"/>).</summary>
     internal void PublishInternal(ApplicationMessage message)
     {
         if (message.Packet.Retain)

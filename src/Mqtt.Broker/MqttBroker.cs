@@ -168,6 +168,22 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    /// <summary>The Will waiting on <paramref name="pending"/>, taken from <paramref name="session"/>; null when it no longer waits.</summary>
+    internal ApplicationMessage? TakePendingWill(Session session, CancellationTokenSource pending)
+    {
+        lock (_sessionsGate)
+        {
+            if (session.PendingWill != pending)
+            {
+                return null;
+            }
+            ApplicationMessage? will = session.PendingWillMessage;
+            session.PendingWill = null;
+            session.PendingWillMessage = null;
+            return will;
+        }
+    }
+
     /// <summary>
     /// At shutdown, Wills waiting for their Will Delay go out now, as Mosquitto's do: the delay gives a client time to
     /// come back, and no broker is left to see whether it does (a restarted one does not know them).
@@ -190,7 +206,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         foreach (ApplicationMessage will in wills)
         {
-            PublishInternal(will);
+            PublishWill(will);
         }
     }
 
@@ -327,6 +343,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             }
 
             previous = old?.Connection;
+            uint previousExpiry = old?.ExpiryInterval ?? 0;
             if (old is not null && !cleanStart)
             {
                 session = old;
@@ -352,18 +369,18 @@ public sealed partial class MqttBroker : IAsyncDisposable
             {
                 // Marked under this lock, where the old connection decides its Will when it closes: either it decided
                 // first (its pending Will was handled just above) or the takeover decides it here.
-                (closePrevious, previousWill) = previous.MarkTakenOver(old!, sessionEnded: old != session);
+                (closePrevious, previousWill) = previous.MarkTakenOver(old!, sessionEnded: old != session, previousExpiry);
             }
         }
         SessionClaimed?.Invoke(clientId);
         if (endedWill is not null)
         {
-            PublishInternal(endedWill);
+            PublishWill(endedWill);
         }
         if (previousWill is not null)
         {
             // Before the new connection's CONNACK is queued, so before anything it publishes.
-            PublishInternal(previousWill);
+            PublishWill(previousWill);
         }
         if (closePrevious)
         {

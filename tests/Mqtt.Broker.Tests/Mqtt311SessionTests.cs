@@ -104,6 +104,59 @@ public sealed class Mqtt311SessionTests
         Assert.Equal("fine", (await other.ExpectPublishPacketAsync()).PayloadText);
     }
 
+    /// <summary>
+    /// A connection taken over handles none of the packets it still had, though 3.1.1 has no DISCONNECT to close with
+    /// (before, only an MQTT 5 connection stopped: a 3.1.1 one routed them on the session its successor had resumed,
+    /// which could deliver a QoS 2 message twice).
+    /// </summary>
+    [Fact]
+    public async Task MQTT311_3_1_4_2_a_connection_taken_over_handles_nothing_more()
+    {
+        var check = new HeldCheck("slow");
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = check);
+        await using RawClient watcher = await broker.ConnectAsync("watcher", V311);
+        await watcher.SubscribeAsync("slow", QoS0);
+        await watcher.SubscribeAsync("after", QoS0);
+        await using RawClient old = await broker.ConnectAsync("same", V311, cleanStart: false);
+        var batch = new List<byte>();
+        batch.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("slow"), Payload = Wire.Text("1") }, ProtocolVersion.V311));
+        batch.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("after"), Payload = Wire.Text("2") }, ProtocolVersion.V311));
+        await old.SendAsync(batch.ToArray());
+        await check.Entered.WaitAsync(TimeSpan.FromSeconds(5));
+
+        await using RawClient newer = await broker.ConnectAsync("same", V311, cleanStart: false);
+        check.Release();
+
+        await old.ExpectClosedAsync();
+        await broker.WaitForOpenConnectionsAsync(2); // the old connection's read loop has ended
+        await watcher.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>Publishing to <paramref name="topic"/> waits until the test releases it.</summary>
+    private sealed class HeldCheck(string topic) : IAuthorizer
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Entered => _entered.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        public async ValueTask<bool> CanPublishAsync(ClientInfo client, string name)
+        {
+            if (name == topic)
+            {
+                _entered.TrySetResult();
+                await _released.Task;
+            }
+            return true;
+        }
+
+        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
+
+        public bool CanReceive(ClientInfo client, string name) => true;
+    }
+
     private sealed class ThrowingAuthorizer : IAuthorizer
     {
         public ValueTask<bool> CanPublishAsync(ClientInfo client, string topic) =>

@@ -317,4 +317,62 @@ public sealed class Mqtt5WillTests
         await Task.Delay(2000);
         await watcher.ExpectNothingPendingAsync();
     }
+
+    [Fact]
+    public async Task MQTT5_3_1_3_9_takeover_with_clean_start_0_and_session_expiry_0_still_suppresses_a_delayed_will()
+    {
+        // The new connection's expiry 0 ends the session when it closes, not now: the client is back in time.
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using RawClient old = await broker.OpenAsync();
+        await old.ConnectAsync("same", properties: Persistent(), will: Wire.Will("wills/same", "not-yet", properties: WillDelay(60)));
+        await using RawClient newer = await broker.OpenAsync();
+        await newer.ConnectAsync("same", cleanStart: false, properties: Persistent(0));
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        await broker.WaitForOpenConnectionsAsync(2);
+        await watcher.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>A Will published after its delay is gone from the session: neither the session's end nor the shutdown publishes it again.</summary>
+    [Theory]
+    [InlineData("clean start")]
+    [InlineData("shutdown")]
+    public async Task MQTT5_3_1_2_10_a_delayed_will_is_published_once(string then)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await WatchDelayedWillAsync(broker, "once", 1);
+        Assert.Equal("once", (await watcher.ExpectPublishPacketAsync(TimeSpan.FromSeconds(10))).PayloadText);
+
+        if (then == "clean start")
+        {
+            // Ends the session the Will waited on [MQTT-3.1.2-8]; its Will is no longer there to go out.
+            await using RawClient back = await broker.ConnectAsync("late", cleanStart: true);
+            await watcher.ExpectNothingPendingAsync();
+        }
+        else
+        {
+            Task stopping = broker.Broker.StopAsync();
+            await watcher.ExpectDisconnectAsync(ReasonCode.ServerShuttingDown);
+            await stopping;
+        }
+    }
+
+    /// <summary>3.1.3.2.4: the Message Expiry Interval is the Will's lifetime once published, not counted from CONNECT.</summary>
+    [Fact]
+    public async Task MQTT5_3_1_3_2_will_message_expiry_counts_from_its_publication()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS1);
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("brief", will: Wire.Will("wills/brief", "gone", QoS1, properties: new MqttProperties { MessageExpiryInterval = 1 }));
+        await Task.Delay(1500); // connected longer than the Will's lifetime
+
+        client.Drop();
+
+        ReceivedPacket will = await watcher.ExpectPublishPacketAsync();
+        Assert.Equal("gone", will.PayloadText);
+        Assert.Equal(1u, will.Publish.Properties.MessageExpiryInterval);
+    }
 }

@@ -285,7 +285,7 @@ internal sealed partial class MqttConnection
         if (Version == ProtocolVersion.V500 || ConnAckPacket.ToReturnCode(reason) is 1 or 2 or 4 or 5
             || reason is ReasonCode.ServerUnavailable or ReasonCode.ServerBusy)
         {
-            _lingering = true;
+            _closing = _lingering = true;
             EnqueueEncoded(connAck);
         }
         await FlushAndCloseAsync();
@@ -348,11 +348,11 @@ internal sealed partial class MqttConnection
             // connection under the same lock, so it decided the Will already, or it sees the pending Will.
             lock (_broker.SessionsGate)
             {
-                publishNow = DecideWill(session);
+                publishNow = DecideWill(session, session.ExpiryInterval);
             }
             if (publishNow is not null)
             {
-                _broker.PublishInternal(publishNow);
+                _broker.PublishWill(publishNow);
             }
         }
         _broker.DetachSession(this, session);
@@ -363,20 +363,23 @@ internal sealed partial class MqttConnection
     /// <see cref="MqttBroker.SessionsGate"/>): the Will to publish now, or null when there is none, DISCONNECT 0x00
     /// deleted it, or it waits for its delay.
     /// </summary>
-    private ApplicationMessage? DecideWill(Session session)
+    private ApplicationMessage? DecideWill(Session session, uint sessionExpiry)
     {
         if (_willDecided || _connect?.Will is not ApplicationMessage will)
         {
             return null;
         }
         _willDecided = true;
-        return _normalDisconnect ? null : PublishNowOrDelay(will, session, _connect.WillDelay);
+        return _normalDisconnect ? null : PublishNowOrDelay(will, session, _connect.WillDelay, sessionExpiry);
     }
 
-    /// <summary>The Will to publish at once, or null when it waits for its delay (or a takeover already resumed the session).</summary>
-    private ApplicationMessage? PublishNowOrDelay(ApplicationMessage will, Session session, uint willDelay)
+    /// <summary>
+    /// The Will to publish at once, or null when it waits for its delay (or a takeover already resumed the session). The
+    /// delay ends with the session: at the Session Expiry Interval this connection had.
+    /// </summary>
+    private ApplicationMessage? PublishNowOrDelay(ApplicationMessage will, Session session, uint willDelay, uint sessionExpiry)
     {
-        uint delay = Math.Min(willDelay, session.ExpiryInterval);
+        uint delay = Math.Min(willDelay, sessionExpiry);
         if (delay == 0 || _sessionEnded)
         {
             return will;
@@ -386,12 +389,12 @@ internal sealed partial class MqttConnection
             var pending = new CancellationTokenSource();
             session.PendingWill = pending;
             session.PendingWillMessage = will;
-            _ = PublishWillLaterAsync(will, TimeSpan.FromSeconds(delay), pending.Token);
+            _ = PublishWillLaterAsync(session, pending, TimeSpan.FromSeconds(delay));
         }
         return null;
     }
 
-    private async Task PublishWillLaterAsync(ApplicationMessage will, TimeSpan delay, CancellationToken cancelled)
+    private async Task PublishWillLaterAsync(Session session, CancellationTokenSource pending, TimeSpan delay)
     {
         try
         {
@@ -399,13 +402,19 @@ internal sealed partial class MqttConnection
             TimeSpan step = TimeSpan.FromDays(30);
             for (; delay > step; delay -= step)
             {
-                await Task.Delay(step, cancelled);
+                await Task.Delay(step, pending.Token);
             }
-            await Task.Delay(delay, cancelled);
-            _broker.PublishInternal(will);
+            await Task.Delay(delay, pending.Token);
         }
         catch (OperationCanceledException)
         {
+            return;
+        }
+        // Only if still pending (a reconnection may have cancelled it as the delay ended), and taken from the session,
+        // so that neither a later Clean Start nor the shutdown publishes it again.
+        if (_broker.TakePendingWill(session, pending) is ApplicationMessage will)
+        {
+            _broker.PublishWill(will);
         }
     }
 }

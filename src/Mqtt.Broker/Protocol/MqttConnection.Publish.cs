@@ -126,6 +126,12 @@ internal sealed partial class MqttConnection
             // 3.1.1 has no way to say no: the message is acknowledged and dropped, as Mosquitto does.
             return Received(publish, Version == ProtocolVersion.V500 ? ReasonCode.NotAuthorized : ReasonCode.Success);
         }
+        if (_closing)
+        {
+            // Taken over or revoked while the check ran: the connection replacing this one may have had the same
+            // message resent (a QoS 2 id it released since), so routing it now would deliver it twice.
+            return ReasonCode.UnspecifiedError;
+        }
         var message = ApplicationMessage.Copy(frame, Version, topic, Client.ClientId);
         // A state save must not come between routing a QoS 2 message and holding its id (see SaveGate).
         ReaderWriterLockSlim? saveGate = publish.QoS == QualityOfService.ExactlyOnce ? _broker.SaveGate : null;

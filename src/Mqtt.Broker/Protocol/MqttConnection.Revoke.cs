@@ -19,5 +19,6 @@ internal sealed partial class MqttConnection
     {
         _normalDisconnect = true;
         _takenOver = true;
+        _closing = true;
     }
 }

@@ -28,6 +28,7 @@ internal sealed partial class MqttConnection
     private volatile bool _inputPaused;
     private volatile bool _heldBack;
     private volatile bool _lingering;
+    private volatile bool _closing;
 
     public MqttConnection(MqttBroker broker, Socket socket, SocketListener listener)
     {
@@ -169,19 +170,21 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// Another connection took this Client Identifier [MQTT-3.1.4-3]; with Clean Start it also ended the session.
+    /// <paramref name="sessionExpiry"/> is the session's expiry as this connection left it (the new one may have changed it).
     /// Called under <see cref="MqttBroker.SessionsGate"/>. Returns whether the broker is to close this connection now
     /// (one that has claimed the session but not yet queued its CONNACK closes itself right after it, CompleteConnect),
     /// and the Will to publish at once, if any.
     /// </summary>
-    public (bool CloseNow, ApplicationMessage? Will) MarkTakenOver(Session session, bool sessionEnded)
+    public (bool CloseNow, ApplicationMessage? Will) MarkTakenOver(Session session, bool sessionEnded, uint sessionExpiry)
     {
         _takenOver = true;
+        _closing = true;
         _sessionEnded = sessionEnded;
         _takenOverBeforeConnAck = !_connected;
         // Decided now, not once this connection has closed (a second or more later, after its lingering close): the
         // connection taking over speaks after its CONNACK, and a Will coming later would overwrite what it said (a
         // retained "online" status, for one).
-        return (_connected, DecideWill(session));
+        return (_connected, DecideWill(session, sessionExpiry));
     }
 
     /// <summary>
@@ -190,6 +193,7 @@ internal sealed partial class MqttConnection
     /// </summary>
     public async Task CloseAsync(ReasonCode reason, string? reasonString = null)
     {
+        _closing = true;
         if (_connected && Version == ProtocolVersion.V500)
         {
             var explained = new MqttProperties { ReasonString = reasonString is null ? null : MqttUtf8.Encode(reasonString) };
@@ -262,9 +266,10 @@ internal sealed partial class MqttConnection
                     await (_connect is null ? RefuseFirstFrameAsync(buffer.Slice(consumed), error) : FailAsync(error));
                     return false;
                 }
-                if (_lingering)
+                if (_closing)
                 {
                     // Closed from elsewhere (a takeover, a revocation) while this batch was read: the rest is dropped.
+                    // Not only for MQTT 5 (lingering): a 3.1.1 connection taken over still has its output to flush.
                     return false;
                 }
                 Volatile.Write(ref _lastReceived, Environment.TickCount64);

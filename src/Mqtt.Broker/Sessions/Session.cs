@@ -14,6 +14,7 @@ internal sealed class Session
     private Dictionary<ushort, Delivery>? _inflight;
     private Queue<Delivery>? _resend;
     private int _awaitingResend;
+    private bool _attached; // Connection has sent its CONNACK (Attach): only then does anything go out to it
     private Dictionary<string, SubscriptionEntry>? _subscriptions;
     private HashSet<ushort>? _incomingQoS2;
     private ushort _lastPacketId;
@@ -219,6 +220,7 @@ internal sealed class Session
             Connection = connection;
             Client = connection.Client;
             ExpiryInterval = expiryInterval;
+            _attached = false;
         }
     }
 
@@ -246,6 +248,7 @@ internal sealed class Session
             {
                 return;
             }
+            _attached = true;
             _resend?.Clear();
             _awaitingResend = 0;
             if (_inflight is { Count: > 0 })
@@ -368,8 +371,9 @@ internal sealed class Session
     private void Pump()
     {
         MqttConnection? connection = Connection;
-        if (connection is null)
+        if (connection is null || !_attached)
         {
+            // Between a CONNECT's claim and its CONNACK nothing goes out: Attach first marks what is in flight for resending.
             return;
         }
         while (_awaitingResend > 0 && _inflight!.Count - _awaitingResend < connection.FlightWindow)

@@ -360,7 +360,7 @@ public sealed class Mqtt5WillTests
 
     /// <summary>3.1.3.2.4: the Message Expiry Interval is the Will's lifetime once published, not counted from CONNECT.</summary>
     [Fact]
-    public async Task MQTT5_3_1_3_2_will_message_expiry_counts_from_its_publication()
+    public async Task MQTT5_sec_3_1_3_2_will_message_expiry_counts_from_its_publication()
     {
         await using var broker = await TestBroker.StartAsync();
         await using RawClient watcher = await broker.ConnectAsync("watcher");

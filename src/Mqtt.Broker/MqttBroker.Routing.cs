@@ -23,7 +23,7 @@ public sealed partial class MqttBroker
     {
         List<SubscriptionEntry> matches = t_matches ??= [];
         matches.Clear();
-        Subscriptions.Match(message.Topic, matches);
+        Subscriptions.Match(message.Topic, Options.Authorizer, matches);
         if (matches.Count > 1)
         {
             matches.Sort(BySessionPlainFirst);
@@ -64,7 +64,7 @@ public sealed partial class MqttBroker
         for (int i = start; i < end; i++)
         {
             SubscriptionEntry entry = matches[i];
-            if (entry.NoLocal && entry.Session.ClientId == message.PublisherClientId)
+            if (IsOwnForNoLocal(entry, message))
             {
                 continue;
             }
@@ -86,7 +86,7 @@ public sealed partial class MqttBroker
         {
             0 => default,
             1 => withIdentifier!.EncodedIdentifier,
-            _ => CollectIdentifiers(matches, start, end),
+            _ => CollectIdentifiers(message, matches, start, end),
         };
         // [MQTT-3.3.1-12] a forwarded message keeps RETAIN only for Retain As Published subscriptions.
         var delivery = new Delivery(message, qos, retainAsPublished && message.Packet.Retain, ids);
@@ -104,20 +104,25 @@ public sealed partial class MqttBroker
         return true;
     }
 
-    private static SubscriptionIdentifiers CollectIdentifiers(List<SubscriptionEntry> matches, int start, int end)
+    private static SubscriptionIdentifiers CollectIdentifiers(ApplicationMessage message, List<SubscriptionEntry> matches, int start, int end)
     {
         // [MQTT-3.3.4-3] every one of them, however many overlap: the stack holds the usual few.
         Span<int> ids = end - start <= 64 ? stackalloc int[end - start] : new int[end - start];
         int n = 0;
         for (int i = start; i < end; i++)
         {
-            if (matches[i].SubscriptionIdentifier != 0)
+            SubscriptionEntry entry = matches[i];
+            // Not those of No Local subscriptions, which this copy is not for [MQTT-3.8.3-3].
+            if (entry.SubscriptionIdentifier != 0 && !IsOwnForNoLocal(entry, message))
             {
-                ids[n++] = matches[i].SubscriptionIdentifier;
+                ids[n++] = entry.SubscriptionIdentifier;
             }
         }
         return SubscriptionIdentifiers.Create(ids[..n]);
     }
+
+    private static bool IsOwnForNoLocal(SubscriptionEntry entry, ApplicationMessage message) =>
+        entry.NoLocal && entry.Session.ClientId == message.PublisherClientId;
 
     /// <summary>Publishes a client's Will, its Message Expiry counting from now.</summary>
     internal void PublishWill(ApplicationMessage will) => PublishInternal(will.PublishedAt(Environment.TickCount64));

@@ -206,6 +206,18 @@ public sealed class AclTests
         Assert.True(acl.CanReceive(new ClientInfo("dev1", "mallory", null, false), "devices/dev1/status"));
     }
 
+    /// <summary>A client id starting with '$' does not put a pattern's first level among the broker's topics.</summary>
+    [Fact]
+    public async Task A_client_id_starting_with_a_dollar_does_not_open_the_brokers_topics()
+    {
+        AclAuthorizer acl = AclAuthorizer.Parse("pattern readwrite %c/#");
+        var client = new ClientInfo("$SYS", "mallory", null, false);
+        Assert.False(acl.CanReceive(client, "$SYS/broker/clients/connected"));
+        Assert.False(await acl.CanSubscribeAsync(client, "$SYS/#"));
+        Assert.False(await acl.CanPublishAsync(client, "$SYS/broker/uptime"));
+        Assert.True(acl.CanReceive(new ClientInfo("dev1", "mallory", null, false), "dev1/status"));
+    }
+
     [Fact]
     public async Task A_user_named_percent_c_gets_none_of_the_rights_of_the_client_id_it_uses_CVE_2017_7650()
     {

@@ -453,6 +453,22 @@ public sealed class Mqtt5PublishTests
     }
 
     [Fact]
+    public async Task MQTT5_3_8_3_3_a_no_local_subscription_adds_no_identifier_to_the_clients_own_message()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("self");
+        await client.SubscribeAsync("a/+", QoS0, noLocal: true, subscriptionIdentifier: 1);
+        await client.SubscribeAsync("a/b", QoS0, subscriptionIdentifier: 2);
+        await client.SubscribeAsync("+/b", QoS0, subscriptionIdentifier: 3);
+
+        await client.PublishAsync("a/b", "own");
+
+        // Its copy comes from the two other subscriptions only (two or more identifiers took another path than one).
+        PublishPacket p = await client.ExpectPublishAsync();
+        Assert.Equal(new[] { 2, 3 }, Wire.Ids(p.Properties.SubscriptionIdentifiers).Order());
+    }
+
+    [Fact]
     public async Task MQTT5_3_3_4_3_a_hundred_overlapping_subscriptions_send_all_their_identifiers()
     {
         await using var broker = await TestBroker.StartAsync();

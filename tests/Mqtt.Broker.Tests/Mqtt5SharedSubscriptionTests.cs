@@ -30,6 +30,38 @@ public sealed class Mqtt5SharedSubscriptionTests
         }
     }
 
+    /// <summary>
+    /// Any client that may subscribe to a group's filter may join it; one the ACL does not let read a topic is passed
+    /// over for that topic's messages. Before, the round robin picked it anyway and the message went to nobody.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_a_member_that_may_not_read_the_topic_takes_no_message_from_the_others()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = new NoReading("eve"));
+        await using RawClient bob = await broker.ConnectAsync("bob");
+        await using RawClient eve = await broker.ConnectAsync("eve");
+        await bob.SubscribeAsync("$share/inbox/bob/+", QoS1);
+        await eve.SubscribeAsync("$share/inbox/bob/+", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        for (int i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync($"bob/{i}", $"{i}", QoS1);
+        }
+
+        Assert.Equal(10, await DrainAsync(bob));
+        Assert.Equal(0, await DrainAsync(eve));
+    }
+
+    /// <summary>Everything is allowed, but <paramref name="clientId"/> may read nothing.</summary>
+    private sealed class NoReading(string clientId) : IAuthorizer
+    {
+        public ValueTask<bool> CanPublishAsync(ClientInfo client, string topic) => new(true);
+
+        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
+
+        public bool CanReceive(ClientInfo client, string topic) => client.ClientId != clientId;
+    }
+
     [Fact]
     public async Task MQTT5_sec_4_8_2_two_groups_each_get_every_message()
     {

@@ -22,6 +22,22 @@ public sealed class Mqtt5TakeoverTests
     }
 
     [Fact]
+    public async Task MQTT5_3_1_2_5_subscribes_the_old_connection_handles_after_a_resuming_takeover_do_not_change_the_resumed_session()
+    {
+        var authorizer = new HoldingAuthorizer();
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient old = await broker.ConnectAsync("same", properties: Persistent());
+        await old.SendAsync(Subscribes("hold/first", "then/second"));
+        await authorizer.Holding;
+        await using RawClient newer = await broker.OpenAsync();
+        await newer.ConnectAsync("same", cleanStart: false, properties: Persistent());
+        authorizer.Release();
+        await broker.WaitForOpenConnectionsAsync(1);
+        // The new connection asked for none of them (the client sends them again if it still wants them).
+        Assert.Equal(0, broker.Broker.Subscriptions.Count);
+    }
+
+    [Fact]
     public async Task MQTT5_sec_revocation_subscribes_handled_after_a_users_revocation_leave_nothing_behind()
     {
         var authorizer = new HoldingAuthorizer();

@@ -47,6 +47,11 @@ internal sealed partial class MqttConnection
             {
                 code = ReasonCode.NotAuthorized;
             }
+            else if (_closing)
+            {
+                // Taken over while the check ran: a session resumed by the new connection is not this one's to change.
+                code = ReasonCode.UnspecifiedError;
+            }
             else
             {
                 var entry = new SubscriptionEntry(session, filter, subscription, identifier);

@@ -51,13 +51,16 @@ internal sealed class SubscriberSet
         Plain.RemoveAt(Plain.Count - 1);
     }
 
-    /// <summary>Adds every plain subscription and one member of each shared group (round robin).</summary>
-    public void CollectInto(List<SubscriptionEntry> results)
+    /// <summary>Adds every plain subscription and one member of each shared group (round robin), if one may read the topic.</summary>
+    public void CollectInto(List<SubscriptionEntry> results, in ShareChoice shares)
     {
         results.AddRange(Plain);
         foreach (SharedGroup group in Shared.Values)
         {
-            results.Add(group.Next());
+            if (group.Next(shares) is SubscriptionEntry member)
+            {
+                results.Add(member);
+            }
         }
     }
 }
@@ -72,17 +75,20 @@ internal sealed class SharedGroup
     /// <summary>
     /// Round robin, preferring members whose client is connected (4.8.2) and, among those, ones whose queue is not full:
     /// a member that stopped acknowledging would otherwise hold up the publisher, or lose its share, while the others
-    /// could take the message.
+    /// could take the message. Members the ACL does not let read the topic are passed over: any user may join a group
+    /// whose filter it may subscribe to, and one picked that may not read would take the message from the others.
+    /// Null when no member may read it.
     /// </summary>
-    public SubscriptionEntry Next() => Pick(withRoom: true) ?? Pick(withRoom: false) ?? Members[_next = (_next + 1) % Members.Count];
+    public SubscriptionEntry? Next(in ShareChoice shares) =>
+        Pick(shares, connected: true, withRoom: true) ?? Pick(shares, connected: true, withRoom: false) ?? Pick(shares, connected: false, withRoom: false);
 
-    private SubscriptionEntry? Pick(bool withRoom)
+    private SubscriptionEntry? Pick(in ShareChoice shares, bool connected, bool withRoom)
     {
         int count = Members.Count;
         for (int i = 0; i < count; i++)
         {
             SubscriptionEntry candidate = Members[(_next + i) % count];
-            if (candidate.Session.IsConnected && (!withRoom || candidate.Session.HasQueueRoom))
+            if ((!connected || candidate.Session.IsConnected) && (!withRoom || candidate.Session.HasQueueRoom) && shares.MayReceive(candidate))
             {
                 _next = (_next + i + 1) % count;
                 return candidate;
@@ -90,4 +96,10 @@ internal sealed class SharedGroup
         }
         return null;
     }
+}
+
+/// <summary>What a Shared Subscription group needs to pick a member for one message: its topic and who may read it.</summary>
+internal readonly record struct ShareChoice(string Topic, IAuthorizer Authorizer)
+{
+    public bool MayReceive(SubscriptionEntry member) => Authorizer.CanReceive(member.Session.Client, Topic);
 }

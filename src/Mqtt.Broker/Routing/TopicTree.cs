@@ -131,30 +131,35 @@ internal sealed class TopicTree
         }
     }
 
-    /// <summary>Appends the subscriptions that match <paramref name="topic"/>; a session may appear more than once.</summary>
-    public void Match(string topic, List<SubscriptionEntry> results)
+    /// <summary>
+    /// Appends the subscriptions that match <paramref name="topic"/>; a session may appear more than once. Each Shared
+    /// Subscription group gives the member it picks among those <paramref name="authorizer"/> lets read the topic.
+    /// </summary>
+    public void Match(string topic, IAuthorizer authorizer, List<SubscriptionEntry> results)
     {
+        var shares = new ShareChoice(topic, authorizer);
         lock (_gate)
         {
             if (_exact.TryGetValue(topic, out SubscriberSet? exact))
             {
-                exact.CollectInto(results);
+                exact.CollectInto(results, shares);
             }
             // [MQTT-4.7.2-1] a topic starting with '$' is not matched by a filter starting with a wildcard.
             bool system = topic.Length > 0 && topic[0] == '$';
-            Match(_root, topic, consumed: false, skipWildcards: system, results);
+            Match(_root, topic, consumed: false, skipWildcards: system, shares, results);
         }
     }
 
-    private static void Match(Node node, ReadOnlySpan<char> rest, bool consumed, bool skipWildcards, List<SubscriptionEntry> results)
+    private static void Match(Node node, ReadOnlySpan<char> rest, bool consumed, bool skipWildcards, in ShareChoice shares,
+        List<SubscriptionEntry> results)
     {
         if (!skipWildcards)
         {
-            node.MultiLevel?.CollectInto(results);
+            node.MultiLevel?.CollectInto(results, shares);
         }
         if (consumed)
         {
-            node.Here?.CollectInto(results);
+            node.Here?.CollectInto(results, shares);
             return;
         }
         int slash = rest.IndexOf('/');
@@ -162,11 +167,11 @@ internal sealed class TopicTree
         ReadOnlySpan<char> next = slash < 0 ? default : rest[(slash + 1)..];
         if (node.Children is not null && node.Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(level, out Node? child))
         {
-            Match(child, next, slash < 0, false, results);
+            Match(child, next, slash < 0, false, shares, results);
         }
         if (!skipWildcards && node.SingleLevel is not null)
         {
-            Match(node.SingleLevel, next, slash < 0, false, results);
+            Match(node.SingleLevel, next, slash < 0, false, shares, results);
         }
     }
 

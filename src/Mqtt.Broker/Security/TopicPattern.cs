@@ -193,6 +193,10 @@ internal static class TopicPattern
         return position == topic.Length + 1;
     }
 
+    /// <summary>
+    /// Filled in, a value must stay one ordinary level: no wildcard, no level separator, and no leading <c>$</c> that
+    /// would put the rule in the broker's topics (a client id <c>$SYS</c> turning <c>%c/#</c> into <c>$SYS/#</c>).
+    /// </summary>
     private static bool IsSafeValue(string? value) =>
-        !string.IsNullOrEmpty(value) && value.AsSpan().IndexOfAny('/', '+', '#') < 0;
+        !string.IsNullOrEmpty(value) && value[0] != '$' && value.AsSpan().IndexOfAny('/', '+', '#') < 0;
 }

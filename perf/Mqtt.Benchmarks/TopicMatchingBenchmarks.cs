@@ -22,6 +22,7 @@ public class TopicMatchingBenchmarks
     private readonly TopicTree _tree = new();
     private readonly RetainedStore _retained = new();
     private readonly List<SubscriptionEntry> _matches = new(16);
+    private readonly DefaultAuthorizer _authorizer = new(); // what Route passes: shared groups ask it (none here)
     private string[] _filters = null!;
     private string[] _retainedTopics = null!;
 
@@ -64,7 +65,7 @@ public class TopicMatchingBenchmarks
     public int RouteMqttCore()
     {
         _matches.Clear();
-        _tree.Match("devices/42/cmd", _matches);
+        _tree.Match("devices/42/cmd", _authorizer, _matches);
         return _matches.Count;
     }
 

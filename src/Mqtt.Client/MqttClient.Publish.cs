@@ -1,3 +1,4 @@
+using System.Text;
 using Mqtt.Codec;
 
 namespace Mqtt.Client;
@@ -111,14 +112,16 @@ public sealed partial class MqttClient
             {
                 await connection.SendPublishAsync(topic, publish.Payload, qos, retain, false, publish.PacketId, message, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException || (e is MqttException { ReasonCode: ReasonCode.PacketTooLarge }) || !WillResend())
-            {
-                Forget(publish);
-                throw;
-            }
-            catch (MqttConnectionLostException)
+            catch (MqttConnectionLostException) when (WillResend())
             {
                 // Re-sent after the reconnection.
+            }
+            catch
+            {
+                // Anything else (cancelled, too large for the server) is this publication's failure: it gives its slot
+                // and Packet Identifier back, or they would be held for good.
+                Forget(publish);
+                throw;
             }
         }
         return await publish.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -176,13 +179,20 @@ public sealed partial class MqttClient
     private static MqttException RetainNotSupported() =>
         new("the server does not support retained messages", ReasonCode.RetainNotSupported);
 
-    /// <summary>A Topic Name is not empty and holds no wildcard and no U+0000 [MQTT-4.7.3-1] [MQTT-3.3.2-2] [MQTT-1.5.4-2].</summary>
+    /// <summary>
+    /// A Topic Name is not empty, holds no wildcard and no U+0000 [MQTT-4.7.3-1] [MQTT-3.3.2-2] [MQTT-1.5.4-2], and fits
+    /// a UTF-8 string's 65,535 bytes (1.5.4).
+    /// </summary>
     private static void ValidateTopic(string topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
         if (topic.Length == 0 || topic.AsSpan().IndexOfAny('+', '#', '\0') >= 0)
         {
             throw new ArgumentException($"'{topic}' is not a valid Topic Name: it must be non-empty and hold no '+', '#' or U+0000", nameof(topic));
+        }
+        if (topic.Length > ushort.MaxValue / 3 && Encoding.UTF8.GetByteCount(topic) > ushort.MaxValue)
+        {
+            throw new ArgumentException("the Topic Name is longer than 65,535 bytes in UTF-8", nameof(topic));
         }
     }
 }

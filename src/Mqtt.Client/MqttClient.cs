@@ -302,8 +302,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 {
                     continue;
                 }
-                if (!result.SessionPresent && publish.Released)
+                if (cleanStart || (!result.SessionPresent && publish.Released))
                 {
+                    // [MQTT-3.1.2-4] Clean Start discards the session, its unfinished publications too (they failed when
+                    // the last connection ended; the application publishes again what it still wants sent).
                     (completed ??= new()).Add(publish);
                     continue;
                 }
@@ -337,7 +339,14 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             foreach (OutgoingPublish publish in completed)
             {
-                publish.Completion.TrySetResult(new MqttPublishResult { ReasonCode = ReasonCode.Success, PacketId = publish.PacketId });
+                if (publish.Released)
+                {
+                    publish.Completion.TrySetResult(new MqttPublishResult { ReasonCode = ReasonCode.Success, PacketId = publish.PacketId });
+                }
+                else
+                {
+                    publish.Completion.FailObserved(new MqttConnectionLostException("the session was discarded by a Clean Start connection"));
+                }
             }
         }
         TimeSpan keepAlive = result.ServerKeepAlive is ushort serverKeepAlive ? TimeSpan.FromSeconds(serverKeepAlive) : KeepAliveSeconds(_options.KeepAlive);
@@ -521,8 +530,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 EndSession(e, completeMessages: true, error: e);
                 return;
             }
-            catch (Exception e) when (e is MqttException or OperationCanceledException)
+            catch (Exception e)
             {
+                // Any other failure too (a transport's own exception type, say): ending the loop here would leave the
+                // client reconnecting for ever, its publications waiting and ConnectAsync refused.
                 _logger?.LogDebug("reconnection failed: {Message}", e.Message);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaximumDelay.Ticks));
             }

@@ -60,4 +60,66 @@ public sealed class ResumedSessionTests : IDisposable
         }
         await Task.WhenAll(publishing.Append(later)).WaitAsync(Patience);
     }
+
+    /// <summary>
+    /// [MQTT-3.1.2-4] Clean Start discards the session: a publication that failed with the last connection is not
+    /// published again by the next. Before, it went out first, as a new message nobody waited for.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_4_a_clean_start_connection_does_not_publish_what_failed_with_the_last_one()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.SessionExpiryInterval = 600;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        Task<MqttPublishResult> failing;
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            failing = client.PublishAsync("t", new byte[] { 1 }, QualityOfService.AtLeastOnce).AsTask();
+            await first.ExpectAsync(PacketType.Publish);
+            await client.DisconnectAsync().WaitAsync(Patience);
+        }
+        await Assert.ThrowsAnyAsync<MqttException>(() => failing.WaitAsync(Patience));
+
+        Task<MqttConnectResult> again = client.ConnectAsync();
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync();
+        await again.WaitAsync(Patience);
+        Task<MqttPublishResult> publishing = client.PublishAsync("t", new byte[] { 2 }, QualityOfService.AtLeastOnce).AsTask();
+
+        OwnedPacket packet = await second.ExpectAsync(PacketType.Publish);
+        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+        Assert.Equal(2, publish.Payload.FirstSpan[0]);
+        await second.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
+        await publishing.WaitAsync(Patience);
+    }
+
+    /// <summary>
+    /// A publication refused for the application's input gives its Receive Maximum slot back, also with automatic
+    /// reconnection on. Before, a topic over 65,535 bytes failed while being written and kept its slot for good: with a
+    /// Receive Maximum of 1 the next publication waited for ever.
+    /// </summary>
+    [Fact]
+    public async Task A_topic_over_65535_bytes_is_refused_and_holds_no_slot()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.AutomaticReconnect = true;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(new MqttProperties { ReceiveMaximum = 1 });
+        await connecting.WaitAsync(Patience);
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await client.PublishAsync(new string('a', 70_000), new byte[] { 1 }, QualityOfService.AtLeastOnce));
+
+        Task<MqttPublishResult> publishing = client.PublishAsync("t", new byte[] { 2 }, QualityOfService.AtLeastOnce).AsTask();
+        OwnedPacket packet = await connection.ExpectAsync(PacketType.Publish);
+        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+        await connection.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
+        await publishing.WaitAsync(Patience);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -555,7 +556,7 @@ internal sealed class MqttConnection
     }
 
     private static bool IsTransportFailure(Exception e) =>
-        e is IOException or SocketException or ObjectDisposedException or InvalidOperationException { Source: "System.IO.Pipelines" };
+        e is IOException or SocketException or WebSocketException or ObjectDisposedException or InvalidOperationException { Source: "System.IO.Pipelines" };
 
     private static MqttConnectionLostException Lost(Exception e) => new($"the connection failed: {e.Message}", null, e);
 }

@@ -82,16 +82,24 @@ public sealed partial class MqttClient
         }
     }
 
+    /// <summary>
+    /// One dispatcher per message queue. A ConnectAsync after DisconnectAsync has a new queue: its dispatcher starts once
+    /// the previous one has finished the handler it may still be running (before, that one kept running for the old
+    /// queue, and nothing ever read the new one).
+    /// </summary>
     private void StartDispatcher()
     {
         Func<MqttApplicationMessage, CancellationToken, Task>? handler = MessageReceived;
-        if (handler is null || !_dispatcher.IsCompleted)
+        ChannelReader<MqttApplicationMessage> reader = _messages.Reader;
+        if (handler is null || (!_dispatcher.IsCompleted && _dispatched == reader))
         {
             return;
         }
-        ChannelReader<MqttApplicationMessage> reader = _messages.Reader;
+        Task previous = _dispatcher;
+        _dispatched = reader;
         _dispatcher = Task.Run(async () =>
         {
+            await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             try
             {
                 while (await reader.WaitToReadAsync().ConfigureAwait(false))

@@ -29,6 +29,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     private CancellationTokenSource? _reconnectCancellation;
     private TaskCompletionSource? _reauthentication;
     private Task _dispatcher = Task.CompletedTask;
+    private ChannelReader<MqttApplicationMessage>? _dispatched; // the queue _dispatcher reads
     private long _connectionCount;
     private long _publishSequence;
     private ushort _lastPacketId;

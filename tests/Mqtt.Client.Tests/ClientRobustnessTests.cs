@@ -201,6 +201,51 @@ public sealed class ClientRobustnessTests
         Assert.Null(thrown);
     }
 
+    /// <summary>
+    /// DisconnectAsync then ConnectAsync while the MessageReceived handler is still busy with a message of the first
+    /// connection: the second connection's messages reach the handler once it is done. Before, the busy dispatcher
+    /// stayed with the first connection's queue and nothing ever read the new one.
+    /// </summary>
+    [Fact]
+    public async Task MessageReceived_gets_the_messages_of_a_connection_made_while_it_was_busy()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        var busy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.MessageReceived = async (message, _) =>
+        {
+            if (message.Topic == "first")
+            {
+                firstArrived.TrySetResult();
+                await busy.Task;
+            }
+            else
+            {
+                secondArrived.TrySetResult();
+            }
+        };
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            await first.SendAsync(w => new PublishPacket { Topic = MqttUtf8.Encode("first"), Payload = new("1"u8.ToArray()) }.Write(w, ProtocolVersion.V500));
+            await firstArrived.Task.WaitAsync(Patience);
+            await client.DisconnectAsync().WaitAsync(Patience);
+        }
+        connecting = client.ConnectAsync();
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+        await second.SendAsync(w => new PublishPacket { Topic = MqttUtf8.Encode("second"), Payload = new("2"u8.ToArray()) }.Write(w, ProtocolVersion.V500));
+
+        busy.TrySetResult();
+
+        await secondArrived.Task.WaitAsync(Patience);
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // 5. Received QoS 2 messages (payload included) are kept until PUBREL, long after the application consumed them.
     // ---------------------------------------------------------------------------------------------------------------

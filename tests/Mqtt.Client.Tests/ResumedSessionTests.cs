@@ -122,4 +122,41 @@ public sealed class ResumedSessionTests : IDisposable
         await connection.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
         await publishing.WaitAsync(Patience);
     }
+
+    /// <summary>
+    /// A resumed session's QoS 2 message that the new server's Maximum QoS does not allow fails with 0x9B instead of
+    /// being re-sent: the server would disconnect for it, and the client reconnect and re-send it, for ever.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_2_2_11_a_pending_message_above_the_new_servers_Maximum_QoS_fails_instead_of_being_resent()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.AutomaticReconnect = true;
+        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
+        options.SessionExpiryInterval = 600;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        Task<MqttPublishResult> exactlyOnce;
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            exactlyOnce = client.PublishAsync("t", new byte[] { 2 }, QualityOfService.ExactlyOnce).AsTask();
+            await first.ExpectAsync(PacketType.Publish);
+            first.Close();
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync(new MqttProperties { MaximumQoS = QualityOfService.AtLeastOnce }, sessionPresent: true);
+
+        MqttException refused = await Assert.ThrowsAnyAsync<MqttException>(() => exactlyOnce.WaitAsync(Patience));
+        Assert.Equal(ReasonCode.QoSNotSupported, refused.ReasonCode);
+        Task<MqttPublishResult> atLeastOnce = client.PublishAsync("t", new byte[] { 1 }, QualityOfService.AtLeastOnce).AsTask();
+        OwnedPacket packet = await second.ExpectAsync(PacketType.Publish);
+        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+        Assert.Equal(QualityOfService.AtLeastOnce, publish.QoS);
+        await second.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
+        await atLeastOnce.WaitAsync(Patience);
+    }
 }

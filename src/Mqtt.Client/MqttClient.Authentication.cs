@@ -58,6 +58,11 @@ public sealed partial class MqttClient
         {
             throw new ArgumentException("[MQTT-3.1.2-22] MQTT 3.1.1 sends a password only with a user name");
         }
+        if (!v5 && _options.AuthenticationHandler is not null)
+        {
+            // Ignoring it would connect without the server ever being checked (a SCRAM handler verifies the server too).
+            throw new ArgumentException("MQTT 3.1.1 has no enhanced authentication: an AuthenticationHandler needs MQTT 5");
+        }
         MqttProperties properties = default;
         if (v5)
         {

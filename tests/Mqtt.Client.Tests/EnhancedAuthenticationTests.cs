@@ -38,6 +38,19 @@ public sealed class EnhancedAuthenticationTests
         Assert.False(client.IsConnected);
     }
 
+    /// <summary>MQTT 3.1.1 has no AUTH exchange: a handler is refused, not ignored (the server would go unchecked).</summary>
+    [Fact]
+    public async Task A_handler_with_MQTT_3_1_1_is_refused_before_connecting()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        client.Options.ProtocolVersion = ProtocolVersion.V311;
+        client.Options.AuthenticationHandler = new ChallengeHandler("server-proof");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.ConnectAsync());
+        Assert.False(client.IsConnected);
+    }
+
     [Fact]
     public async Task Server_refusing_the_client_answer_gives_MqttConnectException()
     {

@@ -14,14 +14,8 @@ public sealed class InputFairnessTests
     {
         await using TestBroker broker = await TestBroker.StartAsync(o => o.Authorizer = new CostlyTopic("costly", TimeSpan.FromMilliseconds(15)));
         await using RawClient client = await broker.ConnectAsync("flooder");
-        var batch = new List<byte>();
-        for (int i = 0; i < 10; i++)
-        {
-            batch.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("costly"), Payload = Wire.Text("x") }, ProtocolVersion.V500));
-        }
 
-        await client.SendAsync(batch.ToArray()); // one write: the broker reads it as one batch, or a few
-        await client.SyncAsync();
+        await SendTenInOneWriteAsync(client, "costly");
 
         // 150 ms of handling in turns of 10 ms: at least a few turns, however the batch was split or the machine loaded.
         Assert.InRange(broker.Broker.Statistics.InputYields, 3, long.MaxValue);
@@ -32,17 +26,23 @@ public sealed class InputFairnessTests
     {
         await using TestBroker broker = await TestBroker.StartAsync(o => o.Authorizer = new SlowTopic("slow", TimeSpan.FromMilliseconds(15)));
         await using RawClient client = await broker.ConnectAsync("patient");
-        var batch = new List<byte>();
-        for (int i = 0; i < 10; i++)
-        {
-            batch.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text("slow"), Payload = Wire.Text("x") }, ProtocolVersion.V500));
-        }
 
-        await client.SendAsync(batch.ToArray());
-        await client.SyncAsync();
+        await SendTenInOneWriteAsync(client, "slow");
 
         // 150 ms of waiting, next to no CPU: each check's wait ends the turn it interrupted (before: a yield per packet).
         Assert.InRange(broker.Broker.Statistics.InputYields, 0, 3);
+    }
+
+    /// <summary>Ten QoS 0 PUBLISHes to <paramref name="topic"/> in one write (the broker reads them as one batch, or a few), all handled on return.</summary>
+    private static async Task SendTenInOneWriteAsync(RawClient client, string topic)
+    {
+        var batch = new List<byte>();
+        for (int i = 0; i < 10; i++)
+        {
+            batch.AddRange(Wire.Encode(new PublishPacket { Topic = Wire.Text(topic), Payload = Wire.Text("x") }, ProtocolVersion.V500));
+        }
+        await client.SendAsync(batch.ToArray());
+        await client.SyncAsync();
     }
 
     /// <summary>Publishing to <paramref name="topic"/> waits <paramref name="delay"/> for an answer, holding no thread.</summary>

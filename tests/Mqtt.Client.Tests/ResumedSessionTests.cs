@@ -88,13 +88,9 @@ public sealed class ResumedSessionTests : IDisposable
         await using FakeConnection second = await server.AcceptAsync();
         await second.AcceptConnectAsync();
         await again.WaitAsync(Patience);
-        Task<MqttPublishResult> publishing = client.PublishAsync("t", new byte[] { 2 }, QualityOfService.AtLeastOnce).AsTask();
 
-        OwnedPacket packet = await second.ExpectAsync(PacketType.Publish);
-        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
-        Assert.Equal(2, publish.Payload.FirstSpan[0]);
-        await second.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
-        await publishing.WaitAsync(Patience);
+        PublishPacket published = await PublishAtLeastOnceAsync(client, second, payload: 2);
+        Assert.Equal(2, published.Payload.FirstSpan[0]);
     }
 
     /// <summary>
@@ -116,11 +112,7 @@ public sealed class ResumedSessionTests : IDisposable
 
         await Assert.ThrowsAsync<ArgumentException>(async () => await client.PublishAsync(new string('a', 70_000), new byte[] { 1 }, QualityOfService.AtLeastOnce));
 
-        Task<MqttPublishResult> publishing = client.PublishAsync("t", new byte[] { 2 }, QualityOfService.AtLeastOnce).AsTask();
-        OwnedPacket packet = await connection.ExpectAsync(PacketType.Publish);
-        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
-        await connection.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
-        await publishing.WaitAsync(Patience);
+        await PublishAtLeastOnceAsync(client, connection, payload: 2);
     }
 
     /// <summary>
@@ -152,11 +144,18 @@ public sealed class ResumedSessionTests : IDisposable
 
         MqttException refused = await Assert.ThrowsAnyAsync<MqttException>(() => exactlyOnce.WaitAsync(Patience));
         Assert.Equal(ReasonCode.QoSNotSupported, refused.ReasonCode);
-        Task<MqttPublishResult> atLeastOnce = client.PublishAsync("t", new byte[] { 1 }, QualityOfService.AtLeastOnce).AsTask();
-        OwnedPacket packet = await second.ExpectAsync(PacketType.Publish);
+        PublishPacket next = await PublishAtLeastOnceAsync(client, second, payload: 1);
+        Assert.Equal(QualityOfService.AtLeastOnce, next.QoS);
+    }
+
+    /// <summary>Publishes one byte at QoS 1 and acknowledges the first PUBLISH the server then reads, which it returns.</summary>
+    private static async Task<PublishPacket> PublishAtLeastOnceAsync(MqttClient client, FakeConnection server, byte payload)
+    {
+        Task<MqttPublishResult> publishing = client.PublishAsync("t", new[] { payload }, QualityOfService.AtLeastOnce).AsTask();
+        OwnedPacket packet = await server.ExpectAsync(PacketType.Publish);
         Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
-        Assert.Equal(QualityOfService.AtLeastOnce, publish.QoS);
-        await second.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
-        await atLeastOnce.WaitAsync(Patience);
+        await server.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
+        await publishing.WaitAsync(Patience);
+        return publish;
     }
 }

@@ -64,16 +64,17 @@ public sealed class BrokerOptions
 
     /// <summary>
     /// QoS 1/2 messages queued per session beyond its flight window. A message finding an online subscriber's queue
-    /// full is queued anyway and its publisher not read further until the queue is half empty (back-pressure, see
+    /// full is queued anyway and its publisher not read further until a quarter of the queue is free (back-pressure, see
     /// <see cref="MaximumPublisherHold"/>); for an offline session it is dropped and counted. 0 for no bound, as
     /// Mosquitto's max_queued_messages. Default 1,000.
     /// </summary>
     public int MaximumQueuedMessages { get; set; } = 1000;
 
     /// <summary>
-    /// Longest a publisher is held back for one online subscriber whose queue is full, waiting for the queue to be
-    /// half empty. A subscriber that does not take that much in this time is slow: publishers stop waiting for it, and
-    /// its excess QoS 1/2 messages are dropped and counted until half its queue has drained and ten times this has passed. Default 1 s, well within
+    /// Longest a publisher is held back for one online subscriber whose queue is full, waiting for a quarter of the
+    /// queue to be free. A subscriber that does not take that much in this time is slow: publishers stop waiting for it,
+    /// and its excess QoS 1/2 messages are dropped and counted until a quarter of its queue is free again and ten times
+    /// this has passed. Default 1 s, well within
     /// any Keep Alive a client uses: a held publisher's PINGREQ is not read either.
     /// </summary>
     public TimeSpan MaximumPublisherHold { get; set; } = TimeSpan.FromSeconds(1);

@@ -71,7 +71,7 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// Back-pressure: the message found these subscribers' queues full, so this client's next packets wait, and TCP
-    /// slows it down, until the queues are half empty or <see cref="BrokerOptions.MaximumPublisherHold"/> has passed
+    /// slows it down, until a quarter of each queue is free or <see cref="BrokerOptions.MaximumPublisherHold"/> has passed
     /// (for all of them together: several stuck subscribers must not add up). A burst into a subscriber that keeps up
     /// is thus delivered whole, where dropping it would lose QoS 1/2 messages the publisher was told were accepted.
     /// </summary>

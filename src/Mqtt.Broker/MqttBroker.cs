@@ -482,6 +482,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 Subscriptions.Remove(entry);
             }
             session.Subscriptions.Clear();
+            session.FilterCharacters = 0;
         }
     }
 
@@ -501,11 +502,16 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 return ReasonCode.UnspecifiedError;
             }
             isNew = !session.Subscriptions.TryGetValue(entry.Filter, out SubscriptionEntry? existing);
-            if (isNew && session.Subscriptions.Count >= Options.MaximumSubscriptionsPerClient)
+            if (isNew && (session.Subscriptions.Count >= Options.MaximumSubscriptionsPerClient
+                || session.FilterCharacters + entry.Filter.Length > Options.MaximumSubscriptionCharactersPerClient))
             {
                 return ReasonCode.QuotaExceeded;
             }
             session.Subscriptions[entry.Filter] = entry;
+            if (isNew)
+            {
+                session.FilterCharacters += entry.Filter.Length;
+            }
             if (existing is not null)
             {
                 Subscriptions.Replace(existing, entry);

@@ -341,4 +341,24 @@ public sealed class Mqtt5SubscribeTests
         ]);
         Assert.Equal(new byte[] { 0, 0, (byte)ReasonCode.QuotaExceeded, 1 }, codes);
     }
+
+    /// <summary>
+    /// The characters of a client's filters are bounded together, so long filters cannot make one session hold hundreds
+    /// of megabytes; an unsubscribed filter gives its characters back.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_sec_3_8_3_long_filters_beyond_the_clients_character_budget_get_quota_exceeded()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        string Long(char c) => "long/" + new string(c, 60_000); // 60,005 characters, two levels
+        Subscription[] five = [.. "abcde".Select(c => new Subscription(Wire.Text(Long(c)), QoS0))];
+
+        byte[] codes = await client.SubscribeAsync(five);
+
+        // 256 Ki characters by default: four fit, the fifth does not.
+        Assert.Equal(new byte[] { 0, 0, 0, 0, (byte)ReasonCode.QuotaExceeded }, codes);
+        Assert.Equal(new byte[] { 0 }, await client.UnsubscribeAsync(Long('a')));
+        Assert.Equal(new byte[] { 0 }, await client.SubscribeAsync([five[4]]));
+    }
 }

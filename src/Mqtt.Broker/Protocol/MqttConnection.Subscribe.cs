@@ -155,6 +155,7 @@ internal sealed partial class MqttConnection
                 if (entry is not null)
                 {
                     _broker.Subscriptions.Remove(entry);
+                    session.FilterCharacters -= filter.Length;
                 }
             }
             codes[i++] = (byte)(removed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted);

@@ -50,6 +50,9 @@ internal sealed class Session
 
     public bool HasSubscriptions => _subscriptions is { Count: > 0 };
 
+    /// <summary>Characters of all its filters (under <see cref="Gate"/>), against <see cref="BrokerOptions.MaximumSubscriptionCharactersPerClient"/>.</summary>
+    public int FilterCharacters { get; set; }
+
     /// <summary>
     /// Set when the broker let go of the session (Clean Start, expiry, revocation); a connection it had may still be
     /// handling SUBSCRIBEs, which must not add to the tree what nothing would ever remove.

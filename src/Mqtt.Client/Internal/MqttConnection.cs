@@ -137,6 +137,11 @@ internal sealed class MqttConnection
         {
             throw Lost(e);
         }
+        catch (MqttException)
+        {
+            await FlushLeftToUsAsync().ConfigureAwait(false);
+            throw;
+        }
         finally
         {
             _writeLock.Release();
@@ -161,6 +166,11 @@ internal sealed class MqttConnection
         catch (Exception e) when (IsTransportFailure(e))
         {
             throw Lost(e);
+        }
+        catch (MqttException)
+        {
+            await FlushLeftToUsAsync().ConfigureAwait(false);
+            throw;
         }
         finally
         {
@@ -493,6 +503,27 @@ internal sealed class MqttConnection
     }
 
     private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => await flush.ConfigureAwait(false);
+
+    /// <summary>
+    /// A write refused before it wrote anything (a packet over the server's Maximum Packet Size, a closed connection):
+    /// an earlier writer that saw this one waiting left its bytes for this one to flush, so they go out now instead of
+    /// with some later write (as late as never, without keep alive).
+    /// </summary>
+    private async ValueTask FlushLeftToUsAsync()
+    {
+        if (!_unflushed)
+        {
+            return;
+        }
+        try
+        {
+            await FlushIfLastAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransportFailure(e))
+        {
+            // The connection is lost: the read loop reports it.
+        }
+    }
 
     private async Task FlushLeftoversAsync()
     {

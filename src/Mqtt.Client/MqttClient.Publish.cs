@@ -28,6 +28,10 @@ public sealed partial class MqttClient
         {
             return ValueTask.FromException<MqttPublishResult>(RetainNotSupported());
         }
+        if (!connection.Resent.IsCompleted)
+        {
+            return PublishAfterResendsAsync(connection, topic, payload, retain, cancellationToken);
+        }
         ValueTask sent = connection.SendPublishAsync(topic, payload, qos, retain, false, 0, null, cancellationToken);
         if (sent.IsCompletedSuccessfully)
         {
@@ -51,8 +55,18 @@ public sealed partial class MqttClient
         {
             throw RetainNotSupported();
         }
+        await connection.Resent.WaitAsync(cancellationToken).ConfigureAwait(false);
         await connection.SendPublishAsync(message.Topic, message.Payload, QualityOfService.AtMostOnce, message.Retain, false, 0, message, cancellationToken)
             .ConfigureAwait(false);
+        return MqttPublishResult.AtMostOnce;
+    }
+
+    /// <summary>A QoS 0 message published right after a reconnection goes after the session's re-sends.</summary>
+    private static async ValueTask<MqttPublishResult> PublishAfterResendsAsync(MqttConnection connection, string topic, ReadOnlyMemory<byte> payload,
+        bool retain, CancellationToken cancellationToken)
+    {
+        await connection.Resent.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await connection.SendPublishAsync(topic, payload, QualityOfService.AtMostOnce, retain, false, 0, null, cancellationToken).ConfigureAwait(false);
         return MqttPublishResult.AtMostOnce;
     }
 
@@ -110,6 +124,8 @@ public sealed partial class MqttClient
         {
             try
             {
+                // After the session's re-sends on a connection just made [MQTT-4.6.0-1].
+                await connection.Resent.WaitAsync(cancellationToken).ConfigureAwait(false);
                 await connection.SendPublishAsync(topic, publish.Payload, qos, retain, false, publish.PacketId, message, cancellationToken).ConfigureAwait(false);
             }
             catch (MqttConnectionLostException) when (WillResend())

@@ -40,11 +40,14 @@ public sealed partial class MqttClient
         {
             return;
         }
-        MqttConnection? connection = _connection;
+        // The connection is read under the lock, with the state it goes with: a re-sent PUBLISH handled on a new
+        // connection meanwhile must not have its PUBREC sent on the old one (and the receipt pinned until the next).
+        MqttConnection? connection;
         if (message.QoS == QualityOfService.AtLeastOnce)
         {
             lock (_sync)
             {
+                connection = _connection;
                 if (connection is null || connection.Number != message.ConnectionNumber || !_incomingAtLeastOnce.Remove(message.PacketId))
                 {
                     return;
@@ -60,6 +63,7 @@ public sealed partial class MqttClient
                 return;
             }
             held.Acknowledged = 1;
+            connection = _connection;
             if (connection is null)
             {
                 // The PUBREC goes out when the server re-sends the PUBLISH after reconnecting.

@@ -350,30 +350,37 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                 }
             }
         }
-        TimeSpan keepAlive = result.ServerKeepAlive is ushort serverKeepAlive ? TimeSpan.FromSeconds(serverKeepAlive) : KeepAliveSeconds(_options.KeepAlive);
-        TimeSpan pingTimeout = _options.PingTimeout ?? TimeSpan.FromMilliseconds(Math.Max(1000, keepAlive.TotalMilliseconds / 2));
-        connection.Start(this, keepAlive, pingTimeout);
-        _logger?.LogInformation("connected to {Host}:{Port}: {Reason}, session present {SessionPresent}",
-            _options.Host, _options.EffectivePort, MqttReasonCodeText.Format(result.ReasonCode), result.SessionPresent);
-        // The PUBRELs and the PUBLISHes granted a slot now (with DUP when the session was resumed); the others
-        // wait, in order, for acknowledgements to free slots.
         List<(OutgoingPublish Publish, bool Duplicate, Task Slot)>? waiting = null;
-        int next = 0;
-        foreach ((OutgoingPublish publish, bool duplicate) in resend)
+        try
         {
-            if (publish.Released)
+            TimeSpan keepAlive = result.ServerKeepAlive is ushort serverKeepAlive ? TimeSpan.FromSeconds(serverKeepAlive) : KeepAliveSeconds(_options.KeepAlive);
+            TimeSpan pingTimeout = _options.PingTimeout ?? TimeSpan.FromMilliseconds(Math.Max(1000, keepAlive.TotalMilliseconds / 2));
+            connection.Start(this, keepAlive, pingTimeout);
+            _logger?.LogInformation("connected to {Host}:{Port}: {Reason}, session present {SessionPresent}",
+                _options.Host, _options.EffectivePort, MqttReasonCodeText.Format(result.ReasonCode), result.SessionPresent);
+            // The PUBRELs and the PUBLISHes granted a slot now (with DUP when the session was resumed); the others
+            // wait, in order, for acknowledgements to free slots.
+            int next = 0;
+            foreach ((OutgoingPublish publish, bool duplicate) in resend)
             {
-                await connection.SendAsync(new PubRelPacket { PacketId = publish.PacketId }, CancellationToken.None).ConfigureAwait(false);
+                if (publish.Released)
+                {
+                    await connection.SendAsync(new PubRelPacket { PacketId = publish.PacketId }, CancellationToken.None).ConfigureAwait(false);
+                }
+                else if (next < granted)
+                {
+                    next++;
+                    await ResendPublishAsync(connection, publish, duplicate).ConfigureAwait(false);
+                }
+                else
+                {
+                    (waiting ??= new()).Add((publish, duplicate, slots[next++]));
+                }
             }
-            else if (next < granted)
-            {
-                next++;
-                await ResendPublishAsync(connection, publish, duplicate).ConfigureAwait(false);
-            }
-            else
-            {
-                (waiting ??= new()).Add((publish, duplicate, slots[next++]));
-            }
+        }
+        finally
+        {
+            connection.MarkResent();
         }
         if (waiting is not null)
         {

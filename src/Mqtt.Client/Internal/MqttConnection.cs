@@ -28,6 +28,7 @@ internal sealed class MqttConnection
     private IFrameHandler? _handler;
     private int _waitingWriters;
     private bool _unflushed;
+    private readonly TaskCompletionSource _resent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _closing;
     private long _lastSentTicks = Environment.TickCount64;
     private long _pingSentTicks;
@@ -60,6 +61,15 @@ internal sealed class MqttConnection
     public Task<Exception?> Closed => _closed.Task;
 
     public bool IsClosed => Volatile.Read(ref _closing) != 0;
+
+    /// <summary>
+    /// Completes once the session's re-sends (PUBRELs, the PUBLISHes the new Receive Maximum lets through) are written
+    /// on this connection: new publications wait for it, so that none overtakes them [MQTT-4.6.0-1].
+    /// </summary>
+    public Task Resent => _resent.Task;
+
+    /// <summary>The re-sends are written (or given up): publications may go.</summary>
+    public void MarkResent() => _resent.TrySetResult();
 
     public CancellationToken Lifetime => _lifetime.Token;
 

@@ -15,10 +15,7 @@ public sealed class ResumedSessionTests : IDisposable
     public async Task Resent_PUBLISHes_beyond_the_new_Receive_Maximum_go_out_in_order_as_acknowledgements_free_slots()
     {
         await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.AutomaticReconnect = true;
-        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
-        options.SessionExpiryInterval = 600;
+        MqttClientOptions options = ReconnectingOptions(server.Port);
         await using var client = new MqttClient(options);
         Task<MqttConnectResult> connecting = client.ConnectAsync();
         var publishing = new List<Task<MqttPublishResult>>();
@@ -123,10 +120,7 @@ public sealed class ResumedSessionTests : IDisposable
     public async Task MQTT5_3_2_2_11_a_pending_message_above_the_new_servers_Maximum_QoS_fails_instead_of_being_resent()
     {
         await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.AutomaticReconnect = true;
-        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
-        options.SessionExpiryInterval = 600;
+        MqttClientOptions options = ReconnectingOptions(server.Port);
         await using var client = new MqttClient(options);
         Task<MqttConnectResult> connecting = client.ConnectAsync();
         Task<MqttPublishResult> exactlyOnce;
@@ -157,10 +151,7 @@ public sealed class ResumedSessionTests : IDisposable
     public async Task MQTT5_4_6_0_1_publications_waiting_for_a_slot_do_not_overtake_the_resent_ones()
     {
         await using var server = new FakeServer();
-        MqttClientOptions options = Options(server.Port);
-        options.AutomaticReconnect = true;
-        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
-        options.SessionExpiryInterval = 600;
+        MqttClientOptions options = ReconnectingOptions(server.Port);
         // Slow to log the reconnection, which comes before the re-sends: the granted publications get every chance to go first.
         options.Logger = new SlowToLogConnections();
         await using var client = new MqttClient(options);
@@ -194,6 +185,16 @@ public sealed class ResumedSessionTests : IDisposable
         Assert.Equal(0, received[0]);
         Assert.Equal(Enumerable.Range(0, 50), received.Order());
         await Task.WhenAll(publishing).WaitAsync(Patience);
+    }
+
+    /// <summary>A persistent session that reconnects by itself, 50 ms after a loss.</summary>
+    private static MqttClientOptions ReconnectingOptions(int port)
+    {
+        MqttClientOptions options = Options(port);
+        options.AutomaticReconnect = true;
+        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
+        options.SessionExpiryInterval = 600;
+        return options;
     }
 
     /// <summary>Publishes one byte at QoS 1 and acknowledges the first PUBLISH the server then reads, which it returns.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Mqtt.Codec;
@@ -162,6 +163,39 @@ public sealed class ClientRobustnessTests
         // connection should be declared dead.
         Task finished = await Task.WhenAny(scripted.Disconnected, Task.Delay(TimeSpan.FromSeconds(6)));
         Assert.True(finished == scripted.Disconnected, "the client kept the dead connection open for 6 s with a 1 s keep alive");
+    }
+
+    /// <summary>
+    /// [MQTT-3.1.2-22] While the application does not take its messages (the queue full, the socket no longer read)
+    /// the client still sends PINGREQ every three quarters of its keep alive, so the server does not take it for dead.
+    /// Before, one PINGREQ went out and then nothing, since no PINGRESP could be read to allow the next.
+    /// </summary>
+    [Fact]
+    public async Task Keep_alive_goes_on_while_the_application_holds_up_the_messages()
+    {
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o =>
+        {
+            o.KeepAlive = TimeSpan.FromSeconds(1);
+            o.MessageQueueCapacity = 1;
+        });
+        FakeConnection connection = scripted.Connection;
+        for (int i = 0; i < 3; i++)
+        {
+            // Nobody reads them: the first fills the queue, the next holds the read loop.
+            await connection.SendAsync(w => new PublishPacket { Topic = MqttUtf8.Encode("held"), Payload = new("x"u8.ToArray()) }.Write(w, ProtocolVersion.V500));
+        }
+
+        int pings = 0;
+        var watching = Stopwatch.StartNew();
+        while (watching.Elapsed < TimeSpan.FromSeconds(3.5))
+        {
+            OwnedPacket? packet = await connection.ReadAsync(Patience);
+            Assert.NotNull(packet);
+            Assert.Equal(PacketType.PingReq, packet.Type);
+            pings++;
+        }
+        Assert.InRange(pings, 3, 10); // one per 0.75 s
+        Assert.True(scripted.Client.IsConnected);
     }
 
     [Fact]

@@ -32,6 +32,7 @@ internal sealed class MqttConnection
     private int _closing;
     private long _lastSentTicks = Environment.TickCount64;
     private long _pingSentTicks;
+    private int _pingWriting;
     private bool _awaitingApplication;
     private Dictionary<string, ushort>? _outgoingAliases;
     private ushort _outgoingAliasMaximum;
@@ -367,19 +368,22 @@ internal sealed class MqttConnection
                 await Task.Delay(tick, _lifetime.Token).ConfigureAwait(false);
                 long now = Environment.TickCount64;
                 long pingSent = Volatile.Read(ref _pingSentTicks);
-                if (pingSent != 0)
+                // While the read loop waits for the application no PINGRESP can be read, so none is waited for; but
+                // PINGREQs still go out, or the server would take the silence for a dead client [MQTT-3.1.2-22].
+                if (pingSent != 0 && !Volatile.Read(ref _awaitingApplication))
                 {
-                    if (now - pingSent > pingTimeoutMs && !Volatile.Read(ref _awaitingApplication))
+                    if (now - pingSent > pingTimeoutMs)
                     {
                         await CloseAsync(new MqttConnectionLostException(
                             $"no PINGRESP within {pingTimeout.TotalSeconds:0.###} s: the connection is dead", ReasonCode.KeepAliveTimeout), null).ConfigureAwait(false);
                         return;
                     }
                 }
-                else if (now - Volatile.Read(ref _lastSentTicks) >= keepAliveMs * 3 / 4)
+                else if (now - Volatile.Read(ref _lastSentTicks) >= keepAliveMs * 3 / 4 && Interlocked.Exchange(ref _pingWriting, 1) == 0)
                 {
                     Volatile.Write(ref _pingSentTicks, now);
-                    // Not awaited: this loop must keep watching the deadline while the PINGREQ waits for the write lock.
+                    // Not awaited: this loop must keep watching the deadline while the PINGREQ waits for the write lock
+                    // (one at a time: a server that stopped reading would otherwise collect a waiting PINGREQ per tick).
                     _ = SendPingAsync();
                 }
             }
@@ -399,6 +403,10 @@ internal sealed class MqttConnection
         catch (Exception e) when (e is OperationCanceledException or MqttException)
         {
             // The connection is closing; the read loop reports why.
+        }
+        finally
+        {
+            Volatile.Write(ref _pingWriting, 0);
         }
     }
 

@@ -198,6 +198,29 @@ public sealed class ClientRobustnessTests
         Assert.True(scripted.Client.IsConnected);
     }
 
+    /// <summary>
+    /// A property too long for its 2-byte length is refused before anything is written (sizing the packet finds it), so
+    /// nothing of it reaches the stream. A review suspected the writer could find it half-way, after committing part.
+    /// </summary>
+    [Fact]
+    public async Task A_user_property_over_65535_bytes_is_refused_and_the_connection_stays_sound()
+    {
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+        var tooLong = new MqttApplicationMessage
+        {
+            Topic = "t",
+            ContentType = new string('c', 30_000), // fits, and is written before the User Property
+            UserProperties = [new MqttUserProperty("big", new string('v', 70_000))],
+        };
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await scripted.Client.PublishAsync(tooLong));
+
+        await scripted.Client.PublishAsync("after", new byte[] { 1 }, QualityOfService.AtMostOnce);
+        OwnedPacket packet = await scripted.Connection.ExpectAsync(PacketType.Publish);
+        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+        Assert.Equal("after", publish.TopicString);
+    }
+
     [Fact]
     public async Task DisconnectAsync_returns_when_the_server_stops_reading()
     {

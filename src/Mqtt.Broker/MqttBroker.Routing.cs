@@ -77,7 +77,9 @@ public sealed partial class MqttBroker
                 withIdentifier = entry;
             }
         }
-        if (!any || !Options.Authorizer.CanReceive(session.Client, message.Topic))
+        // A Shared Subscription member (alone in its range) was picked among those that may read the topic (SharedGroup).
+        bool picked = matches[start].ShareGroup is not null;
+        if (!any || (!picked && !Options.Authorizer.CanReceive(session.Client, message.Topic)))
         {
             return false;
         }

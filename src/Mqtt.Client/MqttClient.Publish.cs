@@ -24,9 +24,9 @@ public sealed partial class MqttClient
         {
             return ValueTask.FromException<MqttPublishResult>(new MqttConnectionLostException("the client is not connected"));
         }
-        if (retain && _connectResult is { RetainAvailable: false })
+        if (NotSupported(qos, retain) is MqttException unsupported)
         {
-            return ValueTask.FromException<MqttPublishResult>(RetainNotSupported());
+            return ValueTask.FromException<MqttPublishResult>(unsupported);
         }
         if (!connection.Resent.IsCompleted)
         {
@@ -51,9 +51,9 @@ public sealed partial class MqttClient
             return await PublishAcknowledgedAsync(message.Topic, message.Payload, message.QoS, message.Retain, message, cancellationToken).ConfigureAwait(false);
         }
         MqttConnection connection = RequireConnection();
-        if (message.Retain && _connectResult is { RetainAvailable: false })
+        if (NotSupported(QualityOfService.AtMostOnce, message.Retain) is MqttException unsupported)
         {
-            throw RetainNotSupported();
+            throw unsupported;
         }
         await connection.Resent.WaitAsync(cancellationToken).ConfigureAwait(false);
         await connection.SendPublishAsync(message.Topic, message.Payload, QualityOfService.AtMostOnce, message.Retain, false, 0, message, cancellationToken)
@@ -80,17 +80,9 @@ public sealed partial class MqttClient
         MqttApplicationMessage? message, CancellationToken cancellationToken)
     {
         CheckCanQueue();
-        if (_connectResult is MqttConnectResult limits)
+        if (NotSupported(qos, retain) is MqttException unsupported)
         {
-            if (qos > limits.MaximumQoS)
-            {
-                // [MQTT-3.2.2-11] Never above the server's Maximum QoS.
-                throw new MqttException($"the server supports QoS {(int)limits.MaximumQoS} at most", ReasonCode.QoSNotSupported);
-            }
-            if (retain && !limits.RetainAvailable)
-            {
-                throw RetainNotSupported();
-            }
+            throw unsupported;
         }
         OutgoingPublish? publish = null;
         MqttConnection? connection = null;
@@ -192,8 +184,16 @@ public sealed partial class MqttClient
         return publish;
     }
 
-    private static MqttException RetainNotSupported() =>
-        new("the server does not support retained messages", ReasonCode.RetainNotSupported);
+    /// <summary>
+    /// Why the current server does not take a message of this QoS or retain flag, or null: never above its Maximum QoS
+    /// [MQTT-3.2.2-11], never retained where it has no retained messages [MQTT-3.2.2-14].
+    /// </summary>
+    private MqttException? NotSupported(QualityOfService qos, bool retain) => Volatile.Read(ref _connectResult) switch
+    {
+        { } limits when qos > limits.MaximumQoS => new MqttException($"the server supports QoS {(int)limits.MaximumQoS} at most", ReasonCode.QoSNotSupported),
+        { RetainAvailable: false } when retain => new MqttException("the server does not support retained messages", ReasonCode.RetainNotSupported),
+        _ => null,
+    };
 
     /// <summary>
     /// A Topic Name is not empty, holds no wildcard and no U+0000 [MQTT-4.7.3-1] [MQTT-3.3.2-2] [MQTT-1.5.4-2], and fits

@@ -426,15 +426,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
 
     private async Task ResendPublishAsync(MqttConnection connection, OutgoingPublish publish, bool duplicate)
     {
-        if (Volatile.Read(ref _connectResult) is { } limits && (publish.QoS > limits.MaximumQoS || (publish.Retain && !limits.RetainAvailable)))
+        if (NotSupported(publish.QoS, publish.Retain) is MqttException unsupported)
         {
-            // [MQTT-3.2.2-11] [MQTT-3.2.2-14] The new server does not take it (a reconnection to another node, say): it
-            // fails as a new publication would; sent anyway, the server would disconnect, and the client reconnect and
-            // send it again, for ever.
+            // The new server does not take it (a reconnection to another node, say): it fails as a new publication
+            // would; sent anyway, the server would disconnect, and the client reconnect and send it again, for ever.
             Forget(publish);
-            publish.Completion.FailObserved(publish.QoS > limits.MaximumQoS
-                ? new MqttException($"the server supports QoS {(int)limits.MaximumQoS} at most", ReasonCode.QoSNotSupported)
-                : RetainNotSupported());
+            publish.Completion.FailObserved(unsupported);
             return;
         }
         try

@@ -104,6 +104,7 @@ public sealed partial class MqttClient
         _dispatcher = Task.Run(async () =>
         {
             await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _dispatching.Value = true;
             try
             {
                 while (await reader.WaitToReadAsync().ConfigureAwait(false))

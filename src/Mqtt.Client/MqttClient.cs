@@ -30,6 +30,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     private TaskCompletionSource? _reauthentication;
     private Task _dispatcher = Task.CompletedTask;
     private ChannelReader<MqttApplicationMessage>? _dispatched; // the queue _dispatcher reads
+    // True in the dispatcher's flow, handler included: DisposeAsync called from a handler must not wait for itself.
+    private readonly AsyncLocal<bool> _dispatching = new();
     private long _connectionCount;
     private long _publishSequence;
     private ushort _lastPacketId;
@@ -159,6 +161,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             await connection.CloseAsync(null, null).ConfigureAwait(false);
         }
         EndSession(new ObjectDisposedException(nameof(MqttClient)), completeMessages: true, error: null);
+        if (_dispatching.Value)
+        {
+            return; // the dispatcher ends after this handler returns, with the queue
+        }
         try
         {
             await _dispatcher.ConfigureAwait(false);

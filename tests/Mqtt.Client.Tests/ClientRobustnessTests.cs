@@ -303,6 +303,33 @@ public sealed class ClientRobustnessTests
         await secondArrived.Task.WaitAsync(Patience);
     }
 
+    /// <summary>
+    /// A handler that disposes of the client (a "quit" message, say): DisposeAsync waited for the dispatcher, which was
+    /// waiting for that very handler, and neither ever returned.
+    /// </summary>
+    [Fact]
+    public async Task DisposeAsync_called_from_the_MessageReceived_handler_returns()
+    {
+        await using var server = new FakeServer();
+        var client = new MqttClient(Options(server.Port));
+        var disposed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.MessageReceived = async (_, _) =>
+        {
+            await client.DisposeAsync();
+            disposed.TrySetResult();
+        };
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        await connection.SendAsync(w => new PublishPacket { Topic = MqttUtf8.Encode("quit"), Payload = new("1"u8.ToArray()) }.Write(w, ProtocolVersion.V500));
+
+        await disposed.Task.WaitAsync(Patience);
+        Assert.False(client.IsConnected);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.ConnectAsync());
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // 5. Received QoS 2 messages (payload included) are kept until PUBREL, long after the application consumed them.
     // ---------------------------------------------------------------------------------------------------------------

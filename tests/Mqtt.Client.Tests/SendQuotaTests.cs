@@ -38,4 +38,28 @@ public sealed class SendQuotaTests
         quota.Release();
         Assert.True(quota.IsCurrent(await waiting.AsTask().WaitAsync(TestClients.Patience)));
     }
+
+    /// <summary>
+    /// A publication that gives up waiting (its token cancelled) leaves the queue at once: before, it stayed until a
+    /// slot freed, so a server that never acknowledged made every timed-out publication pile up.
+    /// </summary>
+    [Fact]
+    public async Task A_cancelled_wait_for_a_slot_leaves_the_queue()
+    {
+        var quota = new SendQuota();
+        quota.Reset(limit: 1, inUse: 1, resends: 0);
+        ValueTask<int> live = quota.TakeAsync(CancellationToken.None);
+        for (int i = 0; i < 100; i++)
+        {
+            using var cancel = new CancellationTokenSource();
+            ValueTask<int> waiting = quota.TakeAsync(cancel.Token);
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
+        }
+
+        Assert.Equal(1, quota.Waiting);
+        quota.Release();
+        Assert.True(quota.IsCurrent(await live.AsTask().WaitAsync(TestClients.Patience)));
+        Assert.Equal(0, quota.Waiting);
+    }
 }

@@ -8,7 +8,9 @@ namespace Mqtt.Client;
 internal sealed class SendQuota
 {
     private readonly object _lock = new();
-    private readonly Queue<TaskCompletionSource<int>> _waiters = new();
+    // A list, not a queue: a cancelled waiter leaves at once (a server that never acknowledges must not make every
+    // timed-out publication pile up here).
+    private readonly LinkedList<TaskCompletionSource<int>> _waiters = new();
     // PUBLISHes of a resumed session waiting to be re-sent: served first, as they precede every new publication.
     private readonly Queue<TaskCompletionSource> _resends = new();
     private int _limit = ushort.MaxValue;
@@ -18,7 +20,7 @@ internal sealed class SendQuota
     /// <summary>Takes a slot, waiting while none is free; returns the generation it was granted in.</summary>
     public ValueTask<int> TakeAsync(CancellationToken cancellationToken)
     {
-        TaskCompletionSource<int> waiter;
+        LinkedListNode<TaskCompletionSource<int>> waiter;
         lock (_lock)
         {
             if (_inUse < _limit)
@@ -26,10 +28,21 @@ internal sealed class SendQuota
                 _inUse++;
                 return new ValueTask<int>(_generation);
             }
-            waiter = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Enqueue(waiter);
+            waiter = _waiters.AddLast(new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         }
         return WaitAsync(waiter, cancellationToken);
+    }
+
+    /// <summary>Publications waiting for a slot.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiters.Count;
+            }
+        }
     }
 
     /// <summary>
@@ -89,10 +102,11 @@ internal sealed class SendQuota
     {
         lock (_lock)
         {
-            while (_waiters.TryDequeue(out TaskCompletionSource<int>? next))
+            foreach (TaskCompletionSource<int> waiter in _waiters)
             {
-                next.FailObserved(reason);
+                waiter.FailObserved(reason);
             }
+            _waiters.Clear();
             CancelResends();
         }
     }
@@ -122,12 +136,11 @@ internal sealed class SendQuota
                     _inUse++;
                 }
             }
-            else if (_waiters.TryDequeue(out TaskCompletionSource<int>? waiter))
+            else if (_waiters.First is { } waiter)
             {
-                if (waiter.TrySetResult(_generation))
-                {
-                    _inUse++;
-                }
+                _waiters.RemoveFirst();
+                waiter.Value.SetResult(_generation);
+                _inUse++;
             }
             else
             {
@@ -136,20 +149,24 @@ internal sealed class SendQuota
         }
     }
 
-    private async ValueTask<int> WaitAsync(TaskCompletionSource<int> waiter, CancellationToken cancellationToken)
+    private async ValueTask<int> WaitAsync(LinkedListNode<TaskCompletionSource<int>> waiter, CancellationToken cancellationToken)
     {
+        Task<int> granted = waiter.Value.Task;
         try
         {
-            return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await granted.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             lock (_lock)
             {
-                // Granted just as it was cancelled: give the slot back, unless a reset since then forgot it.
-                if (!waiter.TrySetCanceled(cancellationToken) && waiter.Task.IsCompletedSuccessfully && waiter.Task.Result == _generation)
+                if (waiter.List is not null)
                 {
-                    ReleaseLocked();
+                    _waiters.Remove(waiter);
+                }
+                else if (granted.IsCompletedSuccessfully && granted.Result == _generation)
+                {
+                    ReleaseLocked(); // granted just as it was cancelled: give the slot back, unless a reset forgot it
                 }
             }
             throw;

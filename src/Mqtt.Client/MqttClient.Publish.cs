@@ -46,6 +46,11 @@ public sealed partial class MqttClient
     {
         ArgumentNullException.ThrowIfNull(message);
         ValidateTopic(message.Topic);
+        if (message.ResponseTopic is not null)
+        {
+            // The responder publishes to it, so it is a Topic Name too; a server closes the connection over one [MQTT-3.3.2-14].
+            ValidateTopic(message.ResponseTopic, "Response Topic");
+        }
         if (message.QoS != QualityOfService.AtMostOnce)
         {
             return await PublishAcknowledgedAsync(message.Topic, message.Payload, message.QoS, message.Retain, message, cancellationToken).ConfigureAwait(false);
@@ -199,16 +204,16 @@ public sealed partial class MqttClient
     /// A Topic Name is not empty, holds no wildcard and no U+0000 [MQTT-4.7.3-1] [MQTT-3.3.2-2] [MQTT-1.5.4-2], and fits
     /// a UTF-8 string's 65,535 bytes (1.5.4).
     /// </summary>
-    private static void ValidateTopic(string topic)
+    private static void ValidateTopic(string topic, string field = "Topic Name")
     {
         ArgumentNullException.ThrowIfNull(topic);
         if (topic.Length == 0 || topic.AsSpan().IndexOfAny('+', '#', '\0') >= 0)
         {
-            throw new ArgumentException($"'{topic}' is not a valid Topic Name: it must be non-empty and hold no '+', '#' or U+0000", nameof(topic));
+            throw new ArgumentException($"'{topic}' is not a valid {field}: it must be non-empty and hold no '+', '#' or U+0000", nameof(topic));
         }
         if (topic.Length > ushort.MaxValue / 3 && Encoding.UTF8.GetByteCount(topic) > ushort.MaxValue)
         {
-            throw new ArgumentException("the Topic Name is longer than 65,535 bytes in UTF-8", nameof(topic));
+            throw new ArgumentException($"the {field} is longer than 65,535 bytes in UTF-8", nameof(topic));
         }
     }
 }

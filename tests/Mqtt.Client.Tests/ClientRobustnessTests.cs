@@ -221,6 +221,27 @@ public sealed class ClientRobustnessTests
         Assert.Equal("after", publish.TopicString);
     }
 
+    /// <summary>
+    /// A Response Topic is the Topic Name the responder publishes to: one that is empty or holds a wildcard is refused
+    /// before anything is written, as a server closes the connection over it [MQTT-3.3.2-14] [MQTT-4.7.3-1].
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("replies/#")]
+    [InlineData("replies/+/x")]
+    public async Task An_invalid_response_topic_is_refused_and_the_connection_stays_sound(string responseTopic)
+    {
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await scripted.Client.PublishAsync(new MqttApplicationMessage { Topic = "t", ResponseTopic = responseTopic }));
+
+        await scripted.Client.PublishAsync(new MqttApplicationMessage { Topic = "after", ResponseTopic = "replies/1" });
+        OwnedPacket packet = await scripted.Connection.ExpectAsync(PacketType.Publish);
+        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+        Assert.Equal("after", publish.TopicString);
+    }
+
     [Fact]
     public async Task DisconnectAsync_returns_when_the_server_stops_reading()
     {

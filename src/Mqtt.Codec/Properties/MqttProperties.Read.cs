@@ -83,10 +83,15 @@ public partial struct MqttProperties
                 _messageExpiryInterval = ReadFourBytes(ref r, id);
                 break;
             case PropertyId.ResponseTopic:
-                r.SkipString(checkWildcards: true, out bool hasWildcard);
+                int responseTopicLength = r.SkipString(checkWildcards: true, out bool hasWildcard);
                 if (!r.Failed && hasWildcard)
                 {
                     r.Fail(ReasonCode.MalformedPacket, entryStart, "[MQTT-3.3.2-14] Response Topic holds a wildcard");
+                }
+                else if (!r.Failed && responseTopicLength == 0)
+                {
+                    // It is the Topic Name of the response, and a Topic Name is at least one character long.
+                    r.Fail(ReasonCode.ProtocolError, entryStart, "[MQTT-4.7.3-1] Response Topic is empty");
                 }
                 AddBlockString(ref r, id, entryStart);
                 break;

@@ -95,6 +95,14 @@ public class PublishConformanceTests
     }
 
     [Fact]
+    public void MQTT5_4_7_3_1_an_empty_response_topic_is_a_protocol_error()
+    {
+        // It names the topic of the response, and a Topic Name is at least one character long.
+        ProtocolError(Packet(0x30, Str("a"), Props("08", Str(""))), V5, offset: 6);
+        ProtocolError(Connect(V5, 0x06, Str("c"), Props("08", Str("")), Str("w"), Str("x")), V5, offset: 17);
+    }
+
+    [Fact]
     public void MQTT5_3_3_2_19_content_type_is_a_utf8_string()
     {
         Malformed(Packet(0x30, Str("a"), Props("03", StrHex("74657874ff"))), V5, offset: 7);

@@ -90,6 +90,48 @@ public sealed class QueuedBytesBoundTests
         Assert.Equal(EachQoS, qos0 + broker.Statistics.BackedUpDrops);
     }
 
+    /// <summary>
+    /// A retained burst far over the bound pauses the subscriber's input until it has read most of it: its PINGREQs wait
+    /// unread meanwhile. It reads steadily, so it is alive: before, the keep alive check went by the last packet read
+    /// and dropped it (DISCONNECT 0x8D queued behind the burst, then a reset) 1.5 x Keep Alive after its SUBSCRIBE.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_22_a_subscriber_reading_a_long_retained_burst_is_not_dropped_for_keep_alive()
+    {
+        const int Retained = 24;
+        const int Size = 512 * 1024;
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await using (RawClient publisher = await broker.ConnectAsync("publisher"))
+        {
+            for (int i = 0; i < Retained; i++)
+            {
+                await publisher.SendAsync(Wire.Encode(new PublishPacket
+                {
+                    Topic = Wire.Text($"ka/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, Size)), Retain = true,
+                }, V5), Generous);
+            }
+            await publisher.SyncAsync();
+        }
+        await using RawClient slow = await broker.OpenAsync(receiveBufferSize: 4096);
+        await slow.ConnectAsync("slow", keepAlive: 1);
+        await slow.SubscribeAsync("ka/#", QoS0);
+        MqttConnection connection = broker.Broker.ConnectionOf("slow")!;
+        await Eventually.TrueAsync(() => connection.IsInputPaused, "the broker to stop reading the subscriber", Generous);
+
+        // 12 MiB at about 1.3 MiB/s: the burst outlasts 1.5 x Keep Alive several times over (kernel buffers take 4 MiB at most).
+        int received = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            await slow.SendPingAsync();
+            ReceivedPacket? packet = await slow.ReadAsync(Generous);
+            Assert.True(packet is { Type: PacketType.Publish or PacketType.PingResp }, $"after {received} messages the broker sent {packet?.Type.ToString() ?? "nothing (closed)"}");
+            received += packet!.Type == PacketType.Publish ? 1 : 0;
+            await Task.Delay(400);
+        }
+        Assert.True(received > 0);
+        Assert.Same(connection, broker.Broker.ConnectionOf("slow"));
+    }
+
     private static async Task<int> CountPublishesUntilPingRespAsync(RawClient client)
     {
         int publishes = 0;

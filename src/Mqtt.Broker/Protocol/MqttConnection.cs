@@ -107,6 +107,8 @@ internal sealed partial class MqttConnection
                     // Backpressure: no more input until the client has taken enough of its output; TCP pushes back on it.
                     _inputPaused = true;
                     await _outbound.WaitUntilWithinBoundAsync();
+                    // Its PINGREQs waited unread meanwhile: they are read now, not overdue.
+                    Volatile.Write(ref _lastReceived, Environment.TickCount64);
                     _inputPaused = false;
                     _turnStarted = 0;
                 }
@@ -230,8 +232,15 @@ internal sealed partial class MqttConnection
             }
             return;
         }
-        // Not while held back for a full subscriber (WaitForSubscribersAsync): its silence is the broker's doing.
-        if (_keepAlive > 0 && !_lingering && !_heldBack && now - Volatile.Read(ref _lastReceived) > _keepAlive * 1500L)
+        // Not while held back for a full subscriber (WaitForSubscribersAsync): its silence is the broker's doing. Nor while
+        // its input is paused for output it has yet to take (a retained burst): its PINGREQs wait unread, so a flush
+        // it let complete is its sign of life; one taking nothing for 1.5 x Keep Alive is still dropped.
+        long heard = Volatile.Read(ref _lastReceived);
+        if (_inputPaused)
+        {
+            heard = Math.Max(heard, _outbound.LastFlushed);
+        }
+        if (_keepAlive > 0 && !_lingering && !_heldBack && now - heard > _keepAlive * 1500L)
         {
             _ = CloseAsync(ReasonCode.KeepAliveTimeout);
         }

@@ -39,6 +39,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     private OutboundPacket[]? _queued;
     private int _count;
     private long _queuedBytes;
+    private long _lastFlushed = Environment.TickCount64;
     private bool _draining;
     private bool _completed;
     private bool _stopped;
@@ -58,6 +59,9 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
 
     /// <summary>Bytes queued or being sent (estimated per packet).</summary>
     public long QueuedBytes => Volatile.Read(ref _queuedBytes);
+
+    /// <summary>When a flush last completed (<see cref="Environment.TickCount64"/>): the peer is taking its output.</summary>
+    public long LastFlushed => Volatile.Read(ref _lastFlushed);
 
     /// <summary>Over <see cref="BrokerOptions.MaximumQueuedBytes"/>: producers hold back until the drain brings it down.</summary>
     public bool IsOverBound => QueuedBytes > _bound;
@@ -217,7 +221,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                         disconnected = batch[i].Type == PacketType.Disconnect;
                         if (_output.UnflushedBytes >= FlushThreshold)
                         {
-                            await _output.FlushAsync();
+                            await FlushAsync();
                         }
                     }
                 }
@@ -225,7 +229,7 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
                 {
                     ReturnArray(batch, count);
                 }
-                await _output.FlushAsync();
+                await FlushAsync();
                 Sent(bytes, disconnected);
             }
         }
@@ -240,6 +244,12 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
             Stop();
             _transport.Abort();
         }
+    }
+
+    private async ValueTask FlushAsync()
+    {
+        await _output.FlushAsync();
+        Volatile.Write(ref _lastFlushed, Environment.TickCount64);
     }
 
     /// <summary>Takes everything queued, or ends the drain when there is nothing (or nothing may be sent any more).</summary>

@@ -156,6 +156,21 @@ public sealed class Mqtt5AuthTests
         await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
     }
 
+    /// <summary>
+    /// AUTH 0x00 Success is the server's to send. From the client after its login it was taken as a step of the finished
+    /// exchange: a failed login logged and DISCONNECT 0x87 (and with an authenticator that answered Success, an AUTH
+    /// the client never asked for).
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_4_12_1_auth_0x00_from_the_client_is_a_protocol_error()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await AuthenticateAsync(client);
+        await client.SendAsync(new AuthPacket { ReasonCode = ReasonCode.Success, Properties = Auth(ChallengeAuthenticator.Name, "hello") });
+        await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
+    }
+
     [Fact]
     public async Task MQTT5_3_15_2_1_auth_with_an_undefined_reason_code_is_a_protocol_error()
     {

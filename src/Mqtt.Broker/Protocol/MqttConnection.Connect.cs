@@ -229,8 +229,9 @@ internal sealed partial class MqttConnection
             return false;
         }
         string? method = _connect?.AuthenticationMethod;
-        if (method is null || !IsMethod(auth.Properties, method)
-            || (auth.ReasonCode == ReasonCode.ContinueAuthentication) != (_exchange is not null && _reauthenticating))
+        // A client sends 0x19 to start and 0x18 to go on; 0x00 is the server's alone (4.12.1).
+        ReasonCode expected = _exchange is not null && _reauthenticating ? ReasonCode.ContinueAuthentication : ReasonCode.ReAuthenticate;
+        if (method is null || !IsMethod(auth.Properties, method) || auth.ReasonCode != expected)
         {
             await CloseAsync(ReasonCode.ProtocolError);
             return false;

@@ -149,4 +149,48 @@ public sealed class Mqtt5PacketSizeTests
         Assert.Equal(ReasonCode.ContinueAuthentication, auth.Auth.ReasonCode);
         AssertLean(auth, auth.Auth.Properties);
     }
+
+    /// <summary>
+    /// A CONNACK with an Assigned Client Identifier (39 bytes) and the server's limits is over a Maximum Packet Size of
+    /// 24: it was sent all the same. Now the client is refused with 0x95 in a CONNACK that fits, and no session is made.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_24_a_connack_the_client_cannot_take_is_a_refusal_0x95()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("", properties: new MqttProperties { MaximumPacketSize = 24 });
+        ReceivedPacket connAck = await client.ExpectAsync(PacketType.ConnAck);
+        Assert.Equal(ReasonCode.PacketTooLarge, connAck.ConnAck.ReasonCode);
+        Assert.True(connAck.Size <= 24, $"the CONNACK is {connAck.Size} bytes");
+        await client.ExpectClosedAsync();
+        Assert.Equal(0, broker.Broker.SessionCount);
+    }
+
+    /// <summary>One reason code per filter: a SUBACK for 100 filters cannot fit 64 bytes, so the client is disconnected with 0x95.</summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_24_a_suback_the_client_cannot_take_ends_the_connection_with_0x95()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("c", properties: SmallClient());
+        Subscription[] filters = Enumerable.Range(0, 100).Select(i => new Subscription(Wire.Text($"f/{i}"), QoS0)).ToArray();
+        await client.SendAsync(new SubscribePacket { PacketId = 1, Subscriptions = SubscriptionList.Create(filters) });
+        ReceivedPacket disconnect = await client.ExpectAsync(PacketType.Disconnect);
+        Assert.Equal(ReasonCode.PacketTooLarge, disconnect.Disconnect.ReasonCode);
+        await client.ExpectClosedAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_1_2_24_an_unsuback_the_client_cannot_take_ends_the_connection_with_0x95()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("c", properties: SmallClient());
+        string[] filters = Enumerable.Range(0, 100).Select(i => $"f/{i}").ToArray();
+        await client.SendAsync(new UnsubscribePacket { PacketId = 1, TopicFilters = TopicFilterList.Create(filters) });
+        ReceivedPacket disconnect = await client.ExpectAsync(PacketType.Disconnect);
+        Assert.Equal(ReasonCode.PacketTooLarge, disconnect.Disconnect.ReasonCode);
+        await client.ExpectClosedAsync();
+    }
 }

@@ -37,6 +37,7 @@ internal sealed partial class MqttConnection
             }
             Version = connect.Version;
             _connect = ConnectState.From(connect);
+            ClientMaximumPacketSize = _connect.MaximumPacketSize ?? ClientMaximumPacketSize;
             return await AuthenticateAsync(DataOf(connect.Properties));
         }
         if (frame.Type != PacketType.Auth || _exchange is null)
@@ -109,7 +110,11 @@ internal sealed partial class MqttConnection
         AuthenticationResult result = await _exchange!.StepAsync(clientData, _broker.Stopping);
         if (result.Status == AuthenticationStatus.Continue)
         {
-            SendAuth(ReasonCode.ContinueAuthentication, result.Data);
+            if (!TrySendAuth(ReasonCode.ContinueAuthentication, result.Data))
+            {
+                await RefuseConnectAsync(ReasonCode.PacketTooLarge);
+                return false;
+            }
             return true;
         }
         return await FinishAuthenticationAsync(result);
@@ -153,6 +158,9 @@ internal sealed partial class MqttConnection
                 Logger.LogInformation("refusing CONNECT from {Remote}: client id in use by another user", Client.RemoteEndPoint);
                 await RefuseConnectAsync(ReasonCode.NotAuthorized);
                 return false;
+            case ConnectOutcome.ConnAckTooLarge:
+                await RefuseConnectAsync(ReasonCode.PacketTooLarge);
+                return false;
             case ConnectOutcome.TakenOver:
                 // Another CONNECT took the session between our claim and our CONNACK: the client sees what it would
                 // have seen had it come a moment earlier, its CONNACK and then DISCONNECT 0x8E [MQTT-3.1.4-3].
@@ -167,6 +175,7 @@ internal sealed partial class MqttConnection
     {
         Connected,
         ClientIdInUse,
+        ConnAckTooLarge,
         TakenOver,
     }
 
@@ -176,7 +185,6 @@ internal sealed partial class MqttConnection
         string clientId = assigned ? "auto-" + Guid.NewGuid().ToString("N") : connect.ClientId;
         Client = Client with { ClientId = clientId, UserName = result.UserName ?? connect.UserName };
         FlightWindow = Math.Min(connect.ReceiveMaximum, Options.MaximumInflightMessages);
-        ClientMaximumPacketSize = connect.MaximumPacketSize ?? ClientMaximumPacketSize;
         ClientTopicAliasMaximum = connect.TopicAliasMaximum;
         _keepAlive = connect.KeepAlive;
         bool capKeepAlive = Options.MaximumKeepAlive > 0 && Version == ProtocolVersion.V500
@@ -186,12 +194,6 @@ internal sealed partial class MqttConnection
             _keepAlive = Options.MaximumKeepAlive;
         }
         uint sessionExpiry = Options.CapSessionExpiry(connect.SessionExpiry);
-        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry);
-        if (attached is not Session session)
-        {
-            return ConnectOutcome.ClientIdInUse;
-        }
-        _session = session;
         var properties = new MqttProperties();
         if (Version == ProtocolVersion.V500)
         {
@@ -204,6 +206,17 @@ internal sealed partial class MqttConnection
             properties.AuthenticationMethod = connect.AuthenticationMethod is string m ? MqttUtf8.Encode(m) : null;
             properties.AuthenticationData = result.Data.IsEmpty ? null : new ReadOnlySequence<byte>(result.Data);
         }
+        // Checked before the session is claimed: a client whose Maximum Packet Size cannot take it is refused [MQTT-3.1.2-24].
+        if (!FitsClient(new ConnAckPacket { Properties = properties }))
+        {
+            return ConnectOutcome.ConnAckTooLarge;
+        }
+        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry);
+        if (attached is not Session session)
+        {
+            return ConnectOutcome.ClientIdInUse;
+        }
+        _session = session;
         var connAck = new ConnAckPacket { SessionPresent = present, ReasonCode = ReasonCode.Success, Properties = properties };
         lock (_broker.SessionsGate)
         {
@@ -242,25 +255,29 @@ internal sealed partial class MqttConnection
             _reauthenticating = true;
         }
         AuthenticationResult result = await _exchange!.StepAsync(DataOf(auth.Properties), _broker.Stopping);
-        switch (result.Status)
+        bool done = result.Status == AuthenticationStatus.Success;
+        // A re-authentication may not make the connection someone else's.
+        bool refused = result.Status is not (AuthenticationStatus.Continue or AuthenticationStatus.Success)
+            || done && result.UserName is not null && result.UserName != Client.UserName;
+        if (refused)
         {
-            case AuthenticationStatus.Continue:
-                SendAuth(ReasonCode.ContinueAuthentication, result.Data);
-                return true;
-            case AuthenticationStatus.Success when result.UserName == Client.UserName || result.UserName is null:
-                _reauthenticating = false;
-                SendAuth(ReasonCode.Success, result.Data);
-                return true;
-            default:
-                Logger.LogInformation("re-authentication failed: user={User} client={Client}", AuthAudit.Safe(Client.UserName), AuthAudit.Safe(Client.ClientId));
-                await CloseAsync(ReasonCode.NotAuthorized);
-                return false;
+            Logger.LogInformation("re-authentication failed: user={User} client={Client}", AuthAudit.Safe(Client.UserName), AuthAudit.Safe(Client.ClientId));
+            await CloseAsync(ReasonCode.NotAuthorized);
+            return false;
         }
+        _reauthenticating = !done;
+        if (!TrySendAuth(done ? ReasonCode.Success : ReasonCode.ContinueAuthentication, result.Data))
+        {
+            await CloseAsync(ReasonCode.PacketTooLarge);
+            return false;
+        }
+        return true;
     }
 
     private bool _reauthenticating;
 
-    private void SendAuth(ReasonCode reason, ReadOnlyMemory<byte> data)
+    /// <summary>Queues an AUTH; false when the client's Maximum Packet Size cannot take it [MQTT-3.1.2-24].</summary>
+    private bool TrySendAuth(ReasonCode reason, ReadOnlyMemory<byte> data)
     {
         var properties = new MqttProperties
         {
@@ -268,7 +285,7 @@ internal sealed partial class MqttConnection
             AuthenticationData = data.IsEmpty ? null : new ReadOnlySequence<byte>(data),
         };
         var auth = new AuthPacket { ReasonCode = reason, Properties = properties };
-        EnqueueEncoded(auth);
+        return FitsClient(auth) && EnqueueEncoded(auth);
     }
 
     /// <summary>

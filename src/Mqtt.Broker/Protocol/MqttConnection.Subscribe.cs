@@ -68,6 +68,12 @@ internal sealed partial class MqttConnection
             AnswerRepeatedFilters(requested, repeats, codes);
         }
         var subAck = new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(codes) };
+        if (!FitsClient(subAck))
+        {
+            // One reason code per filter: more filters than the client's Maximum Packet Size leaves room for [MQTT-3.1.2-24].
+            await CloseAsync(ReasonCode.PacketTooLarge);
+            return false;
+        }
         EnqueueEncoded(subAck);
         foreach ((SubscriptionEntry entry, bool isNew) in retained)
         {
@@ -161,6 +167,11 @@ internal sealed partial class MqttConnection
             codes[i++] = (byte)(removed ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted);
         }
         var unsubAck = new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = new(codes) };
+        if (!FitsClient(unsubAck))
+        {
+            _ = CloseAsync(ReasonCode.PacketTooLarge);
+            return false;
+        }
         return EnqueueEncoded(unsubAck);
     }
 }

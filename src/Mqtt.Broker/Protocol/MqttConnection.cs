@@ -397,6 +397,10 @@ internal sealed partial class MqttConnection
         return true;
     }
 
+    /// <summary>Whether the client's Maximum Packet Size takes <paramref name="packet"/> [MQTT-3.1.2-24].</summary>
+    private bool FitsClient<T>(in T packet)
+        where T : struct, IMqttPacket => packet.GetSize(Version) <= ClientMaximumPacketSize;
+
     /// <summary>Queues a rare packet (CONNACK, SUBACK, AUTH ...) encoded now, at this connection's version.</summary>
     private bool EnqueueEncoded<T>(in T packet)
         where T : struct, IMqttPacket => Enqueue(OutboundPacket.Encoded(Encode(packet)));

@@ -88,6 +88,24 @@ public sealed class TransportPipeTests
         Assert.Equal([1, 2, 3, 4, 5], await pair.ReceiveAtPeerAsync(5));
     }
 
+    /// <summary>
+    /// A flush with nothing written gives back the buffer a GetSpan rented: a WebSocket ping's empty packet (queued so the
+    /// drain flushes the pong) left every pinging connection holding 4 KiB while idle.
+    /// </summary>
+    [Fact]
+    public async Task A_flush_with_nothing_written_holds_no_buffer()
+    {
+        await using var pair = await SocketPair.OpenAsync();
+        var output = (TransportPipeWriter)pair.Transport.Output;
+        output.Write(ReadOnlySpan<byte>.Empty);
+        output.GetSpan();
+        output.Advance(0);
+
+        await output.FlushAsync().AsTask().WaitAsync(Generous);
+
+        Assert.False(output.HoldsBuffer);
+    }
+
     [Fact]
     public async Task A_flush_larger_than_the_socket_buffers_completes_once_the_peer_reads()
     {

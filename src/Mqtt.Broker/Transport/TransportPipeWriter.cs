@@ -36,6 +36,9 @@ internal sealed class TransportPipeWriter : PipeWriter
     /// <inheritdoc/>
     public override long UnflushedBytes => _array is null ? 0 : _written - _headerSpace;
 
+    /// <summary>Whether a send buffer is held (between writes and the flush that sends them; never while idle).</summary>
+    public bool HoldsBuffer => _array is not null;
+
     /// <inheritdoc/>
     public override void Advance(int bytes)
     {
@@ -72,6 +75,8 @@ internal sealed class TransportPipeWriter : PipeWriter
         int length = (int)UnflushedBytes;
         if (length == 0)
         {
+            // A span asked for and nothing written (an empty packet that only made the drain flush a pong).
+            Release();
             return new(default(FlushResult));
         }
         int start = _headerSpace;

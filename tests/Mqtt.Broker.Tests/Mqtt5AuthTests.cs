@@ -197,4 +197,50 @@ public sealed class Mqtt5AuthTests
         Assert.Equal(ReasonCode.NotAuthorized, (await client.ExpectAsync(PacketType.ConnAck, TimeSpan.FromSeconds(15))).ConnAck.ReasonCode);
         await client.ExpectClosedAsync(TimeSpan.FromSeconds(10));
     }
+
+    /// <summary>
+    /// An exchange whose authenticator answers only after the CONNECT timeout refused it (0x87): its success used to go
+    /// on to claim the session, taking it over from the live connection that held it (DISCONNECT 0x8E) on behalf of a
+    /// connection that was closing. The timeout and the outcome now race for one answer, and the loser does nothing.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_sec_4_12_an_exchange_finishing_after_the_connect_timeout_claims_no_session()
+    {
+        var slow = new HeldAuthenticator();
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.ConnectTimeout = TimeSpan.FromSeconds(1);
+            o.EnhancedAuthenticators[HeldAuthenticator.Name] = slow;
+        });
+        await using RawClient owner = await broker.ConnectAsync("x");
+        await using RawClient late = await broker.OpenAsync();
+        await late.SendConnectAsync("x", properties: Auth(HeldAuthenticator.Name, "hello"));
+        Assert.Equal(ReasonCode.NotAuthorized, (await late.ExpectAsync(PacketType.ConnAck, TimeSpan.FromSeconds(15))).ConnAck.ReasonCode);
+
+        slow.Release.TrySetResult();
+
+        await Eventually.TrueAsync(() => broker.Statistics.ConnectionsOpen == 1, "the refused connection to end", TimeSpan.FromSeconds(15));
+        await owner.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>Succeeds on the CONNECT's data once <see cref="Release"/> is set.</summary>
+    private sealed class HeldAuthenticator : IEnhancedAuthenticator
+    {
+        public const string Name = "TEST-HELD";
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Method => Name;
+
+        public IAuthenticationExchange Start(ClientInfo client, string? userName) => new Exchange(Release.Task);
+
+        private sealed class Exchange(Task released) : IAuthenticationExchange
+        {
+            public async ValueTask<AuthenticationResult> StepAsync(ReadOnlyMemory<byte> clientData, CancellationToken cancellationToken)
+            {
+                await released;
+                return AuthenticationResult.Succeed(null);
+            }
+        }
+    }
 }

@@ -16,6 +16,7 @@ internal sealed partial class MqttConnection
     private Session? _session;
     private ConnectState? _connect;
     private IAuthenticationExchange? _exchange;
+    private int _connectAnswered;
 
     /// <summary>CONNECT, then AUTH rounds until CONNACK [MQTT-3.1.0-1] [MQTT-4.12.0-1].</summary>
     private async ValueTask<bool> HandleBeforeConnackAsync(MqttFrame frame)
@@ -120,8 +121,19 @@ internal sealed partial class MqttConnection
         return await FinishAuthenticationAsync(result);
     }
 
+    /// <summary>
+    /// Who answers a CONNECT whose authentication exchange is running: its outcome or the CONNECT timeout (refusal
+    /// 0x87), whichever comes first. An exchange finishing after the timeout refused it must not go on to claim a
+    /// session (taking it over from its live owner) on a connection that is closing.
+    /// </summary>
+    private bool ClaimConnectAnswer() => Interlocked.Exchange(ref _connectAnswered, 1) == 0;
+
     private async ValueTask<bool> FinishAuthenticationAsync(AuthenticationResult result)
     {
+        if (!ClaimConnectAnswer())
+        {
+            return false; // refused by the CONNECT timeout meanwhile
+        }
         ConnectState connect = _connect!;
         if (Logger.IsEnabled(LogLevel.Information))
         {

@@ -216,19 +216,31 @@ internal sealed partial class MqttConnection
     {
         if (!_connected)
         {
-            if (now - _openedAt > Options.ConnectTimeout.TotalMilliseconds)
+            if (now - _openedAt <= Options.ConnectTimeout.TotalMilliseconds)
             {
-                // An authentication exchange left unfinished is refused with 0x87 (docs/security.md); otherwise just close.
-                if (_exchange is not null && Interlocked.Exchange(ref _connectTimedOut, 1) == 0)
+                return;
+            }
+            if (Interlocked.Exchange(ref _connectTimedOut, 1) == 0)
+            {
+                // Unless the CONNECT's outcome is being answered right now: an authentication exchange left unfinished
+                // is refused with 0x87 (docs/security.md); otherwise the connection is just closed.
+                if (ClaimConnectAnswer())
                 {
-                    _ = RefuseConnectAsync(ReasonCode.NotAuthorized);
+                    if (_exchange is not null)
+                    {
+                        _ = RefuseConnectAsync(ReasonCode.NotAuthorized);
+                    }
+                    else
+                    {
+                        _transport.Abort();
+                    }
                 }
-                else if (Volatile.Read(ref _connectTimedOut) == 0 || now - _openedAt > 2 * Options.ConnectTimeout.TotalMilliseconds)
-                {
-                    // The refusal gets one more timeout to go out and close (the next tick aborted it on a loaded
-                    // machine, before its CONNACK was written); a client that never reads it is cut off after that.
-                    _transport.Abort();
-                }
+            }
+            else if (now - _openedAt > 2 * Options.ConnectTimeout.TotalMilliseconds)
+            {
+                // The refusal gets one more timeout to go out and close (the next tick aborted it on a loaded
+                // machine, before its CONNACK was written); a client that never reads it is cut off after that.
+                _transport.Abort();
             }
             return;
         }

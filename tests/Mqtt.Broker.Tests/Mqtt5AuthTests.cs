@@ -162,7 +162,7 @@ public sealed class Mqtt5AuthTests
     /// the client never asked for).
     /// </summary>
     [Fact]
-    public async Task MQTT5_4_12_1_auth_0x00_from_the_client_is_a_protocol_error()
+    public async Task MQTT5_sec_4_12_1_auth_0x00_from_the_client_is_a_protocol_error()
     {
         await using var broker = await StartAsync();
         await using RawClient client = await broker.OpenAsync();

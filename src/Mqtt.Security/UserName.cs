@@ -44,19 +44,42 @@ public static class UserName
     /// <returns>True when a user of this name may be created.</returns>
     public static bool IsValidForNewUser(ReadOnlySpan<byte> utf8Name) => IsValid(utf8Name, forNewUser: true);
 
+    /// <summary>
+    /// The form two names are compared in when a new one is created: lower case, fullwidth letters and digits as their
+    /// ASCII forms. A new name that folds to an existing user's (<c>Alice</c> or <c>ａlice</c> beside <c>alice</c>)
+    /// is taken, so that one user cannot pass for another in a peer's pins or a listing.
+    /// </summary>
+    /// <param name="name">A valid name.</param>
+    /// <returns>The folded form.</returns>
+    public static string Fold(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var folded = new StringBuilder(name.Length);
+        foreach (Rune rune in name.EnumerateRunes())
+        {
+            // U+FF01-FF5E are fullwidth forms of U+0021-007E.
+            Rune ascii = rune.Value is >= 0xFF01 and <= 0xFF5E ? new Rune(rune.Value - 0xFEE0) : rune;
+            folded.Append(Rune.ToLowerInvariant(ascii).ToString());
+        }
+
+        return folded.ToString();
+    }
+
     private static bool IsValid(ReadOnlySpan<char> name, bool forNewUser)
     {
         int count = 0;
         Rune rune = default;
+        Rune previous = default;
         while (!name.IsEmpty)
         {
             if (Rune.DecodeFromUtf16(name, out rune, out int consumed) != OperationStatus.Done
-                || !IsAllowed(rune, count, forNewUser))
+                || !IsAllowed(rune, previous, count, forNewUser))
             {
                 return false;
             }
 
             name = name[consumed..];
+            previous = rune;
             count++;
         }
 
@@ -67,22 +90,24 @@ public static class UserName
     {
         int count = 0;
         Rune rune = default;
+        Rune previous = default;
         while (!utf8Name.IsEmpty)
         {
             if (Rune.DecodeFromUtf8(utf8Name, out rune, out int consumed) != OperationStatus.Done
-                || !IsAllowed(rune, count, forNewUser))
+                || !IsAllowed(rune, previous, count, forNewUser))
             {
                 return false;
             }
 
             utf8Name = utf8Name[consumed..];
+            previous = rune;
             count++;
         }
 
         return count > 0 && !(forNewUser && Rune.IsWhiteSpace(rune));
     }
 
-    private static bool IsAllowed(Rune rune, int index, bool forNewUser)
+    private static bool IsAllowed(Rune rune, Rune previous, int index, bool forNewUser)
     {
         if (index >= MaxLength || Rune.IsControl(rune))
         {
@@ -91,21 +116,26 @@ public static class UserName
 
         int value = rune.Value;
         return value != '/' && value != '+' && value != '#' && (index > 0 || value != '$')
-            && !(forNewUser && IsRefusedInNewName(rune, index));
+            && !(forNewUser && IsRefusedInNewName(rune, previous, index));
     }
 
     // Trailing white space is checked once the last character is known.
-    private static bool IsRefusedInNewName(Rune rune, int index) =>
+    private static bool IsRefusedInNewName(Rune rune, Rune previous, int index) =>
         rune.Value == '%'
         || Rune.GetUnicodeCategory(rune) switch
         {
             UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => true,
             // Only the ASCII space between words: no-break, ideographic, thin ... spaces pass for it or for nothing.
             UnicodeCategory.SpaceSeparator => index == 0 || rune.Value != ' ',
-            // A combining mark needs a character before it to sit on.
-            UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => index == 0 || IsBlank(rune.Value),
+            // A combining mark needs a character before it to sit on, and not a Latin letter: e + U+0301 would pass for
+            // é (U+00E9), a different name, and without normalization tables the two cannot be told the same.
+            UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark =>
+                index == 0 || IsBlank(rune.Value) || IsLatin(previous.Value),
             _ => IsBlank(rune.Value),
         };
+
+    /// <summary>Basic Latin to Latin Extended-B, and Latin Extended Additional: letters with precomposed accented forms.</summary>
+    private static bool IsLatin(int value) => value is <= 0x024F or (>= 0x1E00 and <= 0x1EFF);
 
     /// <summary>
     /// Characters that show as nothing though they are neither format characters nor spaces: the combining grapheme

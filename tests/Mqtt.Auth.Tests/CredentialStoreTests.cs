@@ -56,6 +56,30 @@ public sealed partial class CredentialStoreTests
         }
     }
 
+    /// <summary>
+    /// A new name differing from a user's only in case or fullwidth forms is taken: it would show as that user in a
+    /// peer's pins and listings (registered by another, it would receive their mailbox's look-alike). Found by review.
+    /// </summary>
+    [Theory]
+    [InlineData("Alice")]
+    [InlineData("ALICE")]
+    [InlineData("\uFF41lice")]
+    public async Task A_name_differing_from_a_user_only_in_case_or_width_is_taken(string lookAlike)
+    {
+        using var folder = new TempDataFolder();
+        using var store = new CredentialStore(folder.Path, watch: false);
+        Assert.True(await store.TryAddAsync(UserCredentials.Derive("alice", "pw")));
+        byte[] before = File.ReadAllBytes(store.FilePath);
+
+        Assert.False(await store.TryAddAsync(UserCredentials.Derive(lookAlike, "pw")));
+
+        Assert.Equal(before, File.ReadAllBytes(store.FilePath));
+        // A store that loads the file afresh knows the folded names too.
+        using var fresh = new CredentialStore(folder.Path, watch: false);
+        Assert.False(await fresh.TryAddAsync(UserCredentials.Derive(lookAlike, "pw")));
+        Assert.True(await fresh.TryAddAsync(UserCredentials.Derive("alicia", "pw")));
+    }
+
     [Fact]
     public async Task Comments_and_unparseable_lines_survive_a_rewrite()
     {

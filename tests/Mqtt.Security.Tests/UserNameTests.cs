@@ -12,7 +12,7 @@ public sealed class UserNameTests
     [InlineData("用户")]
     [InlineData("😀")]
     [InlineData("with space")]
-    [InlineData("Zoé")]
+    [InlineData("Zo\u00E9")]
     [InlineData("कि")]
     [InlineData("한글")]
     public void ValidNamesAreAccepted(string name)
@@ -87,6 +87,33 @@ public sealed class UserNameTests
         Assert.True(UserName.IsValid(name));
         Assert.False(UserName.IsValidForNewUser(name));
         Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    /// <summary>
+    /// A combining mark on a Latin letter passes for the precomposed letter (e + U+0301 for é), a different name the
+    /// invariant build cannot normalize to; other scripts keep the marks they are written with.
+    /// </summary>
+    [Theory]
+    [InlineData("Jose\u0301")]
+    [InlineData("Zoe\u0308")]
+    [InlineData("a\u0327lice")]
+    public void CombiningMarksOnLatinLettersAreRefusedInNewNames(string name)
+    {
+        Assert.True(UserName.IsValid(name));
+        Assert.False(UserName.IsValidForNewUser(name));
+        Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Theory]
+    [InlineData("Alice", "alice")]
+    [InlineData("\uFF41lice", "alice")]
+    [InlineData("\uFF21\uFF2C\uFF29\uFF23\uFF25", "alice")]
+    [InlineData("ÄLICE", "älice")]
+    [InlineData("ΣΟΦΙΑ", "σοφια")]
+    [InlineData("用户", "用户")]
+    public void FoldingIgnoresCaseAndFullwidthForms(string name, string folded)
+    {
+        Assert.Equal(folded, UserName.Fold(name));
     }
 
     [Fact]

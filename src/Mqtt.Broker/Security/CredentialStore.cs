@@ -248,7 +248,8 @@ public sealed class CredentialStore : IDisposable
             throw new InvalidDataException($"{FilePath} is not UTF-8; no user can be added until it is fixed");
         }
 
-        if (current.Users.ContainsKey(credentials.Name))
+        // Taken too when it differs from a user's name only in case or fullwidth forms (UserName.Fold).
+        if (current.Users.ContainsKey(credentials.Name) || current.Folded.Contains(Mqtt.Security.UserName.Fold(credentials.Name)))
         {
             return false;
         }
@@ -444,7 +445,8 @@ public sealed class CredentialStore : IDisposable
             ordered.Add(credentials);
         }
 
-        return new Snapshot(users.ToImmutable(), ordered.ToImmutable(), stamp);
+        ImmutableHashSet<string> folded = ImmutableHashSet.CreateRange(StringComparer.Ordinal, users.Keys.Select(Mqtt.Security.UserName.Fold));
+        return new Snapshot(users.ToImmutable(), ordered.ToImmutable(), folded, stamp);
     }
 
     /// <summary>Swaps in a new snapshot and returns the users that are gone. Called under the reload lock.</summary>
@@ -514,10 +516,15 @@ public sealed class CredentialStore : IDisposable
     }
 
     /// <summary>The users as last loaded from the file (immutable: look-ups never lock), and the file's stamp then.</summary>
-    private sealed record Snapshot(ImmutableDictionary<string, UserCredentials> Users, ImmutableList<UserCredentials> Ordered, FileStamp Stamp, bool Readable = true)
+    private sealed record Snapshot(ImmutableDictionary<string, UserCredentials> Users, ImmutableList<UserCredentials> Ordered,
+        ImmutableHashSet<string> Folded, FileStamp Stamp, bool Readable = true)
     {
-        public static readonly Snapshot Empty = new(ImmutableDictionary.Create<string, UserCredentials>(StringComparer.Ordinal), [], new FileStamp(-1, -1, false));
+        public static readonly Snapshot Empty = new(ImmutableDictionary.Create<string, UserCredentials>(StringComparer.Ordinal), [],
+            ImmutableHashSet.Create<string>(StringComparer.Ordinal), new FileStamp(-1, -1, false));
 
-        public Snapshot With(UserCredentials user, FileStamp stamp) => this with { Users = Users.Add(user.Name, user), Ordered = Ordered.Add(user), Stamp = stamp };
+        public Snapshot With(UserCredentials user, FileStamp stamp) => this with
+        {
+            Users = Users.Add(user.Name, user), Ordered = Ordered.Add(user), Folded = Folded.Add(Mqtt.Security.UserName.Fold(user.Name)), Stamp = stamp,
+        };
     }
 }

@@ -81,7 +81,7 @@ internal static class UserCommand
         {
             if (!await store.TryAddAsync(credentials, cancellationToken))
             {
-                await Console.Error.WriteLineAsync($"refused: user '{name}' exists");
+                await Console.Error.WriteLineAsync($"refused: user '{name}' exists (or one differing only in case or fullwidth forms)");
                 return ExitCodes.Refused;
             }
 

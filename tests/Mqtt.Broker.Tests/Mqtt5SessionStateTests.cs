@@ -84,6 +84,31 @@ public sealed class Mqtt5SessionStateTests
         await client.ExpectClosedAsync();
     }
 
+    /// <summary>
+    /// A session of expiry 0 ends with its connection, and a connection the broker closes with DISCONNECT has ended when
+    /// the DISCONNECT is out, though the broker keeps the socket a moment to let the client read it (the linger). Before,
+    /// the session lived on until the client closed or the linger's second ran out: a client reconnecting at once, its
+    /// old socket still open, resumed it (Session Present 1) and got messages routed to it meanwhile. Its Will, waiting
+    /// for the same end, went out a second late. (Found by a side-by-side run against Mosquitto.)
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_10_a_session_of_expiry_0_ends_when_the_broker_disconnects_its_client()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("will/#", QoS0);
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("c", will: Wire.Will("will/c", "gone"));
+        await client.SubscribeAsync("t", QoS1);
+
+        await client.SendAsync(new byte[] { 0x30, 0x04, 0x00, 0x01, (byte)'#', 0x00 }); // a wildcard in a Topic Name
+        await client.ExpectDisconnectAsync(ReasonCode.MalformedPacket);
+        // Its socket stays open: the broker still lingers over it. The session is gone, and the Will is out.
+        await using RawClient again = await broker.OpenAsync();
+        Assert.False((await again.ConnectAsync("c", cleanStart: false)).SessionPresent);
+        Assert.Equal("gone", (await watcher.ExpectPublishPacketAsync()).PayloadText);
+    }
+
     [Fact]
     public async Task MQTT5_3_1_2_23_session_expiry_can_be_changed_at_disconnect()
     {

@@ -363,9 +363,16 @@ internal sealed partial class MqttConnection
     private static bool IsMethod(in MqttProperties properties, string? method) =>
         properties.AuthenticationMethod is { } m && method is not null && MqttUtf8.GetString(m) == method;
 
-    /// <summary>After the read loop ends: publish the Will unless the client said goodbye [MQTT-3.1.2-8], detach the session.</summary>
-    private void OnClosed()
+    /// <summary>
+    /// Once the connection has ended (the read loop is over, or we closed it with a last packet and no handler is
+    /// running): publish the Will unless the client said goodbye [MQTT-3.1.2-8], detach the session. Once only.
+    /// </summary>
+    private void SettleSession()
     {
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            return;
+        }
         Session? session = _session;
         if (session is null)
         {

@@ -28,6 +28,9 @@ internal sealed partial class MqttConnection
     private volatile bool _inputPaused;
     private volatile bool _heldBack;
     private volatile bool _lingering;
+    private int _handling; // 1 while the read loop handles input
+    private static readonly AsyncLocal<MqttConnection?> s_readLoop = new(); // whose read loop the code runs in
+    private int _settled;  // 1 once the Will and the session were settled for this connection's end
     private volatile bool _closing;
 
     public MqttConnection(MqttBroker broker, Socket socket, SocketListener listener)
@@ -74,6 +77,7 @@ internal sealed partial class MqttConnection
     {
         try
         {
+            s_readLoop.Value = this;
             // The CONNECT timeout (CheckTimeouts) covers the TLS and WebSocket handshakes: it aborts the transport.
             await _transport.OpenAsync();
             PipeReader input = _transport.Input;
@@ -97,7 +101,13 @@ internal sealed partial class MqttConnection
                     }
                     continue;
                 }
+                Interlocked.Exchange(ref _handling, 1); // a fence: a close from another thread now leaves the session to us
                 bool handled = await HandleReceivedAsync(input, result.Buffer);
+                Volatile.Write(ref _handling, 0);
+                if (_closing)
+                {
+                    SettleSession();
+                }
                 if (completed || !handled && !_lingering)
                 {
                     return;
@@ -196,6 +206,14 @@ internal sealed partial class MqttConnection
     public async Task CloseAsync(ReasonCode reason, string? reasonString = null)
     {
         _closing = true;
+        // The connection has ended for its session and Will from here on, though its socket may linger for the client
+        // to read why: they are settled before it can see the DISCONNECT or the close and come back (it resumed a
+        // session of expiry 0 otherwise). Unless a handler runs on another flow: the read loop settles them after it.
+        Interlocked.MemoryBarrier();
+        if (s_readLoop.Value == this || Volatile.Read(ref _handling) == 0)
+        {
+            SettleSession();
+        }
         if (_connected && Version == ProtocolVersion.V500)
         {
             var explained = new MqttProperties { ReasonString = reasonString is null ? null : MqttUtf8.Encode(reasonString) };
@@ -551,7 +569,7 @@ internal sealed partial class MqttConnection
         // Only the input: the outbound drain may still be flushing, and completes the output itself if it fails.
         await _transport.Input.CompleteAsync();
         await _transport.DisposeAsync();
-        OnClosed();
+        SettleSession();
         _broker.ConnectionEnded(this);
     }
 }

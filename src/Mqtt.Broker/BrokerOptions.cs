@@ -102,7 +102,7 @@ public sealed class BrokerOptions
     /// <summary>
     /// Levels in a Topic Name or Filter. A PUBLISH to a deeper topic is refused (0x90; dropped in 3.1.1), a deeper
     /// filter gets SUBACK 0x8F, a deeper Will topic CONNACK 0x90 (return code 5). It bounds the depth of the topic
-    /// tree, which every publish walks. Default 200, Mosquitto's fixed limit.
+    /// tree, which every publish walks. Default 200 (Mosquitto 2.0 allows 200 separators, 201 levels).
     /// </summary>
     public int MaximumTopicLevels { get; set; } = 200;
 

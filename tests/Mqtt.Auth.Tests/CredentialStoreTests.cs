@@ -57,6 +57,36 @@ public sealed partial class CredentialStoreTests
     }
 
     /// <summary>
+    /// A data folder made by hand or restored from a backup may be open to other users: opening it makes the folder, the
+    /// credential file and the decoy secret the owner's alone (a local user could otherwise read the verifiers, which
+    /// allow offline guessing, and the secret, which tells unknown names from known ones). Found by review.
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_data_folder_open_to_others_is_made_private_on_open()
+    {
+        using var folder = new TempDataFolder();
+        string data = folder.Path;
+        using (var first = new CredentialStore(data, watch: false))
+        {
+            Assert.True(await first.TryAddAsync(UserCredentials.Derive("alice", "pw")));
+        }
+        ServerSecret.LoadOrCreate(data);
+        const UnixFileMode Shared = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(data, Shared | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(Path.Combine(data, CredentialStore.FileName), Shared);
+        File.SetUnixFileMode(Path.Combine(data, ServerSecret.FileName), Shared);
+
+        using var store = new CredentialStore(data, watch: false);
+        ServerSecret.LoadOrCreate(data);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.FilePath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, ServerSecret.FileName)));
+        Assert.True(store.TryGet("alice", out _));
+    }
+
+    /// <summary>
     /// A new name differing from a user's only in case or fullwidth forms is taken: it would show as that user in a
     /// peer's pins and listings (registered by another, it would receive their mailbox's look-alike). Found by review.
     /// </summary>

@@ -56,7 +56,7 @@ public sealed class BrokerSecurity : IDisposable
         Logger = logger;
         // The ACL first: a malformed file fails before anything is opened or watched.
         Authorizer = options.AclFile is null ? AclAuthorizer.CreateDefault() : AclAuthorizer.Load(options.AclFile);
-        Secret = ServerSecret.LoadOrCreate(options.DataDirectory);
+        Secret = ServerSecret.LoadOrCreate(options.DataDirectory, logger);
         Throttle = new LoginThrottle(options.Throttle);
         Credentials = new CredentialStore(options.DataDirectory, logger);
     }

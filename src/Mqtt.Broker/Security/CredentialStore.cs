@@ -48,6 +48,8 @@ public sealed class CredentialStore : IDisposable
         DataDirectory = Path.GetFullPath(dataDirectory);
         CreatePrivateDirectory(DataDirectory);
         FilePath = Path.Combine(DataDirectory, FileName);
+        PrivateFiles.Restrict(DataDirectory, _logger);
+        PrivateFiles.Restrict(FilePath, _logger);
         Refresh();
         if (watch)
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 
 namespace Mqtt.Broker;
 
@@ -17,7 +18,8 @@ public static class ServerSecret
     /// <param name="dataDirectory">The data folder.</param>
     /// <returns>The secret.</returns>
     /// <exception cref="InvalidDataException">The file exists but is not a secret this broker wrote.</exception>
-    public static byte[] LoadOrCreate(string dataDirectory)
+    /// <param name="logger">Told when the file was open to other users (its mode is then tightened).</param>
+    public static byte[] LoadOrCreate(string dataDirectory, ILogger? logger = null)
     {
         CredentialStore.CreatePrivateDirectory(dataDirectory);
         string path = Path.Combine(dataDirectory, FileName);
@@ -47,6 +49,7 @@ public static class ServerSecret
             }
         }
 
+        PrivateFiles.Restrict(path, logger);
         byte[] secret = File.ReadAllBytes(path);
         if (secret.Length < Length)
         {

@@ -112,6 +112,9 @@ public sealed class ScramAttackTests
         Received end = await client.ReceiveAsync(TimeSpan.FromSeconds(20));
         Assert.Equal((PacketType.ConnAck, ReasonCode.NotAuthorized), (end.Type, end.ReasonCode));
         Assert.True((await client.ReceiveAsync(TimeSpan.FromSeconds(20))).IsClosed);
+        // Every outcome is audited (SECURITY.md section 3), this one too (found by review: it was not).
+        Assert.Contains(broker.Log.Lines, l => l.Contains("audit login failure", StringComparison.Ordinal)
+            && l.Contains("\"alice-1\"", StringComparison.Ordinal) && l.Contains("CONNECT timeout", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -132,7 +132,9 @@ internal sealed partial class MqttConnection
     {
         if (!ClaimConnectAnswer())
         {
-            return false; // refused by the CONNECT timeout meanwhile
+            // Refused by the CONNECT timeout meanwhile (audited there); a success the authenticator reported is void.
+            Logger.LogInformation("auth outcome for {Client} came after the CONNECT timeout refused it: ignored", AuthAudit.Safe(_connect?.ClientId));
+            return false;
         }
         ConnectState connect = _connect!;
         if (Logger.IsEnabled(LogLevel.Information))

@@ -188,6 +188,10 @@ public static class ChatCommand
             {
                 await foreach (EndToEndMessage message in channel.ReadAsync(cancellationToken))
                 {
+                    if (message.Trust is TrustResult pinned && E2eSupport.Notice(pinned, message.Sender, trust) is string notice)
+                    {
+                        output.Line(PrintableText.Escape(notice));
+                    }
                     // Escaped: the text (and a sender taken from the topic) is the peer's to choose; one message, one line.
                     output.Line(PrintableText.Escape(message.Kind == EndToEndMessageKind.Message
                         ? $"{message.Sender}: {Encoding.UTF8.GetString(message.Plaintext.Span)}"

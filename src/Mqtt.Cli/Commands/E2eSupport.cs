@@ -75,19 +75,29 @@ public static class E2eSupport
     /// <param name="writer">Where to write.</param>
     public static void Report(TrustResult result, string peer, TrustStore trust, TextWriter writer)
     {
+        if (Notice(result, peer, trust) is string notice)
+        {
+            writer.WriteLine(notice);
+        }
+    }
+
+    /// <summary>The notice line for a first contact (with the fingerprint to compare) or a rotated key; null otherwise.</summary>
+    /// <param name="result">What the trust store made of the announcement.</param>
+    /// <param name="peer">The peer.</param>
+    /// <param name="trust">The pins.</param>
+    /// <returns>The line, or null.</returns>
+    public static string? Notice(TrustResult result, string peer, TrustStore trust)
+    {
         if (!trust.TryGetPeer(peer, out TrustedPeer? pinned))
         {
-            return;
+            return null;
         }
-        switch (result)
+        return result switch
         {
-            case TrustResult.FirstUse:
-                writer.WriteLine($"notice: first contact with {peer}: pinned key {pinned.Fingerprint}; compare it with {peer} out of band (mqttcore keys show).");
-                break;
-            case TrustResult.Rotated:
-                writer.WriteLine($"notice: {peer} rotated their agreement key (same identity {pinned.Fingerprint}).");
-                break;
-        }
+            TrustResult.FirstUse => $"notice: first contact with {peer}: pinned key {pinned.Fingerprint}; compare it with {peer} out of band (mqttcore keys show).",
+            TrustResult.Rotated => $"notice: {peer} rotated their agreement key (same identity {pinned.Fingerprint}).",
+            _ => null,
+        };
     }
 
     /// <summary>Writes a duplicate or failure result as a warning line.</summary>

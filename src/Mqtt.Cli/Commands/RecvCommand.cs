@@ -100,6 +100,11 @@ public static class RecvCommand
                         {
                             continue;
                         }
+                        if (message.Trust is TrustResult pinned)
+                        {
+                            // Its first announcement came after start-up: the fingerprint to compare, as at start-up.
+                            E2eSupport.Report(pinned, peer, trust, error);
+                        }
                         if (message.Kind == EndToEndMessageKind.Message)
                         {
                             string text = Encoding.UTF8.GetString(message.Plaintext.Span);

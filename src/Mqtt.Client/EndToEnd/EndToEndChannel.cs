@@ -221,11 +221,12 @@ public sealed class EndToEndChannel : IAsyncDisposable
         string sender = message.Topic[..message.Topic.IndexOf('/', StringComparison.Ordinal)];
         byte[] plaintext = new byte[E2eEnvelope.GetMaxPlaintextLength(message.Payload.Length)];
         E2eError error = receiver.TryOpen(sender, message.Topic, message.Payload.Span, plaintext, out int written);
+        TrustResult? trusted = null;
         if (error == E2eError.UnknownKey && announcements.TryGetValue(sender, out byte[]? latest))
         {
             try
             {
-                AcceptAnnouncement(sender, latest);
+                trusted = AcceptAnnouncement(sender, latest);
                 error = receiver.TryOpen(sender, message.Topic, message.Payload.Span, plaintext, out written);
             }
             catch (E2eException e)
@@ -237,7 +238,11 @@ public sealed class EndToEndChannel : IAsyncDisposable
         {
             case E2eError.None:
                 SaveReplayState();
-                return new EndToEndMessage { Kind = EndToEndMessageKind.Message, Sender = sender, Topic = message.Topic, Plaintext = plaintext.AsMemory(0, written) };
+                return new EndToEndMessage
+                {
+                    Kind = EndToEndMessageKind.Message, Sender = sender, Topic = message.Topic, Plaintext = plaintext.AsMemory(0, written),
+                    Trust = trusted is TrustResult.FirstUse or TrustResult.Rotated ? trusted : null,
+                };
             case E2eError.Duplicate:
                 return new EndToEndMessage { Kind = EndToEndMessageKind.Duplicate, Sender = sender, Topic = message.Topic, Error = error, Description = E2eException.Describe(error) };
             case E2eError.ChangedKey:

@@ -20,6 +20,13 @@ public sealed class EndToEndMessage
     /// <summary>The typed reason for a duplicate or a failure; <see cref="E2eError.None"/> for a message.</summary>
     public E2eError Error { get; init; }
 
+    /// <summary>
+    /// What pinning the sender's key while opening this envelope did, when it was not pinned before: its first
+    /// announcement arrived after the channel started (<see cref="TrustResult.FirstUse"/>: show the fingerprint), or it
+    /// rotated its agreement key. Null when the key in use was already pinned.
+    /// </summary>
+    public TrustResult? Trust { get; init; }
+
     /// <summary>A one-line English explanation of <see cref="Error"/> (with both fingerprints for a changed key).</summary>
     public string Description { get; init; } = "";
 }

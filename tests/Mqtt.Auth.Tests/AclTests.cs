@@ -45,6 +45,35 @@ public sealed class AclTests
         Assert.DoesNotContain("alice/bob/messages", received.Topics);
     }
 
+    /// <summary>
+    /// Retained messages sent for a new subscription get the same check as live ones (CVE-2018-12546: Mosquitto once
+    /// sent them to a wildcard subscriber the ACL did not let read them). No test published a retained message before.
+    /// </summary>
+    [Theory]
+    [InlineData("#")]
+    [InlineData("alice/+/messages")]
+    public async Task Retained_messages_for_eves_wildcard_get_the_same_check_as_live_ones(string filter)
+    {
+        await using TestBroker broker = await StartWithUsersAsync();
+        using (IMqttClient alice = await MqttNet.ConnectPlainAsync(broker.EndPoint, "alice", "pw-alice"))
+        {
+            foreach (string topic in new[] { "alice/bob/messages", "alice/eve/messages" })
+            {
+                await alice.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("mail"u8.ToArray())
+                    .WithRetainFlag().WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            }
+        }
+        using IMqttClient eve = await MqttNet.ConnectPlainAsync(broker.EndPoint, "eve", "pw-eve");
+        var received = new TopicRecorder(eve);
+
+        await eve.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter).Build());
+        await received.EveMailArrived.WaitAsync(TimeSpan.FromSeconds(10));
+        // A second SUBACK follows every retained message of the first SUBSCRIBE, in order.
+        await eve.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("eve/sync").Build());
+
+        Assert.Equal(["alice/eve/messages"], received.Topics);
+    }
+
     [Theory]
     [InlineData("#")]
     [InlineData("+/bob/messages")]

@@ -80,6 +80,27 @@ public sealed class ScramLoginTests
         Assert.Equal(2, broker.Security.DecoysCreated);
     }
 
+    /// <summary>
+    /// A plain-password login under an unknown name pays for a password check against a decoy, as a known name pays for
+    /// its own (not a timing test: it counts the decoy; removing it passed every test before).
+    /// </summary>
+    [Fact]
+    public async Task An_unknown_name_with_a_plain_password_is_checked_against_a_decoy()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+        using (IMqttClient alice = await MqttNet.ConnectPlainAsync(broker.EndPoint, "alice", "pw-alice"))
+        {
+            Assert.Equal(0, broker.Security.DecoysCreated);
+        }
+
+        using IMqttClient ghost = new MqttClientFactory().CreateMqttClient();
+        (MqttClientConnectResultCode code, _) = await MqttNet.ConnectAsync(ghost, MqttNet.Options(broker.EndPoint, "ghost-1").WithCredentials("ghost", "pw-ghost").Build());
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, code);
+
+        Assert.Equal(1, broker.Security.DecoysCreated);
+    }
+
     [Fact]
     public async Task An_unknown_user_looks_like_a_wrong_password_with_a_salt_stable_per_name()
     {

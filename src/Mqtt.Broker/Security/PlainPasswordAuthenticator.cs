@@ -47,7 +47,8 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
 
         bool known = verifier is not null;
 
-        verifier ??= ScramVerifier.CreateDecoy(ScramMechanism.Sha256, userName, _security.Secret, _security.Options.IterationCount);
+        // An unknown name costs the same PBKDF2 as a known one, against a decoy (SECURITY.md section 3).
+        verifier ??= _security.CreateDecoy(ScramMechanism.Sha256, userName);
         if (await VerifyPasswordOnThreadPoolAsync(verifier, password.Value) && known)
         {
             _security.Throttle.RecordSuccess(userName, client.RemoteEndPoint?.Address);

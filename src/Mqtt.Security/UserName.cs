@@ -127,15 +127,19 @@ public static class UserName
             UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => true,
             // Only the ASCII space between words: no-break, ideographic, thin ... spaces pass for it or for nothing.
             UnicodeCategory.SpaceSeparator => index == 0 || rune.Value != ' ',
-            // A combining mark needs a character before it to sit on, and not a Latin letter: e + U+0301 would pass for
-            // é (U+00E9), a different name, and without normalization tables the two cannot be told the same.
+            // A combining mark needs a character before it to sit on, and not a Latin, Greek or Cyrillic letter: e + U+0301
+            // would pass for é (U+00E9), a different name, and without normalization tables the two cannot be told the same.
             UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark =>
-                index == 0 || IsBlank(rune.Value) || IsLatin(previous.Value),
+                index == 0 || IsBlank(rune.Value) || HasPrecomposedForms(previous.Value),
             _ => IsBlank(rune.Value),
         };
 
-    /// <summary>Basic Latin to Latin Extended-B, and Latin Extended Additional: letters with precomposed accented forms.</summary>
-    private static bool IsLatin(int value) => value is <= 0x024F or (>= 0x1E00 and <= 0x1EFF);
+    /// <summary>
+    /// Letters with precomposed accented forms: Latin (to Latin Extended-B, Latin Extended Additional), Greek and Cyrillic
+    /// (with Greek Extended), and the fullwidth forms.
+    /// </summary>
+    private static bool HasPrecomposedForms(int value) =>
+        value is <= 0x024F or (>= 0x0370 and <= 0x052F) or (>= 0x1E00 and <= 0x1FFF) or (>= 0xFF00 and <= 0xFFEF);
 
     /// <summary>
     /// Characters that show as nothing though they are neither format characters nor spaces: the combining grapheme

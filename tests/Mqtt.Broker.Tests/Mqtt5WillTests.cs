@@ -334,6 +334,27 @@ public sealed class Mqtt5WillTests
         await watcher.ExpectNothingPendingAsync();
     }
 
+    /// <summary>
+    /// The old connection had Session Expiry 0, yet the new one (Clean Start 0) resumed its session while it was still
+    /// connected: the session goes on, so its delayed Will is not sent either. Before, it went out at once beside a
+    /// CONNACK saying Session Present 1 (found by a black-box stress run).
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_1_3_9_a_session_of_expiry_0_resumed_by_a_takeover_keeps_its_delayed_will_unsent()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient watcher = await broker.ConnectAsync("watcher");
+        await watcher.SubscribeAsync("wills/#", QoS0);
+        await using RawClient old = await broker.OpenAsync();
+        await old.ConnectAsync("same", will: Wire.Will("wills/same", "not-yet", properties: WillDelay(60)));
+        await old.SubscribeAsync("kept", QoS0);
+        await using RawClient newer = await broker.OpenAsync();
+        Assert.True((await newer.ConnectAsync("same", cleanStart: false)).SessionPresent);
+        await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
+        // A Will published at the takeover is routed before the new CONNACK is queued, so before this PINGRESP.
+        await watcher.ExpectNothingPendingAsync();
+    }
+
     /// <summary>A Will published after its delay is gone from the session: neither the session's end nor the shutdown publishes it again.</summary>
     [Theory]
     [InlineData("clean start")]

@@ -97,6 +97,8 @@ public sealed class UserNameTests
     [InlineData("Jose\u0301")]
     [InlineData("Zoe\u0308")]
     [InlineData("a\u0327lice")]
+    [InlineData("\u0438\u0306gor")]
+    [InlineData("\u03B1\u0301")]
     public void CombiningMarksOnLatinLettersAreRefusedInNewNames(string name)
     {
         Assert.True(UserName.IsValid(name));

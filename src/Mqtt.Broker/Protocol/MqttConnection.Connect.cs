@@ -166,6 +166,10 @@ internal sealed partial class MqttConnection
             await RefuseConnectAsync(willRefused);
             return false;
         }
+        if (_closing)
+        {
+            return false; // closed meanwhile (the CONNECT timeout while the Will's check ran, the shutdown): claim nothing
+        }
         switch (CompleteConnect(connect, result))
         {
             case ConnectOutcome.ClientIdInUse:
@@ -418,7 +422,9 @@ internal sealed partial class MqttConnection
     /// </summary>
     private ApplicationMessage? PublishNowOrDelay(ApplicationMessage will, Session session, uint willDelay, uint sessionExpiry)
     {
-        uint delay = Math.Min(willDelay, sessionExpiry);
+        // A session resumed by the connection taking over goes on, whatever its expiry: a Will with a delay is not sent
+        // [MQTT-3.1.3-9]. Otherwise the session ends after its expiry, and the Will with it at the latest.
+        uint delay = _takenOver && !_sessionEnded ? willDelay : Math.Min(willDelay, sessionExpiry);
         if (delay == 0 || _sessionEnded)
         {
             return will;

@@ -35,6 +35,7 @@ internal sealed partial class MqttConnection
         Session session = _session!;
         if (publish.QoS == QualityOfService.ExactlyOnce)
         {
+            bool overReceiveMaximum;
             lock (session.Gate)
             {
                 if (session.IncomingQoS2.Contains(publish.PacketId))
@@ -44,11 +45,13 @@ internal sealed partial class MqttConnection
                 }
                 // 3.1.1 has no Receive Maximum to tell the client, so there the Packet Identifier space is the bound
                 // (at most 65,535 ids held, about 1 MiB), as Mosquitto accepts too; an MQTT 5 client knows ours.
-                if (Version == ProtocolVersion.V500 && session.IncomingQoS2.Count >= Options.ReceiveMaximum)
-                {
-                    _ = CloseAsync(ReasonCode.ReceiveMaximumExceeded);
-                    return false;
-                }
+                overReceiveMaximum = Version == ProtocolVersion.V500 && session.IncomingQoS2.Count >= Options.ReceiveMaximum;
+            }
+            if (overReceiveMaximum)
+            {
+                // Outside the session's gate: closing settles the session and the Will, which take the broker's locks.
+                await CloseAsync(ReasonCode.ReceiveMaximumExceeded);
+                return false;
             }
         }
         _broker.Statistics.MessageReceived(frame.Length);

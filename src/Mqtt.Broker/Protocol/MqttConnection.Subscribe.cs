@@ -24,6 +24,13 @@ internal sealed partial class MqttConnection
             requested.Add(subscription);
         }
         var codes = new byte[requested.Count];
+        if (!FitsClient(new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(codes) }))
+        {
+            // One reason code per filter: more filters than the client's Maximum Packet Size leaves room for in the
+            // SUBACK [MQTT-3.1.2-24]. Refused before any is added.
+            await CloseAsync(ReasonCode.PacketTooLarge);
+            return false;
+        }
         var retained = new List<(SubscriptionEntry Entry, bool IsNew)>();
         Dictionary<string, (int First, int Last)>? repeats = requested.Count > 1 ? Occurrences(requested) : null;
         for (int i = 0; i < requested.Count; i++)
@@ -68,12 +75,6 @@ internal sealed partial class MqttConnection
             AnswerRepeatedFilters(requested, repeats, codes);
         }
         var subAck = new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(codes) };
-        if (!FitsClient(subAck))
-        {
-            // One reason code per filter: more filters than the client's Maximum Packet Size leaves room for [MQTT-3.1.2-24].
-            await CloseAsync(ReasonCode.PacketTooLarge);
-            return false;
-        }
         EnqueueEncoded(subAck);
         foreach ((SubscriptionEntry entry, bool isNew) in retained)
         {

@@ -103,7 +103,7 @@ internal sealed partial class MqttConnection
                 }
                 Interlocked.Exchange(ref _handling, 1); // a fence: a close from another thread now leaves the session to us
                 bool handled = await HandleReceivedAsync(input, result.Buffer);
-                Volatile.Write(ref _handling, 0);
+                Interlocked.Exchange(ref _handling, 0); // a fence: the read of _closing below comes after it
                 if (_closing)
                 {
                     SettleSession();
@@ -252,6 +252,7 @@ internal sealed partial class MqttConnection
                     }
                     else
                     {
+                        _closing = true;
                         _transport.Abort();
                     }
                 }
@@ -260,6 +261,7 @@ internal sealed partial class MqttConnection
             {
                 // The refusal gets one more timeout to go out and close (the next tick aborted it on a loaded
                 // machine, before its CONNACK was written); a client that never reads it is cut off after that.
+                _closing = true;
                 _transport.Abort();
             }
             return;
@@ -267,12 +269,15 @@ internal sealed partial class MqttConnection
         // Not while held back for a full subscriber (WaitForSubscribersAsync): its silence is the broker's doing. Nor while
         // its input is paused for output it has yet to take (a retained burst): its PINGREQs wait unread, so a flush
         // it let complete is its sign of life; one taking nothing for 1.5 x Keep Alive is still dropped.
+        // The flags first: the read loop writes _lastReceived before it clears them.
+        bool paused = _inputPaused;
+        bool heldBack = _heldBack;
         long heard = Volatile.Read(ref _lastReceived);
-        if (_inputPaused)
+        if (paused)
         {
             heard = Math.Max(heard, _outbound.LastFlushed);
         }
-        if (_keepAlive > 0 && !_lingering && !_heldBack && now - heard > _keepAlive * 1500L)
+        if (_keepAlive > 0 && !_lingering && !heldBack && now - heard > _keepAlive * 1500L)
         {
             _ = CloseAsync(ReasonCode.KeepAliveTimeout);
         }

@@ -25,9 +25,18 @@ internal static class PrivateFiles
             return;
         }
         UnixFileMode owner = mode & ~OthersAndGroup;
-        File.SetUnixFileMode(path, owner);
-        logger?.LogWarning("{Path} was open to other users (mode {Mode}); it is now {Owner}, the owner's alone",
-            path, Octal(mode), Octal(owner));
+        try
+        {
+            File.SetUnixFileMode(path, owner);
+            logger?.LogWarning("{Path} was open to other users (mode {Mode}); it is now {Owner}, the owner's alone",
+                path, Octal(mode), Octal(owner));
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Not ours to change (a folder shared through a group, owned by another user): say so, and go on.
+            logger?.LogWarning("{Path} is open to other users (mode {Mode}) and could not be made private: {Error}",
+                path, Octal(mode), e.Message);
+        }
     }
 
     private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');

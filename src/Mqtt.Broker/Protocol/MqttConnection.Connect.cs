@@ -182,7 +182,7 @@ internal sealed partial class MqttConnection
             case ConnectOutcome.TakenOver:
                 // Another CONNECT took the session between our claim and our CONNACK: the client sees what it would
                 // have seen had it come a moment earlier, its CONNACK and then DISCONNECT 0x8E [MQTT-3.1.4-3].
-                await CloseAsync(ReasonCode.SessionTakenOver);
+                await CloseFromReadLoopAsync(ReasonCode.SessionTakenOver);
                 return false;
             default:
                 return true;
@@ -264,7 +264,7 @@ internal sealed partial class MqttConnection
         ReasonCode expected = _exchange is not null && _reauthenticating ? ReasonCode.ContinueAuthentication : ReasonCode.ReAuthenticate;
         if (method is null || !IsMethod(auth.Properties, method) || auth.ReasonCode != expected)
         {
-            await CloseAsync(ReasonCode.ProtocolError);
+            await CloseFromReadLoopAsync(ReasonCode.ProtocolError);
             return false;
         }
         if (auth.ReasonCode == ReasonCode.ReAuthenticate)
@@ -280,13 +280,13 @@ internal sealed partial class MqttConnection
         if (refused)
         {
             Logger.LogInformation("re-authentication failed: user={User} client={Client}", AuthAudit.Safe(Client.UserName), AuthAudit.Safe(Client.ClientId));
-            await CloseAsync(ReasonCode.NotAuthorized);
+            await CloseFromReadLoopAsync(ReasonCode.NotAuthorized);
             return false;
         }
         _reauthenticating = !done;
         if (!TrySendAuth(done ? ReasonCode.Success : ReasonCode.ContinueAuthentication, result.Data))
         {
-            await CloseAsync(ReasonCode.PacketTooLarge);
+            await CloseFromReadLoopAsync(ReasonCode.PacketTooLarge);
             return false;
         }
         return true;

@@ -23,13 +23,13 @@ internal sealed partial class MqttConnection
         if (publish.Properties.SubscriptionIdentifiers.Count > 0)
         {
             // [MQTT-3.3.4-6] a client's PUBLISH may not carry Subscription Identifiers.
-            await CloseAsync(ReasonCode.ProtocolError);
+            await CloseFromReadLoopAsync(ReasonCode.ProtocolError);
             return false;
         }
         string? topic = ResolveTopic(publish, out ReasonCode aliasError);
         if (topic is null)
         {
-            await CloseAsync(aliasError);
+            await CloseFromReadLoopAsync(aliasError);
             return false;
         }
         Session session = _session!;
@@ -50,7 +50,7 @@ internal sealed partial class MqttConnection
             if (overReceiveMaximum)
             {
                 // Outside the session's gate: closing settles the session and the Will, which take the broker's locks.
-                await CloseAsync(ReasonCode.ReceiveMaximumExceeded);
+                await CloseFromReadLoopAsync(ReasonCode.ReceiveMaximumExceeded);
                 return false;
             }
         }
@@ -290,7 +290,7 @@ internal sealed partial class MqttConnection
             if (_connect!.SessionExpiry == 0 && expiry != 0)
             {
                 // [MQTT-3.14.2-2] a session that was to end with the connection cannot be extended now.
-                _ = CloseAsync(ReasonCode.ProtocolError);
+                _ = CloseFromReadLoopAsync(ReasonCode.ProtocolError);
                 return false;
             }
             _session!.SetExpiryFrom(this, Options.CapSessionExpiry(expiry));

@@ -28,7 +28,7 @@ internal sealed partial class MqttConnection
         {
             // One reason code per filter: more filters than the client's Maximum Packet Size leaves room for in the
             // SUBACK [MQTT-3.1.2-24]. Refused before any is added.
-            await CloseAsync(ReasonCode.PacketTooLarge);
+            await CloseFromReadLoopAsync(ReasonCode.PacketTooLarge);
             return false;
         }
         var retained = new List<(SubscriptionEntry Entry, bool IsNew)>();
@@ -170,7 +170,7 @@ internal sealed partial class MqttConnection
         var unsubAck = new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = new(codes) };
         if (!FitsClient(unsubAck))
         {
-            _ = CloseAsync(ReasonCode.PacketTooLarge);
+            _ = CloseFromReadLoopAsync(ReasonCode.PacketTooLarge);
             return false;
         }
         return EnqueueEncoded(unsubAck);

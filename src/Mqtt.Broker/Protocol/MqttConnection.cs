@@ -29,7 +29,6 @@ internal sealed partial class MqttConnection
     private volatile bool _heldBack;
     private volatile bool _lingering;
     private int _handling; // 1 while the read loop handles input
-    private static readonly AsyncLocal<MqttConnection?> s_readLoop = new(); // whose read loop the code runs in
     private int _settled;  // 1 once the Will and the session were settled for this connection's end
     private volatile bool _closing;
 
@@ -77,7 +76,6 @@ internal sealed partial class MqttConnection
     {
         try
         {
-            s_readLoop.Value = this;
             // The CONNECT timeout (CheckTimeouts) covers the TLS and WebSocket handshakes: it aborts the transport.
             await _transport.OpenAsync();
             PipeReader input = _transport.Input;
@@ -203,14 +201,20 @@ internal sealed partial class MqttConnection
     /// Closes the connection, sending DISCONNECT with <paramref name="reason"/> first to an MQTT 5 client, and with
     /// <paramref name="reasonString"/> when the client's Maximum Packet Size leaves room for it [MQTT-3.14.2-3].
     /// </summary>
-    public async Task CloseAsync(ReasonCode reason, string? reasonString = null)
+    public Task CloseAsync(ReasonCode reason, string? reasonString = null) => CloseAsync(reason, reasonString, onReadLoop: false);
+
+    /// <summary><see cref="CloseAsync(ReasonCode, string?)"/> from the connection's own read loop (a handler).</summary>
+    private Task CloseFromReadLoopAsync(ReasonCode reason, string? reasonString = null) => CloseAsync(reason, reasonString, onReadLoop: true);
+
+    private async Task CloseAsync(ReasonCode reason, string? reasonString, bool onReadLoop)
     {
         _closing = true;
         // The connection has ended for its session and Will from here on, though its socket may linger for the client
         // to read why: they are settled before it can see the DISCONNECT or the close and come back (it resumed a
-        // session of expiry 0 otherwise). Unless a handler runs on another flow: the read loop settles them after it.
+        // session of expiry 0 otherwise). Unless a handler runs on another thread: the read loop settles them after it.
+        // Never under a session's gate (settling takes the broker's locks).
         Interlocked.MemoryBarrier();
-        if (s_readLoop.Value == this || Volatile.Read(ref _handling) == 0)
+        if (onReadLoop || Volatile.Read(ref _handling) == 0)
         {
             SettleSession();
         }
@@ -418,7 +422,7 @@ internal sealed partial class MqttConnection
         }
         // The codec's text names the rule broken (e.g. "[MQTT-3.3.2-2] Topic Name holds a wildcard"): a client's
         // developer sees why without our log. A DISCONNECT may carry it whatever Request Problem Information says.
-        await CloseAsync(error.ReasonCode, error.Message);
+        await CloseFromReadLoopAsync(error.ReasonCode, error.Message);
     }
 
     private ValueTask<bool> Refuse(ReasonCode reason, string why)

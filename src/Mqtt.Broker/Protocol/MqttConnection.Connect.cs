@@ -312,6 +312,9 @@ internal sealed partial class MqttConnection
     /// </summary>
     private async Task RefuseConnectAsync(ReasonCode reason)
     {
+        // This is the CONNECT's answer: a CONNECT timeout firing now finds it given (no second refusal, no audit line
+        // saying the exchange never finished). The timeout's own refusal claimed it already; that result is ignored.
+        ClaimConnectAnswer();
         if (Version == ProtocolVersion.V500 && !ReasonCodes.IsValidFor(PacketType.ConnAck, reason))
         {
             reason = ReasonCode.UnspecifiedError;

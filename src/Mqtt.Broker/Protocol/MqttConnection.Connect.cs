@@ -133,7 +133,9 @@ internal sealed partial class MqttConnection
         if (!ClaimConnectAnswer())
         {
             // Refused by the CONNECT timeout meanwhile (audited there); a success the authenticator reported is void.
+            // The read loop lingers rather than ends, so the timeout's CONNACK, perhaps not queued yet, still goes out.
             Logger.LogInformation("auth outcome for {Client} came after the CONNECT timeout refused it: ignored", AuthAudit.Safe(_connect?.ClientId));
+            _closing = _lingering = true;
             return false;
         }
         ConnectState connect = _connect!;

@@ -122,9 +122,9 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>
-    /// Who answers a CONNECT whose authentication exchange is running: its outcome or the CONNECT timeout (refusal
-    /// 0x87), whichever comes first. An exchange finishing after the timeout refused it must not go on to claim a
-    /// session (taking it over from its live owner) on a connection that is closing.
+    /// Who answers a CONNECT: its outcome (CONNACK or a refusal) or the CONNECT timeout (0x87 for an unfinished
+    /// exchange, else a close), whichever comes first. An outcome arriving after the timeout answered must not go on
+    /// to claim a session (taking it over from its live owner) on a connection that is closing.
     /// </summary>
     private bool ClaimConnectAnswer() => Interlocked.Exchange(ref _connectAnswered, 1) == 0;
 

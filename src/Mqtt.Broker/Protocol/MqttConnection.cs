@@ -24,7 +24,6 @@ internal sealed partial class MqttConnection
     private int _pendingQoS0;
     private long _lastReceived = Environment.TickCount64;
     private long _turnStarted;
-    private int _connectTimedOut;
     private volatile bool _inputPaused;
     private volatile bool _heldBack;
     private volatile bool _lingering;
@@ -242,23 +241,20 @@ internal sealed partial class MqttConnection
             {
                 return;
             }
-            if (Interlocked.Exchange(ref _connectTimedOut, 1) == 0)
+            // The first tick past the timeout answers the CONNECT, unless its outcome already did: an authentication
+            // exchange left unfinished is refused with 0x87 (docs/security.md); otherwise the connection is just closed.
+            if (ClaimConnectAnswer())
             {
-                // Unless the CONNECT's outcome is being answered right now: an authentication exchange left unfinished
-                // is refused with 0x87 (docs/security.md); otherwise the connection is just closed.
-                if (ClaimConnectAnswer())
+                if (_exchange is not null)
                 {
-                    if (_exchange is not null)
-                    {
-                        AuthAudit.Write(Logger, "login", false, _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
-                            _connect?.AuthenticationMethod ?? "-", "not finished within the CONNECT timeout");
-                        _ = RefuseConnectAsync(ReasonCode.NotAuthorized);
-                    }
-                    else
-                    {
-                        _closing = true;
-                        _transport.Abort();
-                    }
+                    AuthAudit.Write(Logger, "login", false, _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
+                        _connect?.AuthenticationMethod ?? "-", "not finished within the CONNECT timeout");
+                    _ = RefuseConnectAsync(ReasonCode.NotAuthorized);
+                }
+                else
+                {
+                    _closing = true;
+                    _transport.Abort();
                 }
             }
             else if (now - _openedAt > 2 * Options.ConnectTimeout.TotalMilliseconds)

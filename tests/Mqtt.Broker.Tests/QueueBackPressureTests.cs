@@ -59,6 +59,7 @@ public sealed class QueueBackPressureTests
         await using RawClient back = await broker.OpenAsync();
         await back.ConnectAsync("sub", cleanStart: false, properties: Persistent());
         await back.ExpectPayloadsInOrderAsync(Window + Queue + 1);
+        await back.SyncAsync(); // its last PUBACKs are handled, so its window is free before the next burst arrives
         // Another publisher, which has not been held yet (one that has is not held again for a while either).
         await using RawClient another = await broker.ConnectAsync("pub2");
         await PublishBurstAsync(another, "t", Messages);

@@ -187,4 +187,55 @@ public sealed class Mqtt5RetainTests
         await high.SubscribeAsync("r", QoS2);
         Assert.Equal(QoS2, (await high.ExpectPublishAsync()).QoS);
     }
+
+    [Fact]
+    public async Task MQTT5_4_6_0_5_a_message_published_while_retained_ones_are_sent_comes_after_the_older_retained_one()
+    {
+        var authorizer = new CallbackOnFirstReceiveCheck("c");
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("r", "old", QoS1, retain: true);
+        Task? republished = null;
+        authorizer.Callback = () =>
+        {
+            // The subscriber's retained "old" has been read: "new" is published now and routed as soon as the broker
+            // lets it (the PINGRESP after it says it was). Routed ahead of "old", it would be overwritten by it.
+            republished = Task.Run(async () =>
+            {
+                await publisher.PublishAsync("r", "new", QoS0, retain: true);
+                await publisher.SyncAsync();
+            });
+            republished.Wait(TimeSpan.FromMilliseconds(500));
+        };
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("r", QoS0);
+        PublishPacket first = await client.ExpectPublishAsync();
+        Assert.Equal("old", MqttUtf8.GetString(first.Payload));
+        Assert.True(first.Retain);
+        PublishPacket second = await client.ExpectPublishAsync();
+        Assert.Equal("new", MqttUtf8.GetString(second.Payload));
+        Assert.False(second.Retain);
+        Assert.NotNull(republished);
+        await republished;
+        await client.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>Allows everything; runs <see cref="Callback"/> once, inside the first delivery check for <paramref name="clientId"/>.</summary>
+    private sealed class CallbackOnFirstReceiveCheck(string clientId) : IAuthorizer
+    {
+        public Action? Callback;
+
+        public ValueTask<bool> CanPublishAsync(ClientInfo client, string topic) => new(true);
+
+        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
+
+        public bool CanReceive(ClientInfo client, string topic)
+        {
+            if (client.ClientId == clientId)
+            {
+                Interlocked.Exchange(ref Callback, null)?.Invoke();
+            }
+            return true;
+        }
+    }
 }

@@ -22,6 +22,26 @@ public sealed class BrokerLimitsTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_1_retained_messages_a_full_queue_refuses_are_counted_as_dropped()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 3);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        for (int i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync($"r/{i}", $"{i}", QoS1, retain: true);
+        }
+        await using RawClient client = await broker.ConnectAsync("c", properties: new MqttProperties { ReceiveMaximum = 1 });
+        // The first burst goes past the queue limit: one in flight, nine queued.
+        await client.SubscribeAsync("r/#", QoS1);
+        Assert.True((await client.ExpectPublishAsync()).Retain);
+        long droppedBefore = broker.Statistics.MessagesDropped;
+        // Subscribing again (Retain Handling 0) finds the queue full: all ten are refused.
+        await client.SubscribeAsync("r/#", QoS1);
+        await client.ExpectNothingPendingAsync();
+        Assert.Equal(10, broker.Statistics.MessagesDropped - droppedBefore);
+    }
+
+    [Fact]
     public async Task MQTT5_sec_4_1_max_queued_messages_0_means_no_bound_as_in_Mosquitto()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 0);

@@ -141,9 +141,9 @@ internal sealed partial class MqttConnection
                 {
                     SendQoS0(delivery);
                 }
-                else
+                else if (entry.Session.Deliver(delivery, whenFull) == DeliveryOutcome.Dropped)
                 {
-                    entry.Session.Deliver(delivery, whenFull);
+                    _broker.Statistics.MessageDropped();
                 }
             }
         }

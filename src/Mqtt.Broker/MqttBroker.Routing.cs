@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Mqtt.Codec;
 
 namespace Mqtt.Broker;
@@ -94,10 +95,14 @@ public sealed partial class MqttBroker
         var delivery = new Delivery(message, qos, retainAsPublished && message.Packet.Retain, ids);
         // A client waiting for its own queue would never read the acknowledgements that empty it.
         bool canWait = full is not null && session.ClientId != message.PublisherClientId;
-        switch (session.Deliver(delivery, canWait ? QueueFull.HoldPublisher : QueueFull.Drop))
+        // A Shared Subscription's message is the group's: delivered even if its member has just left, not lost.
+        ReadOnlySpan<SubscriptionEntry> matched = picked ? default : CollectionsMarshal.AsSpan(matches)[start..end];
+        switch (session.Deliver(delivery, canWait ? QueueFull.HoldPublisher : QueueFull.Drop, matched))
         {
             case DeliveryOutcome.Dropped:
                 Statistics.MessageDropped();
+                return false;
+            case DeliveryOutcome.Unsubscribed:
                 return false;
             case DeliveryOutcome.AcceptedOverLimit:
                 full!.Add(session);

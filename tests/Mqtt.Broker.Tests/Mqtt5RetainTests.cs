@@ -219,23 +219,4 @@ public sealed class Mqtt5RetainTests
         await republished;
         await client.ExpectNothingPendingAsync();
     }
-
-    /// <summary>Allows everything; runs <see cref="Callback"/> once, inside the first delivery check for <paramref name="clientId"/>.</summary>
-    private sealed class CallbackOnFirstReceiveCheck(string clientId) : IAuthorizer
-    {
-        public Action? Callback;
-
-        public ValueTask<bool> CanPublishAsync(ClientInfo client, string topic) => new(true);
-
-        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
-
-        public bool CanReceive(ClientInfo client, string topic)
-        {
-            if (client.ClientId == clientId)
-            {
-                Interlocked.Exchange(ref Callback, null)?.Invoke();
-            }
-            return true;
-        }
-    }
 }

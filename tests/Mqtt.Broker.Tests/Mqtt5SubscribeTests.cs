@@ -200,6 +200,22 @@ public sealed class Mqtt5SubscribeTests
     }
 
     [Fact]
+    public async Task MQTT5_3_10_4_2_a_message_that_matched_just_before_the_unsubscribe_is_not_sent_after_the_unsuback()
+    {
+        var authorizer = new CallbackOnFirstReceiveCheck("c");
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("t", QoS1);
+        byte[]? unsubscribed = null;
+        // The message has matched the subscription and is about to be handed to the session: the UNSUBACK comes first.
+        authorizer.Callback = () => unsubscribed = client.UnsubscribeAsync("t").WaitAsync(RawClient.Timeout).GetAwaiter().GetResult();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        Assert.Equal(ReasonCode.NoMatchingSubscribers, await publisher.PublishAsync("t", "late", QoS1));
+        Assert.Equal(new byte[] { 0 }, unsubscribed);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_3_10_4_3_deliveries_in_flight_are_completed_after_unsubscribe()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -167,6 +167,7 @@ internal sealed partial class MqttConnection
                 removed = session.Subscriptions.Remove(filter, out SubscriptionEntry? entry);
                 if (entry is not null)
                 {
+                    entry.Unsubscribed = true;
                     _broker.Subscriptions.Remove(entry);
                     session.FilterCharacters -= filter.Length;
                 }

@@ -44,6 +44,12 @@ internal sealed class SubscriptionEntry
     /// <summary>The identifier in wire form, made once so deliveries need not encode it.</summary>
     public SubscriptionIdentifiers EncodedIdentifier { get; }
 
+    /// <summary>
+    /// Removed by an UNSUBSCRIBE (set under the session's gate): a message routed through it just before, not yet handed to
+    /// the session, is not delivered after the UNSUBACK [MQTT-3.10.4-2].
+    /// </summary>
+    public bool Unsubscribed { get; set; }
+
     /// <summary>Where a plain subscription sits in its <see cref="SubscriberSet"/>, so removing it costs no search.</summary>
     internal int PlainIndex { get; set; }
 }

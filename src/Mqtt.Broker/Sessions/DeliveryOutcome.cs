@@ -6,6 +6,9 @@ internal enum DeliveryOutcome
     /// <summary>Dropped: QoS 0 to an offline or backed-up client, or a full queue (<see cref="QueueFull"/>).</summary>
     Dropped,
 
+    /// <summary>Not for this session any more: every subscription it matched was unsubscribed meanwhile.</summary>
+    Unsubscribed,
+
     /// <summary>Sent, in flight or queued.</summary>
     Accepted,
 

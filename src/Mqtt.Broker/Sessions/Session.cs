@@ -92,11 +92,16 @@ internal sealed class Session
     /// <summary>
     /// Hands a message to the session: QoS 0 straight to the connection (dropped when offline or backed up),
     /// QoS 1/2 into the flight window or the queue; <paramref name="whenFull"/> says what a full queue does.
+    /// <paramref name="matched"/>, when given, are the subscriptions it was routed through.
     /// </summary>
-    public DeliveryOutcome Deliver(Delivery delivery, QueueFull whenFull)
+    public DeliveryOutcome Deliver(Delivery delivery, QueueFull whenFull, ReadOnlySpan<SubscriptionEntry> matched = default)
     {
         lock (Gate)
         {
+            if (!matched.IsEmpty && AllUnsubscribed(matched))
+            {
+                return DeliveryOutcome.Unsubscribed;
+            }
             if (delivery.QoS == QualityOfService.AtMostOnce)
             {
                 return Connection?.TrySendQoS0(delivery) == true ? DeliveryOutcome.Accepted : DeliveryOutcome.Dropped;
@@ -118,6 +123,18 @@ internal sealed class Session
             Pump();
             return outcome;
         }
+    }
+
+    private static bool AllUnsubscribed(ReadOnlySpan<SubscriptionEntry> matched)
+    {
+        foreach (SubscriptionEntry entry in matched)
+        {
+            if (!entry.Unsubscribed)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>

@@ -178,6 +178,41 @@ public sealed class Mqtt5TakeoverTests
         await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
     }
 
+    [Fact]
+    public async Task MQTT5_4_3_3_10_a_qos2_message_resent_on_the_new_connection_while_the_old_one_routes_it_is_delivered_once()
+    {
+        var authorizer = new CallbackOnFirstReceiveCheck("sub");
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("t", QoS2);
+        await using RawClient old = await broker.ConnectAsync("pub", properties: Persistent());
+        await using RawClient newer = await broker.OpenAsync();
+        PubRecPacket? resentAck = null;
+        // The old connection is routing the message: the client takes over its session and sends it again.
+        authorizer.Callback = () => resentAck = ResendOnNewConnectionAsync(newer).WaitAsync(RawClient.Timeout).GetAwaiter().GetResult();
+        await old.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("once"), QoS = QoS2, PacketId = 7 });
+
+        PublishPacket delivered = await sub.ExpectPublishAsync();
+        Assert.Equal("once", MqttUtf8.GetString(delivered.Payload));
+        Assert.Equal(ReasonCode.Success, resentAck!.Value.ReasonCode);
+        await sub.SendAckAsync(PacketType.PubRec, delivered.PacketId);
+        await sub.ReadUntilAsync(PacketType.PubRel);
+        await sub.SendAckAsync(PacketType.PubComp, delivered.PacketId);
+        await sub.ExpectNothingPendingAsync();
+        // Released on the new connection, the id is free: the next message with it is a new one [MQTT-4.3.3-12].
+        await newer.SendAckAsync(PacketType.PubRel, 7);
+        await newer.ExpectAsync(PacketType.PubComp);
+        await newer.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("next"), QoS = QoS2, PacketId = 7 });
+        Assert.Equal("next", MqttUtf8.GetString((await sub.ExpectPublishAsync()).Payload));
+    }
+
+    private static async Task<PubRecPacket> ResendOnNewConnectionAsync(RawClient client)
+    {
+        await client.ConnectAsync("pub", cleanStart: false, properties: Persistent());
+        await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("once"), QoS = QoS2, PacketId = 7, Duplicate = true });
+        return (await client.ExpectAsync(PacketType.PubRec)).PubRec;
+    }
+
     /// <summary>One SUBSCRIBE per filter, in one write, so the broker reads them all in one go.</summary>
     private static byte[] Subscribes(params string[] filters)
     {

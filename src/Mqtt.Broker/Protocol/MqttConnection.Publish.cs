@@ -141,12 +141,17 @@ internal sealed partial class MqttConnection
         saveGate?.EnterReadLock();
         try
         {
+            if (publish.QoS == QualityOfService.ExactlyOnce && !HoldIncomingId(publish.PacketId))
+            {
+                // Resent on the connection that took this one over, which routed it first [MQTT-4.3.3-10].
+                return ReasonCode.Success;
+            }
             if (publish.Retain)
             {
                 _broker.Retained.Set(message);
             }
             int delivered = _broker.Route(message, _fullSessions ??= []);
-            return Received(publish, delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success);
+            return delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
         }
         finally
         {
@@ -155,8 +160,21 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>
-    /// Holds a QoS 2 message's Packet Identifier until PUBREL when it was accepted, so that a resend is acknowledged and
-    /// not delivered again [MQTT-4.3.3-10]; returns <paramref name="outcome"/>.
+    /// Holds a QoS 2 message's Packet Identifier until PUBREL, before the message is routed: a resend on a connection
+    /// that takes this one over meanwhile (same session) is then acknowledged, not routed again [MQTT-4.3.3-10], and
+    /// its PUBREL cannot come before the hold and leave the id held after it. False when it is held already.
+    /// </summary>
+    private bool HoldIncomingId(ushort packetId)
+    {
+        lock (_session!.Gate)
+        {
+            return _session.IncomingQoS2.Add(packetId);
+        }
+    }
+
+    /// <summary>
+    /// Holds a QoS 2 message's Packet Identifier until PUBREL when it was accepted without being routed (3.1.1 has no
+    /// refusal), so that a resend is acknowledged and not handled again [MQTT-4.3.3-10]; returns <paramref name="outcome"/>.
     /// </summary>
     private ReasonCode Received(in PublishPacket publish, ReasonCode outcome)
     {

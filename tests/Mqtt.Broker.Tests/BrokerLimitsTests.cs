@@ -22,6 +22,25 @@ public sealed class BrokerLimitsTests
     }
 
     [Fact]
+    public async Task MQTT5_3_3_2_5_expired_messages_in_a_full_offline_queue_make_room_for_fresh_ones()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 3);
+        await SubscribeAndGoOfflineAsync(broker);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        for (int i = 0; i < 3; i++)
+        {
+            await publisher.PublishAsync("t", $"short {i}", QoS1, properties: new MqttProperties { MessageExpiryInterval = 1 });
+        }
+        await Task.Delay(1200);
+        await publisher.PublishAsync("t", "fresh 0", QoS1);
+        await publisher.PublishAsync("t", "fresh 1", QoS1);
+        await using RawClient back = await ComeBackAsync(broker);
+        Assert.Equal("fresh 0", MqttUtf8.GetString((await back.ExpectPublishAsync()).Payload));
+        Assert.Equal("fresh 1", MqttUtf8.GetString((await back.ExpectPublishAsync()).Payload));
+        await back.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_sec_4_1_retained_messages_a_full_queue_refuses_are_counted_as_dropped()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = 3);

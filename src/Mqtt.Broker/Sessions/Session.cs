@@ -86,8 +86,17 @@ internal sealed class Session
     /// <summary>The queue is under its limit; read without the lock, as a hint (choosing a shared subscriber, a retained burst).</summary>
     public bool HasQueueRoom => QueuedCount < QueueLimit;
 
-    public bool IsExpired(long now) => Connection is null && ExpiryInterval != uint.MaxValue
-        && now - DisconnectedAt >= ExpiryInterval * 1000L;
+    /// <summary>
+    /// Offline for its whole expiry interval. Under the gate, as the fields change: read between a detach's two writes,
+    /// a session that never disconnected before would look offline since the machine started.
+    /// </summary>
+    public bool IsExpired(long now)
+    {
+        lock (Gate)
+        {
+            return Connection is null && ExpiryInterval != uint.MaxValue && now - DisconnectedAt >= ExpiryInterval * 1000L;
+        }
+    }
 
     /// <summary>
     /// Hands a message to the session: QoS 0 straight to the connection (dropped when offline or backed up),
@@ -108,6 +117,10 @@ internal sealed class Session
             }
             _queued ??= new Queue<Delivery>();
             DeliveryOutcome outcome = DeliveryOutcome.Accepted;
+            if (_queued.Count >= QueueLimit)
+            {
+                DropExpiredHead();
+            }
             if (_queued.Count >= QueueLimit && whenFull != QueueFull.Exceed)
             {
                 // Back-pressure instead of loss while the subscriber is online and keeping up: a waiting publisher adds
@@ -122,6 +135,20 @@ internal sealed class Session
             _queued.Enqueue(delivery);
             Pump();
             return outcome;
+        }
+    }
+
+    /// <summary>
+    /// Forgets the expired messages at the head of the queue [MQTT-3.3.2-5], which would otherwise hold the places of
+    /// fresh ones while the client is away. Only the head: messages of one topic usually share an expiry, so the
+    /// oldest expire first, and a full queue must not cost a scan per message.
+    /// </summary>
+    private void DropExpiredHead()
+    {
+        long now = Environment.TickCount64;
+        while (_queued!.TryPeek(out Delivery? oldest) && oldest.Message.IsExpired(now))
+        {
+            _queued.Dequeue();
         }
     }
 
@@ -301,8 +328,8 @@ internal sealed class Session
         {
             if (Connection == connection)
             {
-                Connection = null;
                 DisconnectedAt = now;
+                Connection = null;
                 // Offline, the queue only drops what does not fit: nobody waits for a client that is gone.
                 ReleasePublishers();
             }

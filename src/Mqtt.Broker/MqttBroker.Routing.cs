@@ -19,6 +19,8 @@ public sealed partial class MqttBroker
     /// Sends a message to every matching subscription. A session's non-shared matches get one copy between them;
     /// each Shared Subscription that chose the session gets its own copy (4.8.2). Sessions whose queue the message
     /// found full go into <paramref name="full"/>, for the publisher to wait on; without it, it is dropped for them.
+    /// Returns the number of copies for subscribers allowed to read it, dropped ones included: a publisher told 0x10
+    /// No matching subscribers takes it that nobody listens.
     /// </summary>
     internal int Route(ApplicationMessage message, List<Session>? full = null)
     {
@@ -29,7 +31,7 @@ public sealed partial class MqttBroker
         {
             matches.Sort(BySessionPlainFirst);
         }
-        int delivered = 0;
+        int subscribers = 0;
         for (int start = 0; start < matches.Count;)
         {
             int end = start + 1;
@@ -42,17 +44,18 @@ public sealed partial class MqttBroker
             }
             if (DeliverToSession(message, matches, start, end, full))
             {
-                delivered++;
+                subscribers++;
             }
             start = end;
         }
         matches.Clear();
-        return delivered;
+        return subscribers;
     }
 
     /// <summary>
     /// Delivers once to a session whose subscriptions matches[start..end) matched: at the highest of their
     /// QoS [MQTT-3.3.4-2], with all their Subscription Identifiers [MQTT-3.3.4-3], skipping No Local ones [MQTT-3.8.3-3].
+    /// False when the session is no subscriber of it after all (No Local, not allowed to read it, unsubscribed meanwhile).
     /// </summary>
     private bool DeliverToSession(ApplicationMessage message, List<SubscriptionEntry> matches, int start, int end, List<Session>? full)
     {
@@ -101,7 +104,7 @@ public sealed partial class MqttBroker
         {
             case DeliveryOutcome.Dropped:
                 Statistics.MessageDropped();
-                return false;
+                break;
             case DeliveryOutcome.Unsubscribed:
                 return false;
             case DeliveryOutcome.AcceptedOverLimit:

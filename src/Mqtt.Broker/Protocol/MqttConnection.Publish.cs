@@ -150,8 +150,8 @@ internal sealed partial class MqttConnection
             {
                 _broker.Retained.Set(message);
             }
-            int delivered = _broker.Route(message, _fullSessions ??= []);
-            return delivered == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+            int subscribers = _broker.Route(message, _fullSessions ??= []);
+            return subscribers == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
         }
         finally
         {

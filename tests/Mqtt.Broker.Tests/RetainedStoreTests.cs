@@ -87,6 +87,38 @@ public sealed class RetainedStoreTests
         Assert.Equal(topics, store.Match(filter, Environment.TickCount64).Select(m => m.Topic));
     }
 
+    [Fact]
+    public void A_message_is_current_until_its_topic_is_retained_anew_or_cleared_and_every_change_moves_the_version()
+    {
+        Gen.Select(Change.Array[1, 30], Topic).Sample((changes, probe) =>
+        {
+            var store = new RetainedStore();
+            var current = new Dictionary<string, ApplicationMessage>(StringComparer.Ordinal);
+            var seen = new List<ApplicationMessage>();
+            foreach ((string topic, bool clear, bool expiring) in changes)
+            {
+                long before = store.Version;
+                ApplicationMessage message = Message(topic, clear, expiring);
+                store.Set(message);
+                Assert.NotEqual(before, store.Version);
+                seen.Add(message);
+                if (clear)
+                {
+                    current.Remove(topic);
+                }
+                else
+                {
+                    current[topic] = message;
+                }
+            }
+            foreach (ApplicationMessage message in seen)
+            {
+                Assert.Equal(current.TryGetValue(message.Topic, out ApplicationMessage? latest) && latest == message, store.IsCurrent(message));
+            }
+            Assert.False(store.IsCurrent(Message(probe, clear: false, expiring: false)));
+        });
+    }
+
     private static ApplicationMessage Message(string topic, bool clear, bool expiring) => ApplicationMessage.Copy(
         new PublishPacket
         {

@@ -121,27 +121,34 @@ internal sealed partial class MqttConnection
         // `#` expects every retained message (as with Mosquitto), and each costs the queue a small entry, the payload
         // being the retained store's. A client that has not read the previous burst yet gets the usual limits.
         bool burst = !_outbound.IsOverBound;
-        // Read and queued under the session's gate, which live deliveries take too: a message published meanwhile on
-        // the same topic (retained before it is routed) is queued after the retained copies, so the older retained one
-        // never arrives after it [MQTT-4.6.0-5].
-        lock (entry.Session.Gate)
+        Session session = entry.Session;
+        // Likewise QoS 1/2 ones go past the session's queue limit, unless it is already full (from earlier bursts).
+        QueueFull whenFull = session.HasQueueRoom ? QueueFull.Exceed : QueueFull.Drop;
+        long version = _broker.Retained.Version;
+        foreach (ApplicationMessage message in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
         {
-            // Likewise QoS 1/2 ones go past the session's queue limit, unless it is already full (from earlier bursts).
-            QueueFull whenFull = entry.Session.HasQueueRoom ? QueueFull.Exceed : QueueFull.Drop;
-            foreach (ApplicationMessage message in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
+            if (!Options.Authorizer.CanReceive(Client, message.Topic))
             {
-                if (!Options.Authorizer.CanReceive(Client, message.Topic))
+                continue;
+            }
+            var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
+            // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
+            var delivery = new Delivery(message, qos, retain: true, entry.EncodedIdentifier);
+            // Under the session's gate, which live deliveries take too. A topic retained anew since the snapshot has
+            // its newer message routed to this subscription (retained before routed): sent now, the older one would
+            // come after it and leave the client with the stale value [MQTT-4.6.0-5]. Unchanged, it is still the
+            // latest, and a newer one's live delivery waits for the gate, so it comes after.
+            lock (session.Gate)
+            {
+                if (_broker.Retained.Version != version && !_broker.Retained.IsCurrent(message))
                 {
                     continue;
                 }
-                var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
-                // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
-                var delivery = new Delivery(message, qos, retain: true, entry.EncodedIdentifier);
                 if (burst && qos == QualityOfService.AtMostOnce)
                 {
                     SendQoS0(delivery);
                 }
-                else if (entry.Session.Deliver(delivery, whenFull) == DeliveryOutcome.Dropped)
+                else if (session.Deliver(delivery, whenFull) == DeliveryOutcome.Dropped)
                 {
                     _broker.Statistics.MessageDropped();
                 }

@@ -10,6 +10,7 @@ internal sealed class RetainedStore
     private readonly Node _root = new();
     private readonly Lock _gate = new();
     private int _count;
+    private long _version;
 
     public int Count
     {
@@ -34,11 +35,15 @@ internal sealed class RetainedStore
         }
     }
 
+    /// <summary>Changes with every <see cref="Set"/>: a reader of <see cref="Match"/> results can tell nothing was replaced since.</summary>
+    public long Version => Volatile.Read(ref _version);
+
     /// <summary>Stores, replaces, or with an empty payload clears [MQTT-3.3.1-6] [MQTT-3.3.1-7], the topic's message.</summary>
     public void Set(ApplicationMessage message)
     {
         lock (_gate)
         {
+            Volatile.Write(ref _version, _version + 1);
             if (message.Packet.Payload.IsEmpty)
             {
                 Clear(message.Topic);
@@ -120,6 +125,24 @@ internal sealed class RetainedStore
             }
         }
         return results;
+    }
+
+    /// <summary>Is <paramref name="message"/> still its topic's retained message (not replaced or cleared since)?</summary>
+    public bool IsCurrent(ApplicationMessage message)
+    {
+        lock (_gate)
+        {
+            Node node = _root;
+            foreach (Range level in message.Topic.AsSpan().Split('/'))
+            {
+                if (node.Children?.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(message.Topic.AsSpan(level), out Node? child) != true)
+                {
+                    return false;
+                }
+                node = child!;
+            }
+            return node.Message == message;
+        }
     }
 
     private static void AddUnexpired(Node node, long now, List<ApplicationMessage> results)

@@ -322,9 +322,11 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// <summary>
     /// Binds a connection to the session of its Client Identifier: an existing connection with that id is
     /// taken over (DISCONNECT 0x8E) [MQTT-3.1.4-3]; Clean Start discards the old session [MQTT-3.1.2-4].
-    /// Returns the session and whether it was present before; no session when the id belongs to another user.
+    /// Returns the session and whether it was present before; no session when the id belongs to another user, or when
+    /// <paramref name="storeUser"/> (authenticated against the credential store) and the user has left it meanwhile.
     /// </summary>
-    internal (Session? Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry)
+    internal (Session? Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry,
+        bool storeUser = false)
     {
         Session? old;
         MqttConnection? previous = null;
@@ -335,6 +337,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
         bool present;
         lock (_sessionsGate)
         {
+            // A removal swaps the user list before it revokes under this lock: either the user is gone here, or the
+            // revocation comes after and finds this session (RevokeUserAsync).
+            if (storeUser && Options.CredentialStore?.Holds(userName!) != true)
+            {
+                return (null, false);
+            }
             _sessions.TryGetValue(clientId, out old);
             if (old is not null && !Options.Authorizer.CanTakeOverClientId(connection.Client, old.UserName))
             {

@@ -1,4 +1,6 @@
+using System.Text;
 using Mqtt.Broker;
+using Mqtt.Codec;
 using MQTTnet;
 
 namespace Mqtt.Auth.Tests;
@@ -58,5 +60,26 @@ public sealed class RevocationTests
         Assert.Equal(MqttClientConnectResultCode.Success, code);
         Assert.False(result!.IsSessionPresent);
         Assert.Contains(broker.Log.Lines, l => l.Contains("revoked user \"alice\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_SCRAM_login_begun_before_the_users_removal_and_finished_after_it_is_refused_with_0x86()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        var scram = new RfcScram("SCRAM-SHA-256", "alice", "pw-alice");
+        await client.SendConnectAsync("alice-dev", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()), cleanStart: false, sessionExpiry: 3600);
+        Received serverFirst = await client.ReceiveAsync();
+        Assert.Equal(PacketType.Auth, serverFirst.Type);
+
+        // Removed (and revoked) while the exchange waits for the client-final-message, which the client may delay.
+        Assert.True(await broker.Security.Credentials.TryRemoveAsync("alice"));
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
+
+        Received answer = await client.ReceiveAsync();
+        Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
+        Assert.Null(broker.Broker.ConnectionOf("alice-dev"));
+        Assert.Equal(0, broker.Broker.SessionCount);
     }
 }

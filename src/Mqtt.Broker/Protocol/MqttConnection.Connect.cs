@@ -178,6 +178,10 @@ internal sealed partial class MqttConnection
                 Logger.LogInformation("refusing CONNECT from {Remote}: client id in use by another user", Client.RemoteEndPoint);
                 await RefuseConnectAsync(ReasonCode.NotAuthorized);
                 return false;
+            case ConnectOutcome.UserRemoved:
+                AuthAudit.Write(Logger, "login", false, Client.UserName, Client, connect.AuthenticationMethod ?? "password", "user removed during the login");
+                await RefuseConnectAsync(ReasonCode.BadUserNameOrPassword);
+                return false;
             case ConnectOutcome.ConnAckTooLarge:
                 await RefuseConnectAsync(ReasonCode.PacketTooLarge);
                 return false;
@@ -195,6 +199,7 @@ internal sealed partial class MqttConnection
     {
         Connected,
         ClientIdInUse,
+        UserRemoved,
         ConnAckTooLarge,
         TakenOver,
     }
@@ -231,10 +236,14 @@ internal sealed partial class MqttConnection
         {
             return ConnectOutcome.ConnAckTooLarge;
         }
-        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry);
+        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry,
+            storeUser: result.FromCredentialStore);
         if (attached is not Session session)
         {
-            return ConnectOutcome.ClientIdInUse;
+            // Which of the two refusals: a user removed stays removed (re-adding one takes a CLI run), so asking again is safe.
+            return result.FromCredentialStore && Options.CredentialStore?.Holds(Client.UserName!) != true
+                ? ConnectOutcome.UserRemoved
+                : ConnectOutcome.ClientIdInUse;
         }
         _session = session;
         var connAck = new ConnAckPacket { SessionPresent = present, ReasonCode = ReasonCode.Success, Properties = properties };

@@ -26,6 +26,16 @@ public readonly record struct AuthenticationResult(AuthenticationStatus Status, 
     /// <summary>Authenticated as <paramref name="userName"/>, with optional final data.</summary>
     public static AuthenticationResult Succeed(string? userName, ReadOnlyMemory<byte> data = default) => new(AuthenticationStatus.Success, data, ReasonCode.Success, userName);
 
+    /// <summary>
+    /// Authenticated against <see cref="BrokerOptions.CredentialStore"/>: the session is attached only if the user is still
+    /// in it then, so a removal during a slow exchange (up to the CONNECT timeout) cannot let the login through.
+    /// </summary>
+    internal bool FromCredentialStore { get; init; }
+
+    /// <summary>Authenticated as <paramref name="userName"/>, a user of the credential store.</summary>
+    internal static AuthenticationResult SucceedFromStore(string userName, ReadOnlyMemory<byte> data = default) =>
+        Succeed(userName, data) with { FromCredentialStore = true };
+
     /// <summary>Refused with <paramref name="reasonCode"/>.</summary>
     public static AuthenticationResult Fail(ReasonCode reasonCode) => new(AuthenticationStatus.Failure, default, reasonCode, null);
 }

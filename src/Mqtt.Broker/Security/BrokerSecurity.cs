@@ -176,7 +176,7 @@ public sealed class BrokerSecurity : IDisposable
         }
 
         AuthAudit.Write(Logger, action, true, credentials.Name, client, method, "registered");
-        return AuthenticationResult.Succeed(credentials.Name);
+        return AuthenticationResult.SucceedFromStore(credentials.Name);
     }
 
     /// <summary>A locked-out name or address: answered after the longest delay, with 0x9F, unchecked.</summary>

@@ -110,6 +110,9 @@ public sealed class CredentialStore : IDisposable
         return _snapshot.Users.TryGetValue(name, out credentials);
     }
 
+    /// <summary>Is the user in the users as last loaded? No file access: for checks made under the broker's locks.</summary>
+    internal bool Holds(string name) => _snapshot.Users.ContainsKey(name);
+
     /// <summary>All users, in file order.</summary>
     /// <returns>A snapshot of the users.</returns>
     public IReadOnlyList<UserCredentials> List()

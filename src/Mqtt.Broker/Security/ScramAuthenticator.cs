@@ -76,7 +76,7 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
                     {
                         security.Throttle.RecordSuccess(_server.UserName!, client.RemoteEndPoint?.Address);
                         AuthAudit.Write(security.Logger, "login", true, _server.UserName, client, owner.Method, "proof verified");
-                        return AuthenticationResult.Succeed(_server.UserName, Encoding.UTF8.GetBytes(serverFinal));
+                        return AuthenticationResult.SucceedFromStore(_server.UserName!, Encoding.UTF8.GetBytes(serverFinal));
                     }
 
                     string why = finalError.Error switch

@@ -218,7 +218,7 @@ public sealed partial class MqttBroker
         Options.CredentialStore is null || CredentialTagOf(user) is byte[] tag && tag.AsSpan().SequenceEqual(savedTag);
 
     /// <summary>A digest of the user's credential file entry (salts and keys, no password); null when it has none.</summary>
-    private byte[]? CredentialTagOf(string user) => Options.CredentialStore is CredentialStore credentials && credentials.TryGet(user, out UserCredentials? entry)
+    private byte[]? CredentialTagOf(string user) => Options.CredentialStore is CredentialStore credentials && credentials.TryGetLastReadable(user, out UserCredentials? entry)
         ? SHA256.HashData(Encoding.UTF8.GetBytes(entry.FormatLine()))[..SessionState.CredentialTagLength]
         : null;
 

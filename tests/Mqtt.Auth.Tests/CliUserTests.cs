@@ -90,6 +90,40 @@ public sealed class CliUserTests
     }
 
     [Fact]
+    public async Task User_commands_and_the_broker_refuse_a_credential_file_that_is_not_UTF8_with_exit_code_1_and_a_clear_message()
+    {
+        string data = TestBroker.NewDataDirectory();
+        try
+        {
+            Assert.Equal(0, (await Cli.RunAsync(null, "user", "add", "alice", "-P", "pw1", "--data", data)).ExitCode);
+            string path = Path.Combine(data, "credentials");
+            await File.AppendAllBytesAsync(path, [0xFF, (byte)'\n']);
+            byte[] damaged = await File.ReadAllBytesAsync(path);
+            string[][] commands =
+            [
+                ["user", "list", "--data", data],
+                ["user", "add", "bob", "-P", "pw2", "--data", data],
+                ["user", "remove", "alice", "--data", data],
+                ["user", "passwd", "alice", "-P", "pw3", "--data", data],
+                ["broker", "--listen", "127.0.0.1:0", "--data", data],
+            ];
+            foreach (string[] command in commands)
+            {
+                (int code, string output, string error) = await Cli.RunAsync(null, command);
+                Assert.True(code == 1, $"{string.Join(' ', command)}: exit {code}, {error}");
+                Assert.Contains("not UTF-8", error, StringComparison.Ordinal);
+                Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+                Assert.Empty(output);
+            }
+            Assert.Equal(damaged, await File.ReadAllBytesAsync(path));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_broker_refuses_a_malformed_ACL_file_with_exit_code_1()
     {
         string data = TestBroker.NewDataDirectory();

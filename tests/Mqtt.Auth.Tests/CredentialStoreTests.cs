@@ -209,6 +209,50 @@ public sealed partial class CredentialStoreTests
         Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
     }
 
+    [Fact]
+    public async Task A_file_damaged_while_in_use_refuses_logins_but_removes_nobody_and_the_fixed_file_reports_what_was_removed_meanwhile()
+    {
+        using var folder = new TempDataFolder();
+        using var store = new CredentialStore(folder.Path, watch: false);
+        Assert.True(await store.TryAddAsync(UserCredentials.Derive("alice", "pw")));
+        Assert.True(await store.TryAddAsync(UserCredentials.Derive("bob", "pw")));
+        var removals = new List<string>();
+        store.UsersRemoved += removals.AddRange;
+        string[] good = await File.ReadAllLinesAsync(store.FilePath);
+
+        await File.AppendAllBytesAsync(store.FilePath, [0xFF, (byte)'\n']);
+        store.Refresh();
+        Assert.Contains("not UTF-8", store.Problem, StringComparison.Ordinal);
+        Assert.Empty(removals);
+        Assert.False(store.TryGet("alice", out _));
+        Assert.True(store.TryGetLastReadable("alice", out _));
+
+        // Fixed without bob: his removal is reported now, against the users last read.
+        await File.WriteAllLinesAsync(store.FilePath, good.Where(line => !line.StartsWith("bob:", StringComparison.Ordinal)));
+        store.Refresh();
+        Assert.Null(store.Problem);
+        Assert.Equal(["bob"], removals);
+        Assert.True(store.TryGet("alice", out _));
+    }
+
+    [Fact]
+    public async Task A_file_over_the_size_bound_is_not_read()
+    {
+        using var folder = new TempDataFolder();
+        using (var store = new CredentialStore(folder.Path, watch: false))
+        {
+            Assert.True(await store.TryAddAsync(UserCredentials.Derive("alice", "pw")));
+        }
+        string path = Path.Combine(folder.Path, CredentialStore.FileName);
+        using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.SetLength(CredentialStore.MaximumFileSize + 1); // sparse: nothing is written
+        }
+        using var reopened = new CredentialStore(folder.Path, watch: false);
+        Assert.Contains("more than", reopened.Problem, StringComparison.Ordinal);
+        Assert.Equal(0, reopened.Count);
+    }
+
     /// <summary>
     /// A child `mqttcore broker` takes a burst of registrations through MQTTCORE-REGISTER from this test and is
     /// SIGKILLed once 40 were acknowledged, with more in flight. The file left behind must load cleanly and

@@ -504,6 +504,31 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_saved_while_the_credential_file_cannot_be_read_survives_once_the_file_is_fixed()
+    {
+        using var before = new CredentialStore(Path.Combine(_folder, "data"), watch: false);
+        Assert.True(await before.TryAddAsync(Mqtt.Security.Credentials.UserCredentials.Derive("carol", "first")));
+        string[] good = await File.ReadAllLinesAsync(before.FilePath);
+        TestBroker broker = await StartAsync(o => o.CredentialStore = before);
+        await using (RawClient carol = await broker.OpenAsync())
+        {
+            await carol.ConnectAsync("carol-phone", properties: Persistent(), userName: "carol", password: "first"u8.ToArray());
+            await carol.SubscribeAsync("carol/#", QoS1);
+        }
+        // Damaged (a stray byte, an editor writing in place) while the broker runs, and saved at the stop like that.
+        await File.AppendAllBytesAsync(before.FilePath, [0xFF, (byte)'\n']);
+        before.Refresh();
+        Assert.NotNull(before.Problem);
+        await broker.DisposeAsync();
+        await File.WriteAllLinesAsync(before.FilePath, good);
+        using var after = new CredentialStore(Path.Combine(_folder, "data"), watch: false);
+
+        await using TestBroker restarted = await StartAsync(o => o.CredentialStore = after);
+
+        Assert.Equal((1, 1), (restarted.Broker.SessionCount, restarted.Broker.Subscriptions.Count));
+    }
+
+    [Fact]
     public async Task A_folder_where_the_state_file_belongs_stops_the_start()
     {
         Directory.CreateDirectory(StateFile);

@@ -26,6 +26,9 @@ public sealed class CredentialStore : IDisposable
     internal const string LockFileName = "credentials.lock";
     private const string TempPrefix = "credentials.tmp-";
     private const string Header = "# mqttcore credentials: name:SCRAM verifiers, one user per line (docs/security.md)";
+
+    /// <summary>The largest credential file read: over 500,000 users (a line is under 500 bytes), five times the default --max-users.</summary>
+    internal const long MaximumFileSize = 256L * 1024 * 1024;
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ILogger _logger;
@@ -34,6 +37,7 @@ public sealed class CredentialStore : IDisposable
     private readonly FileSystemWatcher? _watcher;
     private readonly Timer? _poll;
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private volatile Snapshot _lastReadable = Snapshot.Empty;
     private volatile bool _dirty = true;
     private volatile bool _appending;
 
@@ -72,6 +76,20 @@ public sealed class CredentialStore : IDisposable
 
     /// <summary>The credential file.</summary>
     public string FilePath { get; }
+
+    /// <summary>
+    /// Why the file cannot be read (not UTF-8, too large, not a regular file), or null when it can. While it cannot, nobody
+    /// logs in or registers and nobody is revoked: the users last read are kept for that (<see cref="UsersRemoved"/>
+    /// compares with them once the file is fixed).
+    /// </summary>
+    public string? Problem
+    {
+        get
+        {
+            Refresh();
+            return _snapshot.Problem;
+        }
+    }
 
     /// <summary>Number of users currently loaded.</summary>
     public int Count
@@ -112,6 +130,16 @@ public sealed class CredentialStore : IDisposable
 
     /// <summary>Is the user in the users as last loaded? No file access: for checks made under the broker's locks.</summary>
     internal bool Holds(string name) => _snapshot.Users.ContainsKey(name);
+
+    /// <summary>
+    /// Looks a user up in the file as last read successfully: while it cannot be read, saved sessions are kept for the
+    /// users it had, not dropped as if they had been removed.
+    /// </summary>
+    internal bool TryGetLastReadable(string name, [NotNullWhen(true)] out UserCredentials? credentials)
+    {
+        Refresh();
+        return _lastReadable.Users.TryGetValue(name, out credentials);
+    }
 
     /// <summary>All users, in file order.</summary>
     /// <returns>A snapshot of the users.</returns>
@@ -217,7 +245,7 @@ public sealed class CredentialStore : IDisposable
         {
             Refresh();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             _dirty = true;
             _logger.LogWarning("credential file reload failed: {Error}", ex.Message);
@@ -248,9 +276,9 @@ public sealed class CredentialStore : IDisposable
         // Other processes change the file only under the lock we hold, so after this the snapshot is the file.
         Refresh();
         Snapshot current = _snapshot;
-        if (!current.Readable)
+        if (current.Problem is string problem)
         {
-            throw new InvalidDataException($"{FilePath} is not UTF-8; no user can be added until it is fixed");
+            throw new InvalidDataException($"{problem}; no user can be added until it is fixed");
         }
 
         // Taken too when it differs from a user's name only in case or fullwidth forms (UserName.Fold).
@@ -268,7 +296,7 @@ public sealed class CredentialStore : IDisposable
                 // If a reload was already running when the append began, the next Refresh sees the new size.
                 if (ReferenceEquals(_snapshot, current))
                 {
-                    _snapshot = current.With(credentials, FileStamp.Of(FilePath));
+                    _snapshot = _lastReadable = current.With(credentials, FileStamp.Of(FilePath));
                 }
             }
         }
@@ -391,16 +419,21 @@ public sealed class CredentialStore : IDisposable
         return stream.ReadByte() != '\n';
     }
 
+    /// <summary>The file's lines; <see cref="InvalidDataException"/> saying why when it cannot be read as a credential file.</summary>
     private static List<string> ReadLines(string path)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path, Utf8);
+            text = Utf8.GetString(ReadBounded(path));
         }
         catch (FileNotFoundException)
         {
             return [Header];
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidDataException($"credential file {path} is not UTF-8");
         }
 
         var lines = new List<string>(text.Split('\n'));
@@ -412,6 +445,32 @@ public sealed class CredentialStore : IDisposable
         return lines;
     }
 
+    /// <summary>
+    /// The file's bytes, at most <see cref="MaximumFileSize"/>, and never more than its size said: a device in its place
+    /// (/dev/zero) has no end.
+    /// </summary>
+    private static byte[] ReadBounded(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"credential file {path} is a folder");
+        }
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        long size = file.Length;
+        if (size > MaximumFileSize)
+        {
+            throw new InvalidDataException($"credential file {path} has {size} bytes, more than the {MaximumFileSize} read");
+        }
+        byte[] bytes = new byte[size + 1];
+        int read = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        if (read > size)
+        {
+            // Grown while read (an append under way: the next look reads it whole), or no regular file at all.
+            throw new InvalidDataException($"credential file {path} changed while it was read, or is not a regular file");
+        }
+        return bytes[..read];
+    }
+
     private Snapshot Load(string path, FileStamp stamp)
     {
         List<string> lines;
@@ -419,10 +478,10 @@ public sealed class CredentialStore : IDisposable
         {
             lines = ReadLines(path);
         }
-        catch (DecoderFallbackException)
+        catch (InvalidDataException e)
         {
-            _logger.LogError("credential file {Path} is not UTF-8; no user can log in until it is fixed", path);
-            return Snapshot.Empty with { Stamp = stamp, Readable = false };
+            _logger.LogError("{Problem}; no user can log in until it is fixed (nobody is revoked meanwhile)", e.Message);
+            return Snapshot.Empty with { Stamp = stamp, Problem = e.Message };
         }
 
         ImmutableDictionary<string, UserCredentials>.Builder users = ImmutableDictionary.CreateBuilder<string, UserCredentials>(StringComparer.Ordinal);
@@ -454,11 +513,19 @@ public sealed class CredentialStore : IDisposable
         return new Snapshot(users.ToImmutable(), ordered.ToImmutable(), folded, stamp);
     }
 
-    /// <summary>Swaps in a new snapshot and returns the users that are gone. Called under the reload lock.</summary>
+    /// <summary>
+    /// Swaps in a new snapshot and returns the users that are gone since the file was last read successfully. Called
+    /// under the reload lock. A file that cannot be read removes nobody: one bad byte must not revoke every user.
+    /// </summary>
     private List<string>? Install(Snapshot next)
     {
-        Snapshot previous = _snapshot;
         _snapshot = next;
+        if (next.Problem is not null)
+        {
+            return null;
+        }
+        Snapshot previous = _lastReadable;
+        _lastReadable = next;
         List<string>? removed = null;
         foreach (string name in previous.Users.Keys)
         {
@@ -522,7 +589,7 @@ public sealed class CredentialStore : IDisposable
 
     /// <summary>The users as last loaded from the file (immutable: look-ups never lock), and the file's stamp then.</summary>
     private sealed record Snapshot(ImmutableDictionary<string, UserCredentials> Users, ImmutableList<UserCredentials> Ordered,
-        ImmutableHashSet<string> Folded, FileStamp Stamp, bool Readable = true)
+        ImmutableHashSet<string> Folded, FileStamp Stamp, string? Problem = null)
     {
         public static readonly Snapshot Empty = new(ImmutableDictionary.Create<string, UserCredentials>(StringComparer.Ordinal), [],
             ImmutableHashSet.Create<string>(StringComparer.Ordinal), new FileStamp(-1, -1, false));

@@ -80,7 +80,8 @@ internal static class BrokerCommand
             logging = CreateLogging(settings.LogLevel);
             security = BrokerSecurity.Configure(options, settings.ToSecurityOptions(), logging.CreateLogger("mqttcore.auth"));
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or IOException or UnauthorizedAccessException or JsonException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is FormatException or ArgumentException or IOException or UnauthorizedAccessException or JsonException
+            or InvalidDataException or System.Security.Cryptography.CryptographicException)
         {
             await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
             return ExitCodes.Usage;

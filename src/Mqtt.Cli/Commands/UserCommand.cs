@@ -123,6 +123,11 @@ internal static class UserCommand
     {
         return WithStoreAsync(result, "list", createFolder: false, store =>
         {
+            if (store.Problem is string problem)
+            {
+                // Not an empty list: the users are there, unreadable.
+                throw new InvalidDataException(problem);
+            }
             var output = new StringBuilder();
             foreach (UserCredentials user in store.List())
             {
@@ -154,7 +159,7 @@ internal static class UserCommand
             using var store = new CredentialStore(data, logger: null, watch: false);
             return await action(store);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             await Console.Error.WriteLineAsync($"mqttcore user {verb}: {e.Message}");
             return ExitCodes.Usage;

@@ -68,7 +68,7 @@ public sealed partial class MqttBroker
             {
                 Logger.LogInformation("dropped {Count} saved messages for {ClientId}: the ACL no longer lets it read them", unreadable, AuthAudit.Safe(saved.ClientId));
             }
-            session.Restore(saved, Options.CapSessionExpiry(saved.ExpiryInterval));
+            session.Restore(saved, Options.CapSessionExpiry(saved.ExpiryInterval), clock.Ticks);
             if (session.IsExpired(clock.Ticks))
             {
                 continue;

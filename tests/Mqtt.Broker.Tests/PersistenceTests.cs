@@ -529,6 +529,23 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task MQTT5_3_1_2_11_a_client_connected_at_a_crash_keeps_its_session_however_long_ago_the_last_save_was()
+    {
+        await using TestBroker running = await StartAsync();
+        await using RawClient client = await running.ConnectAsync("device", properties: new MqttProperties { SessionExpiryInterval = 1 });
+        await client.SubscribeAsync("device/commands", QoS1);
+        running.Broker.SaveState(); // the last autosave before the crash
+        await Task.Delay(1200);      // longer than the expiry, the client still connected
+        string crashed = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, "crashed")).FullName, "state");
+        File.Copy(StateFile, crashed); // what a kill -9 now leaves
+
+        await using TestBroker restarted = await TestBroker.StartAsync(o => o.PersistenceFile = crashed);
+
+        // Its connection closed with the crash, some time after the save: the expiry counts from the restart.
+        Assert.Equal((1, 1), (restarted.Broker.SessionCount, restarted.Broker.Subscriptions.Count));
+    }
+
+    [Fact]
     public async Task A_folder_where_the_state_file_belongs_stops_the_start()
     {
         Directory.CreateDirectory(StateFile);

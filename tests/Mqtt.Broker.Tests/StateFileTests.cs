@@ -195,7 +195,7 @@ public sealed class StateFileTests
         alice.Queued.Add(new Delivery(shared, QualityOfService.ExactlyOnce, false, default));
         alice.IncomingQoS2.AddRange([5, 6]);
         state.Sessions.Add(alice);
-        var legacy = new SessionState { ClientId = "legacy", ExpiryInterval = uint.MaxValue, DisconnectedAt = Clock.Ticks - 1_000 };
+        var legacy = new SessionState { ClientId = "legacy", ExpiryInterval = uint.MaxValue, DisconnectedAt = Clock.Ticks - 1_000, WasConnected = true };
         legacy.Subscriptions.Add(new SavedSubscription("$share/g", new Subscription(default, QualityOfService.AtLeastOnce), 0));
         state.Sessions.Add(legacy);
         return state;

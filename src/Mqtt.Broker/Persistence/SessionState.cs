@@ -15,6 +15,13 @@ internal sealed class SessionState
     /// <summary>When its last connection closed (<see cref="Environment.TickCount64"/>); the save itself for a connected session.</summary>
     public long DisconnectedAt { get; init; }
 
+    /// <summary>
+    /// Connected when saved. Loaded from an autosave after a crash, its client went away at some moment between the save
+    /// and the restart, so its expiry counts from the restart (3.1.2.11 counts from the close): counted from the save,
+    /// every client connected at a crash with an expiry shorter than the time since the last save lost its session.
+    /// </summary>
+    public bool WasConnected { get; init; }
+
     /// <summary>The last Packet Identifier given out, so a resumed session does not reuse a recent one at once.</summary>
     public ushort LastPacketId { get; init; }
 

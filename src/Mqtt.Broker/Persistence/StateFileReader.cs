@@ -159,12 +159,12 @@ internal sealed class StateFileReader
     private void ReadSession(int start)
     {
         string clientId = ReadString();
-        string? userName = ReadByte() switch
+        byte flags = ReadByte();
+        if ((flags & ~(StateFileWriter.SessionHasUserName | StateFileWriter.SessionWasConnected)) != 0)
         {
-            0 => null,
-            1 => ReadString(),
-            _ => throw Fail(_offset - 1, "a user name flag other than 0 or 1"),
-        };
+            throw Fail(_offset - 1, $"session flags 0x{flags:X2}");
+        }
+        string? userName = (flags & StateFileWriter.SessionHasUserName) != 0 ? ReadString() : null;
         if (!_clientIds.Add(clientId))
         {
             throw Fail(start, "two sessions with one Client Identifier");
@@ -175,6 +175,7 @@ internal sealed class StateFileReader
             UserName = userName,
             ExpiryInterval = ReadUInt32(),
             DisconnectedAt = _clock.ToTicks(ReadInt64()),
+            WasConnected = (flags & StateFileWriter.SessionWasConnected) != 0,
             LastPacketId = ReadUInt16(),
         };
         int tagLength = ReadByte();

@@ -17,6 +17,9 @@ internal sealed class StateFileWriter
 
     public const ushort Version = 1;
 
+    /// <summary>Bits of a session record's flags byte: a user name follows; the session was connected when saved.</summary>
+    internal const byte SessionHasUserName = 1, SessionWasConnected = 2;
+
     /// <summary>The largest file the reader takes (it reads the file into one array): a larger state is not saved.</summary>
     public static readonly long MaximumSize = Array.MaxLength;
 
@@ -87,7 +90,7 @@ internal sealed class StateFileWriter
     private void WriteSession(SessionState session)
     {
         WriteString(_record, session.ClientId);
-        _record.Write([(byte)(session.UserName is null ? 0 : 1)]);
+        _record.Write([(byte)((session.UserName is null ? 0 : SessionHasUserName) | (session.WasConnected ? SessionWasConnected : 0))]);
         if (session.UserName is not null)
         {
             WriteString(_record, session.UserName);

@@ -133,13 +133,11 @@ public sealed class CredentialStore : IDisposable
 
     /// <summary>
     /// Looks a user up in the file as last read successfully: while it cannot be read, saved sessions are kept for the
-    /// users it had, not dropped as if they had been removed.
+    /// users it had, not dropped as if they had been removed. No file access (the watcher keeps it current): a state
+    /// save asks under its lock, which must not wait for, or fail with, a read of this file.
     /// </summary>
-    internal bool TryGetLastReadable(string name, [NotNullWhen(true)] out UserCredentials? credentials)
-    {
-        Refresh();
-        return _lastReadable.Users.TryGetValue(name, out credentials);
-    }
+    internal bool TryGetLastReadable(string name, [NotNullWhen(true)] out UserCredentials? credentials) =>
+        _lastReadable.Users.TryGetValue(name, out credentials);
 
     /// <summary>All users, in file order.</summary>
     /// <returns>A snapshot of the users.</returns>

@@ -362,6 +362,7 @@ internal sealed class Session
                 UserName = UserName,
                 ExpiryInterval = ExpiryInterval,
                 DisconnectedAt = IsConnected ? now : DisconnectedAt,
+                WasConnected = IsConnected,
                 LastPacketId = _lastPacketId,
             };
             foreach (SubscriptionEntry entry in _subscriptions?.Values ?? (IEnumerable<SubscriptionEntry>)[])
@@ -388,12 +389,12 @@ internal sealed class Session
     /// SUBSCRIBE's do). In-flight deliveries are resent by <see cref="Attach"/> when the client comes back.
     /// <paramref name="expiryInterval"/> is the saved one within today's cap.
     /// </summary>
-    public void Restore(SessionState state, uint expiryInterval)
+    public void Restore(SessionState state, uint expiryInterval, long now)
     {
         lock (Gate)
         {
             ExpiryInterval = expiryInterval;
-            DisconnectedAt = state.DisconnectedAt;
+            DisconnectedAt = state.WasConnected ? now : state.DisconnectedAt;
             _lastPacketId = state.LastPacketId;
             foreach (Delivery delivery in state.Inflight)
             {

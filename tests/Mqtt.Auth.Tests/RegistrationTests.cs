@@ -231,11 +231,11 @@ public sealed class RegistrationTests
     [Fact]
     public async Task Registration_answers_0x88_when_the_credential_file_cannot_be_written()
     {
-        string data = TestBroker.NewDataDirectory();
-        Directory.CreateDirectory(data);
+        await using TestBroker broker = await TestBroker.StartAsync();
+        // Damaged while the broker runs (a broker does not start on such a file).
         byte[] unreadable = [.. "# users\n"u8, 0xC3, 0x28, (byte)'\n'];
-        await File.WriteAllBytesAsync(Path.Combine(data, CredentialStore.FileName), unreadable);
-        await using TestBroker broker = await TestBroker.StartAsync(dataDirectory: data);
+        await File.WriteAllBytesAsync(broker.Security.Credentials.FilePath, unreadable);
+        broker.Security.Credentials.Refresh();
 
         Received answer = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("ivan", SharedVerifiers)));
         using IMqttClient client = new MqttClientFactory().CreateMqttClient();

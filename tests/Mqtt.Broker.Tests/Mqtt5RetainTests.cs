@@ -214,7 +214,49 @@ public sealed class Mqtt5RetainTests
         Assert.False(live.Retain);
         Assert.NotNull(republished);
         await republished;
-        // "old" is no longer the topic's retained message: it must not come after "new" and leave the client with it.
+        // "old" is no longer the topic's retained message: "new" goes in its place (the live copy may have been
+        // dropped), never "old" after "new", which would leave the client with the stale value.
+        PublishPacket retained = await client.ExpectPublishAsync();
+        Assert.Equal("new", MqttUtf8.GetString(retained.Payload));
+        Assert.True(retained.Retain);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task MQTT5_3_3_1_9_a_topic_retained_anew_during_a_burst_that_fills_the_queue_still_reaches_the_new_subscription()
+    {
+        var authorizer = new CallbackOnFirstReceiveCheck("c", "r/9");
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.Authorizer = authorizer;
+            o.MaximumQueuedMessages = 2;
+        });
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        for (int i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync($"r/{i}", "old", QoS1, retain: true);
+        }
+        Task? republished = null;
+        // r/9's retained copy is about to be queued when r/9 is retained anew: the live copy finds the queue the burst
+        // filled past twice its limit and is dropped.
+        authorizer.Callback = () =>
+        {
+            republished = Task.Run(() => publisher.PublishAsync("r/9", "new", QoS1, retain: true));
+            republished.Wait(RawClient.Timeout);
+        };
+        await using RawClient client = await broker.OpenAsync();
+        await client.ConnectAsync("c", properties: new MqttProperties { ReceiveMaximum = 1 });
+        await client.SubscribeAsync("r/#", QoS1);
+        var received = new Dictionary<string, string>();
+        for (int i = 0; i < 10; i++)
+        {
+            PublishPacket p = await client.ExpectPublishAsync();
+            received.Add(p.TopicString, MqttUtf8.GetString(p.Payload));
+            await client.SendAckAsync(PacketType.PubAck, p.PacketId);
+        }
+        Assert.Equal("new", received["r/9"]);
+        Assert.NotNull(republished);
+        await republished;
         await client.ExpectNothingPendingAsync();
     }
 }

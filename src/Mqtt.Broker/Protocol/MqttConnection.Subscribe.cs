@@ -125,25 +125,27 @@ internal sealed partial class MqttConnection
         // Likewise QoS 1/2 ones go past the session's queue limit, unless it is already full (from earlier bursts).
         QueueFull whenFull = session.HasQueueRoom ? QueueFull.Exceed : QueueFull.Drop;
         long version = _broker.Retained.Version;
-        foreach (ApplicationMessage message in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
+        foreach (ApplicationMessage snapshot in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
         {
-            if (!Options.Authorizer.CanReceive(Client, message.Topic))
+            if (!Options.Authorizer.CanReceive(Client, snapshot.Topic))
             {
                 continue;
             }
-            var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
-            // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
-            var delivery = new Delivery(message, qos, retain: true, entry.EncodedIdentifier);
             // Under the session's gate, which live deliveries take too. A topic retained anew since the snapshot has
-            // its newer message routed to this subscription (retained before routed): sent now, the older one would
-            // come after it and leave the client with the stale value [MQTT-4.6.0-5]. Unchanged, it is still the
-            // latest, and a newer one's live delivery waits for the gate, so it comes after.
+            // its newer message routed live to this subscription (retained before routed) and maybe dropped there (this
+            // burst may fill the queue): the newer one is sent instead of the snapshot's, which would leave the client
+            // with the stale value [MQTT-4.6.0-5], perhaps twice. Unchanged, the snapshot's is the latest, and a newer
+            // one's live delivery waits for the gate, so it comes after (of the same QoS: QoS 0 is not queued).
             lock (session.Gate)
             {
-                if (_broker.Retained.Version != version && !_broker.Retained.IsCurrent(message))
+                ApplicationMessage? message = _broker.Retained.Version == version ? snapshot : _broker.Retained.Current(snapshot.Topic);
+                if (message is null || message.IsExpired(Environment.TickCount64))
                 {
                     continue;
                 }
+                var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
+                // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
+                var delivery = new Delivery(message, qos, retain: true, entry.EncodedIdentifier);
                 if (burst && qos == QualityOfService.AtMostOnce)
                 {
                     SendQoS0(delivery);

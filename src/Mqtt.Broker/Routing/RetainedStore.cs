@@ -127,21 +127,21 @@ internal sealed class RetainedStore
         return results;
     }
 
-    /// <summary>Is <paramref name="message"/> still its topic's retained message (not replaced or cleared since)?</summary>
-    public bool IsCurrent(ApplicationMessage message)
+    /// <summary>The topic's retained message now (expired or not), or null when it has none.</summary>
+    public ApplicationMessage? Current(string topic)
     {
         lock (_gate)
         {
             Node node = _root;
-            foreach (Range level in message.Topic.AsSpan().Split('/'))
+            foreach (Range level in topic.AsSpan().Split('/'))
             {
-                if (node.Children?.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(message.Topic.AsSpan(level), out Node? child) != true)
+                if (node.Children?.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(topic.AsSpan(level), out Node? child) != true)
                 {
-                    return false;
+                    return null;
                 }
                 node = child!;
             }
-            return node.Message == message;
+            return node.Message;
         }
     }
 

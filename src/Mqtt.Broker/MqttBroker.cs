@@ -63,8 +63,14 @@ public sealed partial class MqttBroker : IAsyncDisposable
 
     /// <summary>Loads the state file if persistence is on, binds every listener and starts accepting.</summary>
     /// <exception cref="StateFileException">The state file is corrupt (nothing listens then).</exception>
+    /// <exception cref="InvalidDataException">The credential file cannot be read.</exception>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
+        if (Options.CredentialStore?.Problem is string problem)
+        {
+            // Started on it, the broker would drop every saved session as its user's, and refuse every login.
+            throw new InvalidDataException(problem + "; fix or restore it before starting the broker");
+        }
         LoadState();
         if (Options.Listeners.Count + Options.TlsListeners.Count + Options.WebSocketListeners.Count + Options.TlsWebSocketListeners.Count == 0)
         {

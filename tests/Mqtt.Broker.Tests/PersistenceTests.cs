@@ -529,6 +529,18 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_credential_file_that_cannot_be_read_stops_the_start_before_saved_sessions_are_judged_by_it()
+    {
+        using var credentials = new CredentialStore(Path.Combine(_folder, "data"), watch: false);
+        Assert.True(await credentials.TryAddAsync(Mqtt.Security.Credentials.UserCredentials.Derive("carol", "first")));
+        await File.AppendAllBytesAsync(credentials.FilePath, [0xFF, (byte)'\n']);
+
+        InvalidDataException refused = await Assert.ThrowsAsync<InvalidDataException>(() => StartAsync(o => o.CredentialStore = credentials));
+
+        Assert.Contains("not UTF-8", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MQTT5_3_1_2_11_a_client_connected_at_a_crash_keeps_its_session_however_long_ago_the_last_save_was()
     {
         await using TestBroker running = await StartAsync();

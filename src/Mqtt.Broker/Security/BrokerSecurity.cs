@@ -59,12 +59,6 @@ public sealed class BrokerSecurity : IDisposable
         Secret = ServerSecret.LoadOrCreate(options.DataDirectory, logger);
         Throttle = new LoginThrottle(options.Throttle);
         Credentials = new CredentialStore(options.DataDirectory, logger);
-        if (Credentials.Problem is string problem)
-        {
-            // Started on it, the broker would drop every saved session as its user's; a fixed file loses nothing.
-            Credentials.Dispose();
-            throw new InvalidDataException(problem + "; fix or restore it before starting the broker");
-        }
     }
 
     /// <summary>The settings in force.</summary>

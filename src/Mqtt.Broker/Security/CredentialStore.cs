@@ -286,21 +286,29 @@ public sealed class CredentialStore : IDisposable
         }
 
         _appending = true;
+        bool installed = false;
         try
         {
             AppendLine(credentials.FormatLine());
             lock (_reloadGate)
             {
-                // If a reload was already running when the append began, the next Refresh sees the new size.
                 if (ReferenceEquals(_snapshot, current))
                 {
                     _snapshot = _lastReadable = current.With(credentials, FileStamp.Of(FilePath));
+                    installed = true;
                 }
             }
         }
         finally
         {
             _appending = false;
+        }
+
+        if (!installed)
+        {
+            // A reload already running when the append began installed the file as it was: read it again now, so the
+            // new user is there before this returns (the login that registered it is checked against it at once).
+            Refresh();
         }
 
         return true;
@@ -453,20 +461,26 @@ public sealed class CredentialStore : IDisposable
         {
             throw new InvalidDataException($"credential file {path} is a folder");
         }
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        long size = file.Length;
-        if (size > MaximumFileSize)
+        for (int attempt = 1; ; attempt++)
         {
-            throw new InvalidDataException($"credential file {path} has {size} bytes, more than the {MaximumFileSize} read");
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            long size = file.Length;
+            if (size > MaximumFileSize)
+            {
+                throw new InvalidDataException($"credential file {path} has {size} bytes, more than the {MaximumFileSize} read");
+            }
+            byte[] bytes = new byte[size + 1];
+            int read = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            if (read <= size)
+            {
+                return bytes[..read];
+            }
+            // More than its size: grown meanwhile (another process's append, one write: read again), or no regular file.
+            if (attempt == 3)
+            {
+                throw new InvalidDataException($"credential file {path} keeps growing while it is read, or is not a regular file");
+            }
         }
-        byte[] bytes = new byte[size + 1];
-        int read = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-        if (read > size)
-        {
-            // Grown while read (an append under way: the next look reads it whole), or no regular file at all.
-            throw new InvalidDataException($"credential file {path} changed while it was read, or is not a regular file");
-        }
-        return bytes[..read];
     }
 
     private Snapshot Load(string path, FileStamp stamp)

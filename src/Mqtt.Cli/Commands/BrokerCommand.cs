@@ -81,7 +81,7 @@ internal static class BrokerCommand
             security = BrokerSecurity.Configure(options, settings.ToSecurityOptions(), logging.CreateLogger("mqttcore.auth"));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or IOException or UnauthorizedAccessException or JsonException
-            or InvalidDataException or System.Security.Cryptography.CryptographicException)
+            or System.Security.Cryptography.CryptographicException)
         {
             await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
             return ExitCodes.Usage;
@@ -93,10 +93,10 @@ internal static class BrokerCommand
         {
             await broker.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            // As Mosquitto: a port already in use (or not ours to bind), or a state file that does not load (a
-            // StateFileException says where and why), is a configuration error, exit 1.
+            // As Mosquitto: a port already in use (or not ours to bind), a state file that does not load (a
+            // StateFileException says where and why) or a credential file that cannot be read, is a configuration error, exit 1.
             await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
             return ExitCodes.Usage;
         }

@@ -24,6 +24,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     private readonly HashSet<ushort> _incomingAtLeastOnce = new();
     private readonly List<MqttTopicFilter> _subscriptions = new();
     private Channel<MqttApplicationMessage> _messages;
+    // The queue's writer was completed (the client stopped): the next ConnectAsync needs a new queue, even if the old
+    // one still holds messages nobody read (its Completion only ends once it is drained as well).
+    private bool _messagesEnded;
     private MqttConnection? _connection;
     private MqttConnectResult? _connectResult;
     private CancellationTokenSource? _reconnectCancellation;
@@ -85,9 +88,11 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             }
             _connecting = true;
             _disconnectRequested = false;
-            if (_messages.Reader.Completion.IsCompleted)
+            if (_messagesEnded)
             {
+                // The old reader stays with whoever drains it; StartDispatcher chains a dispatcher for this one.
                 _messages = CreateMessageQueue();
+                _messagesEnded = false;
             }
         }
         try
@@ -595,8 +600,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     /// </summary>
     private void EndSession(Exception reason, bool completeMessages, Exception? error)
     {
+        Channel<MqttApplicationMessage> messages;
         lock (_sync)
         {
+            // Taken under the lock: a ConnectAsync right after this replaces the queue, and must not have its new one completed.
+            messages = _messages;
+            _messagesEnded |= completeMessages;
             FailPendingAcksLocked(reason);
             foreach (object entry in _pending.Values)
             {
@@ -609,7 +618,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         if (completeMessages)
         {
-            _messages.Writer.TryComplete(error);
+            messages.Writer.TryComplete(error);
         }
     }
 

@@ -1,0 +1,61 @@
+using System.Buffers;
+using Mqtt.Codec;
+using static Mqtt.Client.Tests.TestClients;
+
+namespace Mqtt.Client.Tests;
+
+/// <summary>
+/// Client bugs found by the second review (2026-11-27), one test each against a scripted server (127.0.0.1, port 0,
+/// every wait bounded): the message queue and session state across DisconnectAsync and ConnectAsync, a connection
+/// lost during the re-sends, the identifier and Clean Session of reconnections, publications racing the end.
+/// </summary>
+public sealed class ClientReviewTests : IDisposable
+{
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(3);
+
+    private readonly UnobservedClientExceptions _unobserved = new();
+
+    public void Dispose() => _unobserved.Dispose();
+
+    /// <summary>
+    /// A message left unread when DisconnectAsync completed the queue does not keep the next connection's messages
+    /// out. Before, ConnectAsync kept the old queue (closed but not drained), and every PUBLISH of the new connection
+    /// was dropped, QoS 1 and 2 never acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task Messages_of_a_connection_made_after_DisconnectAsync_arrive_though_an_older_one_was_left_unread()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            await first.SendAsync(w => Publish("old", QualityOfService.AtMostOnce, 0).Write(w, ProtocolVersion.V500));
+            await Task.Delay(300); // queued, and left there
+            await client.DisconnectAsync().WaitAsync(Patience);
+        }
+
+        Task<MqttConnectResult> again = client.ConnectAsync();
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync();
+        await again.WaitAsync(Patience);
+        await second.SendAsync(w => Publish("new", QualityOfService.AtLeastOnce, 7).Write(w, ProtocolVersion.V500));
+
+        List<MqttApplicationMessage> received = await client.ReceiveAsync(1, Short);
+        Assert.Equal("new", Text(received[0]));
+        OwnedPacket ack = await second.ExpectAsync(PacketType.PubAck, Short);
+        Assert.True(PubAckPacket.TryRead(ack.Frame, ProtocolVersion.V500, out PubAckPacket pubAck, out _));
+        Assert.Equal(7, pubAck.PacketId);
+    }
+
+    private static PublishPacket Publish(string payload, QualityOfService qos, ushort packetId, bool duplicate = false) => new()
+    {
+        Topic = MqttUtf8.Encode("t"),
+        Payload = new ReadOnlySequence<byte>(Bytes(payload)),
+        QoS = qos,
+        PacketId = packetId,
+        Duplicate = duplicate,
+    };
+}

@@ -250,15 +250,46 @@ public sealed partial class MqttClient
             }
         }
         ChannelWriter<MqttApplicationMessage> writer = _messages.Writer;
-        if (!writer.TryWrite(message))
+        if (writer.TryWrite(message))
         {
-            try
+            return;
+        }
+        bool queued = false;
+        try
+        {
+            await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
+            queued = true;
+        }
+        catch (ChannelClosedException)
+        {
+            // The client is stopping: nobody reads any more.
+        }
+        finally
+        {
+            if (!queued)
             {
-                await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
+                ForgetReceipt(connection, message);
             }
-            catch (ChannelClosedException)
+        }
+    }
+
+    /// <summary>
+    /// The message never reached the application: its receipt goes, so that the server's re-send is delivered, not
+    /// taken as a duplicate (no PUBREC, the message lost and its Packet Identifier held for good).
+    /// </summary>
+    private void ForgetReceipt(MqttConnection connection, MqttApplicationMessage message)
+    {
+        lock (_sync)
+        {
+            if (message.QoS == QualityOfService.AtLeastOnce && _connection == connection)
             {
-                // The client is stopping: nobody reads any more.
+                // QoS 1 ids are per connection: a newer one may hold the same id for another message.
+                _incomingAtLeastOnce.Remove(message.PacketId);
+            }
+            else if (message.Receipt is not null && _incomingExactlyOnce.TryGetValue(message.PacketId, out ExactlyOnceReceipt? held) && held == message.Receipt)
+            {
+                // Only if still this one: a resumed connection may have handled a re-send of it meanwhile.
+                _incomingExactlyOnce.Remove(message.PacketId);
             }
         }
     }

@@ -50,6 +50,54 @@ public sealed class ClientReviewTests : IDisposable
         Assert.Equal(7, pubAck.PacketId);
     }
 
+    /// <summary>
+    /// [MQTT-4.3.3-10] A QoS 2 message that never reached the application (the read loop waited for room in a full
+    /// queue when DisconnectAsync ended it) keeps no receipt: the server's re-send on the resumed session is delivered
+    /// and acknowledged. Before, the receipt stayed unacknowledged, and the re-send was taken as a duplicate: nothing
+    /// delivered, no PUBREC, the message lost and its Packet Identifier held.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_4_3_3_10_a_QoS2_message_dropped_before_reaching_the_application_is_delivered_when_resent()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.CleanStart = false;
+        options.SessionExpiryInterval = 600;
+        options.MessageQueueCapacity = 1;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            await first.SendAsync(w => Publish("one", QualityOfService.ExactlyOnce, 1).Write(w, ProtocolVersion.V500));
+            await first.SendAsync(w => Publish("two", QualityOfService.ExactlyOnce, 2).Write(w, ProtocolVersion.V500));
+            await Task.Delay(300); // "one" fills the queue; "two" waits for room
+            await client.DisconnectAsync().WaitAsync(Patience);
+        }
+        List<MqttApplicationMessage> drained = await client.ReceiveAsync(1, Short);
+        Assert.Equal("one", Text(drained[0])); // acknowledged as it is handed out: its PUBREC goes with the re-send
+
+        Task<MqttConnectResult> again = client.ConnectAsync();
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync(sessionPresent: true);
+        await again.WaitAsync(Patience);
+        await second.SendAsync(w => Publish("one", QualityOfService.ExactlyOnce, 1, duplicate: true).Write(w, ProtocolVersion.V500));
+        await second.SendAsync(w => Publish("two", QualityOfService.ExactlyOnce, 2, duplicate: true).Write(w, ProtocolVersion.V500));
+
+        List<MqttApplicationMessage> received = await client.ReceiveAsync(1, Short);
+        Assert.Equal("two", Text(received[0]));
+        Assert.Equal(1, await ExpectPubRecAsync(second));
+        Assert.Equal(2, await ExpectPubRecAsync(second));
+    }
+
+    private static async Task<ushort> ExpectPubRecAsync(FakeConnection connection)
+    {
+        OwnedPacket packet = await connection.ExpectAsync(PacketType.PubRec, Short);
+        Assert.True(PubRecPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PubRecPacket pubRec, out _));
+        return pubRec.PacketId;
+    }
+
     private static PublishPacket Publish(string payload, QualityOfService qos, ushort packetId, bool duplicate = false) => new()
     {
         Topic = MqttUtf8.Encode("t"),

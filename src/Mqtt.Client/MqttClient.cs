@@ -76,6 +76,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     /// Opens the connection: socket, TLS, CONNECT, the enhanced authentication exchange if any, CONNACK. Returns the
     /// CONNACK; throws <see cref="MqttConnectException"/> when the server refuses, <see cref="MqttTransportException"/>
     /// when it cannot be reached, <see cref="MqttTimeoutException"/> after <see cref="MqttClientOptions.ConnectTimeout"/>.
+    /// A connection lost after the CONNACK, while the session's messages are re-sent, is an ordinary loss
+    /// (<see cref="Disconnected"/>, then reconnection if enabled), not a failed connect.
     /// </summary>
     public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
     {
@@ -388,6 +390,14 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     (waiting ??= new()).Add((publish, duplicate, slots[next++]));
                 }
             }
+        }
+        catch (MqttConnectionLostException e)
+        {
+            // The connection is current and the CONNACK accepted it: its loss is an ordinary one, which OnClosed
+            // handles (reconnecting, or ending the session), and the connect succeeded. Thrown from here, it left
+            // ConnectAsync failed with a reconnection loop running behind it and no dispatcher.
+            await connection.CloseAsync(e, null).ConfigureAwait(false);
+            return;
         }
         finally
         {

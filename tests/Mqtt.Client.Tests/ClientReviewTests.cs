@@ -91,6 +91,66 @@ public sealed class ClientReviewTests : IDisposable
         Assert.Equal(2, await ExpectPubRecAsync(second));
     }
 
+    /// <summary>
+    /// A connection that the server accepted and then lost while the client re-sent the session's messages is an
+    /// ordinary loss: ConnectAsync returns its CONNACK, the client reconnects, and MessageReceived gets the next
+    /// connection's messages. Before, ConnectAsync threw while a reconnection loop went on behind it with no
+    /// dispatcher: Reconnected fired, but no message ever reached the handler and ConnectAsync was refused.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_lost_during_the_resends_of_ConnectAsync_is_an_ordinary_loss()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port);
+        options.CleanStart = false;
+        options.SessionExpiryInterval = 600;
+        options.AutomaticReconnect = true;
+        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
+        await using var client = new MqttClient(options);
+        var handled = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.MessageReceived = (m, _) =>
+        {
+            handled.TrySetResult(Text(m));
+            return Task.CompletedTask;
+        };
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        var publishing = new List<Task<MqttPublishResult>>();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            for (int i = 0; i < 20; i++)
+            {
+                publishing.Add(client.PublishAsync("t", new byte[1 << 20], QualityOfService.AtLeastOnce).AsTask());
+                await first.ExpectAsync(PacketType.Publish);
+            }
+            await client.DisconnectAsync().WaitAsync(Patience);
+        }
+        foreach (Task<MqttPublishResult> p in publishing)
+        {
+            await Assert.ThrowsAsync<MqttConnectionLostException>(() => p.WaitAsync(Patience)); // their messages stay in the session
+        }
+
+        Task<MqttConnectResult> again = client.ConnectAsync();
+        await using (FakeConnection second = await server.AcceptAsync())
+        {
+            await second.AcceptConnectAsync(sessionPresent: true);
+            // 20 MiB to re-send: the server ends the connection long before they are written.
+            await second.SendAsync(w => new DisconnectPacket { ReasonCode = ReasonCode.ServerShuttingDown }.Write(w, ProtocolVersion.V500));
+            second.Close();
+        }
+        Assert.True((await again.WaitAsync(Patience)).SessionPresent);
+
+        await using FakeConnection third = await server.AcceptAsync();
+        await third.AcceptConnectAsync(sessionPresent: true);
+        Task draining = third.DrainAsync(); // the re-sends
+        await third.SendAsync(w => Publish("hello", QualityOfService.AtMostOnce, 0).Write(w, ProtocolVersion.V500));
+        Assert.Equal("hello", await handled.Task.WaitAsync(Patience));
+        Assert.True(client.IsConnected);
+        await client.DisconnectAsync().WaitAsync(Patience);
+        await draining.WaitAsync(Patience);
+    }
+
     private static async Task<ushort> ExpectPubRecAsync(FakeConnection connection)
     {
         OwnedPacket packet = await connection.ExpectAsync(PacketType.PubRec, Short);

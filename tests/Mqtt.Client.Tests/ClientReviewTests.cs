@@ -26,14 +26,17 @@ public sealed class ClientReviewTests : IDisposable
     public async Task Messages_of_a_connection_made_after_DisconnectAsync_arrive_though_an_older_one_was_left_unread()
     {
         await using var server = new FakeServer();
-        await using var client = new MqttClient(Options(server.Port));
+        MqttClientOptions options = Options(server.Port);
+        options.MessageQueueCapacity = 1;
+        await using var client = new MqttClient(options);
         Task<MqttConnectResult> connecting = client.ConnectAsync();
         await using (FakeConnection first = await server.AcceptAsync())
         {
             await first.AcceptConnectAsync();
             await connecting.WaitAsync(Patience);
             await first.SendAsync(w => Publish("old", QualityOfService.AtMostOnce, 0).Write(w, ProtocolVersion.V500));
-            await Task.Delay(300); // queued, and left there
+            await first.SendAsync(w => Publish("older", QualityOfService.AtMostOnce, 0).Write(w, ProtocolVersion.V500));
+            await WaitUntilQueueIsFullAsync(client); // "old" is queued, and left there
             await client.DisconnectAsync().WaitAsync(Patience);
         }
 
@@ -72,7 +75,7 @@ public sealed class ClientReviewTests : IDisposable
             await connecting.WaitAsync(Patience);
             await first.SendAsync(w => Publish("one", QualityOfService.ExactlyOnce, 1).Write(w, ProtocolVersion.V500));
             await first.SendAsync(w => Publish("two", QualityOfService.ExactlyOnce, 2).Write(w, ProtocolVersion.V500));
-            await Task.Delay(300); // "one" fills the queue; "two" waits for room
+            await WaitUntilQueueIsFullAsync(client); // "one" fills the queue; "two" waits for room
             await client.DisconnectAsync().WaitAsync(Patience);
         }
         List<MqttApplicationMessage> drained = await client.ReceiveAsync(1, Short);
@@ -149,6 +152,16 @@ public sealed class ClientReviewTests : IDisposable
         Assert.True(client.IsConnected);
         await client.DisconnectAsync().WaitAsync(Patience);
         await draining.WaitAsync(Patience);
+    }
+
+    /// <summary>Waits (bounded) until the client's read loop waits for room in its full message queue.</summary>
+    private static async Task WaitUntilQueueIsFullAsync(MqttClient client)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (client.CurrentConnection is not { AwaitingApplication: true })
+        {
+            await Task.Delay(10, timeout.Token);
+        }
     }
 
     private static async Task<ushort> ExpectPubRecAsync(FakeConnection connection)

@@ -99,7 +99,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         try
         {
-            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, cancellationToken).ConfigureAwait(false);
+            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, reconnection: false, cancellationToken).ConfigureAwait(false);
             StartDispatcher();
             return result;
         }
@@ -190,9 +190,17 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             FullMode = BoundedChannelFullMode.Wait,
         });
 
-    /// <summary>One connection attempt: transport, CONNECT, handshake; on success the connection becomes current.</summary>
-    private async Task<MqttConnectResult> ConnectOnceAsync(bool cleanStart, CancellationToken cancellationToken)
+    /// <summary>
+    /// One connection attempt: transport, CONNECT, handshake; on success the connection becomes current.
+    /// <paramref name="cleanStart"/> discards the client's session state too; a reconnection keeps it.
+    /// </summary>
+    private async Task<MqttConnectResult> ConnectOnceAsync(bool cleanStart, bool reconnection, CancellationToken cancellationToken)
     {
+        // MQTT 3.1.1 has no Session Expiry: a reconnection with Clean Session 0 would leave a persistent session the
+        // application did not ask for, and with an empty ClientId the server refuses it [MQTT-3.1.3-7]. It asks for
+        // what the application did; the client still re-publishes and re-subscribes (Session Present 0).
+        bool cleanOnWire = cleanStart || (reconnection && _options.ProtocolVersion == ProtocolVersion.V311
+            && (_options.CleanStart || string.IsNullOrEmpty(_options.ClientId)));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         MqttTransport? transport = null;
@@ -205,12 +213,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 connection.MaximumIncomingPacketSize = _options.MaximumPacketSize;
             }
-            ConnectPacket connect = await BuildConnectAsync(cleanStart, timeout.Token).ConfigureAwait(false);
+            ConnectPacket connect = await BuildConnectAsync(cleanOnWire, timeout.Token).ConfigureAwait(false);
             await connection.SendAsync(connect, timeout.Token).ConfigureAwait(false);
             _logger?.LogDebug("CONNECT sent to {Host}:{Port} (MQTT {Version}, clean start {CleanStart})",
-                _options.Host, _options.EffectivePort, _options.ProtocolVersion == ProtocolVersion.V500 ? "5" : "3.1.1", cleanStart);
+                _options.Host, _options.EffectivePort, _options.ProtocolVersion == ProtocolVersion.V500 ? "5" : "3.1.1", cleanOnWire);
             MqttConnectResult result = await HandshakeAsync(connection, timeout.Token).ConfigureAwait(false);
-            if (cleanStart && result.SessionPresent)
+            if (cleanOnWire && result.SessionPresent)
             {
                 // [MQTT-3.2.2-4] After Clean Start the client holds no session, so the server cannot be resuming one
                 // (3.1.1: the server broke [MQTT-3.2.2-1]).
@@ -545,7 +553,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             try
             {
                 await Task.Delay(delay * (0.8 + 0.4 * Random.Shared.NextDouble()), stop).ConfigureAwait(false);
-                MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
+                MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, reconnection: true, stop).ConfigureAwait(false);
                 if (!EndReconnection(reconnection, connected: true))
                 {
                     // Lost again during its re-sends (its OnClosed left the retrying to this loop), or disconnected.

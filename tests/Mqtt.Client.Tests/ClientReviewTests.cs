@@ -171,6 +171,52 @@ public sealed class ClientReviewTests : IDisposable
         return pubRec.PacketId;
     }
 
+    /// <summary>
+    /// [MQTT-3.1.3-7] MQTT 3.1.1 has no Session Expiry: a reconnection asks for the Clean Session the application
+    /// asked for, and always for a clean one with an empty ClientId, which a server refuses with Clean Session 0.
+    /// The client's state is brought back as after any Session Present 0: it subscribes again. Before, every
+    /// reconnection sent Clean Session 0: the default empty ClientId was refused for good (0x02), and a client that
+    /// asked for a clean session left a persistent one on the broker.
+    /// </summary>
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("", false)]
+    [InlineData("c311", true)]
+    [InlineData("c311", false)]
+    public async Task MQTT311_3_1_3_7_a_reconnection_asks_for_the_Clean_Session_the_application_asked_for(string clientId, bool cleanSession)
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port, ProtocolVersion.V311, clientId);
+        options.CleanStart = cleanSession;
+        options.AutomaticReconnect = true;
+        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            Task<MqttSubscribeResult> subscribing = client.SubscribeAsync("s/#", QualityOfService.AtLeastOnce);
+            await AcknowledgeSubscribeAsync(first);
+            await subscribing.WaitAsync(Patience);
+            first.Close();
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        ConnectPacket reconnect = await second.AcceptConnectAsync();
+
+        Assert.Equal(cleanSession || clientId.Length == 0, reconnect.CleanStart);
+        Assert.Equal(clientId, System.Text.Encoding.UTF8.GetString(reconnect.ClientId.ToArray()));
+        await AcknowledgeSubscribeAsync(second); // no session on the server: the client subscribes again
+    }
+
+    private static async Task AcknowledgeSubscribeAsync(FakeConnection connection)
+    {
+        OwnedPacket packet = await connection.ExpectAsync(PacketType.Subscribe, Short);
+        Assert.True(SubscribePacket.TryRead(packet.Frame, connection.Version, out SubscribePacket subscribe, out _));
+        await connection.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new[] { (byte)1 }) }.Write(w, connection.Version));
+    }
+
     private static PublishPacket Publish(string payload, QualityOfService qos, ushort packetId, bool duplicate = false) => new()
     {
         Topic = MqttUtf8.Encode("t"),

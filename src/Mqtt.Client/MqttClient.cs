@@ -29,6 +29,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     private bool _messagesEnded;
     private MqttConnection? _connection;
     private MqttConnectResult? _connectResult;
+    // The server's Assigned Client Identifier (MQTT 5), used while the options leave ClientId empty: a reconnection
+    // with a new id would find no session (Session Present 0 every time) and orphan the one it had.
+    private string? _assignedClientId;
     private CancellationTokenSource? _reconnectCancellation;
     private TaskCompletionSource? _reauthentication;
     private Task _dispatcher = Task.CompletedTask;
@@ -200,7 +203,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         // application did not ask for, and with an empty ClientId the server refuses it [MQTT-3.1.3-7]. It asks for
         // what the application did; the client still re-publishes and re-subscribes (Session Present 0).
         bool cleanOnWire = cleanStart || (reconnection && _options.ProtocolVersion == ProtocolVersion.V311
-            && (_options.CleanStart || string.IsNullOrEmpty(_options.ClientId)));
+            && (_options.CleanStart || ClientIdInUse.Length == 0));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         MqttTransport? transport = null;
@@ -356,6 +359,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             }
             _connection = connection;
             _connectResult = result;
+            if (result.AssignedClientIdentifier is string assigned)
+            {
+                _assignedClientId = assigned;
+            }
         }
         if (completed is not null)
         {
@@ -673,6 +680,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         throw new MqttException("all 65,535 Packet Identifiers are in use");
     }
+
+    /// <summary>The ClientId of the options, or when it is empty the one the server assigned to this client, if any.</summary>
+    private string ClientIdInUse => _options.ClientId is { Length: > 0 } id ? id : Volatile.Read(ref _assignedClientId) ?? "";
 
     /// <summary>The current connection, for tests.</summary>
     internal MqttConnection? CurrentConnection => _connection;

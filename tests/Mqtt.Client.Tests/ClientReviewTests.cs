@@ -206,9 +206,51 @@ public sealed class ClientReviewTests : IDisposable
         ConnectPacket reconnect = await second.AcceptConnectAsync();
 
         Assert.Equal(cleanSession || clientId.Length == 0, reconnect.CleanStart);
-        Assert.Equal(clientId, System.Text.Encoding.UTF8.GetString(reconnect.ClientId.ToArray()));
+        Assert.Equal(clientId, ClientIdOf(reconnect));
         await AcknowledgeSubscribeAsync(second); // no session on the server: the client subscribes again
     }
+
+    /// <summary>
+    /// The Assigned Client Identifier of a CONNACK (MQTT 5, empty ClientId) is this client's from then on: its
+    /// reconnections and its later ConnectAsync send it, so the session is found again. Before, every reconnection
+    /// got a new identifier: Session Present 0 every time, unfinished QoS 2 publications republished as new, and a
+    /// session with an expiry orphaned on the server.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_2_2_16_the_Assigned_Client_Identifier_is_sent_by_later_connections()
+    {
+        await using var server = new FakeServer();
+        MqttClientOptions options = Options(server.Port, clientId: "");
+        options.SessionExpiryInterval = 600;
+        options.AutomaticReconnect = true;
+        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
+        await using var client = new MqttClient(options);
+        var reconnected = new TaskCompletionSource<MqttConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Reconnected += (_, r) => reconnected.TrySetResult(r);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync(new MqttProperties { AssignedClientIdentifier = MqttUtf8.Encode("auto-123") });
+            Assert.Equal("auto-123", (await connecting.WaitAsync(Patience)).ClientId);
+            first.Close();
+        }
+
+        await using (FakeConnection second = await server.AcceptAsync())
+        {
+            ConnectPacket reconnect = await second.AcceptConnectAsync(sessionPresent: true);
+            Assert.Equal("auto-123", ClientIdOf(reconnect));
+            Assert.False(reconnect.CleanStart);
+            Assert.Equal("auto-123", (await reconnected.Task.WaitAsync(Patience)).ClientId);
+            await client.DisconnectAsync().WaitAsync(Patience);
+        }
+
+        Task<MqttConnectResult> again = client.ConnectAsync();
+        await using FakeConnection third = await server.AcceptAsync();
+        Assert.Equal("auto-123", ClientIdOf(await third.AcceptConnectAsync()));
+        await again.WaitAsync(Patience);
+    }
+
+    private static string ClientIdOf(in ConnectPacket connect) => System.Text.Encoding.UTF8.GetString(connect.ClientId.ToArray());
 
     private static async Task AcknowledgeSubscribeAsync(FakeConnection connection)
     {

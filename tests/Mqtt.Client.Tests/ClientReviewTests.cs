@@ -250,6 +250,107 @@ public sealed class ClientReviewTests : IDisposable
         await again.WaitAsync(Patience);
     }
 
+    /// <summary>
+    /// [MQTT-2.2.1-3] A SUBSCRIBE whose caller gave up waiting keeps its Packet Identifier until the SUBACK, and the
+    /// subscription that SUBACK grants is the client's: it is brought back when the server loses the session. Before,
+    /// the cancelled call freed the identifier at once, and the late SUBACK was ignored: the subscription was missing.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_2_2_1_3_a_subscription_granted_after_its_caller_gave_up_is_kept()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            using var giveUp = new CancellationTokenSource();
+            Task<MqttSubscribeResult> subscribing = client.SubscribeAsync("late/#", QualityOfService.AtLeastOnce, giveUp.Token);
+            SubscribePacket subscribe = await ReadSubscribeAsync(first);
+            giveUp.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => subscribing.WaitAsync(Patience));
+            await first.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new[] { (byte)1 }) }.Write(w, ProtocolVersion.V500));
+            await PingPongAsync(client, first); // the SUBACK before it is handled
+            first.Close();
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync(); // Session Present 0: the client subscribes again
+        SubscribePacket again = await ReadSubscribeAsync(second);
+        Assert.Equal(["late/#"], FiltersOf(again));
+    }
+
+    /// <summary>An UNSUBSCRIBE whose caller gave up waiting still ends the subscription when its UNSUBACK comes.</summary>
+    [Fact]
+    public async Task MQTT5_2_2_1_3_a_subscription_ended_after_its_caller_gave_up_is_not_brought_back()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            Task<MqttSubscribeResult> subscribing = client.SubscribeAsync([new("gone/#"), new("kept/#")]);
+            SubscribePacket subscribe = await ReadSubscribeAsync(first);
+            await first.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new byte[] { 0, 0 }) }.Write(w, ProtocolVersion.V500));
+            await subscribing.WaitAsync(Patience);
+            using var giveUp = new CancellationTokenSource();
+            Task<MqttUnsubscribeResult> unsubscribing = client.UnsubscribeAsync("gone/#", giveUp.Token);
+            OwnedPacket unsubscribe = await first.ExpectAsync(PacketType.Unsubscribe);
+            Assert.True(UnsubscribePacket.TryRead(unsubscribe.Frame, ProtocolVersion.V500, out UnsubscribePacket packet, out _));
+            giveUp.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => unsubscribing.WaitAsync(Patience));
+            await first.SendAsync(w => new UnsubAckPacket { PacketId = packet.PacketId, ReasonCodes = new(new byte[] { 0 }) }.Write(w, ProtocolVersion.V500));
+            await PingPongAsync(client, first);
+            first.Close();
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync();
+        SubscribePacket again = await ReadSubscribeAsync(second);
+        Assert.Equal(["kept/#"], FiltersOf(again));
+    }
+
+    private static MqttClientOptions ReconnectingOptions(int port)
+    {
+        MqttClientOptions options = Options(port);
+        options.AutomaticReconnect = true;
+        options.ReconnectMinimumDelay = options.ReconnectMaximumDelay = TimeSpan.FromMilliseconds(50);
+        return options;
+    }
+
+    private static List<string> FiltersOf(in SubscribePacket subscribe)
+    {
+        var filters = new List<string>();
+        foreach (Subscription subscription in subscribe.Subscriptions)
+        {
+            filters.Add(subscription.TopicFilterString);
+        }
+        return filters;
+    }
+
+    private static async Task<SubscribePacket> ReadSubscribeAsync(FakeConnection connection)
+    {
+        OwnedPacket packet = await connection.ExpectAsync(PacketType.Subscribe, Short);
+        Assert.True(SubscribePacket.TryRead(packet.Frame, connection.Version, out SubscribePacket subscribe, out _));
+        return subscribe;
+    }
+
+    /// <summary>
+    /// A QoS 1 publication and its PUBACK: once the client has it, the read loop handled every packet the server sent
+    /// before.
+    /// </summary>
+    private static async Task PingPongAsync(MqttClient client, FakeConnection connection)
+    {
+        Task<MqttPublishResult> publishing = client.PublishAsync("sync", Bytes("."), QualityOfService.AtLeastOnce).AsTask();
+        OwnedPacket packet = await connection.ExpectAsync(PacketType.Publish, Short);
+        Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+        await connection.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
+        await publishing.WaitAsync(Patience);
+    }
+
     private static string ClientIdOf(in ConnectPacket connect) => System.Text.Encoding.UTF8.GetString(connect.ClientId.ToArray());
 
     private static async Task AcknowledgeSubscribeAsync(FakeConnection connection)

@@ -32,6 +32,7 @@ public sealed partial class MqttClient
     /// Acknowledges a QoS 1 or 2 message when <see cref="MqttClientOptions.AutomaticAcknowledgement"/> is off:
     /// PUBACK, or PUBREC (PUBCOMP then follows the server's PUBREL by itself). Acknowledging twice does nothing; an
     /// acknowledgement for a message of an earlier connection is dropped, since the server re-sends that message.
+    /// Cancelled before the PUBACK or PUBREC was written, it leaves the message unacknowledged: call it again.
     /// </summary>
     public async ValueTask AcknowledgeAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
     {
@@ -53,7 +54,24 @@ public sealed partial class MqttClient
                     return;
                 }
             }
-            await connection.SendAsync(new PubAckPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await connection.SendAsync(new PubAckPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Only the wait for the write path is cancellable, so nothing was written: still unacknowledged, the
+                // message can be acknowledged again (it was marked first, so that two calls cannot both send).
+                lock (_sync)
+                {
+                    if (_connection == connection)
+                    {
+                        _incomingAtLeastOnce.Add(message.PacketId);
+                    }
+                }
+                Volatile.Write(ref message.Acknowledged, 0);
+                throw;
+            }
             return;
         }
         lock (_sync)
@@ -70,7 +88,17 @@ public sealed partial class MqttClient
                 return;
             }
         }
-        await connection.SendAsync(new PubRecPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await connection.SendAsync(new PubRecPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Not written, as above.
+            Volatile.Write(ref message.Receipt!.Acknowledged, 0);
+            Volatile.Write(ref message.Acknowledged, 0);
+            throw;
+        }
     }
 
     private async ValueTask TryAcknowledgeAsync(MqttApplicationMessage message)

@@ -313,6 +313,28 @@ public sealed class ClientReviewTests : IDisposable
         Assert.Equal(["kept/#"], FiltersOf(again));
     }
 
+    /// <summary>
+    /// An AcknowledgeAsync cancelled while it waited for the write path wrote nothing, so the message is still
+    /// unacknowledged and a second call sends the PUBACK or PUBREC. Before, the first call had marked it acknowledged:
+    /// the second did nothing, and the acknowledgement was lost until a reconnection.
+    /// </summary>
+    [Theory]
+    [InlineData(QualityOfService.AtLeastOnce, PacketType.PubAck)]
+    [InlineData(QualityOfService.ExactlyOnce, PacketType.PubRec)]
+    public async Task An_acknowledgement_cancelled_before_it_was_written_can_be_sent_again(QualityOfService qos, PacketType acknowledgement)
+    {
+        await using ScriptedClient scripted = await ScriptedClient.ConnectAsync(configure: o => o.AutomaticAcknowledgement = false);
+        (MqttClient client, FakeConnection connection) = (scripted.Client, scripted.Connection);
+        await connection.SendAsync(w => Publish("m", qos, 5).Write(w, ProtocolVersion.V500));
+        MqttApplicationMessage message = (await client.ReceiveAsync(1, Short))[0];
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await client.AcknowledgeAsync(message, new CancellationToken(canceled: true)));
+        await client.AcknowledgeAsync(message).AsTask().WaitAsync(Patience);
+
+        OwnedPacket sent = await connection.ExpectAsync(acknowledgement, Short);
+        Assert.Equal(5, sent.Body[0] << 8 | sent.Body[1]);
+    }
+
     private static MqttClientOptions ReconnectingOptions(int port)
     {
         MqttClientOptions options = Options(port);

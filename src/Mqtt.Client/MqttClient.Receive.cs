@@ -266,58 +266,71 @@ public sealed partial class MqttClient
             return;
         }
         MqttApplicationMessage message = MessageProperties.ToMessage(packet, topic, connection.Number);
-        lock (_sync)
-        {
-            if (packet.QoS == QualityOfService.AtLeastOnce)
-            {
-                _incomingAtLeastOnce.Add(packet.PacketId);
-            }
-            else if (packet.QoS == QualityOfService.ExactlyOnce)
-            {
-                _incomingExactlyOnce[packet.PacketId] = message.Receipt = new ExactlyOnceReceipt();
-            }
-        }
         ChannelWriter<MqttApplicationMessage> writer = _messages.Writer;
-        if (writer.TryWrite(message))
+        if (packet.QoS == QualityOfService.AtMostOnce)
         {
+            try
+            {
+                if (!writer.TryWrite(message))
+                {
+                    await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
+                }
+            }
+            catch (ChannelClosedException)
+            {
+                // The client is stopping: nobody reads any more.
+            }
             return;
         }
-        bool queued = false;
-        try
+        if (packet.QoS == QualityOfService.ExactlyOnce)
         {
-            await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
-            queued = true;
+            message.Receipt = new ExactlyOnceReceipt();
         }
-        catch (ChannelClosedException)
-        {
-            // The client is stopping: nobody reads any more.
-        }
-        finally
-        {
-            if (!queued)
-            {
-                ForgetReceipt(connection, message);
-            }
-        }
+        await QueueAcknowledgedAsync(connection, writer, message).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The message never reached the application: its receipt goes, so that the server's re-send is delivered, not
-    /// taken as a duplicate (no PUBREC, the message lost and its Packet Identifier held for good).
+    /// Queues a QoS 1 or 2 message and records it (QoS 1 id, QoS 2 receipt) in one step under the lock, only while its
+    /// connection is current. A message that never reaches the application leaves no receipt behind, so the server's
+    /// re-send is delivered, not taken as a duplicate (no PUBREC, the message lost, its Packet Identifier held); and
+    /// one that a newer connection may have received again meanwhile is not queued twice.
     /// </summary>
-    private void ForgetReceipt(MqttConnection connection, MqttApplicationMessage message)
+    private async ValueTask QueueAcknowledgedAsync(MqttConnection connection, ChannelWriter<MqttApplicationMessage> writer, MqttApplicationMessage message)
     {
-        lock (_sync)
+        while (true)
         {
-            if (message.QoS == QualityOfService.AtLeastOnce && _connection == connection)
+            lock (_sync)
             {
-                // QoS 1 ids are per connection: a newer one may hold the same id for another message.
-                _incomingAtLeastOnce.Remove(message.PacketId);
+                if (_connection != connection)
+                {
+                    return; // the connection ended: unacknowledged, the message is the server's to send again
+                }
+                // Under the lock, with the record: continuations of the queue's readers never run inline (the default).
+                if (writer.TryWrite(message))
+                {
+                    if (message.Receipt is ExactlyOnceReceipt receipt)
+                    {
+                        _incomingExactlyOnce[message.PacketId] = receipt;
+                    }
+                    else
+                    {
+                        _incomingAtLeastOnce.Add(message.PacketId);
+                    }
+                    return;
+                }
             }
-            else if (message.Receipt is not null && _incomingExactlyOnce.TryGetValue(message.PacketId, out ExactlyOnceReceipt? held) && held == message.Receipt)
+            try
             {
-                // Only if still this one: a resumed connection may have handled a re-send of it meanwhile.
-                _incomingExactlyOnce.Remove(message.PacketId);
+                Task<bool> room = writer.WaitToWriteAsync(connection.Lifetime).AsTask();
+                await connection.WaitForApplicationAsync(new ValueTask(room)).ConfigureAwait(false);
+                if (!room.Result)
+                {
+                    return; // the client is stopping: nobody reads any more
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return; // the queue ended with the connection's error: nobody reads any more
             }
         }
     }

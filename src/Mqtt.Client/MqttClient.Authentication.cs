@@ -98,7 +98,7 @@ public sealed partial class MqttClient
             Version = _options.ProtocolVersion,
             CleanStart = cleanStart,
             KeepAlive = (ushort)KeepAliveSeconds(_options.KeepAlive).TotalSeconds,
-            ClientId = MqttUtf8.Encode(_options.ClientId),
+            ClientId = MqttUtf8.Encode(ClientIdInUse),
             Properties = properties,
             Will = will,
             UserName = _options.UserName is null ? null : MqttUtf8.Encode(_options.UserName),
@@ -137,7 +137,7 @@ public sealed partial class MqttClient
             if (v5 && IsOlderServersVersionRefusal(frame))
             {
                 await connection.CloseAsync(null, null).ConfigureAwait(false);
-                throw new MqttConnectException(new MqttConnectResult { ReasonCode = ReasonCode.UnsupportedProtocolVersion, ClientId = _options.ClientId });
+                throw new MqttConnectException(new MqttConnectResult { ReasonCode = ReasonCode.UnsupportedProtocolVersion, ClientId = ClientIdInUse });
             }
             Check(ConnAckPacket.TryRead(frame, connection.Version, out ConnAckPacket connAck, out error), error);
             MqttConnectResult result = ToConnectResult(connAck);
@@ -225,7 +225,7 @@ public sealed partial class MqttClient
         {
             ReasonCode = connAck.ReasonCode,
             SessionPresent = connAck.SessionPresent,
-            ClientId = assigned ?? _options.ClientId,
+            ClientId = assigned ?? ClientIdInUse,
             ReasonString = WireText.ToStringOrNull(p.ReasonString),
             AssignedClientIdentifier = assigned,
             ServerKeepAlive = p.ServerKeepAlive,

@@ -32,6 +32,7 @@ public sealed partial class MqttClient
     /// Acknowledges a QoS 1 or 2 message when <see cref="MqttClientOptions.AutomaticAcknowledgement"/> is off:
     /// PUBACK, or PUBREC (PUBCOMP then follows the server's PUBREL by itself). Acknowledging twice does nothing; an
     /// acknowledgement for a message of an earlier connection is dropped, since the server re-sends that message.
+    /// Cancelled before the PUBACK or PUBREC was written, it leaves the message unacknowledged: call it again.
     /// </summary>
     public async ValueTask AcknowledgeAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
     {
@@ -53,7 +54,24 @@ public sealed partial class MqttClient
                     return;
                 }
             }
-            await connection.SendAsync(new PubAckPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await connection.SendAsync(new PubAckPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Only the wait for the write path is cancellable, so nothing was written: still unacknowledged, the
+                // message can be acknowledged again (it was marked first, so that two calls cannot both send).
+                lock (_sync)
+                {
+                    if (_connection == connection)
+                    {
+                        _incomingAtLeastOnce.Add(message.PacketId);
+                    }
+                }
+                Volatile.Write(ref message.Acknowledged, 0);
+                throw;
+            }
             return;
         }
         lock (_sync)
@@ -70,7 +88,17 @@ public sealed partial class MqttClient
                 return;
             }
         }
-        await connection.SendAsync(new PubRecPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await connection.SendAsync(new PubRecPacket { PacketId = message.PacketId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Not written, as above.
+            Volatile.Write(ref message.Receipt!.Acknowledged, 0);
+            Volatile.Write(ref message.Acknowledged, 0);
+            throw;
+        }
     }
 
     private async ValueTask TryAcknowledgeAsync(MqttApplicationMessage message)
@@ -238,27 +266,71 @@ public sealed partial class MqttClient
             return;
         }
         MqttApplicationMessage message = MessageProperties.ToMessage(packet, topic, connection.Number);
-        lock (_sync)
-        {
-            if (packet.QoS == QualityOfService.AtLeastOnce)
-            {
-                _incomingAtLeastOnce.Add(packet.PacketId);
-            }
-            else if (packet.QoS == QualityOfService.ExactlyOnce)
-            {
-                _incomingExactlyOnce[packet.PacketId] = message.Receipt = new ExactlyOnceReceipt();
-            }
-        }
         ChannelWriter<MqttApplicationMessage> writer = _messages.Writer;
-        if (!writer.TryWrite(message))
+        if (packet.QoS == QualityOfService.AtMostOnce)
         {
             try
             {
-                await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
+                if (!writer.TryWrite(message))
+                {
+                    await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
+                }
             }
             catch (ChannelClosedException)
             {
                 // The client is stopping: nobody reads any more.
+            }
+            return;
+        }
+        if (packet.QoS == QualityOfService.ExactlyOnce)
+        {
+            message.Receipt = new ExactlyOnceReceipt();
+        }
+        await QueueAcknowledgedAsync(connection, writer, message).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues a QoS 1 or 2 message and records it (QoS 1 id, QoS 2 receipt) in one step under the lock, only while its
+    /// connection is current. A message that never reaches the application leaves no receipt behind, so the server's
+    /// re-send is delivered, not taken as a duplicate (no PUBREC, the message lost, its Packet Identifier held); and
+    /// one that a newer connection may have received again meanwhile is not queued twice.
+    /// </summary>
+    private async ValueTask QueueAcknowledgedAsync(MqttConnection connection, ChannelWriter<MqttApplicationMessage> writer, MqttApplicationMessage message)
+    {
+        while (true)
+        {
+            lock (_sync)
+            {
+                if (_connection != connection)
+                {
+                    return; // the connection ended: unacknowledged, the message is the server's to send again
+                }
+                // Under the lock, with the record: continuations of the queue's readers never run inline (the default).
+                if (writer.TryWrite(message))
+                {
+                    if (message.Receipt is ExactlyOnceReceipt receipt)
+                    {
+                        _incomingExactlyOnce[message.PacketId] = receipt;
+                    }
+                    else
+                    {
+                        _incomingAtLeastOnce.Add(message.PacketId);
+                    }
+                    return;
+                }
+            }
+            try
+            {
+                Task<bool> room = writer.WaitToWriteAsync(connection.Lifetime).AsTask();
+                await connection.WaitForApplicationAsync(new ValueTask(room)).ConfigureAwait(false);
+                if (!room.Result)
+                {
+                    return; // the client is stopping: nobody reads any more
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return; // the queue ended with the connection's error: nobody reads any more
             }
         }
     }

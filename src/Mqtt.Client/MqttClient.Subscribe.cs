@@ -26,34 +26,32 @@ public sealed partial class MqttClient
             subscriptions[i] = new Subscription(filter, f.MaximumQoS, f.NoLocal, f.RetainAsPublished, f.RetainHandling);
         }
         MqttConnection connection = RequireConnection();
-        var pending = new PendingAck(PacketType.SubAck, subscriptions.Length);
+        MqttTopicFilter[] requested = [.. topicFilters];
+        var pending = new PendingAck(PacketType.SubAck, subscriptions.Length)
+        {
+            AcknowledgedLocked = result => RecordSubscriptionsLocked(requested, ((MqttSubscribeResult)result).ReasonCodes),
+        };
         ushort packetId;
         lock (_sync)
         {
             packetId = AllocatePacketIdLocked(pending);
         }
+        bool sent = false;
         try
         {
             var packet = new SubscribePacket { PacketId = packetId, Subscriptions = SubscriptionList.Create(subscriptions) };
             await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
+            sent = true;
             var result = (MqttSubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            lock (_sync)
-            {
-                for (int i = 0; i < topicFilters.Count && i < result.ReasonCodes.Count; i++)
-                {
-                    if ((byte)result.ReasonCodes[i] < 0x80)
-                    {
-                        ForgetSubscriptionLocked(topicFilters[i].Filter);
-                        _subscriptions.Add(topicFilters[i]);
-                    }
-                }
-            }
-            _logger?.LogSubscribe(topicFilters, result.ReasonCodes);
+            _logger?.LogSubscribe(requested, result.ReasonCodes);
             return result;
         }
         finally
         {
-            ReleasePacketId(packetId, pending);
+            if (!sent)
+            {
+                ReleasePacketId(packetId, pending);
+            }
         }
     }
 
@@ -72,35 +70,53 @@ public sealed partial class MqttClient
             filters[i] = topicFilters[i];
         }
         MqttConnection connection = RequireConnection();
-        var pending = new PendingAck(PacketType.UnsubAck, filters.Length);
-        ushort packetId;
-        lock (_sync)
+        var pending = new PendingAck(PacketType.UnsubAck, filters.Length)
         {
-            packetId = AllocatePacketIdLocked(pending);
-        }
-        try
-        {
-            var packet = new UnsubscribePacket { PacketId = packetId, TopicFilters = TopicFilterList.Create(filters) };
-            await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
-            var result = (MqttUnsubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            lock (_sync)
+            AcknowledgedLocked = _ =>
             {
                 foreach (string filter in filters)
                 {
                     ForgetSubscriptionLocked(filter);
                 }
-            }
-            return result;
+            },
+        };
+        ushort packetId;
+        lock (_sync)
+        {
+            packetId = AllocatePacketIdLocked(pending);
+        }
+        bool sent = false;
+        try
+        {
+            var packet = new UnsubscribePacket { PacketId = packetId, TopicFilters = TopicFilterList.Create(filters) };
+            await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
+            sent = true;
+            return (MqttUnsubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            ReleasePacketId(packetId, pending);
+            if (!sent)
+            {
+                ReleasePacketId(packetId, pending);
+            }
         }
     }
 
     /// <summary>Unsubscribes from one Topic Filter.</summary>
     public Task<MqttUnsubscribeResult> UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken = default) =>
         UnsubscribeAsync([topicFilter], cancellationToken);
+
+    private void RecordSubscriptionsLocked(MqttTopicFilter[] requested, IReadOnlyList<ReasonCode> codes)
+    {
+        for (int i = 0; i < requested.Length && i < codes.Count; i++)
+        {
+            if ((byte)codes[i] < 0x80)
+            {
+                ForgetSubscriptionLocked(requested[i].Filter);
+                _subscriptions.Add(requested[i]);
+            }
+        }
+    }
 
     private void ForgetSubscriptionLocked(string filter)
     {
@@ -113,6 +129,10 @@ public sealed partial class MqttClient
         }
     }
 
+    /// <summary>
+    /// Frees the Packet Identifier of a request that was never sent. Once sent, it is held until the SUBACK or UNSUBACK,
+    /// even if the caller gave up waiting [MQTT-2.2.1-3], or until the connection ends.
+    /// </summary>
     private void ReleasePacketId(ushort packetId, PendingAck pending)
     {
         lock (_sync)
@@ -141,6 +161,7 @@ public sealed partial class MqttClient
     private void CompleteAck(ushort packetId, PacketType type, int? codeCount, Func<PendingAck, object> result)
     {
         PendingAck? ack;
+        object completed;
         lock (_sync)
         {
             ack = _pending.TryGetValue(packetId, out object? entry) ? entry as PendingAck : null;
@@ -157,7 +178,9 @@ public sealed partial class MqttClient
                     $"{type} {packetId} holds {count} reason codes for {ack.FilterCount} topic filters");
             }
             _pending.Remove(packetId);
+            completed = result(ack);
+            ack.AcknowledgedLocked?.Invoke(completed);
         }
-        ack.Completion.TrySetResult(result(ack));
+        ack.Completion.TrySetResult(completed);
     }
 }

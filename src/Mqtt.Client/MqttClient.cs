@@ -24,8 +24,14 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     private readonly HashSet<ushort> _incomingAtLeastOnce = new();
     private readonly List<MqttTopicFilter> _subscriptions = new();
     private Channel<MqttApplicationMessage> _messages;
+    // The queue's writer was completed (the client stopped): the next ConnectAsync needs a new queue, even if the old
+    // one still holds messages nobody read (its Completion only ends once it is drained as well).
+    private bool _messagesEnded;
     private MqttConnection? _connection;
     private MqttConnectResult? _connectResult;
+    // The server's Assigned Client Identifier (MQTT 5), used while the options leave ClientId empty: a reconnection
+    // with a new id would find no session (Session Present 0 every time) and orphan the one it had.
+    private string? _assignedClientId;
     private CancellationTokenSource? _reconnectCancellation;
     private TaskCompletionSource? _reauthentication;
     private Task _dispatcher = Task.CompletedTask;
@@ -73,6 +79,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     /// Opens the connection: socket, TLS, CONNECT, the enhanced authentication exchange if any, CONNACK. Returns the
     /// CONNACK; throws <see cref="MqttConnectException"/> when the server refuses, <see cref="MqttTransportException"/>
     /// when it cannot be reached, <see cref="MqttTimeoutException"/> after <see cref="MqttClientOptions.ConnectTimeout"/>.
+    /// A connection lost after the CONNACK, while the session's messages are re-sent, is an ordinary loss
+    /// (<see cref="Disconnected"/>, then reconnection if enabled), not a failed connect.
     /// </summary>
     public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
     {
@@ -85,14 +93,16 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             }
             _connecting = true;
             _disconnectRequested = false;
-            if (_messages.Reader.Completion.IsCompleted)
+            if (_messagesEnded)
             {
+                // The old reader stays with whoever drains it; StartDispatcher chains a dispatcher for this one.
                 _messages = CreateMessageQueue();
+                _messagesEnded = false;
             }
         }
         try
         {
-            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, cancellationToken).ConfigureAwait(false);
+            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, reconnection: false, cancellationToken).ConfigureAwait(false);
             StartDispatcher();
             return result;
         }
@@ -183,9 +193,17 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             FullMode = BoundedChannelFullMode.Wait,
         });
 
-    /// <summary>One connection attempt: transport, CONNECT, handshake; on success the connection becomes current.</summary>
-    private async Task<MqttConnectResult> ConnectOnceAsync(bool cleanStart, CancellationToken cancellationToken)
+    /// <summary>
+    /// One connection attempt: transport, CONNECT, handshake; on success the connection becomes current.
+    /// <paramref name="cleanStart"/> discards the client's session state too; a reconnection keeps it.
+    /// </summary>
+    private async Task<MqttConnectResult> ConnectOnceAsync(bool cleanStart, bool reconnection, CancellationToken cancellationToken)
     {
+        // MQTT 3.1.1 has no Session Expiry: a reconnection with Clean Session 0 would leave a persistent session the
+        // application did not ask for, and with an empty ClientId the server refuses it [MQTT-3.1.3-7]. It asks for
+        // what the application did; the client still re-publishes and re-subscribes (Session Present 0).
+        bool cleanOnWire = cleanStart || (reconnection && _options.ProtocolVersion == ProtocolVersion.V311
+            && (_options.CleanStart || ClientIdInUse.Length == 0));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         MqttTransport? transport = null;
@@ -198,12 +216,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 connection.MaximumIncomingPacketSize = _options.MaximumPacketSize;
             }
-            ConnectPacket connect = await BuildConnectAsync(cleanStart, timeout.Token).ConfigureAwait(false);
+            ConnectPacket connect = await BuildConnectAsync(cleanOnWire, timeout.Token).ConfigureAwait(false);
             await connection.SendAsync(connect, timeout.Token).ConfigureAwait(false);
             _logger?.LogDebug("CONNECT sent to {Host}:{Port} (MQTT {Version}, clean start {CleanStart})",
-                _options.Host, _options.EffectivePort, _options.ProtocolVersion == ProtocolVersion.V500 ? "5" : "3.1.1", cleanStart);
+                _options.Host, _options.EffectivePort, _options.ProtocolVersion == ProtocolVersion.V500 ? "5" : "3.1.1", cleanOnWire);
             MqttConnectResult result = await HandshakeAsync(connection, timeout.Token).ConfigureAwait(false);
-            if (cleanStart && result.SessionPresent)
+            if (cleanOnWire && result.SessionPresent)
             {
                 // [MQTT-3.2.2-4] After Clean Start the client holds no session, so the server cannot be resuming one
                 // (3.1.1: the server broke [MQTT-3.2.2-1]).
@@ -341,6 +359,10 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             }
             _connection = connection;
             _connectResult = result;
+            if (result.AssignedClientIdentifier is string assigned)
+            {
+                _assignedClientId = assigned;
+            }
         }
         if (completed is not null)
         {
@@ -383,6 +405,14 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     (waiting ??= new()).Add((publish, duplicate, slots[next++]));
                 }
             }
+        }
+        catch (MqttConnectionLostException e)
+        {
+            // The connection is current and the CONNACK accepted it: its loss is an ordinary one, which OnClosed
+            // handles (reconnecting, or ending the session), and the connect succeeded. Thrown from here, it left
+            // ConnectAsync failed with a reconnection loop running behind it and no dispatcher.
+            await connection.CloseAsync(e, null).ConfigureAwait(false);
+            return;
         }
         finally
         {
@@ -530,7 +560,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             try
             {
                 await Task.Delay(delay * (0.8 + 0.4 * Random.Shared.NextDouble()), stop).ConfigureAwait(false);
-                MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
+                MqttConnectResult result = await ConnectOnceAsync(cleanStart: false, reconnection: true, stop).ConfigureAwait(false);
                 if (!EndReconnection(reconnection, connected: true))
                 {
                     // Lost again during its re-sends (its OnClosed left the retrying to this loop), or disconnected.
@@ -595,8 +625,12 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     /// </summary>
     private void EndSession(Exception reason, bool completeMessages, Exception? error)
     {
+        Channel<MqttApplicationMessage> messages;
         lock (_sync)
         {
+            // Taken under the lock: a ConnectAsync right after this replaces the queue, and must not have its new one completed.
+            messages = _messages;
+            _messagesEnded |= completeMessages;
             FailPendingAcksLocked(reason);
             foreach (object entry in _pending.Values)
             {
@@ -609,7 +643,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         if (completeMessages)
         {
-            _messages.Writer.TryComplete(error);
+            messages.Writer.TryComplete(error);
         }
     }
 
@@ -646,6 +680,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         throw new MqttException("all 65,535 Packet Identifiers are in use");
     }
+
+    /// <summary>The ClientId of the options, or when it is empty the one the server assigned to this client, if any.</summary>
+    private string ClientIdInUse => _options.ClientId is { Length: > 0 } id ? id : Volatile.Read(ref _assignedClientId) ?? "";
 
     /// <summary>The current connection, for tests.</summary>
     internal MqttConnection? CurrentConnection => _connection;

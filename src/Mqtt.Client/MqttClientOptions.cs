@@ -27,7 +27,11 @@ public sealed class MqttClientOptions
     /// <summary>Accept any server certificate (explicit insecure mode, for tests only).</summary>
     public bool AllowUntrustedCertificates { get; set; }
 
-    /// <summary>Client Identifier; empty asks the server to assign one (MQTT 5; 3.1.1 needs Clean Session for that).</summary>
+    /// <summary>
+    /// Client Identifier; empty asks the server to assign one (MQTT 5; 3.1.1 needs Clean Session for that). The
+    /// Assigned Client Identifier is then sent by the client's later connections (reconnections, ConnectAsync) while
+    /// this stays empty, so that they find the session again.
+    /// </summary>
     public string ClientId { get; set; } = "";
 
     /// <summary>MQTT 5.0 (default) or 3.1.1.</summary>

@@ -40,6 +40,28 @@ public sealed class SendQuotaTests
     }
 
     /// <summary>
+    /// A publication that comes to wait for a slot after the client stopped (DisconnectAsync, a final connection loss)
+    /// fails with the same reason, until a new connection resets the quota. Before, a QoS 1/2 publication racing the
+    /// end (past its "connected?" check, then waiting for a slot just after Fail) waited for ever.
+    /// </summary>
+    [Fact]
+    public async Task A_wait_for_a_slot_that_starts_after_Fail_fails_until_the_next_Reset()
+    {
+        var quota = new SendQuota();
+        quota.Reset(limit: 1, inUse: 1, resends: 0);
+        var stopped = new MqttConnectionLostException("the client disconnected");
+
+        quota.Fail(stopped);
+
+        MqttConnectionLostException e = await Assert.ThrowsAsync<MqttConnectionLostException>(
+            () => quota.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestClients.Patience));
+        Assert.Same(stopped, e);
+        Assert.Equal(0, quota.Waiting);
+        quota.Reset(limit: 1, inUse: 0, resends: 0);
+        Assert.True(quota.IsCurrent(await quota.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestClients.Patience)));
+    }
+
+    /// <summary>
     /// A publication that gives up waiting (its token cancelled) leaves the queue at once: before, it stayed until a
     /// slot freed, so a server that never acknowledged made every timed-out publication pile up.
     /// </summary>

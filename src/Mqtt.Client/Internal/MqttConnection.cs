@@ -74,6 +74,9 @@ internal sealed class MqttConnection
 
     public CancellationToken Lifetime => _lifetime.Token;
 
+    /// <summary>True while the read loop waits for room in the application's message queue (for tests).</summary>
+    internal bool AwaitingApplication => Volatile.Read(ref _awaitingApplication);
+
     /// <summary>Topic aliases towards the server, up to its Topic Alias Maximum (0 turns them off).</summary>
     public void UseOutgoingTopicAliases(ushort maximum)
     {

@@ -11,4 +11,10 @@ internal sealed class PendingAck(PacketType expected, int filterCount)
     public int FilterCount { get; } = filterCount;
 
     public TaskCompletionSource<object> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Run under the client's lock when the acknowledgement arrives, whether or not the request still waits for it: the
+    /// server's record of the subscriptions changes then, also for a request whose caller gave up.
+    /// </summary>
+    public Action<object>? AcknowledgedLocked { get; init; }
 }

@@ -16,6 +16,9 @@ internal sealed class SendQuota
     private int _limit = ushort.MaxValue;
     private int _inUse;
     private int _generation;
+    // Set by Fail, cleared by Reset: a publication that comes to wait after the client stopped fails at once (nobody
+    // would grant or fail its wait otherwise).
+    private Exception? _failure;
 
     /// <summary>Takes a slot, waiting while none is free; returns the generation it was granted in.</summary>
     public ValueTask<int> TakeAsync(CancellationToken cancellationToken)
@@ -23,6 +26,10 @@ internal sealed class SendQuota
         LinkedListNode<TaskCompletionSource<int>> waiter;
         lock (_lock)
         {
+            if (_failure is not null)
+            {
+                return ValueTask.FromException<int>(_failure);
+            }
             if (_inUse < _limit)
             {
                 _inUse++;
@@ -82,6 +89,7 @@ internal sealed class SendQuota
         {
             // The previous connection's re-sends: the new connection re-sends them itself.
             CancelResends();
+            _failure = null;
             _generation++;
             _limit = limit;
             _inUse = inUse;
@@ -97,11 +105,12 @@ internal sealed class SendQuota
         }
     }
 
-    /// <summary>The client stopped: publications waiting for a slot fail.</summary>
+    /// <summary>The client stopped: publications waiting for a slot fail, and so do those that come to wait, until <see cref="Reset"/>.</summary>
     public void Fail(Exception reason)
     {
         lock (_lock)
         {
+            _failure = reason;
             foreach (TaskCompletionSource<int> waiter in _waiters)
             {
                 waiter.FailObserved(reason);

@@ -528,6 +528,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
             }
             if (existing is not null)
             {
+                existing.ReplacedBy = entry;
                 Subscriptions.Replace(existing, entry);
             }
             else

@@ -216,6 +216,28 @@ public sealed class Mqtt5SubscribeTests
     }
 
     [Fact]
+    public async Task MQTT5_3_10_4_2_a_message_that_matched_a_subscription_since_replaced_and_unsubscribed_is_not_sent_after_the_unsuback()
+    {
+        var authorizer = new CallbackOnFirstReceiveCheck("c");
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync("t", QoS1);
+        byte[]? unsubscribed = null;
+        // The message matched the first subscription to "t"; a second SUBSCRIBE replaces it, then the client unsubscribes.
+        authorizer.Callback = () => unsubscribed = ReplaceThenUnsubscribeAsync(client).WaitAsync(RawClient.Timeout).GetAwaiter().GetResult();
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        Assert.Equal(ReasonCode.NoMatchingSubscribers, await publisher.PublishAsync("t", "late", QoS1));
+        Assert.Equal(new byte[] { 0 }, unsubscribed);
+        await client.ExpectNothingPendingAsync();
+    }
+
+    private static async Task<byte[]> ReplaceThenUnsubscribeAsync(RawClient client)
+    {
+        await client.SubscribeAsync("t", QoS1, retainHandling: RetainHandling.DoNotSend);
+        return await client.UnsubscribeAsync("t");
+    }
+
+    [Fact]
     public async Task MQTT5_3_10_4_3_deliveries_in_flight_are_completed_after_unsubscribe()
     {
         await using var broker = await TestBroker.StartAsync();

@@ -50,6 +50,23 @@ internal sealed class SubscriptionEntry
     /// </summary>
     public bool Unsubscribed { get; set; }
 
+    /// <summary>The entry a later SUBSCRIBE of the same filter replaced this one with (set under the session's gate).</summary>
+    public SubscriptionEntry? ReplacedBy { get; set; }
+
+    /// <summary>Unsubscribed, itself or the entry that replaced it last: the filter's subscription it was part of has ended.</summary>
+    public bool HasEnded
+    {
+        get
+        {
+            SubscriptionEntry latest = this;
+            while (latest.ReplacedBy is SubscriptionEntry next)
+            {
+                latest = next;
+            }
+            return latest.Unsubscribed;
+        }
+    }
+
     /// <summary>Where a plain subscription sits in its <see cref="SubscriberSet"/>, so removing it costs no search.</summary>
     internal int PlainIndex { get; set; }
 }

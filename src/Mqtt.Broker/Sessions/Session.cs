@@ -163,7 +163,7 @@ internal sealed class Session
     {
         foreach (SubscriptionEntry entry in matched)
         {
-            if (!entry.Unsubscribed)
+            if (!entry.HasEnded)
             {
                 return false;
             }

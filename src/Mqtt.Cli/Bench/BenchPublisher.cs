@@ -68,11 +68,13 @@ public sealed class BenchPublisher
             {
                 break;
             }
-            // The first message at once, then one every 1/rate s; whatever a late tick left behind goes now.
+            // The first message at once, then one every 1/rate s; whatever a late tick left behind goes now. Each
+            // carries the time it was due, not the time it went: a generator or broker that falls behind shows in
+            // the latency instead of hiding the messages it held back (coordinated omission).
             long due = (long)((now - start) * messagesPerTick) + 1;
             while (scheduled < due && Stopwatch.GetTimestamp() < _window.End)
             {
-                await PublishOneAsync();
+                await PublishOneAsync(start + (long)(scheduled / messagesPerTick));
                 scheduled++;
             }
             await timer.WaitForNextTickAsync();
@@ -90,18 +92,19 @@ public sealed class BenchPublisher
                 await ledger.Signal.WaitAsync();
                 continue;
             }
-            await PublishOneAsync();
+            await PublishOneAsync(scheduled: null);
         }
         await FinishAsync();
     }
 
+    /// <summary>Sends the next message, stamped with <paramref name="scheduled"/> (open loop) or the time it goes.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishOneAsync()
+    private async ValueTask PublishOneAsync(long? scheduled)
     {
         int sequence = _sequence++;
         if (_pending is null)
         {
-            long timestamp = Stamp(_payload, sequence);
+            long timestamp = Stamp(_payload, sequence, scheduled);
             // QoS 0 completes once written: awaiting it keeps the single buffer safe to rewrite.
             await _client.PublishAsync(_topic, _payload, _qos);
             Count(timestamp);
@@ -113,14 +116,14 @@ public sealed class BenchPublisher
             _pending.Record(await _pending.TakeOldest());
         }
         byte[] payload = _pending.NextPayload;
-        long stamped = Stamp(payload, sequence);
+        long stamped = Stamp(payload, sequence, scheduled);
         _pending.Add(_client.PublishAsync(_topic, payload, _qos));
         Count(stamped);
     }
 
-    private long Stamp(byte[] payload, int sequence)
+    private long Stamp(byte[] payload, int sequence, long? scheduled)
     {
-        long timestamp = Stopwatch.GetTimestamp();
+        long timestamp = scheduled ?? Stopwatch.GetTimestamp();
         BenchPayload.Write(payload, timestamp, sequence, _index, _window.IsCounted(timestamp));
         return timestamp;
     }

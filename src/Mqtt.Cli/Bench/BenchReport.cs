@@ -25,6 +25,9 @@ public sealed record BenchReport
 
     public long? Sent { get; init; }
 
+    /// <summary>Open loop: offered in the window (rate x publishers x duration) and not sent.</summary>
+    public long? NotSent { get; init; }
+
     public long? Expected { get; init; }
 
     public long? Delivered { get; init; }

@@ -25,6 +25,7 @@ public static class BenchReportWriter
             Number(json, "outstanding", report.Outstanding);
             Number(json, "duration_s", report.DurationSeconds, 3);
             Number(json, "sent", report.Sent);
+            Number(json, "not_sent", report.NotSent);
             Number(json, "expected", report.Expected);
             Number(json, "delivered", report.Delivered);
             Number(json, "lost", report.Lost);

@@ -194,6 +194,12 @@ public sealed class MessageScenarioRunner
             _error.WriteLine($"bench: {strays} messages on the bench topics were not from this run (another run on the same --topic-prefix?)");
         }
         double seconds = window.Duration.TotalSeconds;
+        long? notSent = NotSent(s, sent, seconds);
+        if (notSent > 0.03 * s.Rate * s.Publishers * seconds)
+        {
+            _error.WriteLine($"bench: {notSent} messages offered in the window were not sent ({100.0 * notSent / (s.Rate * s.Publishers * seconds):0.#} %): "
+                + "the generator or the broker's back-pressure could not keep the rate (latency counts them from when they were due)");
+        }
         return new BenchReport
         {
             Scenario = s.ScenarioName,
@@ -206,6 +212,7 @@ public sealed class MessageScenarioRunner
             Outstanding = s.IsOpenLoop ? null : s.Outstanding,
             DurationSeconds = seconds,
             Sent = sent,
+            NotSent = notSent,
             Expected = expected,
             Delivered = delivered,
             Lost = Math.Max(0, expected - delivered),
@@ -217,6 +224,10 @@ public sealed class MessageScenarioRunner
             GeneratorCpuMicrosecondsPerMessage = ResourceWindow.PerItem(resources.GeneratorCpuSeconds, delivered),
         };
     }
+
+    /// <summary>Open loop: messages the schedule offered in the window that the publishers did not send (null in closed loop).</summary>
+    private static long? NotSent(BenchSettings s, long sent, double seconds) =>
+        s.Rate is double rate ? Math.Max(0, (long)Math.Round(rate * s.Publishers * seconds) - sent) : null;
 
     private string TopicOf(int publisher) => $"{_settings.TopicPrefix}/p/{publisher}";
 

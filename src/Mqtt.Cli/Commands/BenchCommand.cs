@@ -57,8 +57,9 @@ public static class BenchCommand
         {
             return ClientOptionSet.Fail(e, error);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or FormatException)
         {
+            // Gone, not ours to read, or no longer a running process (a zombie has no VmRSS).
             error.WriteLine($"bench: cannot sample the broker process: {e.Message}");
             return ExitCodes.Unreachable;
         }

@@ -22,6 +22,9 @@ public sealed class BenchOptionSet
 
     public Option<int> Outstanding { get; } = new("--outstanding") { Description = "Closed loop: messages per publisher not yet fully delivered", DefaultValueFactory = _ => 16 };
 
+    /// <summary>Longest duration, warm-up or hold taken (11.5 days): beyond, time spans overflow.</summary>
+    private const double MaximumSeconds = 1e6;
+
     public Option<double> Duration { get; } = new("--duration") { Description = "Seconds measured", DefaultValueFactory = _ => 10 };
 
     public Option<double> Warmup { get; } = new("--warmup") { Description = "Seconds of load before measuring (not counted)", DefaultValueFactory = _ => 2 };
@@ -120,13 +123,13 @@ public sealed class BenchOptionSet
         {
             errors.Add("--outstanding must be at least 1");
         }
-        if (!(r.GetValue(Duration) > 0))
+        if (!(r.GetValue(Duration) is > 0 and <= MaximumSeconds))
         {
-            errors.Add("--duration must be positive");
+            errors.Add($"--duration must be positive, at most {MaximumSeconds} s");
         }
-        if (!(r.GetValue(Warmup) >= 0) || !(r.GetValue(HoldSeconds) >= 0))
+        if (!(r.GetValue(Warmup) is >= 0 and <= MaximumSeconds) || !(r.GetValue(HoldSeconds) is >= 0 and <= MaximumSeconds))
         {
-            errors.Add("--warmup and --hold-seconds must not be negative");
+            errors.Add($"--warmup and --hold-seconds must be 0 to {MaximumSeconds} s");
         }
         if (r.GetValue(Connections) is < 1 || r.GetValue(Concurrency) < 1)
         {

@@ -21,7 +21,7 @@ public sealed class BenchCommandTests
     private static readonly string[] ReportFields =
     [
         "scenario", "qos", "payload_bytes", "publishers", "subscribers", "mode", "offered_rate", "outstanding", "duration_s",
-        "sent", "expected", "delivered", "lost", "duplicates", "delivered_per_s", "latency_us",
+        "sent", "not_sent", "expected", "delivered", "lost", "duplicates", "delivered_per_s", "latency_us",
         "connections", "connects_per_s", "connect_failures", "broker", "generator",
     ];
 
@@ -84,6 +84,25 @@ public sealed class BenchCommandTests
         // Two publishers at 300/s for a second: paced, so neither none nor far more than offered.
         Assert.InRange(sent, 1, 2 * 300 * 3);
         AssertAllDelivered(report, expected: 3 * sent);
+    }
+
+    [Fact]
+    public async Task An_open_loop_rate_the_generator_cannot_keep_reports_what_was_not_sent_and_says_so()
+    {
+        await using EmbeddedBroker broker = await EmbeddedBroker.StartAsync();
+
+        (int code, string output, string error) = await RunAsync(broker.Port, "pairs", "--qos", "1", "--rate", "100000000", "--publishers", "1",
+            "--duration", "1", "--warmup", "0", "--json");
+
+        Assert.True(code == 0, $"exit {code}: {error}");
+        using JsonDocument document = JsonDocument.Parse(output);
+        long sent = document.RootElement.GetProperty("sent").GetInt64();
+        long notSent = document.RootElement.GetProperty("not_sent").GetInt64();
+        double seconds = document.RootElement.GetProperty("duration_s").GetDouble();
+        // 100 million a second is out of reach: what was offered and not sent is reported, not hidden.
+        Assert.Equal(Math.Round(100_000_000 * seconds), sent + notSent);
+        Assert.True(notSent > sent, $"sent {sent}, not sent {notSent}");
+        Assert.Contains("were not sent", error, StringComparison.Ordinal);
     }
 
     [Fact]

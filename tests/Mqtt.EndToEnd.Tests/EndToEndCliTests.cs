@@ -63,6 +63,29 @@ public sealed class EndToEndCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_message_opened_as_the_recv_deadline_passes_is_printed_not_lost()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "not lost"));
+        Assert.True(send.ExitCode == 0, send.ToString());
+
+        // Another receiver of bob's holds the replay state's lock: recv opens the message, then waits past its deadline
+        // to record it as accepted.
+        CliRun recv;
+        using (var held = new FileStream(Path.Combine(KeysOf("bob"), "bob", "replay.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            Task<CliRun> running = Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "2"));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            held.Dispose();
+            recv = await running;
+        }
+
+        Assert.True(recv.ExitCode == 0, recv.ToString());
+        Assert.Equal(["not lost"], recv.Lines);
+    }
+
+    [Fact]
     public async Task A_substituted_announcement_makes_send_exit_4_until_keys_trust()
     {
         await using OurBroker broker = await OurBroker.StartAsync();

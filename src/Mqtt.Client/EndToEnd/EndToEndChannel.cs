@@ -186,7 +186,9 @@ public sealed class EndToEndChannel : IAsyncDisposable
             while (reader.TryRead(out MqttApplicationMessage? message))
             {
                 EndToEndMessage result = Open(message);
-                await client.AcknowledgeAsync(message, cancellationToken).ConfigureAwait(false);
+                // Opened, a message is on record as accepted (the replay state is saved): from here it must reach the
+                // caller whatever the token says, or the broker's redelivery would be discarded as a duplicate.
+                await client.AcknowledgeAsync(message, CancellationToken.None).ConfigureAwait(false);
                 yield return result;
             }
         }

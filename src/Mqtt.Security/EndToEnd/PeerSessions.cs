@@ -68,14 +68,30 @@ internal sealed class PeerSessions
             ? saved.Window
             : default;
 
-    /// <summary>Restores saved state: the closed-sessions bound and the windows of sessions that were open.</summary>
+    /// <summary>
+    /// Restores saved state: the closed-sessions bound and the windows of sessions that were open. At most as many as
+    /// may be open: each run of a sender is a session, and those carried over from run to run would otherwise pile up
+    /// in the saved state for good; the oldest are closed, as <see cref="Add"/> closes the oldest when full.
+    /// </summary>
     public void Restore(long savedClosedUpTo, UInt128 id, long startMilliseconds, ReplayWindow window, bool hasSession)
     {
         closedUpTo = Math.Max(closedUpTo, savedClosedUpTo);
         if (hasSession && startMilliseconds > closedUpTo && Find(id) is null)
         {
             (remembered ??= [])[id] = (startMilliseconds, window);
+            if (remembered.Count > sessions.Length)
+            {
+                CloseOldestRemembered();
+            }
         }
+    }
+
+    private void CloseOldestRemembered()
+    {
+        Dictionary<UInt128, (long Start, ReplayWindow Window)> carried = remembered!;
+        KeyValuePair<UInt128, (long Start, ReplayWindow Window)> oldest = carried.MinBy(entry => entry.Value.Start);
+        carried.Remove(oldest.Key);
+        closedUpTo = Math.Max(closedUpTo, oldest.Value.Start);
     }
 
     /// <summary>The open sessions and the still-relevant remembered ones, for saving.</summary>

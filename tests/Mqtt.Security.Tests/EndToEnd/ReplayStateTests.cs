@@ -47,6 +47,30 @@ public sealed class ReplayStateTests : IDisposable
     }
 
     [Fact]
+    public void Sessions_carried_over_from_run_to_run_stay_bounded_per_sender()
+    {
+        var options = new E2eReceiverOptions { MaxSessionsPerSender = 2 };
+        byte[]? state = null;
+        for (int run = 0; run < 20; run++)
+        {
+            // A `send` run and a `recv -C 1` run each time: a new session, and a receiver restarted from the saved state.
+            parties.Clock.Advance(TimeSpan.FromMilliseconds(1));
+            using E2eSender sender = parties.AliceToBobSender();
+            byte[] envelope = sender.Seal([(byte)run]);
+            using E2eReceiver receiver = parties.BobReceiver(options);
+            if (state is not null)
+            {
+                receiver.ImportReplayState(state);
+            }
+            Assert.Equal(E2eError.None, TryOpen(receiver, envelope));
+            state = receiver.ExportReplayState();
+        }
+
+        // Header, alice's entry, and at most twice MaxSessionsPerSender sessions (open ones and carried-over ones).
+        Assert.InRange(state!.Length, 1, 7 + 2 + "alice".Length + 8 + 2 + (2 * 2 * 41));
+    }
+
+    [Fact]
     public void The_state_round_trips_through_the_key_store_with_mode_0600()
     {
         using var folder = new TemporaryFolder();

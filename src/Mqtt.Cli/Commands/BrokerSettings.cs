@@ -213,8 +213,11 @@ internal sealed class BrokerSettings
     private static T Range<T>(T value, string name, T min, T max) where T : System.Numerics.INumber<T> =>
         value >= min && value <= max ? value : throw new ArgumentException($"--{name} must be {min}..{max}");
 
+    /// <summary>A level by name only: Enum.TryParse also takes numbers ("99" logs nothing) and comma lists (OR-ed).</summary>
     private static LogLevel ParseLogLevel(string? level) =>
-        Enum.TryParse(level, ignoreCase: true, out LogLevel parsed) ? parsed : throw new ArgumentException($"unknown log level '{level}'");
+        Enum.GetNames<LogLevel>().FirstOrDefault(name => string.Equals(name, level, StringComparison.OrdinalIgnoreCase)) is string known
+            ? Enum.Parse<LogLevel>(known)
+            : throw new ArgumentException($"unknown log level '{level}' (trace|debug|information|warning|error|critical|none)");
 
     private static IPEndPoint ParseEndPoint(string text)
     {

@@ -373,6 +373,8 @@ public sealed class BrokerCommandTests
     [InlineData("""{ "listen": ["127.0.0.1:0", 5] }""", "listen")]
     [InlineData("""{ "allow-anonymous": "yes" }""", "allow-anonymous")]
     [InlineData("""{ "log-level": null }""", "log-level")]
+    [InlineData("""{ "log-level": "99", "listen": "127.0.0.1:0" }""", "log level")]
+    [InlineData("""{ "log-level": "Warning,Error", "listen": "127.0.0.1:0" }""", "log level")]
     [InlineData("""["listen", "127.0.0.1:0"]""", "JSON object")]
     public async Task A_config_value_of_the_wrong_type_exits_1_naming_the_key(string json, string named)
     {

@@ -41,9 +41,6 @@ public sealed class BenchPublisher
         }
     }
 
-    /// <summary>The open loop's timer period (1 ms) in <see cref="Stopwatch"/> ticks.</summary>
-    private static readonly long TickTicks = Stopwatch.Frequency / 1000;
-
     public MqttClient Client => _client;
 
     /// <summary>Messages sent so far, warmup included.</summary>
@@ -71,14 +68,11 @@ public sealed class BenchPublisher
             {
                 break;
             }
-            // The first message at once, then one every 1/rate s; whatever a late tick left behind goes now. A message
-            // that goes out more than a tick after it was due carries that moment instead of its send time: a generator
-            // or broker that falls behind shows in the latency instead of hiding the messages it held back (coordinated
-            // omission), while the timer's granularity (a message due just after a tick waits for the next) does not.
+            // The first message at once, then one every 1/rate s; whatever a late tick left behind goes now.
             long due = (long)((now - start) * messagesPerTick) + 1;
             while (scheduled < due && Stopwatch.GetTimestamp() < _window.End)
             {
-                await PublishOneAsync(start + (long)(scheduled / messagesPerTick) + TickTicks);
+                await PublishOneAsync();
                 scheduled++;
             }
             await timer.WaitForNextTickAsync();
@@ -96,19 +90,18 @@ public sealed class BenchPublisher
                 await ledger.Signal.WaitAsync();
                 continue;
             }
-            await PublishOneAsync(latest: null);
+            await PublishOneAsync();
         }
         await FinishAsync();
     }
 
-    /// <summary>Sends the next message, stamped with the time it goes, or <paramref name="latest"/> when that is earlier.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishOneAsync(long? latest)
+    private async ValueTask PublishOneAsync()
     {
         int sequence = _sequence++;
         if (_pending is null)
         {
-            long timestamp = Stamp(_payload, sequence, latest);
+            long timestamp = Stamp(_payload, sequence);
             // QoS 0 completes once written: awaiting it keeps the single buffer safe to rewrite.
             await _client.PublishAsync(_topic, _payload, _qos);
             Count(timestamp);
@@ -120,14 +113,14 @@ public sealed class BenchPublisher
             _pending.Record(await _pending.TakeOldest());
         }
         byte[] payload = _pending.NextPayload;
-        long stamped = Stamp(payload, sequence, latest);
+        long stamped = Stamp(payload, sequence);
         _pending.Add(_client.PublishAsync(_topic, payload, _qos));
         Count(stamped);
     }
 
-    private long Stamp(byte[] payload, int sequence, long? latest)
+    private long Stamp(byte[] payload, int sequence)
     {
-        long timestamp = Math.Min(Stopwatch.GetTimestamp(), latest ?? long.MaxValue);
+        long timestamp = Stopwatch.GetTimestamp();
         BenchPayload.Write(payload, timestamp, sequence, _index, _window.IsCounted(timestamp));
         return timestamp;
     }

@@ -114,7 +114,7 @@ internal sealed class Session
     {
         lock (Gate)
         {
-            if (!matched.IsEmpty && AllUnsubscribed(matched))
+            if (!matched.IsEmpty && AllEnded(matched))
             {
                 return DeliveryOutcome.Unsubscribed;
             }
@@ -159,7 +159,7 @@ internal sealed class Session
         }
     }
 
-    private static bool AllUnsubscribed(ReadOnlySpan<SubscriptionEntry> matched)
+    private static bool AllEnded(ReadOnlySpan<SubscriptionEntry> matched)
     {
         foreach (SubscriptionEntry entry in matched)
         {

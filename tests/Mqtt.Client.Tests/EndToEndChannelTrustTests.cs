@@ -47,4 +47,57 @@ public sealed class EndToEndChannelTrustTests
         Assert.Equal(TrustResult.FirstUse, read[0].Trust);
         Assert.Null(read[1].Trust); // pinned by then
     }
+
+    /// <summary>
+    /// alice's channel keeps running while bob rotates his agreement key three times (as `keys rotate` does; two retired
+    /// keys are kept, so his first is erased) and comes back with a new channel, as a new recv run. Her next message is
+    /// sealed to his current key. Before, a running sender kept sealing to the key it started with: bob refused the
+    /// message (exit 4 in recv) and it was lost. Found by review.
+    /// </summary>
+    [Fact]
+    public async Task A_running_sender_follows_the_key_rotations_of_its_peer_that_it_sees()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await using var bob = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob" });
+        await bob.ConnectAsync();
+        using E2eIdentity bobKeys = E2eIdentity.Generate("bob");
+        TrustStore bobTrust = TrustStore.InMemory();
+        await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
+        await alice.ConnectAsync();
+        using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
+        await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
+        await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+        await using (var before = new EndToEndChannel(bob, bobKeys, bobTrust))
+        {
+            await before.PublishAnnouncementAsync(TimeSpan.Zero);
+            await before.ListenAsync("alice");
+            await aliceChannel.AgreeKeyAsync("bob", Patience);
+            await aliceChannel.SendAsync("bob", "before"u8.ToArray());
+            Assert.Equal("before", await ReadOneAsync(before));
+        }
+
+        for (int i = 0; i < E2eIdentity.MaxRetiredAgreementKeys + 1; i++)
+        {
+            bobKeys.RotateAgreementKey();
+        }
+        await using var after = new EndToEndChannel(bob, bobKeys, bobTrust);
+        await after.PublishAnnouncementAsync(TimeSpan.Zero);
+        await after.ListenAsync("alice");
+        byte[] latest = bobKeys.Announcement.Encoded.ToArray();
+        Assert.True(SpinWait.SpinUntil(() => aliceChannel.AnnouncementOf("bob") is byte[] seen && seen.AsSpan().SequenceEqual(latest), Patience));
+        await aliceChannel.SendAsync("bob", "after"u8.ToArray());
+
+        Assert.Equal("after", await ReadOneAsync(after));
+    }
+
+    private static async Task<string> ReadOneAsync(EndToEndChannel channel)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        await foreach (EndToEndMessage message in channel.ReadAsync(deadline.Token))
+        {
+            Assert.True(message.Kind == EndToEndMessageKind.Message, $"{message.Kind}: {message.Description}");
+            return System.Text.Encoding.UTF8.GetString(message.Plaintext.Span);
+        }
+        throw new InvalidOperationException("the channel ended");
+    }
 }

@@ -39,6 +39,7 @@ public sealed class EndToEndChannel : IAsyncDisposable
     /// </summary>
     private readonly Channel<MqttApplicationMessage> envelopes = Channel.CreateUnbounded<MqttApplicationMessage>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ConcurrentDictionary<string, byte[]> announcements = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> accepted = new(StringComparer.Ordinal); // the announcement last taken, per peer
     private readonly ConcurrentDictionary<string, TaskCompletionSource> announcementArrived = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, E2eSender> senders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> subscribed = new(StringComparer.Ordinal);
@@ -149,6 +150,14 @@ public sealed class EndToEndChannel : IAsyncDisposable
     public async Task<MqttPublishResult> SendAsync(string peer, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(peer);
+        if (trust.TryGetPeer(peer, out _) && announcements.TryGetValue(peer, out byte[]? latest)
+            && !(accepted.TryGetValue(peer, out byte[]? taken) && ReferenceEquals(taken, latest)))
+        {
+            // A newer announcement seen since (the peer rotated its agreement key): seal to the new key, before the peer
+            // erases the old one; a changed identity is refused as at the start.
+            AcceptAnnouncement(peer, latest);
+            CheckUsable(peer);
+        }
         E2eSender sender = senders.GetOrAdd(peer, p =>
         {
             if (!trust.TryGetPeer(p, out TrustedPeer? pinned))
@@ -193,6 +202,9 @@ public sealed class EndToEndChannel : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The latest announcement of <paramref name="user"/> this channel has seen, if any (for tests).</summary>
+    internal byte[]? AnnouncementOf(string user) => announcements.TryGetValue(user, out byte[]? bytes) ? bytes : null;
 
     /// <summary>Saves the receiver's replay state to the key store (when one was given).</summary>
     public void SaveReplayState() => store?.SaveReplayState(receiver);
@@ -274,6 +286,7 @@ public sealed class EndToEndChannel : IAsyncDisposable
             throw new E2eException(error, $"the announcement on {AnnouncementTopic(peer)} was refused: {E2eException.Describe(error)}") { User = peer };
         }
         TrustResult result = trust.Accept(announcement);
+        accepted[peer] = bytes;
         if (result == TrustResult.Rotated && senders.TryGetValue(peer, out E2eSender? sender) && trust.TryGetPeer(peer, out TrustedPeer? now))
         {
             sender.UpdateRecipient(now);

@@ -329,9 +329,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// Binds a connection to the session of its Client Identifier: an existing connection with that id is
     /// taken over (DISCONNECT 0x8E) [MQTT-3.1.4-3]; Clean Start discards the old session [MQTT-3.1.2-4].
     /// Returns the session and whether it was present before; no session when the id belongs to another user, or when
-    /// <paramref name="storeUser"/> (authenticated against the credential store) and the user has left it meanwhile.
+    /// <paramref name="storeUser"/> (authenticated against the credential store) and the user has left it meanwhile
+    /// (<c>UserRemoved</c>).
     /// </summary>
-    internal (Session? Session, bool Present) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry,
+    internal (Session? Session, bool Present, bool UserRemoved) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry,
         bool storeUser = false)
     {
         Session? old;
@@ -347,13 +348,13 @@ public sealed partial class MqttBroker : IAsyncDisposable
             // revocation comes after and finds this session (RevokeUserAsync).
             if (storeUser && Options.CredentialStore?.Holds(userName!) != true)
             {
-                return (null, false);
+                return (null, false, true);
             }
             _sessions.TryGetValue(clientId, out old);
             if (old is not null && !Options.Authorizer.CanTakeOverClientId(connection.Client, old.UserName))
             {
                 // SECURITY.md section 4: a Client Identifier in use by one user is not another's to take.
-                return (null, false);
+                return (null, false, false);
             }
 
             previous = old?.Connection;
@@ -404,7 +405,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             EndSession(old);
         }
-        return (session, present);
+        return (session, present, false);
     }
 
     private Session NewSession(string clientId, string? userName) => new(clientId, userName)

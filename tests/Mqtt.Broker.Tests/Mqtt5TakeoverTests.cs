@@ -62,7 +62,7 @@ public sealed class Mqtt5TakeoverTests
         MqttConnection newer = broker.Broker.ConnectionOf("other")!;
         // A CONNECT resuming "same" with Session Expiry 0, stopped where the broker has given it the session but it
         // has not sent its CONNACK yet; the old connection's close falls into that window.
-        (Session? session, bool present) = broker.Broker.AttachSession(newer, "same", null, cleanStart: false, expiry: 0);
+        (Session? session, bool present, _) = broker.Broker.AttachSession(newer, "same", null, cleanStart: false, expiry: 0);
         Assert.True(present);
         await old.ExpectDisconnectAsync(ReasonCode.SessionTakenOver);
         await broker.WaitForOpenConnectionsAsync(1);
@@ -169,7 +169,7 @@ public sealed class Mqtt5TakeoverTests
         await using RawClient other = await broker.ConnectAsync("other");
         MqttConnection oldConnection = broker.Broker.ConnectionOf("same")!;
         MqttConnection newer = broker.Broker.ConnectionOf("other")!;
-        (Session? session, _) = broker.Broker.AttachSession(newer, "same", null, cleanStart: false, expiry: 300);
+        (Session? session, _, _) = broker.Broker.AttachSession(newer, "same", null, cleanStart: false, expiry: 300);
 
         // The old connection finishing its own CONNECT late (its CONNACK raced this claim) must not take the session back.
         session!.Attach(oldConnection);

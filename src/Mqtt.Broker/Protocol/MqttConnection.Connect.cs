@@ -236,14 +236,11 @@ internal sealed partial class MqttConnection
         {
             return ConnectOutcome.ConnAckTooLarge;
         }
-        (Session? attached, bool present) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart, sessionExpiry,
-            storeUser: result.FromCredentialStore);
+        (Session? attached, bool present, bool userRemoved) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart,
+            sessionExpiry, storeUser: result.FromCredentialStore);
         if (attached is not Session session)
         {
-            // Which of the two refusals: a user removed stays removed (re-adding one takes a CLI run), so asking again is safe.
-            return result.FromCredentialStore && Options.CredentialStore?.Holds(Client.UserName!) != true
-                ? ConnectOutcome.UserRemoved
-                : ConnectOutcome.ClientIdInUse;
+            return userRemoved ? ConnectOutcome.UserRemoved : ConnectOutcome.ClientIdInUse;
         }
         _session = session;
         var connAck = new ConnAckPacket { SessionPresent = present, ReasonCode = ReasonCode.Success, Properties = properties };

@@ -180,10 +180,7 @@ internal sealed partial class MqttConnection
     {
         if (publish.QoS == QualityOfService.ExactlyOnce && outcome < ReasonCode.UnspecifiedError)
         {
-            lock (_session!.Gate)
-            {
-                _session.IncomingQoS2.Add(publish.PacketId);
-            }
+            HoldIncomingId(publish.PacketId);
         }
         return outcome;
     }

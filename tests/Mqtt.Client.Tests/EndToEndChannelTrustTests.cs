@@ -90,6 +90,68 @@ public sealed class EndToEndChannelTrustTests
         Assert.Equal("after", await ReadOneAsync(after));
     }
 
+    /// <summary>
+    /// bob's recv/chat keeps running while `keys rotate` (another process on the same key store) rotates his agreement
+    /// key three times and publishes the result. alice seals to his newest key as soon as she sees it. His running
+    /// channel takes the rotation up from the key store when his own new announcement arrives, and opens her message.
+    /// Before, it refused her message as sealed to a key it did not hold (exit 4 in recv) until restarted. His own
+    /// messages still reach her.
+    /// </summary>
+    [Fact]
+    public async Task A_running_channel_takes_up_a_rotation_of_its_own_key_made_by_another_process()
+    {
+        DirectoryInfo root = Directory.CreateTempSubdirectory("mqttcore-e2e-");
+        try
+        {
+            await using OurBroker broker = await OurBroker.StartAsync();
+            KeyStore bobStore = KeyStore.Open(root.FullName, "bob");
+            using E2eIdentity bobKeys = bobStore.LoadOrCreateIdentity();
+            await using var bob = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob" });
+            await bob.ConnectAsync();
+            await using var bobChannel = new EndToEndChannel(bob, bobKeys, bobStore.OpenTrustStore(), bobStore);
+            await bobChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+            await bobChannel.ListenAsync("alice");
+
+            await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
+            await alice.ConnectAsync();
+            using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
+            await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
+            await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+            await aliceChannel.ListenAsync("bob");
+            await aliceChannel.AgreeKeyAsync("bob", Patience);
+            await bobChannel.AgreeKeyAsync("alice", Patience);
+            await aliceChannel.SendAsync("bob", "before"u8.ToArray());
+            Assert.Equal("before", await ReadOneAsync(bobChannel));
+            await bobChannel.SendAsync("alice", "before"u8.ToArray());
+            Assert.Equal("before", await ReadOneAsync(aliceChannel));
+
+            byte[] latest;
+            using (E2eIdentity rotating = bobStore.LoadIdentity())
+            {
+                for (int i = 0; i < E2eIdentity.MaxRetiredAgreementKeys + 1; i++)
+                {
+                    rotating.RotateAgreementKey();
+                }
+                await using var keys = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob-keys" });
+                await keys.ConnectAsync();
+                await using var keysChannel = new EndToEndChannel(keys, rotating, bobStore.OpenTrustStore());
+                await keysChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+                latest = rotating.Announcement.Encoded.ToArray();
+            }
+            Assert.True(SpinWait.SpinUntil(() => bobKeys.Announcement.Encoded.SequenceEqual(latest), Patience), "bob's channel kept its old keys");
+            Assert.True(SpinWait.SpinUntil(() => aliceChannel.AnnouncementOf("bob") is byte[] seen && seen.AsSpan().SequenceEqual(latest), Patience));
+
+            await aliceChannel.SendAsync("bob", "after"u8.ToArray());
+            Assert.Equal("after", await ReadOneAsync(bobChannel));
+            await bobChannel.SendAsync("alice", "after"u8.ToArray());
+            Assert.Equal("after", await ReadOneAsync(aliceChannel));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
     private static async Task<string> ReadOneAsync(EndToEndChannel channel)
     {
         using var deadline = new CancellationTokenSource(Patience);

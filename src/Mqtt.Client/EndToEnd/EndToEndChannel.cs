@@ -310,6 +310,28 @@ public sealed class EndToEndChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Our own announcement changed on the broker: another process (`keys rotate`) rotated the agreement key and saved it
+    /// in the key store. Peers seal to the new key as soon as they see it, so load it now: the receiver opens with it, and
+    /// sessions our senders start from now on are authenticated with it (peers check that key at a session's start only).
+    /// </summary>
+    private void TakeUpOwnRotation(ReadOnlySpan<byte> bytes)
+    {
+        if (!KeyAnnouncement.TryParse(bytes, User, out KeyAnnouncement? seen, out _)
+            || !seen.Fingerprint.Equals(identity.Fingerprint) || seen.CreatedAt <= identity.Announcement.CreatedAt)
+        {
+            return; // ours already, older, or not signed by our identity key: nothing to load
+        }
+        try
+        {
+            identity.ReloadRotation();
+        }
+        catch (Exception e) when (e is E2eException or IOException or UnauthorizedAccessException)
+        {
+            // The key store cannot be read now: keep the keys held; messages sealed to the new one fail visibly.
+        }
+    }
+
     private async Task<byte[]?> FetchAnnouncementBytesAsync(string user, TimeSpan wait, CancellationToken cancellationToken)
     {
         TaskCompletionSource arrived = announcementArrived.GetOrAdd(user, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -357,6 +379,10 @@ public sealed class EndToEndChannel : IAsyncDisposable
                     if (message.Payload.Length > 0)
                     {
                         announcements[levels[0]] = message.Payload.ToArray();
+                        if (levels[0] == User)
+                        {
+                            TakeUpOwnRotation(message.Payload.Span);
+                        }
                         announcementArrived.GetOrAdd(levels[0], _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                     }
                 }

@@ -107,6 +107,41 @@ public sealed class E2eIdentity : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes up a rotation that another process saved in this identity's key store (<c>keys rotate</c> while a
+    /// receiver runs): when the store's announcement is newer than this one and signed by the same identity key,
+    /// its current and retired agreement keys replace these. Does nothing for an identity without a key store.
+    /// </summary>
+    /// <returns>True when the agreement keys changed.</returns>
+    /// <exception cref="E2eException"><see cref="E2eError.InsecureKeyFile"/> or <see cref="E2eError.CorruptKeyFile"/>.</exception>
+    public bool ReloadRotation()
+    {
+        if (store is null)
+        {
+            return false;
+        }
+
+        using E2eIdentity saved = store.LoadIdentity();
+        lock (sync)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!saved.announcement.Fingerprint.Equals(announcement.Fingerprint) || saved.announcement.CreatedAt <= announcement.CreatedAt)
+            {
+                return false;
+            }
+
+            // Swapped, not copied: disposing `saved` then erases the keys this identity held before.
+            (agreementKey, saved.agreementKey) = (saved.agreementKey, agreementKey);
+            (announcement, saved.announcement) = (saved.announcement, announcement);
+            var replaced = new List<(ulong, HpkePrivateKey)>(retired);
+            retired.Clear();
+            retired.AddRange(saved.retired);
+            saved.retired.Clear();
+            saved.retired.AddRange(replaced);
+            return true;
+        }
+    }
+
     /// <summary>Releases every private key.</summary>
     public void Dispose()
     {

@@ -73,6 +73,47 @@ public sealed class KeyStoreTests : IDisposable
         Assert.Equal("before"u8.ToArray(), receiver.Open("alice", Parties.AliceToBob, sealedBeforeRotation));
     }
 
+    /// <summary>A receiver left running across `keys rotate` (another process, same folder) takes the new keys up.</summary>
+    [Fact]
+    public void A_running_identity_takes_up_a_rotation_saved_by_another_process()
+    {
+        using var parties = new Parties();
+        KeyStore store = KeyStore.Open(folder.Path, "bob", parties.Clock);
+        using E2eIdentity running = store.LoadOrCreateIdentity();
+        parties.AliceTrust.Forget("bob");
+        parties.AliceTrust.Accept(running.Announcement);
+        parties.BobTrust.Accept(parties.Alice.Announcement);
+        byte[] sealedBeforeRotation;
+        using (var sender = parties.AliceToBobSender())
+        {
+            sealedBeforeRotation = sender.Seal("before"u8);
+        }
+        Assert.False(running.ReloadRotation()); // nothing newer saved
+
+        KeyAnnouncement rotated;
+        using (E2eIdentity other = store.LoadIdentity())
+        {
+            parties.Clock.Advance(TimeSpan.FromSeconds(1));
+            rotated = other.RotateAgreementKey();
+        }
+
+        Assert.True(running.ReloadRotation());
+        Assert.Equal(rotated.Encoded.ToArray(), running.Announcement.Encoded.ToArray());
+        Assert.False(running.ReloadRotation());
+        Assert.Equal(TrustResult.Rotated, parties.AliceTrust.Accept(rotated));
+        using var afterSender = parties.AliceToBobSender();
+        using var receiver = new E2eReceiver(running, parties.BobTrust, null, parties.Clock);
+        Assert.Equal("before"u8.ToArray(), receiver.Open("alice", Parties.AliceToBob, sealedBeforeRotation)); // the retired key came too
+        Assert.Equal("after"u8.ToArray(), receiver.Open("alice", Parties.AliceToBob, afterSender.Seal("after"u8)));
+    }
+
+    [Fact]
+    public void An_identity_without_a_key_store_has_nothing_to_reload()
+    {
+        using E2eIdentity inMemory = E2eIdentity.Generate("bob");
+        Assert.False(inMemory.ReloadRotation());
+    }
+
     [Fact]
     public void Only_the_newest_retired_agreement_keys_are_kept()
     {

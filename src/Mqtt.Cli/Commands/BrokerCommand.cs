@@ -77,6 +77,10 @@ internal static class BrokerCommand
                 MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueued, MaxQueuedBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval,
                 Persistence, AutosaveInterval);
             options = settings.ToOptions();
+            foreach (string unused in settings.Unused())
+            {
+                await Console.Error.WriteLineAsync($"mqttcore broker: warning: {unused}");
+            }
             logging = CreateLogging(settings.LogLevel);
             security = BrokerSecurity.Configure(options, settings.ToSecurityOptions(), logging.CreateLogger("mqttcore.auth"));
         }

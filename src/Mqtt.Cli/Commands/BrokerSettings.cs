@@ -146,6 +146,22 @@ internal sealed class BrokerSettings
         return options;
     }
 
+    /// <summary>
+    /// Settings that take no effect as given: not errors (a config file's TLS files stay valid when the command line
+    /// replaces its listeners), but a user who set them expects something the broker will not do.
+    /// </summary>
+    public IEnumerable<string> Unused()
+    {
+        if ((Cert is not null || Key is not null) && TlsListen.Count + WssListen.Count == 0)
+        {
+            yield return "--cert/--key are not used: there is no --tls-listen or --wss-listen listener, so nothing is served over TLS";
+        }
+        if (AutosaveInterval is not null && !Persistence)
+        {
+            yield return "--autosave-interval is not used without --persistence: nothing is saved";
+        }
+    }
+
     /// <summary>A listener flag given on the command line replaces the config file's list of that kind.</summary>
     private static List<string> Endpoints(ParseResult result, Option<string[]> option, List<string> configured) =>
         result.GetValue(option) is { Length: > 0 } given ? [.. given] : configured;

@@ -396,6 +396,19 @@ public sealed class BrokerCommandTests
         }
     }
 
+    /// <summary>TLS files without a TLS listener, an autosave interval without persistence: the broker runs, and says so.</summary>
+    [Fact]
+    public async Task Settings_that_take_no_effect_are_named_in_a_warning()
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync(
+            "--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data", "--cert", "absent.pem", "--key", "absent.key", "--autosave-interval", "60");
+
+        await broker.Process.SignalAsync("TERM");
+        Assert.Equal(0, await broker.Process.WaitForExitAsync(Waits.Process));
+        Assert.Contains("warning: --cert/--key are not used", broker.Process.StandardError);
+        Assert.Contains("warning: --autosave-interval is not used without --persistence", broker.Process.StandardError);
+    }
+
     [Fact]
     public async Task Allow_anonymous_false_on_the_command_line_overrides_true_in_the_config_file()
     {

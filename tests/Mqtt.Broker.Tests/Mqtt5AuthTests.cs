@@ -97,6 +97,18 @@ public sealed class Mqtt5AuthTests
         await client.ExpectClosedAsync();
     }
 
+    /// <summary>A client may give up an exchange with DISCONNECT; it was answered with CONNACK 0x82 (found by review).</summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_30_disconnect_during_the_exchange_closes_without_connack()
+    {
+        await using var broker = await StartAsync();
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendConnectAsync("c", properties: Auth(ChallengeAuthenticator.Name, "hello"));
+        await client.ExpectAsync(PacketType.Auth);
+        await client.SendAsync(new DisconnectPacket { ReasonCode = ReasonCode.NormalDisconnection });
+        await client.ExpectClosedAsync();
+    }
+
     [Fact]
     public async Task MQTT5_4_12_0_6_no_method_means_no_auth_packets_and_no_method_in_connack()
     {

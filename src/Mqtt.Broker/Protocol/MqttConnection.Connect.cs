@@ -41,6 +41,10 @@ internal sealed partial class MqttConnection
             ClientMaximumPacketSize = _connect.MaximumPacketSize ?? ClientMaximumPacketSize;
             return await AuthenticateAsync(DataOf(connect.Properties));
         }
+        if (frame.Type == PacketType.Disconnect && _exchange is not null)
+        {
+            return await AbandonExchangeAsync(frame);
+        }
         if (frame.Type != PacketType.Auth || _exchange is null)
         {
             await RefuseConnectAsync(ReasonCode.ProtocolError);
@@ -58,6 +62,25 @@ internal sealed partial class MqttConnection
             return false;
         }
         return await StepAsync(DataOf(auth.Properties));
+    }
+
+    /// <summary>
+    /// [MQTT-3.1.2-30] a client in an authentication exchange may send DISCONNECT instead of AUTH: it gives up, and the
+    /// connection closes with no CONNACK (a malformed DISCONNECT is refused as any malformed packet).
+    /// </summary>
+    private async ValueTask<bool> AbandonExchangeAsync(MqttFrame frame)
+    {
+        if (!DisconnectPacket.TryRead(frame, Version, out _, out DecodeError error))
+        {
+            await RefuseConnectAsync(error.ReasonCode);
+            return false;
+        }
+        if (ClaimConnectAnswer())
+        {
+            AuthAudit.Write(Logger, "login", false, _connect!.UserName, Client with { ClientId = _connect.ClientId },
+                _connect.AuthenticationMethod!, "abandoned by the client (DISCONNECT)");
+        }
+        return false;
     }
 
     private async ValueTask<bool> AuthenticateAsync(ReadOnlyMemory<byte> authenticationData)

@@ -99,8 +99,51 @@ public sealed class ThrottleTests
         Assert.False(throttle.IsLockedOut("alice", null));
         Assert.Equal(TimeSpan.FromSeconds(1), throttle.RecordFailure("alice", null));
         Assert.True(throttle.IsLockedOut("alice", null), "a failure right after a lockout locks again");
+    }
+
+    [Fact]
+    public void A_login_clears_the_typos_before_it()
+    {
+        var throttle = new LoginThrottle(new LoginThrottleOptions { UserLockoutThreshold = 3 }, new ManualTime());
+        throttle.RecordFailure("alice", null);
+        throttle.RecordFailure("alice", null);
         throttle.RecordSuccess("alice");
+        throttle.RecordFailure("alice", null);
+        throttle.RecordFailure("alice", null);
+
         Assert.False(throttle.IsLockedOut("alice", null));
+    }
+
+    /// <summary>
+    /// The user's own logins from a trusted address pass the lockout; they used to clear it, handing the guesser a
+    /// fresh threshold at each reconnection of the device (found by review).
+    /// </summary>
+    [Fact]
+    public void The_users_own_logins_through_a_lockout_do_not_lift_it()
+    {
+        var time = new ManualTime();
+        var options = new LoginThrottleOptions { UserLockoutThreshold = 3 };
+        var throttle = new LoginThrottle(options, time);
+        IPAddress home = IPAddress.Parse("192.0.2.1");
+        IPAddress attacker = IPAddress.Parse("198.51.100.7");
+        throttle.RecordSuccess("alice", home);
+        for (int i = 0; i < 3; i++)
+        {
+            throttle.RecordFailure("alice", attacker);
+        }
+
+        Assert.False(throttle.IsLockedOut("alice", home));
+        throttle.RecordSuccess("alice", home);
+        Assert.True(throttle.IsLockedOut("alice", attacker), "the user's login lifted the lockout");
+        time.Advance(options.LockoutDuration + TimeSpan.FromSeconds(1));
+        Assert.False(throttle.IsLockedOut("alice", attacker));
+        throttle.RecordSuccess("alice", home);
+        throttle.RecordFailure("alice", attacker);
+        Assert.True(throttle.IsLockedOut("alice", attacker), "one guess after the lockout locks again, logins in between or not");
+        time.Advance(options.ForgetAfter + options.LockoutDuration);
+        throttle.RecordSuccess("alice", home);
+        throttle.RecordFailure("alice", attacker);
+        Assert.False(throttle.IsLockedOut("alice", attacker), "forgotten after ForgetAfter");
     }
 
     [Fact]

@@ -139,17 +139,22 @@ public sealed class LoginThrottle
     }
 
     /// <summary>
-    /// A successful login clears the name's count (not the address's: one good account must not reset a guesser),
-    /// and exempts the address from that name's lockouts for a while.
+    /// A successful login clears the name's count of typos (not the address's: one good account must not reset a
+    /// guesser), and exempts the address from that name's lockouts for a while. A count that reached the lockout
+    /// stays until forgotten (<see cref="LoginThrottleOptions.ForgetAfter"/>): the user logs in from a trusted address
+    /// through it, and clearing it then would hand whoever earned it a fresh threshold of guesses each time.
     /// </summary>
     /// <param name="userName">The user who logged in.</param>
     /// <param name="address">Where from, if known.</param>
     public void RecordSuccess(string userName, IPAddress? address = null)
     {
-        _users.TryRemove(userName, out _);
+        long now = _time.GetTimestamp();
+        if (_users.TryGetValue(userName, out Counter? counter) && !counter.ReachedLockout(now, this, Options.UserLockoutThreshold))
+        {
+            _users.TryRemove(new KeyValuePair<string, Counter>(userName, counter));
+        }
         if (Normalize(address) is IPAddress a)
         {
-            long now = _time.GetTimestamp();
             _trusted[(userName, a)] = now;
             SweepNowAndThen(now);
         }
@@ -293,6 +298,15 @@ public sealed class LoginThrottle
         }
 
         public bool IsLocked(long now) => now < Volatile.Read(ref _lockedUntil);
+
+        /// <summary>True when the failures not yet forgotten reached the lockout threshold.</summary>
+        public bool ReachedLockout(long now, LoginThrottle owner, int lockoutThreshold)
+        {
+            lock (_gate)
+            {
+                return _failures >= lockoutThreshold && owner._time.GetElapsedTime(_lastFailure, now) <= owner.Options.ForgetAfter;
+            }
+        }
 
         public bool IsForgotten(long now, LoginThrottle owner)
         {

@@ -274,6 +274,29 @@ public sealed class RegistrationTests
     private static async Task<ReasonCode> StoreAsync(BrokerSecurity security, string name, ClientInfo client) =>
         (await security.StoreNewUserAsync(new UserCredentials(name, SharedVerifiers), client, ScramRegistration.Method, CancellationToken.None)).ReasonCode;
 
+    /// <summary>
+    /// The CONNECT timeout refuses a registration that waits for the credential file (a `mqttcore user` command holds
+    /// its lock): the account must not be created after all. It was, once the lock came free, so the client had been
+    /// told 0x87 and its retry got 0x86 "name taken" (found by review).
+    /// </summary>
+    [Fact]
+    public async Task A_registration_the_connect_timeout_refused_creates_no_account()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(broker: o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
+        Received answer;
+        await using (new FileStream(Path.Combine(broker.DataDirectory, "credentials.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            answer = await RegisterAsync(broker, ScramRegistration.Encode(UserCredentials.Derive("late", "pw-late")));
+        }
+
+        Assert.Equal((PacketType.ConnAck, ReasonCode.NotAuthorized), (answer.Type, answer.ReasonCode));
+        // This add waits for the registration's hold on the store to end, whatever it did.
+        Assert.True(await broker.Security.Credentials.TryAddAsync(UserCredentials.Derive("after", "pw-after")));
+        Assert.False(broker.Security.Credentials.TryGet("late", out _), "refused with 0x87, yet the account exists");
+        Received retry = await RegisterAsync(broker, ScramRegistration.Encode(UserCredentials.Derive("late", "pw-late")));
+        Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (retry.Type, retry.ReasonCode));
+    }
+
     internal static async Task<Received> RegisterAsync(TestBroker broker, byte[] data)
     {
         await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);

@@ -100,9 +100,10 @@ internal sealed partial class MqttConnection
         AuthenticationResult result;
         if (Options.PasswordAuthenticator is IPasswordAuthenticator passwords && (connect.UserName is not null || connect.Password is not null))
         {
+            using CancellationTokenSource deadline = ConnectDeadline();
             result = connect.RegistrationRequested
-                ? await passwords.RegisterAsync(client, connect.UserName, connect.Password, _broker.Stopping)
-                : await passwords.AuthenticateAsync(client, connect.UserName, connect.Password, _broker.Stopping);
+                ? await passwords.RegisterAsync(client, connect.UserName, connect.Password, deadline.Token)
+                : await passwords.AuthenticateAsync(client, connect.UserName, connect.Password, deadline.Token);
         }
         else if (Options.AllowAnonymous)
         {
@@ -131,7 +132,11 @@ internal sealed partial class MqttConnection
 
     private async ValueTask<bool> StepAsync(ReadOnlyMemory<byte> clientData)
     {
-        AuthenticationResult result = await _exchange!.StepAsync(clientData, _broker.Stopping);
+        AuthenticationResult result;
+        using (CancellationTokenSource deadline = ConnectDeadline())
+        {
+            result = await _exchange!.StepAsync(clientData, deadline.Token);
+        }
         if (result.Status == AuthenticationStatus.Continue)
         {
             if (!TrySendAuth(ReasonCode.ContinueAuthentication, result.Data))
@@ -142,6 +147,17 @@ internal sealed partial class MqttConnection
             return true;
         }
         return await FinishAuthenticationAsync(result);
+    }
+
+    /// <summary>
+    /// The token an authenticator gets before the CONNACK: cancelled at the CONNECT timeout (and at shutdown), so that a
+    /// registration still waiting for the credential file then gives up rather than create an account the timeout refused.
+    /// </summary>
+    private CancellationTokenSource ConnectDeadline()
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(_broker.Stopping);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, _openedAt + (long)Options.ConnectTimeout.TotalMilliseconds - Environment.TickCount64)));
+        return deadline;
     }
 
     /// <summary>

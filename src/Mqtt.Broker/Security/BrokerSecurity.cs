@@ -154,6 +154,12 @@ public sealed class BrokerSecurity : IDisposable
         {
             added = await Credentials.TryAddAsync(credentials, cancellationToken);
         }
+        catch (OperationCanceledException)
+        {
+            // The CONNECT timeout (or the shutdown) came while the credential file was locked by another writer.
+            AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "not finished within the CONNECT timeout");
+            return AuthenticationResult.Fail(ReasonCode.NotAuthorized);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             Logger.LogError("registration failed: the credential file could not be written: {Error}", e.Message);

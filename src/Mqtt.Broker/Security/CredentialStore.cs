@@ -259,6 +259,7 @@ public sealed class CredentialStore : IDisposable
             // The change blocks on fsync; a registration may arrive on a socket engine thread other connections share.
             await Task.Yield();
             using FileStream fileLock = await LockAsync(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested(); // given up while the lock came: change nothing
             DeleteStaleTempFiles();
             return change();
         }

@@ -62,6 +62,31 @@ public sealed class EndToEndCliTests : IDisposable
         Assert.Equal(["hello bob, sealed"], recv.Lines);
     }
 
+    /// <summary>
+    /// recv's persistent session has a client id nobody can guess: it was `mqttcore-recv-bob-alice`, which anyone could
+    /// take first on a broker that refuses a client id another user holds, locking bob's recv out with 0x87 (found by
+    /// review). Here an anonymous squatter holds the old id, and bob's recv (user bob) is refused 0x87 with it. The id is
+    /// also the same at every run, or what alice sent in between would be lost.
+    /// </summary>
+    [Fact]
+    public async Task Recv_names_its_session_with_a_tag_from_the_key_store_that_nobody_can_guess()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await using var squatter = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "mqttcore-recv-bob-alice", ConnectTimeout = Cli.Patience });
+        await squatter.ConnectAsync();
+        await BobIsOnlineOnceAsync(broker);
+        string tag = File.ReadAllText(Path.Combine(KeysOf("bob"), "bob", "client-id.tag"));
+        Assert.Matches("^[0-9a-f]{12}$", tag);
+
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "kept for bob"));
+        Assert.True(send.ExitCode == 0, send.ToString());
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        Assert.True(recv.ExitCode == 0, recv.ToString());
+        Assert.Equal(["kept for bob"], recv.Lines);
+        Assert.True(squatter.IsConnected);
+        Assert.Equal(tag, File.ReadAllText(Path.Combine(KeysOf("bob"), "bob", "client-id.tag")));
+    }
+
     [Fact]
     public async Task A_message_opened_as_the_recv_deadline_passes_is_printed_not_lost()
     {

@@ -9,7 +9,8 @@ namespace Mqtt.Cli.Commands;
 /// <summary>
 /// `mqttcore recv -u NAME --from PEER [-C COUNT] [--raw]`: prints each message opened from PEER on one line, control
 /// characters escaped (<see cref="PrintableText"/>) unless --raw. Without -i it connects as
-/// `mqttcore-recv-NAME-PEER` with Clean Start 0 and a one-week session, so messages PEER sends while it is not running
+/// `mqttcore-recv-NAME-PEER-TAG` (TAG: random, kept in the key store, so nobody can take the id first) with Clean Start
+/// 0 and a one-week session, so messages PEER sends while it is not running
 /// wait in the broker's session (QoS 1) for the next run. Envelopes are acknowledged once opened, so those left unread
 /// when -C COUNT is reached stay queued; the replay state in the key store keeps a redelivery from being shown twice.
 /// </summary>
@@ -57,10 +58,7 @@ public static class RecvCommand
             int? wanted = r.GetValue(count);
             bool verbatim = r.GetValue(raw);
             TimeSpan timeout = common.GetTimeout(r);
-            if (r.GetValue(common.Id) is null)
-            {
-                options.ClientId = $"mqttcore-recv-{user}-{peer}";
-            }
+            bool defaultId = r.GetValue(common.Id) is null;
             options.CleanStart = false;
             options.SessionExpiryInterval = E2eSupport.RecvSessionExpirySeconds;
             options.AutomaticAcknowledgement = false;
@@ -70,6 +68,10 @@ public static class RecvCommand
             try
             {
                 using E2eIdentity me = E2eSupport.OpenIdentity(r.GetValue(keys)!, user, out TrustStore trust, out KeyStore store);
+                if (defaultId)
+                {
+                    options.ClientId = $"mqttcore-recv-{user}-{peer}-{store.ClientIdTag()}";
+                }
                 await using var client = new MqttClient(options);
                 await using var channel = new EndToEndChannel(client, me, trust, store);
                 await client.ConnectAsync(cancellationToken);

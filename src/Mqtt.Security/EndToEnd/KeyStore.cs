@@ -8,7 +8,7 @@ namespace Mqtt.Security.EndToEnd;
 /// One user's key store folder (<c>&lt;root&gt;/&lt;user&gt;</c>, mode 0700; CLI.md's <c>--keys DIR</c> is the root):
 /// <c>identity.pem</c> and <c>agreement.pem</c> (PKCS#8 PEM, mode 0600), <c>announcement.bin</c> (the signed
 /// announcement), <c>agreement.retired.&lt;ms&gt;.pem</c> (keys replaced by rotation, newest kept) and
-/// <c>peers/</c> (the <see cref="TrustStore"/>) and <c>replay.bin</c> (receivers' saved replay state, written under
+/// <c>peers/</c> (the <see cref="TrustStore"/>), <c>client-id.tag</c> (<see cref="ClientIdTag"/>) and <c>replay.bin</c> (receivers' saved replay state, written under
 /// the lock <c>replay.lock</c>). Every file is written to a temporary name with mode 0600
 /// and renamed into place, so a crash never leaves half a key; loading refuses files other users can access.
 /// </summary>
@@ -22,6 +22,7 @@ public sealed class KeyStore
     private const string PeersFolder = "peers";
     private const string ReplayStateFile = "replay.bin";
     private const string ReplayLockFile = "replay.lock";
+    private const string ClientIdTagFile = "client-id.tag";
 
     /// <summary>How long <see cref="SaveReplayState"/> waits for another receiver's save (a few milliseconds each).</summary>
     private static readonly TimeSpan ReplayLockPatience = TimeSpan.FromSeconds(10);
@@ -116,6 +117,23 @@ public sealed class KeyStore
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// A random tag made once and kept in <c>client-id.tag</c>, for client ids that must stay the same across runs
+    /// (a persistent session's) and that nobody else can guess: a broker that refuses a client id held by another
+    /// user would otherwise let anyone take the id first and lock its owner out.
+    /// </summary>
+    /// <returns>12 lowercase hex digits.</returns>
+    /// <exception cref="E2eException"><see cref="E2eError.InsecureKeyFile"/> or <see cref="E2eError.CorruptKeyFile"/>.</exception>
+    public string ClientIdTag()
+    {
+        string path = PathOf(ClientIdTagFile);
+        KeyFiles.WriteAtomically(path, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))), overwrite: false);
+        string tag = System.Text.Encoding.ASCII.GetString(KeyFiles.ReadPrivate(path));
+        return tag.Length == 12 && tag.All(char.IsAsciiHexDigitLower)
+            ? tag
+            : throw new E2eException(E2eError.CorruptKeyFile, $"{path} does not hold 12 hex digits");
     }
 
     /// <summary>The trust store in this folder's <c>peers/</c>.</summary>

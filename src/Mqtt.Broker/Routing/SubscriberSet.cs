@@ -68,6 +68,8 @@ internal sealed class SubscriberSet
 /// <summary>Members of one Shared Subscription group; each message goes to one of them, in turn.</summary>
 internal sealed class SharedGroup
 {
+    // Matches run side by side (TopicTree's read lock): two at once may read the same turn and pick the same member,
+    // which only bends the round robin; each message still goes to one member. Members change under the write lock.
     private int _next;
 
     public List<SubscriptionEntry> Members { get; } = [];

@@ -3,13 +3,15 @@ namespace Mqtt.Broker;
 /// <summary>
 /// Finds the subscriptions matching a Topic Name. Filters without wildcards are looked up whole in a map;
 /// only wildcard filters live in a trie by level, so a publish costs the matches it has, not the number of
-/// sessions (the EMQX way). One lock guards both; matching allocates nothing.
+/// sessions (the EMQX way). One reader-writer lock guards both: matches run side by side, so a costly one (thousands
+/// of deep wildcard filters that all match) holds up its own publisher, not every other one; subscribing and
+/// unsubscribing take it alone. Matching allocates nothing.
 /// </summary>
 internal sealed class TopicTree
 {
     private readonly Dictionary<string, SubscriberSet> _exact = new(StringComparer.Ordinal);
     private readonly Node _root = new();
-    private readonly Lock _gate = new();
+    private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
 
     public int Count { get; private set; }
 
@@ -18,38 +20,58 @@ internal sealed class TopicTree
     {
         get
         {
-            lock (_gate)
+            _gate.EnterReadLock();
+            try
             {
                 return TrieNodes.Count(_root, static node => node.SingleLevel is null
                     ? node.Children?.Values ?? Enumerable.Empty<Node>()
                     : [node.SingleLevel, .. node.Children?.Values ?? Enumerable.Empty<Node>()]);
+            }
+            finally
+            {
+                _gate.ExitReadLock();
             }
         }
     }
 
     public void Add(SubscriptionEntry entry)
     {
-        lock (_gate)
+        _gate.EnterWriteLock();
+        try
         {
             AddCore(entry);
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
         }
     }
 
     public void Remove(SubscriptionEntry entry)
     {
-        lock (_gate)
+        _gate.EnterWriteLock();
+        try
         {
             RemoveCore(entry);
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
         }
     }
 
     /// <summary>Swaps a subscription for its replacement in one step, so no publish in between finds neither [MQTT-3.8.4-4].</summary>
     public void Replace(SubscriptionEntry existing, SubscriptionEntry replacement)
     {
-        lock (_gate)
+        _gate.EnterWriteLock();
+        try
         {
             RemoveCore(existing);
             AddCore(replacement);
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
         }
     }
 
@@ -138,7 +160,8 @@ internal sealed class TopicTree
     public void Match(string topic, IAuthorizer authorizer, List<SubscriptionEntry> results)
     {
         var shares = new ShareChoice(topic, authorizer);
-        lock (_gate)
+        _gate.EnterReadLock();
+        try
         {
             if (_exact.TryGetValue(topic, out SubscriberSet? exact))
             {
@@ -147,6 +170,10 @@ internal sealed class TopicTree
             // [MQTT-4.7.2-1] a topic starting with '$' is not matched by a filter starting with a wildcard.
             bool system = topic.Length > 0 && topic[0] == '$';
             Match(_root, topic, consumed: false, skipWildcards: system, shares, results);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
         }
     }
 

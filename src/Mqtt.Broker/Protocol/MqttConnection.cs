@@ -232,7 +232,7 @@ internal sealed partial class MqttConnection
         await FlushAndCloseAsync();
     }
 
-    /// <summary>Called once a second: Keep Alive x1.5 [MQTT-3.1.2-22] and the CONNECT timeout.</summary>
+    /// <summary>Called every 250 ms: Keep Alive x1.5 [MQTT-3.1.2-22] and the CONNECT timeout.</summary>
     public void CheckTimeouts(long now)
     {
         if (!_connected)

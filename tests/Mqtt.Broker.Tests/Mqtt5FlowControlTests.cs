@@ -421,7 +421,7 @@ public sealed class Mqtt5FlowControlTests
     }
 
     [Fact]
-    public async Task MQTT5_3_3_2_8_topic_alias_0_is_a_protocol_error()
+    public async Task MQTT5_3_3_2_8_topic_alias_0_gets_0x94_as_from_Mosquitto()
     {
         await using var broker = await TestBroker.StartAsync();
         await using RawClient client = await broker.ConnectAsync("pub");
@@ -430,7 +430,7 @@ public sealed class Mqtt5FlowControlTests
         Assert.Equal(0x23, bytes[6]);
         bytes[8] = 0;
         await client.SendAsync(bytes);
-        await client.ExpectDisconnectAsync(ReasonCode.ProtocolError);
+        await client.ExpectDisconnectAsync(ReasonCode.TopicAliasInvalid);
     }
 
     [Fact]

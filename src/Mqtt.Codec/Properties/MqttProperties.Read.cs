@@ -128,7 +128,8 @@ public partial struct MqttProperties
                 _topicAliasMaximum = ReadTwoBytes(ref r, id);
                 break;
             case PropertyId.TopicAlias:
-                _topicAlias = ReadNonZero(ref r, id, entryStart, "[MQTT-3.3.2-8] Topic Alias is 0");
+                // 0x94 as Mosquitto, EMQX and HiveMQ answer it: an alias no receiver can hold, like one above its maximum.
+                _topicAlias = ReadNonZero(ref r, id, entryStart, "[MQTT-3.3.2-8] Topic Alias is 0", ReasonCode.TopicAliasInvalid);
                 break;
             case PropertyId.MaximumQoS:
                 _maximumQoS = ReadBoolean(ref r, entryStart) ? (byte)1 : (byte)0;
@@ -184,12 +185,12 @@ public partial struct MqttProperties
         return value == 1;
     }
 
-    private ushort ReadNonZero(ref BodyReader r, PropertyId id, long entryStart, string message)
+    private ushort ReadNonZero(ref BodyReader r, PropertyId id, long entryStart, string message, ReasonCode refusal = ReasonCode.ProtocolError)
     {
         ushort value = ReadTwoBytes(ref r, id);
         if (value == 0 && !r.Failed)
         {
-            r.Fail(ReasonCode.ProtocolError, entryStart, message);
+            r.Fail(refusal, entryStart, message);
         }
         return value;
     }

@@ -68,9 +68,9 @@ public class PublishConformanceTests
         Malformed(Packet(0x30, Str(topic)), V311, offset: 2);
 
     [Fact]
-    public void MQTT5_3_3_2_8_topic_alias_0_is_a_protocol_error()
+    public void MQTT5_3_3_2_8_topic_alias_0_is_refused_as_topic_alias_invalid()
     {
-        ProtocolError(Packet(0x30, Str("a"), Props("23 0000")), V5, offset: 6);
+        Refused(Packet(0x30, Str("a"), Props("23 0000")), V5, ReasonCode.TopicAliasInvalid, offset: 6);
         Assert.Equal((ushort)1, Accepted<AnyPacket.Publish>(Packet(0x30, Str("a"), Props("23 0001")), V5).Packet.Properties.TopicAlias);
         // An empty Topic Name is allowed when a Topic Alias stands for it.
         Assert.True(Accepted<AnyPacket.Publish>(Packet(0x30, Str(""), Props("23 0005")), V5).Packet.Topic.IsEmpty);

@@ -10,12 +10,12 @@ public readonly record struct HostileInput(byte[] Bytes, int Split, int MaximumP
 
 /// <summary>
 /// What the codec may do with any input at all: return a packet, say it needs more data, or refuse it with
-/// a typed error whose reason code is one of 0x81, 0x82, 0x84, 0x90, 0x95 and whose offset lies in the input.
+/// a typed error whose reason code is one of 0x81, 0x82, 0x84, 0x90, 0x94 (Topic Alias 0), 0x95 and whose offset lies in the input.
 /// Anything else (an exception of any kind, another reason code, a stray offset) fails the test.
 /// </summary>
 public static class HostileInputInvariant
 {
-    private static readonly byte[] AllowedReasonCodes = [0x81, 0x82, 0x84, 0x90, 0x95];
+    private static readonly byte[] AllowedReasonCodes = [0x81, 0x82, 0x84, 0x90, 0x94, 0x95];
 
     public static void Check(HostileInput input)
     {

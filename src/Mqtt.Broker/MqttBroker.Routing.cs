@@ -95,7 +95,7 @@ public sealed partial class MqttBroker
             _ => CollectIdentifiers(message, matches, start, end),
         };
         // [MQTT-3.3.1-12] a forwarded message keeps RETAIN only for Retain As Published subscriptions.
-        var delivery = new Delivery(message, qos, retainAsPublished && message.Packet.Retain, ids);
+        var delivery = new Delivery(message, qos, retainAsPublished && message.Packet.Retain, ids) { SharedThrough = picked ? matches[start] : null };
         // A client waiting for its own queue would never read the acknowledgements that empty it.
         bool canWait = full is not null && session.ClientId != message.PublisherClientId;
         // A Shared Subscription's message is the group's: delivered even if its member has just left, not lost.
@@ -107,11 +107,49 @@ public sealed partial class MqttBroker
                 break;
             case DeliveryOutcome.Unsubscribed:
                 return false;
+            case DeliveryOutcome.MemberEnded:
+                Redistribute(delivery);
+                break;
             case DeliveryOutcome.AcceptedOverLimit:
                 full!.Add(session);
                 break;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Gives a Shared Subscription's QoS 1/2 message that a member's ended session had not finished to another member of
+    /// its group, picked as a publish picks one, with that member's subscription options (4.8.2). Dropped, and counted so,
+    /// when no member left may read it; an expired one is forgotten, as an expired queued message is.
+    /// </summary>
+    private void Redistribute(Delivery unfinished)
+    {
+        ApplicationMessage message = unfinished.Message;
+        if (message.IsExpired(Environment.TickCount64))
+        {
+            return;
+        }
+        var shares = new ShareChoice(message.Topic, Options.Authorizer);
+        while (Subscriptions.NextShareMember(unfinished.SharedThrough!, shares) is SubscriptionEntry member)
+        {
+            var qos = (QualityOfService)Math.Min((int)message.QoS, (int)member.MaximumQoS);
+            var delivery = new Delivery(message, qos, member.RetainAsPublished && message.Packet.Retain, member.EncodedIdentifier)
+            {
+                SharedThrough = member,
+            };
+            // Moved from one queue to another, not added: nobody is held for it, and a full queue takes it too.
+            switch (member.Session.Deliver(delivery, QueueFull.Exceed))
+            {
+                case DeliveryOutcome.MemberEnded:
+                    // That session ended too since it was picked, and its subscriptions have left the group: pick again.
+                    continue;
+                case DeliveryOutcome.Dropped:
+                    Statistics.MessageDropped();
+                    break;
+            }
+            return;
+        }
+        Statistics.MessageDropped();
     }
 
     private static SubscriptionIdentifiers CollectIdentifiers(ApplicationMessage message, List<SubscriptionEntry> matches, int start, int end)

@@ -528,22 +528,33 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>The session has left the map: no subscription may be added to it from now on, and its own leave the tree.</summary>
+    /// <summary>
+    /// The session has left the map: no subscription may be added to it from now on, and its own leave the tree. What
+    /// Shared Subscriptions gave it and its client may not have received goes to other members of their groups (4.8.2).
+    /// </summary>
     private void EndSession(Session session)
     {
+        List<Delivery>? unfinished;
         lock (session.Gate)
         {
+            // Together, under the gate: a delivery that comes later finds the session ended (DeliveryOutcome.MemberEnded).
             session.HasEnded = true;
-            if (!session.HasSubscriptions)
+            unfinished = session.TakeUnfinishedSharedDeliveries();
+            if (session.HasSubscriptions)
             {
-                return;
+                foreach (SubscriptionEntry entry in session.Subscriptions.Values)
+                {
+                    Subscriptions.Remove(entry);
+                }
+                session.Subscriptions.Clear();
+                session.FilterCharacters = 0;
             }
-            foreach (SubscriptionEntry entry in session.Subscriptions.Values)
-            {
-                Subscriptions.Remove(entry);
-            }
-            session.Subscriptions.Clear();
-            session.FilterCharacters = 0;
+        }
+        // Outside the gate, as a publish delivers: picking takes the tree's lock, delivering another session's gate.
+        // Its own subscriptions have left the tree, so no group picks this session again.
+        foreach (Delivery delivery in unfinished ?? [])
+        {
+            Redistribute(delivery);
         }
     }
 

@@ -175,23 +175,233 @@ public sealed class Mqtt5SharedSubscriptionTests
         Assert.True(resent.Duplicate);
     }
 
+    /// <summary>
+    /// 4.8.2: a QoS 1 message whose member's session ends before the member acknowledged it SHOULD go to another member.
+    /// Before, it went with the session, and the publisher had been told 0x00 Success.
+    /// </summary>
     [Fact]
-    public async Task MQTT5_4_8_2_5_message_of_an_ended_session_goes_to_no_other_member()
+    public async Task MQTT5_sec_4_8_2_unacknowledged_qos1_message_of_an_ended_session_goes_to_another_member()
     {
         await using var broker = await TestBroker.StartAsync();
         await using RawClient a = await broker.ConnectAsync("a");
         await using RawClient b = await broker.ConnectAsync("b");
-        await a.SubscribeAsync("$share/g/t", QoS1);
-        await b.SubscribeAsync("$share/g/t", QoS1);
+        await a.SubscribeAsync("$share/grp/T/q1", QoS1, subscriptionIdentifier: 1);
+        await b.SubscribeAsync("$share/grp/T/q1", QoS1, subscriptionIdentifier: 2);
         await using RawClient publisher = await broker.ConnectAsync("p");
-        await publisher.PublishAsync("t", "orphan", QoS1);
+        Assert.Equal(ReasonCode.Success, await publisher.PublishAsync("T/q1", "job", QoS1));
         RawClient first = await FirstWithMessageAsync(a, b);
         RawClient other = first == a ? b : a;
         await first.ExpectPublishAsync();
-        // Session Expiry 0: the session ends with the connection, taking the unacknowledged message with it.
+        // Session Expiry 0: the session ends with the connection, before any PUBACK.
         first.Drop();
-        await broker.WaitForOpenConnectionsAsync(2);
+
+        ReceivedPacket redelivered = await other.ExpectPublishPacketAsync();
+        Assert.Equal("job", redelivered.PayloadText);
+        Assert.Equal(QoS1, redelivered.Publish.QoS);
+        Assert.False(redelivered.Publish.Duplicate);
+        Assert.Equal(new[] { other == a ? 1 : 2 }, Wire.Ids(redelivered.Publish.Properties.SubscriptionIdentifiers));
+        await other.SendAckAsync(PacketType.PubAck, redelivered.Publish.PacketId);
         await other.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>
+    /// A member's queue goes back to the group too, QoS 2 messages included: never sent, they cannot have reached the member.
+    /// The QoS 2 message it has in flight does not.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_queued_messages_of_an_ended_session_go_to_another_member()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        // Receive Maximum 1: the first message is in flight, the other two wait in the session's queue.
+        await using RawClient a = await broker.ConnectAsync("a", properties: new MqttProperties { ReceiveMaximum = 1 });
+        await a.SubscribeAsync("$share/grp/jobs/+", QoS2);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("jobs/1", "in flight", QoS2);
+        await publisher.PublishAsync("jobs/2", "queued 2", QoS2);
+        await publisher.PublishAsync("jobs/3", "queued 1", QoS1);
+        Assert.Equal("in flight", (await a.ExpectPublishPacketAsync()).PayloadText);
+        await a.ExpectNothingPendingAsync();
+        await using RawClient b = await broker.ConnectAsync("b");
+        await b.SubscribeAsync("$share/grp/jobs/+", QoS2, subscriptionIdentifier: 9);
+        a.Drop();
+
+        ReceivedPacket second = await b.ExpectPublishPacketAsync();
+        Assert.Equal("queued 2", second.PayloadText);
+        Assert.Equal(QoS2, second.Publish.QoS);
+        Assert.Equal(new[] { 9 }, Wire.Ids(second.Publish.Properties.SubscriptionIdentifiers));
+        ReceivedPacket third = await b.ExpectPublishPacketAsync();
+        Assert.Equal("queued 1", third.PayloadText);
+        Assert.Equal(QoS1, third.Publish.QoS);
+        // Not the QoS 2 message that was in flight [MQTT-4.8.2-5].
+        await b.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>
+    /// A QoS 2 message in flight may have reached the member: if its session ends before it reconnects, no other member
+    /// may be sent it (MQTT-4.8.2-5), unlike a QoS 1 one (4.8.2 SHOULD).
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_4_8_2_5_qos2_message_in_flight_to_an_ended_session_goes_to_no_other_member()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a");
+        await a.SubscribeAsync("$share/grp/T/q2", QoS2);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("T/q2", "once", QoS2);
+        await a.ExpectPublishAsync();
+        await using RawClient b = await broker.ConnectAsync("b");
+        await b.SubscribeAsync("$share/grp/T/q2", QoS2);
+        long droppedBefore = broker.Statistics.MessagesDropped;
+        a.Drop();
+        await broker.WaitForOpenConnectionsAsync(2);
+
+        await b.ExpectNothingPendingAsync();
+        Assert.Equal(droppedBefore, broker.Statistics.MessagesDropped);
+    }
+
+    /// <summary>After PUBREC the member has the message: only the PUBREL was left, and nothing goes to another member.</summary>
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_qos2_message_a_member_received_stays_with_it_when_its_session_ends()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a");
+        await a.SubscribeAsync("$share/grp/T/q2", QoS2);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("T/q2", "once", QoS2);
+        PublishPacket p = await a.ExpectPublishAsync();
+        await a.SendAckAsync(PacketType.PubRec, p.PacketId);
+        await a.ExpectAsync(PacketType.PubRel);
+        await using RawClient b = await broker.ConnectAsync("b");
+        await b.SubscribeAsync("$share/grp/T/q2", QoS2);
+        a.Drop();
+        await broker.WaitForOpenConnectionsAsync(2);
+
+        await b.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>
+    /// A member whose session outlives its connection keeps its message, and gets it again on its return (MQTT-4.8.2-4);
+    /// only when that session expires does the message go to another member.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_message_of_a_persistent_member_goes_to_another_member_when_its_session_expires()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a", properties: Persistent());
+        await a.SubscribeAsync("$share/grp/#", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("T/q1", "kept", QoS1);
+        PublishPacket first = await a.ExpectPublishAsync();
+        await using RawClient b = await broker.ConnectAsync("b");
+        await b.SubscribeAsync("$share/grp/#", QoS1, subscriptionIdentifier: 5);
+        a.Drop();
+        await broker.WaitForOpenConnectionsAsync(2);
+        await b.ExpectNothingPendingAsync();
+
+        await using RawClient back = await broker.OpenAsync();
+        // Back, and this time with a session that expires 2 s after the connection ends.
+        await back.ConnectAsync("a", cleanStart: false, properties: Persistent(2));
+        PublishPacket resent = await back.ExpectPublishAsync();
+        // Completed with the member that has it [MQTT-4.8.2-4].
+        Assert.Equal(first.PacketId, resent.PacketId);
+        Assert.True(resent.Duplicate);
+        back.Drop();
+
+        // Housekeeping ends the session within a second of its expiry (nothing before it, as shown above).
+        ReceivedPacket redelivered = await b.ExpectPublishPacketAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("kept", redelivered.PayloadText);
+        Assert.False(redelivered.Publish.Duplicate);
+        Assert.Equal(new[] { 5 }, Wire.Ids(redelivered.Publish.Properties.SubscriptionIdentifiers));
+    }
+
+    /// <summary>A takeover with Clean Start ends the old session: its message goes to another member, not to the new one.</summary>
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_message_of_a_session_ended_by_clean_start_goes_to_another_member()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a", properties: Persistent());
+        await a.SubscribeAsync("$share/grp/T/+", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("T/q1", "taken over", QoS1);
+        await a.ExpectPublishAsync();
+        await using RawClient b = await broker.ConnectAsync("b");
+        await b.SubscribeAsync("$share/grp/T/+", QoS1);
+
+        await using RawClient again = await broker.ConnectAsync("a", cleanStart: true);
+        Assert.Equal("taken over", (await b.ExpectPublishPacketAsync()).PayloadText);
+        await again.ExpectNothingPendingAsync();
+    }
+
+    /// <summary>
+    /// A publish picks a member, and the member's session ends before the message reaches it: the message follows the
+    /// session's queue back to the group instead of going into a session nobody will read.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_message_routed_to_a_member_as_its_session_ends_goes_to_another_member()
+    {
+        var authorizer = new HoldFirstReading("a");
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient a = await broker.ConnectAsync("a");
+        await using RawClient b = await broker.ConnectAsync("b");
+        await a.SubscribeAsync("$share/grp/race", QoS1);
+        await b.SubscribeAsync("$share/grp/race", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        Task<ReasonCode> publishing = publisher.PublishAsync("race", "x", QoS1);
+        // The group is picking a (first in turn); its session ends meanwhile, waiting for the match to finish.
+        await authorizer.Holding;
+        a.Drop();
+        await Task.Delay(300);
+        authorizer.Release();
+
+        Assert.Equal(ReasonCode.Success, await publishing);
+        Assert.Equal("x", (await b.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    /// <summary>Allows everything; the first check whether <paramref name="clientId"/> may read waits for <see cref="Release"/>.</summary>
+    private sealed class HoldFirstReading(string clientId) : IAuthorizer
+    {
+        private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _released = new();
+        private int _held;
+
+        public Task Holding => _holding.Task.WaitAsync(RawClient.Timeout);
+
+        public void Release() => _released.Set();
+
+        public ValueTask<bool> CanPublishAsync(ClientInfo client, string topic) => new(true);
+
+        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
+
+        public bool CanReceive(ClientInfo client, string topic)
+        {
+            if (client.ClientId == clientId && Interlocked.Exchange(ref _held, 1) == 0)
+            {
+                _holding.TrySetResult();
+                _released.Wait(RawClient.Timeout);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>With no other member the message has nowhere to go: dropped, and counted so.</summary>
+    [Fact]
+    public async Task MQTT5_sec_4_8_2_message_of_the_last_members_ended_session_is_dropped()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient a = await broker.ConnectAsync("a");
+        await a.SubscribeAsync("$share/grp/T/q1", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("T/q1", "orphan", QoS1);
+        await a.ExpectPublishAsync();
+        long droppedBefore = broker.Statistics.MessagesDropped;
+        a.Drop();
+
+        await Eventually.TrueAsync(() => broker.Statistics.MessagesDropped == droppedBefore + 1, "the message to be dropped");
+        await using RawClient b = await broker.ConnectAsync("b");
+        await b.SubscribeAsync("$share/grp/T/q1", QoS1);
+        await b.ExpectNothingPendingAsync();
+        await publisher.PublishAsync("T/q1", "next", QoS1);
+        Assert.Equal("next", (await b.ExpectPublishPacketAsync()).PayloadText);
     }
 
     private static async Task<int> DrainAsync(RawClient client)

@@ -175,6 +175,50 @@ internal sealed class TopicTree
         }
     }
 
+    /// <summary>
+    /// A member of the Shared Subscription group <paramref name="shared"/> belonged to, as the group is now, picked as for
+    /// a publish (<see cref="SharedGroup.Next"/>); null when no member left may read the topic.
+    /// </summary>
+    public SubscriptionEntry? NextShareMember(SubscriptionEntry shared, in ShareChoice shares)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            return SetOf(shared.TopicFilter) is SubscriberSet set && set.Shared.TryGetValue(shared.ShareGroup!, out SharedGroup? group)
+                ? group.Next(shares)
+                : null;
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>The subscriptions of one filter, if it has any; unlike <see cref="SetFor"/>, makes nothing.</summary>
+    private SubscriberSet? SetOf(string filter)
+    {
+        if (!HasWildcard(filter))
+        {
+            return _exact.GetValueOrDefault(filter);
+        }
+        Node node = _root;
+        foreach (Range range in filter.AsSpan().Split('/'))
+        {
+            ReadOnlySpan<char> level = filter.AsSpan(range);
+            if (level is "#")
+            {
+                return node.MultiLevel;
+            }
+            Node? next = level is "+" ? node.SingleLevel : node.Find(level);
+            if (next is null)
+            {
+                return null;
+            }
+            node = next;
+        }
+        return node.Here;
+    }
+
     private static void Match(Node node, ReadOnlySpan<char> rest, bool consumed, bool skipWildcards, in ShareChoice shares,
         List<SubscriptionEntry> results)
     {

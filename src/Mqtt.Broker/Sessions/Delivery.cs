@@ -36,7 +36,14 @@ internal sealed class Delivery
     /// <summary>QoS 2: PUBREC came back, PUBREL is due or sent; the PUBLISH is never sent again (4.3.3).</summary>
     public bool Released { get; set; }
 
-    /// <summary>A copy of the delivery as it stands, for the state file.</summary>
+    /// <summary>
+    /// The member's subscription a Shared Subscription delivered it through, else null: should the member's session end
+    /// before the member has it, it goes back to the group (<see cref="Session.TakeUnfinishedSharedDeliveries"/>). Not kept
+    /// in the state file: a delivery restored from it stays with its session.
+    /// </summary>
+    public SubscriptionEntry? SharedThrough { get; init; }
+
+    /// <summary>A copy of the delivery as it stands, for the state file (without <see cref="SharedThrough"/>).</summary>
     public Delivery Copy() => new(Message, QoS, Retain, SubscriptionIdentifiers)
     {
         PacketId = PacketId,

@@ -9,6 +9,12 @@ internal enum DeliveryOutcome
     /// <summary>Not for this session any more: every subscription it matched was unsubscribed meanwhile.</summary>
     Unsubscribed,
 
+    /// <summary>
+    /// Not taken: the session has ended, and this QoS 1/2 message came through a Shared Subscription, whose group is to
+    /// give it to another member (4.8.2).
+    /// </summary>
+    MemberEnded,
+
     /// <summary>Sent, in flight or queued.</summary>
     Accepted,
 

@@ -12,6 +12,9 @@ internal enum QueueFull
     /// </summary>
     HoldPublisher,
 
-    /// <summary>Take it whatever the count: a new subscription's retained messages, bounded by the retained store.</summary>
+    /// <summary>
+    /// Take it whatever the count: a new subscription's retained messages, bounded by the retained store; a Shared
+    /// Subscription's message moved from a member whose session ended, which the broker held already.
+    /// </summary>
     Exceed,
 }

@@ -118,6 +118,11 @@ internal sealed class Session
             {
                 return DeliveryOutcome.Unsubscribed;
             }
+            if (HasEnded && delivery.SharedThrough is not null && delivery.QoS != QualityOfService.AtMostOnce)
+            {
+                // Routed just before the session ended: its queue has already gone back to the group, this follows.
+                return DeliveryOutcome.MemberEnded;
+            }
             if (delivery.QoS == QualityOfService.AtMostOnce)
             {
                 return Connection?.TrySendQoS0(delivery) == true ? DeliveryOutcome.Accepted : DeliveryOutcome.Dropped;
@@ -169,6 +174,59 @@ internal sealed class Session
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Takes out, when the session ends, what Shared Subscriptions gave it and its client may not have received, in the
+    /// order it was to go out, so that each group can give it to another member (4.8.2): QoS 1 messages in flight
+    /// (unacknowledged) or queued, and QoS 2 messages still queued. A QoS 2 message in flight stays: the client may have
+    /// received it, and then no other member may be sent it [MQTT-4.8.2-5] (after PUBREC the client surely has it).
+    /// Null when there is none.
+    /// </summary>
+    public List<Delivery>? TakeUnfinishedSharedDeliveries()
+    {
+        lock (Gate)
+        {
+            List<Delivery>? taken = null;
+            if (_inflight is { Count: > 0 })
+            {
+                foreach (Delivery delivery in _inflight.Values)
+                {
+                    if (delivery.SharedThrough is not null && delivery.QoS == QualityOfService.AtLeastOnce)
+                    {
+                        (taken ??= []).Add(delivery);
+                    }
+                }
+                taken?.Sort(static (a, b) => a.FlightOrder.CompareTo(b.FlightOrder));
+                foreach (Delivery delivery in taken ?? [])
+                {
+                    _inflight.Remove(delivery.PacketId);
+                    if (delivery.AwaitingResend)
+                    {
+                        delivery.AwaitingResend = false;
+                        _awaitingResend--;
+                    }
+                }
+            }
+            if (_queued is { Count: > 0 })
+            {
+                int count = _queued.Count;
+                for (int i = 0; i < count; i++)
+                {
+                    Delivery delivery = _queued.Dequeue();
+                    if (delivery.SharedThrough is not null)
+                    {
+                        (taken ??= []).Add(delivery);
+                    }
+                    else
+                    {
+                        _queued.Enqueue(delivery);
+                    }
+                }
+                ReleasePublishers();
+            }
+            return taken;
+        }
     }
 
     /// <summary>

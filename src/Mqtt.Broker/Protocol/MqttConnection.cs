@@ -208,6 +208,7 @@ internal sealed partial class MqttConnection
     private async Task CloseAsync(ReasonCode reason, string? reasonString, bool onReadLoop)
     {
         _closing = true;
+        CancelAuthentication(); // a login still waiting (for the credential file, a throttle delay) is for nothing now
         // The connection has ended for its session and Will from here on, though its socket may linger for the client
         // to read why: they are settled before it can see the DISCONNECT or the close and come back (it resumed a
         // session of expiry 0 otherwise). Unless a handler runs on another thread: the read loop settles them after it.
@@ -245,6 +246,7 @@ internal sealed partial class MqttConnection
             // exchange left unfinished is refused with 0x87 (docs/security.md); otherwise the connection is just closed.
             if (ClaimConnectAnswer())
             {
+                CancelAuthentication();
                 if (_exchange is not null)
                 {
                     AuthAudit.Write(Logger, "login", false, _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },

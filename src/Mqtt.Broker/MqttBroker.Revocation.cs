@@ -54,10 +54,7 @@ public sealed partial class MqttBroker
             closing.Add(connection.RevokeAsync());
         }
 
-        foreach (Session session in dropped)
-        {
-            EndSession(session);
-        }
+        EndSessions(dropped);
 
         await Task.WhenAll(closing);
         Logger.LogInformation("revoked user {User}: {Connections} connection(s) closed, {Sessions} session(s) dropped",

@@ -358,10 +358,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         if (expired is not null)
         {
-            foreach (Session session in expired)
-            {
-                EndSession(session);
-            }
+            EndSessions(expired);
         }
         if (now >= _nextRetainedSweep)
         {
@@ -532,26 +529,38 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// The session has left the map: no subscription may be added to it from now on, and its own leave the tree. What
     /// Shared Subscriptions gave it and its client may not have received goes to other members of their groups (4.8.2).
     /// </summary>
-    private void EndSession(Session session)
+    private void EndSession(Session session) => EndSessions([session]);
+
+    /// <summary>
+    /// <see cref="EndSession"/> for sessions that end together (a revoked user's, those expiring at one tick): all leave
+    /// the tree before anything is handed on, so that no message goes from one of them to another.
+    /// </summary>
+    private void EndSessions(IReadOnlyList<Session> sessions)
     {
-        List<Delivery>? unfinished;
-        lock (session.Gate)
+        List<Delivery>? unfinished = null;
+        foreach (Session session in sessions)
         {
-            // Together, under the gate: a delivery that comes later finds the session ended (DeliveryOutcome.MemberEnded).
-            session.HasEnded = true;
-            unfinished = session.TakeUnfinishedSharedDeliveries();
-            if (session.HasSubscriptions)
+            lock (session.Gate)
             {
-                foreach (SubscriptionEntry entry in session.Subscriptions.Values)
+                // Together, under the gate: a delivery that comes later finds the session ended (DeliveryOutcome.MemberEnded).
+                session.HasEnded = true;
+                if (session.TakeUnfinishedSharedDeliveries() is { } taken)
                 {
-                    Subscriptions.Remove(entry);
+                    (unfinished ??= []).AddRange(taken);
                 }
-                session.Subscriptions.Clear();
-                session.FilterCharacters = 0;
+                if (session.HasSubscriptions)
+                {
+                    foreach (SubscriptionEntry entry in session.Subscriptions.Values)
+                    {
+                        Subscriptions.Remove(entry);
+                    }
+                    session.Subscriptions.Clear();
+                    session.FilterCharacters = 0;
+                }
             }
         }
-        // Outside the gate, as a publish delivers: picking takes the tree's lock, delivering another session's gate.
-        // Its own subscriptions have left the tree, so no group picks this session again.
+        // Outside the gates, as a publish delivers: picking takes the tree's lock, delivering another session's gate.
+        // Their own subscriptions have left the tree, so no group picks these sessions again.
         foreach (Delivery delivery in unfinished ?? [])
         {
             Redistribute(delivery);

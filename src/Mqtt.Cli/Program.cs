@@ -42,17 +42,40 @@ public static partial class Program
         root.Subcommands.Add(BenchCommand.Create());
         // No response files: "@text" is a value like any other (a payload, a password, a topic), as mosquitto_pub takes it.
         ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        if (parsed.Errors.Count > 0)
+        List<string> errors = [.. parsed.Errors.Select(error => Readable(error.Message)), .. NotUtf8(parsed)];
+        if (errors.Count > 0)
         {
             // On stderr, in words a user knows (not .NET type names), and stdout left clean for scripts.
-            foreach (ParseError error in parsed.Errors)
+            foreach (string error in errors)
             {
-                configuration.Error.WriteLine($"mqttcore: {Readable(error.Message)}");
+                configuration.Error.WriteLine($"mqttcore: {error}");
             }
             configuration.Error.WriteLine($"Run '{CommandLineOf(parsed)} --help' for usage.");
             return ExitCodes.Usage;
         }
         return parsed.Invoke(configuration);
+    }
+
+    /// <summary>
+    /// .NET reads the command line as UTF-8 and turns bytes that are not into U+FFFD, so 'p\xff' and 'p\xfe' would be
+    /// one password, and a topic would silently become another: a value holding U+FFFD is refused, as mosquitto_pub
+    /// refuses a topic that is not UTF-8. Not -m, whose text is a payload (docs/cli.md: sent as its UTF-8 bytes).
+    /// </summary>
+    private static IEnumerable<string> NotUtf8(ParseResult parsed)
+    {
+        foreach (SymbolResult child in parsed.CommandResult.Children)
+        {
+            (string name, bool payload) = child switch
+            {
+                OptionResult option => (option.Option.Name, option.Option.Name == "--message"),
+                ArgumentResult argument => (argument.Argument.Name, false),
+                _ => ("", true),
+            };
+            if (!payload && child.Tokens.Any(token => token.Value.Contains('\uFFFD', StringComparison.Ordinal)))
+            {
+                yield return $"{name} is not valid UTF-8 (or holds U+FFFD)";
+            }
+        }
     }
 
     /// <summary>"mqttcore user add" for the command the user ran (the root command's own name is the host's).</summary>

@@ -37,6 +37,66 @@ public sealed class CliUserTests
         }
     }
 
+    /// <summary>
+    /// .NET turns bytes of the command line, the environment or stdin that are not UTF-8 into U+FFFD, so 'p\xff' and
+    /// 'p\xfe' were one password and a name lost its bytes; an iteration count our own client refuses made a user who
+    /// could never log in; -P with --password-stdin took -P silently. All are usage errors now (found by a CLI review).
+    /// </summary>
+    [Fact]
+    public async Task User_add_refuses_text_that_is_not_UTF8_conflicting_passwords_and_counts_no_client_accepts()
+    {
+        string data = TestBroker.NewDataDirectory();
+        try
+        {
+            (int code, _, string error) = await Cli.RunAsync(null, "user", "add", "bad\uFFFDname", "-P", "x", "--data", data);
+            Assert.Equal(1, code);
+            Assert.Contains("not valid UTF-8", error, StringComparison.Ordinal);
+            (code, _, error) = await Cli.RunAsync(null, "user", "add", "alice", "-P", "p\uFFFD", "--data", data);
+            Assert.Equal(1, code);
+            Assert.Contains("not valid UTF-8", error, StringComparison.Ordinal);
+            (code, _, error) = await Cli.RunAsync("p\uFFFD\n", "user", "add", "bob", "--password-stdin", "--data", data);
+            Assert.Equal(1, code);
+            Assert.Contains("not valid UTF-8", error, StringComparison.Ordinal);
+            (code, _, error) = await Cli.RunAsync("pw\n", "user", "add", "carol", "-P", "x", "--password-stdin", "--data", data);
+            Assert.Equal(1, code);
+            Assert.Contains("not both", error, StringComparison.Ordinal);
+            (code, _, error) = await Cli.RunAsync(null, "user", "add", "dave", "-P", "x", "--iterations", "1000001", "--data", data);
+            Assert.Equal(1, code);
+            Assert.Contains("--iterations must be 4096..1000000", error, StringComparison.Ordinal);
+            Assert.Contains("Run 'mqttcore user add --help' for usage.", error, StringComparison.Ordinal);
+
+            Assert.False(File.Exists(Path.Combine(data, "credentials")) && (await File.ReadAllTextAsync(Path.Combine(data, "credentials"))).Length > 0);
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task User_list_warns_of_a_credential_file_line_it_ignores()
+    {
+        string data = TestBroker.NewDataDirectory();
+        try
+        {
+            Assert.Equal(0, (await Cli.RunAsync(null, "user", "add", "alice", "-P", "pw", "--data", data)).ExitCode);
+            await File.AppendAllTextAsync(Path.Combine(data, "credentials"), "garbage{\n");
+
+            (int code, string output, string error) = await Cli.RunAsync(null, "user", "list", "--data", data);
+
+            Assert.Equal(0, code);
+            Assert.Equal("alice\n", output);
+            Assert.Matches("credential file line [0-9]+ ignored", error);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task User_add_refuses_a_percent_in_a_new_name_and_passwd_still_serves_such_a_name_already_in_the_file()
     {

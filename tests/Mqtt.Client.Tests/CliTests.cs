@@ -114,6 +114,51 @@ public sealed class CliTests
         Assert.Equal("", error.ToString());
     }
 
+    /// <summary>
+    /// Topics, files and passwords that cannot be used are usage errors before connecting (port 1: nothing listens):
+    /// they were sent (a topic not UTF-8 went out altered) or failed after the CONNECT with .NET's exception text
+    /// (found by a CLI review). A filter is judged by the rules of the protocol asked for.
+    /// </summary>
+    [Theory]
+    [InlineData("is not a Topic Name", "pub", "-t", "a/#", "-m", "x")]
+    [InlineData("is not a Topic Filter", "sub", "-t", "a/#/b")]
+    [InlineData("--topic is not valid UTF-8", "pub", "-t", "bin\uFFFDtopic", "-m", "x")]
+    [InlineData("--topic is not valid UTF-8", "sub", "-t", "bin\uFFFDtopic")]
+    [InlineData("-f /nonexistent/file: no such file", "pub", "-t", "a", "-f", "/nonexistent/file")]
+    [InlineData("--password is not valid UTF-8", "pub", "-t", "a", "-m", "x", "-u", "bob", "-P", "p\uFFFD")]
+    public async Task Unusable_topics_files_and_passwords_exit_1_before_connecting(string expected, params string[] args)
+    {
+        CliRun result = await RunAsync([.. args, "-p", "1"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(expected, result.Error);
+        Assert.DoesNotContain("cannot reach", result.Error);
+    }
+
+    [Fact]
+    public async Task A_dollar_share_filter_without_the_shared_form_is_a_plain_filter_at_311()
+    {
+        CliRun result = await RunAsync(["sub", "-t", "$share/g", "-V", "3.1.1", "-p", "1", "--timeout", "2"]);
+
+        Assert.Equal(5, result.ExitCode); // it went on to connect
+    }
+
+    /// <summary>A sub that times out before its COUNT ends as any run does, with DISCONNECT (it just closed; found by a CLI review).</summary>
+    [Fact]
+    public async Task Sub_that_times_out_before_its_count_sends_DISCONNECT_and_exits_3()
+    {
+        await using var server = new FakeServer();
+        (Task<CliRun> sub, FakeConnection accepted) = await RunConnectedAsync(server, ["sub", "-t", "t", "-C", "1", "--timeout", "1"]);
+        await using FakeConnection connection = accepted;
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Subscribe);
+        Assert.True(SubscribePacket.TryRead(sent.Frame, ProtocolVersion.V500, out SubscribePacket subscribe, out _));
+        await connection.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new[] { (byte)0 }) }.Write(w, ProtocolVersion.V500));
+
+        await connection.ExpectAsync(PacketType.Disconnect);
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(3, result.ExitCode);
+    }
+
     [Fact]
     public async Task Sub_exits_3_when_the_broker_never_answers_the_SUBSCRIBE_within_the_timeout()
     {

@@ -35,6 +35,14 @@ public static class PubCommand
             {
                 r.AddError("-s and --password-stdin both read stdin");
             }
+            if (r.GetValue(topic) is string name && !TopicChecks.IsTopicName(name))
+            {
+                r.AddError($"-t '{name}' is not a Topic Name: one or more characters, no + or # (those are for sub), no U+0000, at most 65,535 bytes");
+            }
+            if (r.GetValue(file) is string path && !File.Exists(path))
+            {
+                r.AddError($"-f {path}: no such file");
+            }
         });
         command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>
         {

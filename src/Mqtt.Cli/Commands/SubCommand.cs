@@ -33,6 +33,13 @@ public static class SubCommand
             {
                 r.AddError("-C COUNT must be at least 1");
             }
+            foreach (string filter in r.GetValue(topics) ?? [])
+            {
+                if (!TopicChecks.IsTopicFilter(filter, r.GetValue(common.Protocol) ?? ProtocolVersion.V500))
+                {
+                    r.AddError($"-t '{filter}' is not a Topic Filter: levels split by /, + alone in its level, # alone in the last, no U+0000");
+                }
+            }
         });
         command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>
         {
@@ -78,6 +85,7 @@ public static class SubCommand
                 if (Count is int wanted && printed < wanted && !outputClosed && !cancellationToken.IsCancellationRequested)
                 {
                     error.WriteLine($"timeout: {printed} of {wanted} messages within {timeout.TotalSeconds:0.###} s");
+                    await client.DisconnectAsync(cancellationToken: CancellationToken.None); // ends as any run does: DISCONNECT first
                     return ExitCodes.Timeout;
                 }
                 await client.DisconnectAsync(cancellationToken: CancellationToken.None);

@@ -16,6 +16,7 @@ internal static class UserCommand
     private static readonly Option<string> Data = new("--data") { Description = "data folder (credentials)", DefaultValueFactory = _ => "./mqttcore-data" };
     private static readonly Option<string?> Password = new("--password", "-P") { Description = "the password (also env MQTTCORE_PASSWORD, or --password-stdin)" };
     private static readonly Option<bool> PasswordStdin = new("--password-stdin") { Description = "read the password from the first line of standard input" };
+    private const int MaximumIterations = 1_000_000;
     private static readonly Option<int> Iterations = new("--iterations") { Description = "PBKDF2 iterations of the SCRAM verifiers", DefaultValueFactory = _ => ScramVerifier.DefaultIterationCount };
 
     public static Command Create()
@@ -45,27 +46,39 @@ internal static class UserCommand
             command.Options.Add(option);
         }
 
+        command.AddCheck(r =>
+        {
+            // A new name has the stricter rule; an existing one that predates it must stay manageable.
+            string? name = r.GetValue<string>("NAME");
+            if (name is not null && !(newUser ? Mqtt.Security.UserName.IsValidForNewUser(name) : Mqtt.Security.UserName.IsValid(name)))
+            {
+                r.AddError("invalid user name (1 to 64 characters; no / + # %, control or invisible characters; no white space at either end; not starting with $)");
+            }
+            // Only a count given: the default is not applied yet while the command line is checked.
+            if (r.GetResult(Iterations) is { Implicit: false } given && given.GetValueOrDefault<int>() is < ScramVerifier.MinimumIterationCount or > MaximumIterations)
+            {
+                // Not more than a SCRAM client accepts by default (ours: 1,000,000), or the user could never log in.
+                r.AddError($"--iterations must be {ScramVerifier.MinimumIterationCount}..{MaximumIterations}");
+            }
+            if (r.GetValue(Password) is not null && r.GetValue(PasswordStdin))
+            {
+                r.AddError("give the password with -P or --password-stdin, not both");
+            }
+        });
         command.SetAction(async (result, cancellationToken) =>
         {
             string name = result.GetValue<string>("NAME")!;
-            // A new name has the stricter rule; an existing one that predates it must stay manageable.
-            if (!(newUser ? Mqtt.Security.UserName.IsValidForNewUser(name) : Mqtt.Security.UserName.IsValid(name)))
-            {
-                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: invalid user name (1 to 64 characters; no / + # %, control or invisible characters; no white space at either end; not starting with $)");
-                return ExitCodes.Usage;
-            }
-
-            int iterations = result.GetValue(Iterations);
-            if (iterations is < ScramVerifier.MinimumIterationCount or > 10_000_000)
-            {
-                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: --iterations must be {ScramVerifier.MinimumIterationCount}..10000000");
-                return ExitCodes.Usage;
-            }
-
             string? password = ReadPassword(result);
             if (string.IsNullOrEmpty(password))
             {
                 await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: no password: give -P, --password-stdin or MQTTCORE_PASSWORD");
+                return ExitCodes.Usage;
+            }
+
+            if (password.Contains('\uFFFD', StringComparison.Ordinal))
+            {
+                // Read as UTF-8 with bytes that are not turned into U+FFFD: other such bytes would pass for this password.
+                await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: the password is not valid UTF-8 (or holds U+FFFD)");
                 return ExitCodes.Usage;
             }
 
@@ -156,7 +169,8 @@ internal static class UserCommand
         }
         try
         {
-            using var store = new CredentialStore(data, logger: null, watch: false);
+            // Warnings (a line of the file that is ignored) go to stderr, as docs/security.md promises.
+            using var store = new CredentialStore(data, new StderrLogger(Console.Error, Microsoft.Extensions.Logging.LogLevel.Warning), watch: false);
             return await action(store);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)

@@ -16,28 +16,6 @@ public sealed class ScramDecoyTests
         Assert.True(first.Salt.SequenceEqual(second.Salt));
     }
 
-    [Theory]
-    [InlineData(16)]
-    [InlineData(33)]
-    [InlineData(64)]
-    public void DecoySaltHasTheLengthAskedForAndTheSameFirstBytes(int length)
-    {
-        ScramVerifier sixteen = ScramVerifier.CreateDecoy(ScramMechanism.Sha256, "mallory", Secret, 5000);
-        ScramVerifier decoy = ScramVerifier.CreateDecoy(ScramMechanism.Sha256, "mallory", Secret, 5000, length);
-
-        Assert.Equal(length, decoy.Salt.Length);
-        Assert.Equal(5000, decoy.IterationCount);
-        Assert.True(decoy.Salt[..16].SequenceEqual(sixteen.Salt)); // a name's salt does not change when the length does
-        Assert.True(decoy.Salt.SequenceEqual(ScramVerifier.CreateDecoy(ScramMechanism.Sha256, "mallory", Secret, 5000, length).Salt));
-        Assert.True(length <= 32 || !decoy.Salt[32..].SequenceEqual(decoy.Salt[..(length - 32)]), "the second block repeats the first");
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(65)]
-    public void DecoySaltLengthOutsideOneTo64IsRefused(int length) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => ScramVerifier.CreateDecoy(ScramMechanism.Sha256, "mallory", Secret, 4096, length));
-
     [Fact]
     public void DecoySaltDiffersAcrossNamesMechanismsAndSecrets()
     {

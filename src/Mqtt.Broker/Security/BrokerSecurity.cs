@@ -80,15 +80,11 @@ public sealed class BrokerSecurity : IDisposable
     /// <summary>How many SCRAM decoys were made; lets a test check that known names pay for one too.</summary>
     internal long DecoysCreated => Interlocked.Read(ref _decoysCreated);
 
-    /// <summary>
-    /// The decoy verifier for a name (docs/scram.md), with the iteration count and salt length most users have (the
-    /// broker's count and a 16-byte salt while there are none), so that an unknown name looks like most users.
-    /// </summary>
+    /// <summary>The decoy verifier for a name (docs/scram.md), with the iteration count real users get.</summary>
     internal ScramVerifier CreateDecoy(ScramMechanism mechanism, string name)
     {
         Interlocked.Increment(ref _decoysCreated);
-        (int iterations, int saltLength) = Credentials.CommonVerifierShape(mechanism) ?? (Options.IterationCount, ScramVerifier.DefaultSaltLength);
-        return ScramVerifier.CreateDecoy(mechanism, name, Secret, iterations, saltLength);
+        return ScramVerifier.CreateDecoy(mechanism, name, Secret, Options.IterationCount);
     }
 
     /// <summary>Opens the data folder and ACL file and installs every security hook into <paramref name="broker"/>.</summary>

@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mqtt.Security.Credentials;
-using Mqtt.Security.Scram;
 
 namespace Mqtt.Broker;
 
@@ -127,28 +126,6 @@ public sealed class CredentialStore : IDisposable
     {
         Refresh();
         return _snapshot.Users.TryGetValue(name, out credentials);
-    }
-
-    /// <summary>
-    /// The iteration count and salt length most users' verifiers for <paramref name="mechanism"/> have (ties: the higher
-    /// count), or null when no user has one. Decoys for unknown names take them, so such names look like most users
-    /// (as last loaded: the decoy is made right after a look-up that refreshed).
-    /// </summary>
-    /// <param name="mechanism">The SCRAM mechanism.</param>
-    /// <returns>The most common shape, if any.</returns>
-    internal (int IterationCount, int SaltLength)? CommonVerifierShape(ScramMechanism mechanism)
-    {
-        VerifierShape? best = null;
-        int bestCount = 0;
-        foreach ((VerifierShape shape, int count) in _snapshot.Shapes)
-        {
-            if (shape.Mechanism == mechanism.Name
-                && (count > bestCount || count == bestCount && best is { } b && (shape.IterationCount, shape.SaltLength).CompareTo((b.IterationCount, b.SaltLength)) > 0))
-            {
-                (best, bestCount) = (shape, count);
-            }
-        }
-        return best is { } found ? (found.IterationCount, found.SaltLength) : null;
     }
 
     /// <summary>Is the user in the users as last loaded? No file access: for checks made under the broker's locks.</summary>
@@ -546,12 +523,7 @@ public sealed class CredentialStore : IDisposable
         }
 
         ImmutableHashSet<string> folded = ImmutableHashSet.CreateRange(StringComparer.Ordinal, users.Keys.Select(Mqtt.Security.UserName.Fold));
-        ImmutableDictionary<VerifierShape, int>.Builder shapes = ImmutableDictionary.CreateBuilder<VerifierShape, int>();
-        foreach (UserCredentials user in ordered)
-        {
-            Snapshot.CountShapes(shapes, user);
-        }
-        return new Snapshot(users.ToImmutable(), ordered.ToImmutable(), folded, shapes.ToImmutable(), stamp);
+        return new Snapshot(users.ToImmutable(), ordered.ToImmutable(), folded, stamp);
     }
 
     /// <summary>
@@ -628,32 +600,16 @@ public sealed class CredentialStore : IDisposable
         }
     }
 
-    /// <summary>
-    /// The users as last loaded from the file (immutable: look-ups never lock), and the file's stamp then; with how many
-    /// verifiers each (mechanism, iteration count, salt length) has, for decoys that look like most users.
-    /// </summary>
+    /// <summary>The users as last loaded from the file (immutable: look-ups never lock), and the file's stamp then.</summary>
     private sealed record Snapshot(ImmutableDictionary<string, UserCredentials> Users, ImmutableList<UserCredentials> Ordered,
-        ImmutableHashSet<string> Folded, ImmutableDictionary<VerifierShape, int> Shapes, FileStamp Stamp, string? Problem = null)
+        ImmutableHashSet<string> Folded, FileStamp Stamp, string? Problem = null)
     {
         public static readonly Snapshot Empty = new(ImmutableDictionary.Create<string, UserCredentials>(StringComparer.Ordinal), [],
-            ImmutableHashSet.Create<string>(StringComparer.Ordinal), ImmutableDictionary<VerifierShape, int>.Empty, new FileStamp(-1, -1, false));
+            ImmutableHashSet.Create<string>(StringComparer.Ordinal), new FileStamp(-1, -1, false));
 
         public Snapshot With(UserCredentials user, FileStamp stamp) => this with
         {
-            Users = Users.Add(user.Name, user), Ordered = Ordered.Add(user), Folded = Folded.Add(Mqtt.Security.UserName.Fold(user.Name)),
-            Shapes = CountShapes(Shapes.ToBuilder(), user).ToImmutable(), Stamp = stamp,
+            Users = Users.Add(user.Name, user), Ordered = Ordered.Add(user), Folded = Folded.Add(Mqtt.Security.UserName.Fold(user.Name)), Stamp = stamp,
         };
-
-        public static ImmutableDictionary<VerifierShape, int>.Builder CountShapes(ImmutableDictionary<VerifierShape, int>.Builder shapes, UserCredentials user)
-        {
-            foreach (ScramVerifier verifier in user.Verifiers)
-            {
-                var shape = new VerifierShape(verifier.Mechanism.Name, verifier.IterationCount, verifier.Salt.Length);
-                shapes[shape] = shapes.GetValueOrDefault(shape) + 1;
-            }
-            return shapes;
-        }
     }
-
-    private readonly record struct VerifierShape(string Mechanism, int IterationCount, int SaltLength);
 }

@@ -25,9 +25,6 @@ public sealed class ScramVerifier
     /// <summary>Length of the random salt made by <see cref="Derive(ScramMechanism, string, int)"/>, and of decoy salts.</summary>
     public const int DefaultSaltLength = 16;
 
-    /// <summary>Longest decoy salt <see cref="CreateDecoy"/> makes (the longest a registration may carry).</summary>
-    public const int MaximumDecoySaltLength = 64;
-
     /// <summary>Shortest server secret accepted by <see cref="CreateDecoy"/>.</summary>
     public const int MinimumServerSecretLength = 16;
 
@@ -121,7 +118,7 @@ public sealed class ScramVerifier
     /// <summary>
     /// A stand-in verifier for a user that does not exist, so that the exchange looks the same as for a
     /// real user and fails only at the proof (SECURITY.md section 3). The salt is
-    /// HMAC(serverSecret, mechanism name, 0, user name) cut to the length real users' salts have: the same
+    /// HMAC(serverSecret, mechanism name, 0, user name) cut to <see cref="DefaultSaltLength"/> bytes: the same
     /// name always gets the same salt, as a real user would, and no one without the secret can tell it from a
     /// random one. The mechanism name is mixed in because a real user's two verifiers have independent salts.
     /// The keys are random, so no password matches.
@@ -129,16 +126,11 @@ public sealed class ScramVerifier
     /// <param name="mechanism">The mechanism the client asked for.</param>
     /// <param name="userName">The user name from the client-first-message.</param>
     /// <param name="serverSecret">A secret kept by the broker across restarts; at least <see cref="MinimumServerSecretLength"/> bytes.</param>
-    /// <param name="iterationCount">The iteration count real users have, so the decoy does not stand out.</param>
-    /// <param name="saltLength">The salt length real users have, 1 to 64 bytes (the first 16 are the same whatever the length).</param>
+    /// <param name="iterationCount">The iteration count the broker gives real users, so the decoy does not stand out.</param>
     /// <returns>A verifier no password matches.</returns>
     /// <exception cref="ArgumentException">The name has an unpaired surrogate, the secret is too short or the count too low.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The salt length is not 1 to 64.</exception>
-    public static ScramVerifier CreateDecoy(
-        ScramMechanism mechanism, string userName, ReadOnlySpan<byte> serverSecret, int iterationCount = DefaultIterationCount, int saltLength = DefaultSaltLength)
+    public static ScramVerifier CreateDecoy(ScramMechanism mechanism, string userName, ReadOnlySpan<byte> serverSecret, int iterationCount = DefaultIterationCount)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(saltLength, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(saltLength, MaximumDecoySaltLength);
         ArgumentNullException.ThrowIfNull(mechanism);
         ArgumentNullException.ThrowIfNull(userName);
         if (serverSecret.Length < MinimumServerSecretLength)
@@ -151,20 +143,15 @@ public sealed class ScramVerifier
             throw new ArgumentException("The user name contains an unpaired surrogate.", nameof(userName));
         }
 
-        // HMAC(secret, mechanism ‖ 0 ‖ name), then as many blocks HMAC(secret, mechanism ‖ 0 ‖ name ‖ 0 ‖ i) as the length needs.
         byte[] input = StrictUtf8.GetBytes($"{mechanism.Name}\0{userName}");
-        Span<byte> salt = stackalloc byte[MaximumDecoySaltLength + mechanism.HashSizeInBytes];
-        mechanism.Hmac(serverSecret, input, salt[..mechanism.HashSizeInBytes]);
-        for (int filled = mechanism.HashSizeInBytes, block = 1; filled < saltLength; filled += mechanism.HashSizeInBytes, block++)
-        {
-            mechanism.Hmac(serverSecret, [.. input, 0, (byte)block], salt.Slice(filled, mechanism.HashSizeInBytes));
-        }
+        Span<byte> mac = stackalloc byte[mechanism.HashSizeInBytes];
+        mechanism.Hmac(serverSecret, input, mac);
 
         Span<byte> storedKey = stackalloc byte[mechanism.HashSizeInBytes];
         Span<byte> serverKey = stackalloc byte[mechanism.HashSizeInBytes];
         RandomNumberGenerator.Fill(storedKey);
         RandomNumberGenerator.Fill(serverKey);
-        return new ScramVerifier(mechanism, salt[..saltLength], iterationCount, storedKey, serverKey);
+        return new ScramVerifier(mechanism, mac[..DefaultSaltLength], iterationCount, storedKey, serverKey);
     }
 
     /// <summary>

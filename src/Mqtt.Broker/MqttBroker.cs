@@ -306,6 +306,12 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 ExpireSessions(now);
             }
         }
+        catch (Exception e)
+        {
+            // An exception leaving a timer callback ends the process; one from an embedder's authorizer (asked while
+            // an expired session's shared messages are handed on) must not take the broker down.
+            Logger.LogError(e, "housekeeping failed");
+        }
         finally
         {
             Volatile.Write(ref _housekeepingRunning, 0);

@@ -155,10 +155,10 @@ internal sealed partial class MqttConnection
     {
         if (_authentication is null)
         {
-            // Published with a full fence, then the claim read: a CONNECT timeout claiming the answer meanwhile either
-            // sees this source (and cancels it) or is seen here.
+            // Published with a full fence, then the claim and the close read: a CONNECT timeout claiming the answer, or
+            // a close (the shutdown), meanwhile either sees this source (and cancels it) or is seen here.
             Interlocked.CompareExchange(ref _authentication, new CancellationTokenSource(), null);
-            if (Volatile.Read(ref _connectAnswered) != 0)
+            if (Volatile.Read(ref _connectAnswered) != 0 || _closing)
             {
                 _authentication.Cancel();
             }

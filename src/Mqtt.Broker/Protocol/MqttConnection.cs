@@ -208,12 +208,12 @@ internal sealed partial class MqttConnection
     private async Task CloseAsync(ReasonCode reason, string? reasonString, bool onReadLoop)
     {
         _closing = true;
-        CancelAuthentication(); // a login still waiting (for the credential file, a throttle delay) is for nothing now
         // The connection has ended for its session and Will from here on, though its socket may linger for the client
         // to read why: they are settled before it can see the DISCONNECT or the close and come back (it resumed a
         // session of expiry 0 otherwise). Unless a handler runs on another thread: the read loop settles them after it.
         // Never under a session's gate (settling takes the broker's locks).
         Interlocked.MemoryBarrier();
+        CancelAuthentication(); // a login still waiting (for the credential file, a throttle delay) is for nothing now
         if (onReadLoop || Volatile.Read(ref _handling) == 0)
         {
             SettleSession();

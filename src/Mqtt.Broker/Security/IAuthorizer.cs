@@ -9,7 +9,11 @@ public interface IAuthorizer
     /// <summary>May <paramref name="client"/> subscribe to <paramref name="filter"/>?</summary>
     ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter);
 
-    /// <summary>May <paramref name="client"/> receive a message on <paramref name="topic"/>? Checked on each delivery.</summary>
+    /// <summary>
+    /// May <paramref name="client"/> receive a message on <paramref name="topic"/>? Checked on each delivery, for a Shared
+    /// Subscription's members while the subscriptions are being matched: it must not publish, subscribe or unsubscribe
+    /// through the broker (the topic tree's lock is held and does not recurse).
+    /// </summary>
     bool CanReceive(ClientInfo client, string topic);
 
     /// <summary>

@@ -57,32 +57,30 @@ public sealed class Mqtt5PublishTests
     }
 
     /// <summary>
-    /// A QoS 2 PUBLISH without DUP on an id not yet released is a new message, not a resend: the MQTTnet 5 client sends
-    /// one after losing its PUBREL in a reconnection (it restarts its ids and sends no PUBREL). It was acknowledged
-    /// and dropped as a resend, so lost (found by an MQTTnet interop probe); Mosquitto takes it as new too.
+    /// Any PUBLISH with the id before its PUBREL is a resend, DUP or not: taking one without DUP as a new message (for
+    /// the MQTTnet client, which restarts its ids without a PUBREL after a reconnection) delivered a client's resend
+    /// without DUP twice (found by a 3.1.1 probe; reverted).
     /// </summary>
     [Theory]
     [InlineData(ProtocolVersion.V500)]
     [InlineData(ProtocolVersion.V311)]
-    public async Task MQTT5_3_3_1_1_a_qos2_publish_without_dup_on_an_unreleased_id_is_a_new_message(ProtocolVersion version)
+    public async Task MQTT5_4_3_3_10_a_qos2_publish_without_dup_before_pubrel_is_not_delivered_twice(ProtocolVersion version)
     {
         await using var broker = await TestBroker.StartAsync();
         await using RawClient sub = await broker.ConnectAsync("sub");
         await sub.SubscribeAsync("t", QoS1);
         await using RawClient client = await broker.ConnectAsync("pub", version);
-        await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("first"), QoS = QoS2, PacketId = 9 });
+        var publish = new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("once"), QoS = QoS2, PacketId = 9 };
+        await client.SendAsync(publish);
         await client.ExpectAsync(PacketType.PubRec);
-        await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("second"), QoS = QoS2, PacketId = 9 });
+        await client.SendAsync(publish);
         await client.ExpectAsync(PacketType.PubRec);
         await client.SendAckAsync(PacketType.PubRel, 9);
         await client.ExpectAsync(PacketType.PubComp);
 
-        foreach (string expected in (string[])["first", "second"])
-        {
-            ReceivedPacket delivered = await sub.ExpectPublishPacketAsync();
-            Assert.Equal(expected, delivered.PayloadText);
-            await sub.SendAckAsync(PacketType.PubAck, delivered.Publish.PacketId);
-        }
+        ReceivedPacket delivered = await sub.ExpectPublishPacketAsync();
+        Assert.Equal("once", delivered.PayloadText);
+        await sub.SendAckAsync(PacketType.PubAck, delivered.Publish.PacketId);
         await sub.ExpectNothingPendingAsync();
     }
 

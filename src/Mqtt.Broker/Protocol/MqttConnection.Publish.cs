@@ -40,16 +40,10 @@ internal sealed partial class MqttConnection
             {
                 if (session.IncomingQoS2.Contains(publish.PacketId))
                 {
-                    if (publish.Duplicate)
-                    {
-                        // [MQTT-4.3.3-10] a resent PUBLISH before PUBREL is acknowledged again, not delivered again.
-                        return Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId));
-                    }
-                    // Not released, yet without DUP, which a resend carries [MQTT-3.3.1-1]: a new message on a reused id,
-                    // as from a client that lost its PUBREL in a reconnection and starts its ids over (the MQTTnet 5
-                    // client does). Taken as new, the old flow forgotten, as Mosquitto does: dropped, it was lost though
-                    // acknowledged as delivered.
-                    session.IncomingQoS2.Remove(publish.PacketId);
+                    // [MQTT-4.3.3-10] any PUBLISH with the id before its PUBREL, DUP or not, is acknowledged again and not
+                    // delivered again. (Mosquitto, which delivers at PUBREL, replaces a held message that comes without
+                    // DUP; routing at PUBLISH, we cannot without delivering both.)
+                    return Enqueue(OutboundPacket.Ack(PacketType.PubRec, publish.PacketId));
                 }
                 // 3.1.1 has no Receive Maximum to tell the client, so there the Packet Identifier space is the bound
                 // (at most 65,535 ids held, about 1 MiB), as Mosquitto accepts too; an MQTT 5 client knows ours.

@@ -408,7 +408,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
 
             previous = old?.Connection;
             uint previousExpiry = old?.ExpiryInterval ?? 0;
-            if (old is not null && !cleanStart)
+            // A 3.1.1 clean session is never resumed, not even by a takeover while its connection is open or its close
+            // is being handled [MQTT-3.1.2-6] (it was, subscriptions and all, with Session Present 1). An MQTT 5 session
+            // of expiry 0 still open is resumed: it exists when the CONNECT comes [MQTT-3.1.2-5].
+            if (old is not null && !cleanStart && !old.IsCleanSession)
             {
                 session = old;
                 present = true;

@@ -66,6 +66,29 @@ public sealed class Mqtt311SessionTests
         await Eventually.TrueAsync(() => broker.Broker.SessionCount == 1, "the clean session to end with its connection");
     }
 
+    /// <summary>
+    /// A clean session taken over by a connection asking to resume (Clean Session 0, or an MQTT 5 Clean Start 0) ends
+    /// with its connection: the new one gets a new session. It got the old one, Session Present 1 and subscriptions and
+    /// all (found by a 3.1.1 probe). (An MQTT 5 session of expiry 0 still open is resumed: Mqtt5TakeoverTests.)
+    /// </summary>
+    [Theory]
+    [InlineData(ProtocolVersion.V311)]
+    [InlineData(ProtocolVersion.V500)]
+    public async Task MQTT311_3_1_2_6_a_clean_session_taken_over_is_not_resumed(ProtocolVersion version)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient first = await broker.ConnectAsync("c", V311, cleanStart: true);
+        await first.SubscribeAsync("leak", QoS1);
+
+        await using RawClient second = await broker.OpenAsync(version);
+        ConnAckPacket connAck = await second.ConnectAsync("c", cleanStart: false,
+            properties: version == ProtocolVersion.V500 ? new MqttProperties { SessionExpiryInterval = 300 } : default);
+        Assert.False(connAck.SessionPresent);
+        await using RawClient publisher = await broker.ConnectAsync("p", version);
+        await publisher.PublishAsync("leak", "x", QoS1);
+        await second.ExpectNothingPendingAsync();
+    }
+
     [Fact]
     public async Task MQTT311_7_1_1_1_server_serves_mqtt_over_an_ordered_byte_stream_split_anywhere()
     {

@@ -334,9 +334,16 @@ internal sealed class Session
             Connection = connection;
             Client = connection.Client;
             ExpiryInterval = expiryInterval;
+            IsCleanSession = expiryInterval == 0 && connection.Version != ProtocolVersion.V500;
             _attached = false;
         }
     }
+
+    /// <summary>
+    /// Claimed last by a 3.1.1 or 3.1 connection with Clean Session 1: its state must not be reused by any later
+    /// session [MQTT-3.1.2-6], even by a takeover that asks to resume while the connection is still open.
+    /// </summary>
+    public bool IsCleanSession { get; private set; }
 
     /// <summary>DISCONNECT's Session Expiry Interval: taken only from the session's current connection, not one it replaced.</summary>
     public void SetExpiryFrom(MqttConnection connection, uint expiryInterval)

@@ -283,6 +283,53 @@ public sealed class Mqtt5SharedSubscriptionTests
     /// A member whose session outlives its connection keeps its message, and gets it again on its return (MQTT-4.8.2-4);
     /// only when that session expires does the message go to another member.
     /// </summary>
+    /// <summary>
+    /// An embedder's authorizer that throws while an expired session's shared messages are handed on (on the
+    /// housekeeping timer) is logged, and the broker serves on: an exception leaving the timer ended the process.
+    /// </summary>
+    [Fact]
+    public async Task An_authorizer_throwing_during_a_hand_on_at_session_expiry_does_not_stop_the_broker()
+    {
+        var authorizer = new ThrowingReadCheckOnce("b");
+        await using var broker = await TestBroker.StartAsync(o => o.Authorizer = authorizer);
+        await using RawClient a = await broker.ConnectAsync("a", properties: Persistent(1));
+        await a.SubscribeAsync("$share/grp/#", QoS1);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("T/q1", "kept", QoS1);
+        await a.ExpectPublishAsync();
+        await using RawClient b = await broker.ConnectAsync("b");
+        await b.SubscribeAsync("$share/grp/#", QoS1);
+        authorizer.Armed = true;
+        a.Drop();
+
+        await Eventually.TrueAsync(() => authorizer.Thrown, "the session to expire and its message to be handed on");
+        await using RawClient later = await broker.ConnectAsync("later");
+        await later.SubscribeAsync("after", QoS1);
+        await publisher.PublishAsync("after", "served", QoS1);
+        Assert.Equal("served", (await later.ExpectPublishPacketAsync()).PayloadText);
+    }
+
+    /// <summary>Throws once from the read check of <paramref name="clientId"/>, once armed.</summary>
+    private sealed class ThrowingReadCheckOnce(string clientId) : IAuthorizer
+    {
+        public volatile bool Armed;
+        public volatile bool Thrown;
+
+        public ValueTask<bool> CanPublishAsync(ClientInfo client, string topic) => new(true);
+
+        public ValueTask<bool> CanSubscribeAsync(ClientInfo client, string filter) => new(true);
+
+        public bool CanReceive(ClientInfo client, string topic)
+        {
+            if (Armed && !Thrown && client.ClientId == clientId)
+            {
+                Thrown = true;
+                throw new InvalidOperationException("an embedder's authorizer failed");
+            }
+            return true;
+        }
+    }
+
     [Fact]
     public async Task MQTT5_sec_4_8_2_message_of_a_persistent_member_goes_to_another_member_when_its_session_expires()
     {

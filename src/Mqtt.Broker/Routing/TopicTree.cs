@@ -104,25 +104,10 @@ internal sealed class TopicTree
     /// </summary>
     private void RemoveFromTrie(SubscriptionEntry entry)
     {
-        string filter = entry.TopicFilter;
         var path = new List<(Node Parent, string Level)>();
-        Node node = _root;
-        bool multiLevel = false;
-        foreach (Range range in filter.AsSpan().Split('/'))
+        if (EndOf(entry.TopicFilter, path) is not (Node node, bool multiLevel))
         {
-            string level = filter[range];
-            if (level == "#")
-            {
-                multiLevel = true;
-                break;
-            }
-            Node? next = level == "+" ? node.SingleLevel : node.Find(level);
-            if (next is null)
-            {
-                return;
-            }
-            path.Add((node, level));
-            node = next;
+            return;
         }
         SubscriberSet? set = multiLevel ? node.MultiLevel : node.Here;
         if (set is null)
@@ -149,6 +134,31 @@ internal sealed class TopicTree
             parent.RemoveChild(level);
             node = parent;
         }
+    }
+
+    /// <summary>
+    /// The trie node a wildcard filter ends at, and whether it ends in '#'; null when the trie has no such path. The nodes
+    /// passed and the levels taken from them go into <paramref name="path"/> when one is given.
+    /// </summary>
+    private (Node Node, bool MultiLevel)? EndOf(string filter, List<(Node Parent, string Level)>? path)
+    {
+        Node node = _root;
+        foreach (Range range in filter.AsSpan().Split('/'))
+        {
+            ReadOnlySpan<char> level = filter.AsSpan(range);
+            if (level is "#")
+            {
+                return (node, true);
+            }
+            Node? next = level is "+" ? node.SingleLevel : node.Find(level);
+            if (next is null)
+            {
+                return null;
+            }
+            path?.Add((node, filter[range]));
+            node = next;
+        }
+        return (node, false);
     }
 
     /// <summary>
@@ -201,22 +211,12 @@ internal sealed class TopicTree
         {
             return _exact.GetValueOrDefault(filter);
         }
-        Node node = _root;
-        foreach (Range range in filter.AsSpan().Split('/'))
+        return EndOf(filter, path: null) switch
         {
-            ReadOnlySpan<char> level = filter.AsSpan(range);
-            if (level is "#")
-            {
-                return node.MultiLevel;
-            }
-            Node? next = level is "+" ? node.SingleLevel : node.Find(level);
-            if (next is null)
-            {
-                return null;
-            }
-            node = next;
-        }
-        return node.Here;
+            (Node node, true) => node.MultiLevel,
+            (Node node, false) => node.Here,
+            null => null,
+        };
     }
 
     private static void Match(Node node, ReadOnlySpan<char> rest, bool consumed, bool skipWildcards, in ShareChoice shares,

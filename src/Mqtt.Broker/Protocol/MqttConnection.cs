@@ -249,8 +249,7 @@ internal sealed partial class MqttConnection
                 CancelAuthentication();
                 if (_exchange is not null)
                 {
-                    AuthAudit.Write(Logger, "login", false, _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
-                        _connect?.AuthenticationMethod ?? "-", "not finished within the CONNECT timeout");
+                    AuditUnfinishedExchange("not finished within the CONNECT timeout");
                     _ = RefuseConnectAsync(ReasonCode.NotAuthorized);
                 }
                 else

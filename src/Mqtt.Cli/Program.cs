@@ -57,9 +57,8 @@ public static partial class Program
     }
 
     /// <summary>
-    /// .NET reads the command line as UTF-8 and turns bytes that are not into U+FFFD, so 'p\xff' and 'p\xfe' would be
-    /// one password, and a topic would silently become another: a value holding U+FFFD is refused, as mosquitto_pub
-    /// refuses a topic that is not UTF-8. Not -m, whose text is a payload (docs/cli.md: sent as its UTF-8 bytes).
+    /// Values that lost bytes in decoding (<see cref="DecodedText.LostBytes"/>) are refused, as mosquitto_pub refuses a
+    /// topic that is not UTF-8. Not -m, whose text is a payload (docs/cli.md: sent as its UTF-8 bytes).
     /// </summary>
     private static IEnumerable<string> NotUtf8(ParseResult parsed)
     {
@@ -71,7 +70,7 @@ public static partial class Program
                 ArgumentResult argument => (argument.Argument.Name, false),
                 _ => ("", true),
             };
-            if (!payload && child.Tokens.Any(token => token.Value.Contains('\uFFFD', StringComparison.Ordinal)))
+            if (!payload && child.Tokens.Any(token => DecodedText.LostBytes(token.Value)))
             {
                 yield return $"{name} is not valid UTF-8 (or holds U+FFFD)";
             }

@@ -231,9 +231,8 @@ public sealed class ClientOptionSet
             password = CliInput.Reader.ReadLine() ?? "";
         }
         password ??= Environment.GetEnvironmentVariable(PasswordVariable);
-        if (password?.Contains('\uFFFD', StringComparison.Ordinal) == true)
+        if (password is not null && DecodedText.LostBytes(password))
         {
-            // Read as UTF-8 with bytes that are not turned into U+FFFD: other such bytes would pass for this password.
             error.WriteLine("mqttcore: the password is not valid UTF-8 (or holds U+FFFD)");
             return false;
         }

@@ -75,9 +75,8 @@ internal static class UserCommand
                 return ExitCodes.Usage;
             }
 
-            if (password.Contains('\uFFFD', StringComparison.Ordinal))
+            if (DecodedText.LostBytes(password))
             {
-                // Read as UTF-8 with bytes that are not turned into U+FFFD: other such bytes would pass for this password.
                 await Console.Error.WriteLineAsync($"mqttcore user {command.Name}: the password is not valid UTF-8 (or holds U+FFFD)");
                 return ExitCodes.Usage;
             }

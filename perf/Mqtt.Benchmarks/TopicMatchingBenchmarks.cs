@@ -20,7 +20,7 @@ public class TopicMatchingBenchmarks
     private const int Devices = 2_500;
     private const int RetainedDevices = 10_000;
     private readonly TopicTree _tree = new();
-    private readonly RetainedStore _retained = new();
+    private readonly RetainedStore _retained = new(new BrokerOptions());
     private readonly List<SubscriptionEntry> _matches = new(16);
     private readonly DefaultAuthorizer _authorizer = new(); // what Route passes: shared groups ask it (none here)
     private string[] _filters = null!;
@@ -51,7 +51,7 @@ public class TopicMatchingBenchmarks
             {
                 string topic = $"devices/{i}/config/{j}";
                 topics.Add(topic);
-                _retained.Set(ApplicationMessage.Copy(new PublishPacket { Topic = MqttUtf8.Encode(topic), Payload = MqttUtf8.Encode("v"), Retain = true }, null));
+                _retained.TrySet(ApplicationMessage.Copy(new PublishPacket { Topic = MqttUtf8.Encode(topic), Payload = MqttUtf8.Encode("v"), Retain = true }, null));
             }
         }
         _retainedTopics = [.. topics];

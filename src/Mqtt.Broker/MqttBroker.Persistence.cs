@@ -46,7 +46,7 @@ public sealed partial class MqttBroker
         {
             if (!message.IsExpired(clock.Ticks))
             {
-                Retained.Set(message);
+                Retained.Restore(message);
             }
         }
         int restored = 0;

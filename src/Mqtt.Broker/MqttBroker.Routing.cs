@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
 
 namespace Mqtt.Broker;
@@ -175,13 +176,29 @@ public sealed partial class MqttBroker
     /// <summary>Publishes a client's Will, its Message Expiry counting from now.</summary>
     internal void PublishWill(ApplicationMessage will) => PublishInternal(will.PublishedAt(Environment.TickCount64));
 
-    /// <summary>Publishes a message the broker makes itself: a $SYS topic, a Will (<see cref="PublishWill"/>).</summary>
+    /// <summary>
+    /// Publishes a message the broker makes itself: a $SYS topic, a Will (<see cref="PublishWill"/>). One the retained
+    /// store has no room for is still routed: nobody is left to refuse it to, and its subscribers still want it.
+    /// </summary>
     internal void PublishInternal(ApplicationMessage message)
     {
-        if (message.Packet.Retain)
+        if (message.Packet.Retain && !Retained.TrySet(message))
         {
-            Retained.Set(message);
+            RetainedStoreFull(message);
         }
         Route(message);
+    }
+
+    /// <summary>Logs a retained message the store had no room for, at most once a minute (a flood must not flood the log).</summary>
+    internal void RetainedStoreFull(ApplicationMessage message)
+    {
+        long now = Environment.TickCount64;
+        long last = Volatile.Read(ref _retainedFullLoggedAt);
+        if (now - last >= 60_000 && Interlocked.CompareExchange(ref _retainedFullLoggedAt, now, last) == last)
+        {
+            Logger.LogWarning("the retained store is full ({Count} messages, {Bytes} bytes; --max-retained-messages, --max-retained-bytes): "
+                + "not retaining {Topic} from {Client} (further ones are not logged for a minute)",
+                Retained.ClientUsage.Messages, Retained.ClientUsage.Bytes, AuthAudit.Safe(message.Topic), AuthAudit.Safe(message.PublisherClientId));
+        }
     }
 }

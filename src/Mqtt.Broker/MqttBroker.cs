@@ -34,6 +34,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private int _nextSessionId;
     private int _connectionLimit;
     private long _nextRetainedSweep;
+    private long _retainedFullLoggedAt = -60_000;
     private int _stopped;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -41,6 +42,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     {
         Options = options;
         Logger = logger ?? NullLogger.Instance;
+        Retained = new RetainedStore(options);
     }
 
     /// <summary>The options it runs with.</summary>
@@ -67,7 +69,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
 
     internal TopicTree Subscriptions { get; } = new();
 
-    internal RetainedStore Retained { get; } = new();
+    internal RetainedStore Retained { get; }
 
     internal CancellationToken Stopping => _stopping.Token;
 

@@ -26,11 +26,11 @@ public sealed class RetainedStoreTests
     {
         Gen.Select(Change.Array[0, 30], Filter.Array[1, 8]).Sample((changes, filters) =>
         {
-            var store = new RetainedStore();
+            var store = new RetainedStore(new BrokerOptions());
             var model = new Dictionary<string, bool>(StringComparer.Ordinal); // topic -> expiring
             foreach ((string topic, bool clear, bool expiring) in changes)
             {
-                store.Set(Message(topic, clear, expiring));
+                Assert.True(store.TrySet(Message(topic, clear, expiring)));
                 if (clear)
                 {
                     model.Remove(topic);
@@ -53,7 +53,7 @@ public sealed class RetainedStoreTests
             Assert.Equal(model.Count(m => !m.Value), store.Count);
             foreach (string topic in model.Keys)
             {
-                store.Set(Message(topic, clear: true, expiring: false));
+                Assert.True(store.TrySet(Message(topic, clear: true, expiring: false)));
             }
             Assert.Equal(0, store.Count);
             Assert.Equal(1, store.NodeCount);
@@ -63,9 +63,9 @@ public sealed class RetainedStoreTests
     [Fact]
     public void A_retained_topic_of_the_most_levels_a_topic_can_have_is_matched_and_swept()
     {
-        var store = new RetainedStore();
+        var store = new RetainedStore(new BrokerOptions());
         string deep = string.Join('/', Enumerable.Repeat("d", 32_768));
-        store.Set(Message(deep, clear: false, expiring: true));
+        Assert.True(store.TrySet(Message(deep, clear: false, expiring: true)));
 
         Assert.Equal([deep], Topics(store.Match("#", Environment.TickCount64)));
         Assert.Equal([deep], Topics(store.Match("d/#", Environment.TickCount64)));
@@ -78,11 +78,11 @@ public sealed class RetainedStoreTests
     [InlineData("sensor/+")]
     public void MQTT5_sec_3_3_1_3_retained_siblings_come_back_in_the_order_they_were_first_retained(string filter)
     {
-        var store = new RetainedStore();
+        var store = new RetainedStore(new BrokerOptions());
         string[] topics = ["sensor/1", "sensor/2", "sensor/3", "sensor/4", "sensor/5"];
         foreach (string topic in topics)
         {
-            store.Set(Message(topic, clear: false, expiring: false));
+            Assert.True(store.TrySet(Message(topic, clear: false, expiring: false)));
         }
         Assert.Equal(topics, store.Match(filter, Environment.TickCount64).Select(m => m.Topic));
     }
@@ -92,14 +92,14 @@ public sealed class RetainedStoreTests
     {
         Gen.Select(Change.Array[1, 30], Topic).Sample((changes, probe) =>
         {
-            var store = new RetainedStore();
+            var store = new RetainedStore(new BrokerOptions());
             var current = new Dictionary<string, ApplicationMessage>(StringComparer.Ordinal);
             var seen = new List<ApplicationMessage>();
             foreach ((string topic, bool clear, bool expiring) in changes)
             {
                 long before = store.Version;
                 ApplicationMessage message = Message(topic, clear, expiring);
-                store.Set(message);
+                Assert.True(store.TrySet(message));
                 Assert.NotEqual(before, store.Version);
                 seen.Add(message);
                 if (clear)
@@ -119,11 +119,82 @@ public sealed class RetainedStoreTests
         });
     }
 
-    private static ApplicationMessage Message(string topic, bool clear, bool expiring) => ApplicationMessage.Copy(
+    [Fact]
+    public void The_store_keeps_within_its_bounds_refusing_only_what_would_pass_them_and_counting_the_bytes_it_holds()
+    {
+        // Payloads of 1-3 bytes, so the byte bound and the count bound each bind in turn.
+        Gen.Select(Gen.Select(Topic, Gen.Int[0, 3]).Array[1, 40], Gen.Int[0, 4], Gen.Int[0, 60]).Sample((changes, maximumMessages, maximumBytes) =>
+        {
+            var store = new RetainedStore(new BrokerOptions { MaximumRetainedMessages = maximumMessages, MaximumRetainedBytes = maximumBytes });
+            var model = new Dictionary<string, int>(StringComparer.Ordinal); // topic -> stored size
+            foreach ((string topic, int payload) in changes)
+            {
+                ApplicationMessage message = Message(topic, new string('m', payload));
+                (int held, long heldBytes) = ClientUsage(model);
+                int count = held + (model.ContainsKey(topic) ? 0 : 1);
+                long bytes = heldBytes - model.GetValueOrDefault(topic) + message.Size;
+                bool fits = payload == 0 || topic.StartsWith('$') // the broker's topics: outside the bounds
+                    || (maximumMessages == 0 || count <= maximumMessages) && (maximumBytes == 0 || bytes <= maximumBytes);
+                int nodes = store.NodeCount;
+
+                Assert.Equal(fits, store.TrySet(message));
+                if (!fits)
+                {
+                    Assert.Equal(nodes, store.NodeCount); // a refused topic leaves no node behind
+                }
+                else if (payload == 0)
+                {
+                    model.Remove(topic);
+                }
+                else
+                {
+                    model[topic] = message.Size;
+                }
+                Assert.Equal(model.Count, store.Count);
+                Assert.Equal(ClientUsage(model), store.ClientUsage);
+            }
+        });
+
+        static (int Messages, long Bytes) ClientUsage(Dictionary<string, int> model)
+        {
+            var clients = model.Where(m => !m.Key.StartsWith('$')).ToList();
+            return (clients.Count, clients.Sum(m => (long)m.Value));
+        }
+    }
+
+    [Fact]
+    public void A_restored_message_is_kept_past_the_bounds_and_expired_ones_leave_the_byte_count()
+    {
+        var store = new RetainedStore(new BrokerOptions { MaximumRetainedMessages = 1 });
+        store.Restore(Message("a", clear: false, expiring: true));
+        store.Restore(Message("b", clear: false, expiring: false));
+
+        Assert.Equal(2, store.Count);
+        Assert.False(store.TrySet(Message("c", clear: false, expiring: false)));
+        Assert.Equal(1, store.RemoveExpired(Environment.TickCount64 + 10_000));
+        Assert.Equal((1, Message("b", clear: false, expiring: false).Size), store.ClientUsage);
+    }
+
+    [Fact]
+    public void The_brokers_own_messages_are_stored_outside_the_bounds_and_leave_the_clients_room()
+    {
+        var store = new RetainedStore(new BrokerOptions { MaximumRetainedMessages = 1, MaximumRetainedBytes = 64 });
+        ApplicationMessage sys = Message("$SYS/broker/uptime", new string('s', 100));
+
+        Assert.True(store.TrySet(sys));
+        Assert.True(store.TrySet(Message("a", "m")));
+        Assert.False(store.TrySet(Message("b", "m")));
+        Assert.Equal(2, store.Count);
+        Assert.Equal((1, Message("a", "m").Size), store.ClientUsage);
+    }
+
+    private static ApplicationMessage Message(string topic, bool clear, bool expiring) => Message(topic, clear ? "" : "m", expiring);
+
+    private static ApplicationMessage Message(string topic, string payload, bool expiring = false) => ApplicationMessage.Copy(
         new PublishPacket
         {
             Topic = Wire.Text(topic),
-            Payload = clear ? default : Wire.Text("m"),
+            Payload = payload.Length == 0 ? default : Wire.Text(payload),
             Retain = true,
             Properties = expiring ? new MqttProperties { MessageExpiryInterval = 1 } : default,
         },

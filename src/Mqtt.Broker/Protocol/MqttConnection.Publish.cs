@@ -148,9 +148,9 @@ internal sealed partial class MqttConnection
                 // Resent on the connection that took this one over, which routed it first [MQTT-4.3.3-10].
                 return ReasonCode.Success;
             }
-            if (publish.Retain)
+            if (publish.Retain && !_broker.Retained.TrySet(message))
             {
-                _broker.Retained.Set(message);
+                return RefuseRetained(publish, message);
             }
             int subscribers = _broker.Route(message, _fullSessions ??= []);
             return subscribers == 0 && Version == ProtocolVersion.V500 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
@@ -172,6 +172,29 @@ internal sealed partial class MqttConnection
         {
             return _session.IncomingQoS2.Add(packetId);
         }
+    }
+
+    /// <summary>
+    /// A retained message the store has no room for is refused as a whole (0x97 Quota exceeded), not routed: routed
+    /// without being retained, later subscribers would get an older retained message with no sign of the newer one. 3.1.1
+    /// cannot refuse it: acknowledged and dropped, as an unauthorized one.
+    /// </summary>
+    private ReasonCode RefuseRetained(in PublishPacket publish, ApplicationMessage message)
+    {
+        _broker.RetainedStoreFull(message);
+        if (Version != ProtocolVersion.V500)
+        {
+            return ReasonCode.Success; // a QoS 2 id stays held: a resend is acknowledged, not handled again
+        }
+        if (publish.QoS == QualityOfService.ExactlyOnce)
+        {
+            // after PUBREC 0x97 a PUBLISH reusing the id is new [MQTT-4.3.3-9]: the id is free for a new message.
+            lock (_session!.Gate)
+            {
+                _session.IncomingQoS2.Remove(publish.PacketId);
+            }
+        }
+        return ReasonCode.QuotaExceeded;
     }
 
     /// <summary>

@@ -3,15 +3,22 @@ namespace Mqtt.Broker;
 /// <summary>
 /// Retained messages by Topic Name (3.3.1.3), in a trie by topic level, so a new subscription visits only the
 /// branches its filter can match: "devices/42/#" costs the messages under devices/42, not every retained message
-/// (as Mosquitto's retain tree). One lock guards the trie; nodes left empty are removed.
+/// (as Mosquitto's retain tree). One lock guards the trie; nodes left empty are removed. Bounded in messages and bytes
+/// (<see cref="BrokerOptions.MaximumRetainedMessages"/>, <see cref="BrokerOptions.MaximumRetainedBytes"/>).
 /// </summary>
-internal sealed class RetainedStore
+internal sealed class RetainedStore(BrokerOptions options)
 {
     private readonly Node _root = new();
     private readonly Lock _gate = new();
     private int _count;
+    // What the bounds count: the clients' messages (Wills too). The broker's own, on its '$' topics where clients may
+    // not publish (DefaultAuthorizer, the ACL), are a few dozen $SYS ones it keeps replacing: outside the bounds, as a
+    // small bound would otherwise leave clients no room at all.
+    private int _clientCount;
+    private long _clientBytes;
     private long _version;
 
+    /// <summary>Every retained message, the broker's own $SYS ones included.</summary>
     public int Count
     {
         get
@@ -35,30 +42,96 @@ internal sealed class RetainedStore
         }
     }
 
-    /// <summary>Changes with every <see cref="Set"/>: a reader of <see cref="Match"/> results can tell nothing was replaced since.</summary>
+    /// <summary>Moves with every change (<see cref="TrySet"/>, <see cref="Restore"/>): a reader of <see cref="Match"/> results can tell nothing was replaced since.</summary>
     public long Version => Volatile.Read(ref _version);
 
-    /// <summary>Stores, replaces, or with an empty payload clears [MQTT-3.3.1-6] [MQTT-3.3.1-7], the topic's message.</summary>
-    public void Set(ApplicationMessage message)
+    /// <summary>The clients' retained messages, and the bytes of their stored PUBLISH packets: what the bounds count.</summary>
+    public (int Messages, long Bytes) ClientUsage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_clientCount, _clientBytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stores, replaces, or with an empty payload clears [MQTT-3.3.1-6] [MQTT-3.3.1-7], the topic's message; false,
+    /// changing nothing, when storing a client's message would pass a bound. Clearing always succeeds.
+    /// </summary>
+    public bool TrySet(ApplicationMessage message)
     {
         lock (_gate)
         {
-            Volatile.Write(ref _version, _version + 1);
-            if (message.Packet.Payload.IsEmpty)
+            if (!message.Packet.Payload.IsEmpty && !Fits(message, Find(message.Topic)?.Message))
             {
-                Clear(message.Topic);
-                return;
+                return false;
             }
-            Node node = _root;
-            foreach (Range level in message.Topic.AsSpan().Split('/'))
-            {
-                node = node.GetOrAddChild(message.Topic.AsSpan(level));
-            }
-            if (node.Message is null)
-            {
-                _count++;
-            }
-            node.Message = message;
+            Store(message);
+            return true;
+        }
+    }
+
+    /// <summary>Stores a message loaded from the state file whatever the bounds: a lowered bound loses nothing saved.</summary>
+    public void Restore(ApplicationMessage message)
+    {
+        lock (_gate)
+        {
+            Store(message);
+        }
+    }
+
+    private bool Fits(ApplicationMessage message, ApplicationMessage? replaced)
+    {
+        if (!IsClients(message))
+        {
+            return true;
+        }
+        bool replacesClients = replaced is not null && IsClients(replaced);
+        int count = _clientCount + (replacesClients ? 0 : 1);
+        long bytes = _clientBytes + message.Size - (replacesClients ? replaced!.Size : 0);
+        return (options.MaximumRetainedMessages == 0 || count <= options.MaximumRetainedMessages)
+            && (options.MaximumRetainedBytes == 0 || bytes <= options.MaximumRetainedBytes);
+    }
+
+    private static bool IsClients(ApplicationMessage message) => !message.Topic.StartsWith('$');
+
+    private void Store(ApplicationMessage message)
+    {
+        Volatile.Write(ref _version, _version + 1);
+        if (message.Packet.Payload.IsEmpty)
+        {
+            Clear(message.Topic);
+            return;
+        }
+        Node node = _root;
+        foreach (Range level in message.Topic.AsSpan().Split('/'))
+        {
+            node = node.GetOrAddChild(message.Topic.AsSpan(level));
+        }
+        Forget(node.Message);
+        node.Message = message;
+        Tally(message, +1);
+    }
+
+    /// <summary>Takes a message leaving the store off the counts.</summary>
+    private void Forget(ApplicationMessage? message)
+    {
+        if (message is not null)
+        {
+            Tally(message, -1);
+        }
+    }
+
+    private void Tally(ApplicationMessage message, int sign)
+    {
+        _count += sign;
+        if (IsClients(message))
+        {
+            _clientCount += sign;
+            _clientBytes += sign * message.Size;
         }
     }
 
@@ -132,17 +205,23 @@ internal sealed class RetainedStore
     {
         lock (_gate)
         {
-            Node node = _root;
-            foreach (Range level in topic.AsSpan().Split('/'))
-            {
-                if (node.Children?.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(topic.AsSpan(level), out Node? child) != true)
-                {
-                    return null;
-                }
-                node = child!;
-            }
-            return node.Message;
+            return Find(topic)?.Message;
         }
+    }
+
+    /// <summary>The topic's node, or null when the trie has none.</summary>
+    private Node? Find(string topic)
+    {
+        Node node = _root;
+        foreach (Range level in topic.AsSpan().Split('/'))
+        {
+            if (node.Children?.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(topic.AsSpan(level), out Node? child) != true)
+            {
+                return null;
+            }
+            node = child!;
+        }
+        return node;
     }
 
     private static void AddUnexpired(Node node, long now, List<ApplicationMessage> results)
@@ -192,8 +271,8 @@ internal sealed class RetainedStore
         {
             return;
         }
+        Forget(node.Message);
         node.Message = null;
-        _count--;
         for (int i = path.Count - 1; i >= 0 && node.IsEmpty; i--)
         {
             (Node parent, string level) = path[i];
@@ -221,8 +300,8 @@ internal sealed class RetainedStore
             }
             if (next.Node.Message?.IsExpired(now) == true)
             {
+                Forget(next.Node.Message);
                 next.Node.Message = null;
-                _count--;
             }
             if (next.Parent is not null && next.Node.IsEmpty)
             {

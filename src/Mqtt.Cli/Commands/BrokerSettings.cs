@@ -32,6 +32,8 @@ internal sealed class BrokerSettings
     public int? MaxConnections { get; private set; }
     public int? MaxQueuedMessages { get; private set; }
     public long? MaxQueuedBytes { get; private set; }
+    public int? MaxRetainedMessages { get; private set; }
+    public long? MaxRetainedBytes { get; private set; }
     public long? MaxSessionExpiry { get; private set; }
     public int? MaxUsers { get; private set; }
 
@@ -59,46 +61,44 @@ internal sealed class BrokerSettings
         return settings;
     }
 
-    public void Apply(ParseResult result, Option<string[]> listen, Option<string[]> tlsListen, Option<string[]> wsListen,
-        Option<string[]> wssListen, Option<string?> cert, Option<string?> key,
-        Option<string?> data, Option<string?> registration, Option<string?> plainPasswords, Option<bool> allowAnonymous, Option<string?> acl,
-        Option<string?> logLevel, Option<int?> maxKeepAlive, Option<int?> receiveMaximum, Option<int?> maxPacketSize, Option<int?> maxConnections,
-        Option<int?> maxQueued, Option<long?> maxQueuedBytes, Option<long?> maxSessionExpiry, Option<int?> maxUsers, Option<int?> maxRegistrationsPerAddress, Option<int?> sysInterval,
-        Option<bool> persistence, Option<int?> autosaveInterval)
+    /// <summary>The command line's flags on top of the config file's values.</summary>
+    public void Apply(ParseResult result)
     {
-        Listen = Endpoints(result, listen, Listen);
-        TlsListen = Endpoints(result, tlsListen, TlsListen);
-        WsListen = Endpoints(result, wsListen, WsListen);
-        WssListen = Endpoints(result, wssListen, WssListen);
-        Cert = result.GetValue(cert) ?? Cert;
-        Key = result.GetValue(key) ?? Key;
-        Data = result.GetValue(data) ?? Data;
-        Registration = Choice(result.GetValue(registration) ?? Registration, "registration", "open", "closed");
-        PlainPasswords = Choice(result.GetValue(plainPasswords) ?? PlainPasswords, "plain-passwords", "never", "tls", "always");
-        if (result.GetResult(allowAnonymous) is { Implicit: false })
+        Listen = Endpoints(result, BrokerFlags.Listen, Listen);
+        TlsListen = Endpoints(result, BrokerFlags.TlsListen, TlsListen);
+        WsListen = Endpoints(result, BrokerFlags.WsListen, WsListen);
+        WssListen = Endpoints(result, BrokerFlags.WssListen, WssListen);
+        Cert = result.GetValue(BrokerFlags.Cert) ?? Cert;
+        Key = result.GetValue(BrokerFlags.Key) ?? Key;
+        Data = result.GetValue(BrokerFlags.Data) ?? Data;
+        Registration = Choice(result.GetValue(BrokerFlags.Registration) ?? Registration, "registration", "open", "closed");
+        PlainPasswords = Choice(result.GetValue(BrokerFlags.PlainPasswords) ?? PlainPasswords, "plain-passwords", "never", "tls", "always");
+        if (result.GetResult(BrokerFlags.AllowAnonymous) is { Implicit: false })
         {
-            AllowAnonymous = result.GetValue(allowAnonymous); // `--allow-anonymous false` overrides the config file too
+            AllowAnonymous = result.GetValue(BrokerFlags.AllowAnonymous); // `--allow-anonymous false` overrides the config file too
         }
-        Acl = result.GetValue(acl) ?? Acl;
-        if (result.GetValue(logLevel) is string level)
+        Acl = result.GetValue(BrokerFlags.Acl) ?? Acl;
+        if (result.GetValue(BrokerFlags.LogLevel) is string level)
         {
             LogLevel = ParseLogLevel(level);
         }
-        MaxKeepAlive = result.GetValue(maxKeepAlive) ?? MaxKeepAlive;
-        ReceiveMaximum = result.GetValue(receiveMaximum) ?? ReceiveMaximum;
-        MaxPacketSize = result.GetValue(maxPacketSize) ?? MaxPacketSize;
-        MaxConnections = result.GetValue(maxConnections) ?? MaxConnections;
-        MaxQueuedMessages = result.GetValue(maxQueued) ?? MaxQueuedMessages;
-        MaxQueuedBytes = result.GetValue(maxQueuedBytes) ?? MaxQueuedBytes;
-        MaxSessionExpiry = result.GetValue(maxSessionExpiry) ?? MaxSessionExpiry;
-        MaxUsers = result.GetValue(maxUsers) ?? MaxUsers;
-        MaxRegistrationsPerAddress = result.GetValue(maxRegistrationsPerAddress) ?? MaxRegistrationsPerAddress;
-        SysInterval = result.GetValue(sysInterval) ?? SysInterval;
-        if (result.GetResult(persistence) is { Implicit: false })
+        MaxKeepAlive = result.GetValue(BrokerFlags.MaxKeepAlive) ?? MaxKeepAlive;
+        ReceiveMaximum = result.GetValue(BrokerFlags.ReceiveMaximum) ?? ReceiveMaximum;
+        MaxPacketSize = result.GetValue(BrokerFlags.MaxPacketSize) ?? MaxPacketSize;
+        MaxConnections = result.GetValue(BrokerFlags.MaxConnections) ?? MaxConnections;
+        MaxQueuedMessages = result.GetValue(BrokerFlags.MaxQueuedMessages) ?? MaxQueuedMessages;
+        MaxQueuedBytes = result.GetValue(BrokerFlags.MaxQueuedBytes) ?? MaxQueuedBytes;
+        MaxRetainedMessages = result.GetValue(BrokerFlags.MaxRetainedMessages) ?? MaxRetainedMessages;
+        MaxRetainedBytes = result.GetValue(BrokerFlags.MaxRetainedBytes) ?? MaxRetainedBytes;
+        MaxSessionExpiry = result.GetValue(BrokerFlags.MaxSessionExpiry) ?? MaxSessionExpiry;
+        MaxUsers = result.GetValue(BrokerFlags.MaxUsers) ?? MaxUsers;
+        MaxRegistrationsPerAddress = result.GetValue(BrokerFlags.MaxRegistrationsPerAddress) ?? MaxRegistrationsPerAddress;
+        SysInterval = result.GetValue(BrokerFlags.SysInterval) ?? SysInterval;
+        if (result.GetResult(BrokerFlags.Persistence) is { Implicit: false })
         {
-            Persistence = result.GetValue(persistence);
+            Persistence = result.GetValue(BrokerFlags.Persistence);
         }
-        AutosaveInterval = result.GetValue(autosaveInterval) ?? AutosaveInterval;
+        AutosaveInterval = result.GetValue(BrokerFlags.AutosaveInterval) ?? AutosaveInterval;
     }
 
     /// <summary>The security part of the settings (issue 5): data folder, policies and ACL file.</summary>
@@ -138,6 +138,9 @@ internal sealed class BrokerSettings
         options.MaximumQueuedMessages = Range(MaxQueuedMessages ?? options.MaximumQueuedMessages, "max-queued-messages", 0, int.MaxValue);
         long queuedBytes = MaxQueuedBytes ?? options.MaximumQueuedBytes;
         options.MaximumQueuedBytes = queuedBytes >= 0 ? queuedBytes : throw new ArgumentException("--max-queued-bytes must be 0 (no bound) or more");
+        options.MaximumRetainedMessages = Range(MaxRetainedMessages ?? options.MaximumRetainedMessages, "max-retained-messages", 0, int.MaxValue);
+        long retainedBytes = MaxRetainedBytes ?? options.MaximumRetainedBytes;
+        options.MaximumRetainedBytes = retainedBytes >= 0 ? retainedBytes : throw new ArgumentException("--max-retained-bytes must be 0 (no bound) or more");
         options.MaximumSessionExpiry = (uint)Range(MaxSessionExpiry ?? 0, "max-session-expiry", 0, uint.MaxValue);
         options.SysInterval = TimeSpan.FromSeconds(Range(SysInterval ?? 10, "sys-interval", 0, 86_400));
         // As Mosquitto's persistence_file in its persistence_location: the state lives with the credentials.
@@ -198,6 +201,8 @@ internal sealed class BrokerSettings
             case "max-connections": MaxConnections = (int)Integer(value, name, int.MaxValue); break;
             case "max-queued-messages": MaxQueuedMessages = (int)Integer(value, name, int.MaxValue); break;
             case "max-queued-bytes": MaxQueuedBytes = Integer(value, name, long.MaxValue); break;
+            case "max-retained-messages": MaxRetainedMessages = (int)Integer(value, name, int.MaxValue); break;
+            case "max-retained-bytes": MaxRetainedBytes = Integer(value, name, long.MaxValue); break;
             case "max-session-expiry": MaxSessionExpiry = Integer(value, name, long.MaxValue); break;
             case "max-users": MaxUsers = (int)Integer(value, name, int.MaxValue); break;
             case "max-registrations-per-address": MaxRegistrationsPerAddress = (int)Integer(value, name, int.MaxValue); break;

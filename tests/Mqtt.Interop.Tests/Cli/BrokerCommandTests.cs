@@ -284,6 +284,32 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public async Task The_retained_store_bounds_come_from_the_config_file_and_the_flags_and_a_retained_message_past_them_gets_0x97()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            string config = Path.Combine(folder, "broker.json");
+            await File.WriteAllTextAsync(config, """{ "allow-anonymous": true, "max-retained-messages": 2, "max-retained-bytes": 100 }""");
+            await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync(
+                "--config", config, "--listen", "127.0.0.1:0", "--data", "data", "--max-retained-messages", "1");
+            await using MqttNetPeer client = await MqttNetPeer.ConnectAsync(broker.Port, "retainer");
+
+            MqttClientPublishResult first = await client.PublishAsync("r/1", "one", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+            MqttClientPublishResult second = await client.PublishAsync("r/2", "two", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+            MqttClientPublishResult large = await client.PublishAsync("r/1", new string('x', 100), MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+
+            Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, first.ReasonCode);
+            Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, second.ReasonCode); // the flag's 1, not the file's 2
+            Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, large.ReasonCode); // the file's 100 bytes
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Max_registrations_per_address_stops_self_registration_from_one_address()
     {
         await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync(
@@ -318,6 +344,8 @@ public sealed class BrokerCommandTests
     [InlineData("--max-users", "-1")]
     [InlineData("--max-registrations-per-address", "-1")]
     [InlineData("--max-queued-bytes", "-1")]
+    [InlineData("--max-retained-messages", "-1")]
+    [InlineData("--max-retained-bytes", "-1")]
     public async Task Bad_usage_exits_1_with_a_message_on_stderr(params string[] arguments)
     {
         var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync(["broker", .. arguments]);

@@ -7,7 +7,8 @@ namespace Mqtt.Cli.Commands;
 
 /// <summary>
 /// The "Common client options" of CLI.md, added to each client command. `-v` is left out when the command
-/// gives it another meaning (`sub -v` prints topics, as mosquitto_sub does); `--verbose` always logs.
+/// gives it another meaning (`sub -v` prints topics, as mosquitto_sub does); `--verbose` always logs, and so do
+/// mosquitto's `-d` and `--debug`.
 /// </summary>
 public sealed class ClientOptionSet
 {
@@ -16,8 +17,8 @@ public sealed class ClientOptionSet
     public ClientOptionSet(bool shortVerbose = true)
     {
         Verbose = shortVerbose
-            ? new Option<bool>("--verbose", "-v") { Description = "Log protocol events to stderr" }
-            : new Option<bool>("--verbose") { Description = "Log protocol events to stderr" };
+            ? new Option<bool>("--verbose", "-v", "-d", "--debug") { Description = "Log protocol events to stderr" }
+            : new Option<bool>("--verbose", "-d", "--debug") { Description = "Log protocol events to stderr" };
     }
 
     public Option<string> Host { get; } = new("--host", "-h") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };

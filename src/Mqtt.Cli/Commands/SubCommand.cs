@@ -20,9 +20,10 @@ public static class SubCommand
         var count = new Option<int?>("--count", "-C") { Description = "Exit after COUNT messages" };
         var noRetained = new Option<bool>("--no-retained", "-R") { Description = "Do not print retained (stale) messages" };
         var verboseTopics = new Option<bool>("--verbose-topics", "-v") { Description = "Print 'topic payload' instead of the payload alone" };
+        var noEndOfLine = new Option<bool>("--no-eol", "-N") { Description = "Do not print an end of line after each message" };
 
         var command = new Command("sub", "Subscribe and print messages (like mosquitto_sub)");
-        foreach (Option option in new Option[] { topics, qos, count, noRetained, verboseTopics })
+        foreach (Option option in new Option[] { topics, qos, count, noRetained, verboseTopics, noEndOfLine })
         {
             command.Options.Add(option);
         }
@@ -51,7 +52,7 @@ public static class SubCommand
                 return ExitCodes.Usage;
             }
             var subscription = new Subscription(r.GetValue(topics)!, (QualityOfService)r.GetValue(qos), r.GetValue(count),
-                r.GetValue(noRetained), r.GetValue(verboseTopics));
+                r.GetValue(noRetained), r.GetValue(verboseTopics), EndOfLine: !r.GetValue(noEndOfLine));
             using var signals = new InterruptSignals(cancellationToken, InterruptSignals.ClientGrace);
             return await subscription.RunAsync(options, common.GetTimeout(r), new MessageOutput(output, error), error, signals.Token);
         });
@@ -59,7 +60,7 @@ public static class SubCommand
     }
 
     /// <summary>One run of the command.</summary>
-    private sealed record Subscription(string[] Filters, QualityOfService QoS, int? Count, bool NoRetained, bool PrintTopics)
+    private sealed record Subscription(string[] Filters, QualityOfService QoS, int? Count, bool NoRetained, bool PrintTopics, bool EndOfLine)
     {
         public async Task<int> RunAsync(MqttClientOptions options, TimeSpan timeout, MessageOutput output, TextWriter error, CancellationToken cancellationToken)
         {
@@ -123,7 +124,7 @@ public static class SubCommand
                         continue;
                     }
                     string payload = Encoding.UTF8.GetString(message.Payload.Span);
-                    if (!output.TryWriteLine(PrintTopics ? $"{message.Topic} {payload}" : payload))
+                    if (!output.TryWrite(PrintTopics ? $"{message.Topic} {payload}" : payload, EndOfLine))
                     {
                         return (printed, true); // the reader is gone (`| head -n 1`): end as mosquitto_sub does
                     }

@@ -76,10 +76,139 @@ public sealed class CliMosquittoFlagTests
         Assert.Equal("", logged.Output);
     }
 
+    /// <summary>`-E`: SUBSCRIBE, its SUBACK, then DISCONNECT and exit 0 (as mosquitto_sub -E), printing nothing.</summary>
+    [Fact]
+    public async Task Sub_E_disconnects_and_exits_0_once_subscribed()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{server.Port}", "-t", "e/t", "-E"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Subscribe);
+        Assert.True(SubscribePacket.TryRead(sent.Frame, ProtocolVersion.V500, out SubscribePacket subscribe, out _));
+        await connection.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new[] { (byte)0 }) }.Write(w, ProtocolVersion.V500));
+
+        await connection.ExpectAsync(PacketType.Disconnect);
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Output);
+    }
+
+    /// <summary>`-U`: UNSUBSCRIBE once subscribed; a refusal in UNSUBACK exits 2 naming the code and the filter, as a SUBACK one does.</summary>
+    [Fact]
+    public async Task Sub_U_unsubscribes_once_subscribed_and_exits_2_when_refused()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{server.Port}", "-t", "keep/#", "-U", "old/#"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        OwnedPacket sent = await connection.ExpectAsync(PacketType.Subscribe);
+        Assert.True(SubscribePacket.TryRead(sent.Frame, ProtocolVersion.V500, out SubscribePacket subscribe, out _));
+        await connection.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(new[] { (byte)0 }) }.Write(w, ProtocolVersion.V500));
+
+        OwnedPacket unsent = await connection.ExpectAsync(PacketType.Unsubscribe);
+        Assert.True(UnsubscribePacket.TryRead(unsent.Frame, ProtocolVersion.V500, out UnsubscribePacket unsubscribe, out _));
+        Assert.Contains("old/#", System.Text.Encoding.UTF8.GetString(unsent.Body));
+        await connection.SendAsync(w => new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = new(new[] { (byte)ReasonCode.NotAuthorized }) }.Write(w, ProtocolVersion.V500));
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("refused: 0x87 Not authorized (old/#)", result.Error.Trim());
+    }
+
+    /// <summary>
+    /// `-W`: mosquitto_sub's timeout, counted from the connection: the messages before it are printed, then exit 3 (mosquitto_sub
+    /// exits 27, "Timed out"), with -C too, whose wait it bounds instead of --timeout.
+    /// </summary>
+    [Theory]
+    [InlineData]
+    [InlineData("-C", "2")]
+    public async Task Sub_W_prints_until_its_seconds_pass_then_exits_3(params string[] count)
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        var log = new SharedWriter();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "w/t", "-q", "1", "-W", "1.5", "--timeout", "60", .. count, "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "w/t", "-m", "in time", "-q", "1"]).ExpectSuccess();
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal(["in time"], result.Lines);
+        Assert.Contains("timeout: -W 1.5 s passed", result.Error);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(8));
+    }
+
+    /// <summary>`-W` bounds the wait for SUBACK too: it runs from the connection, whatever --timeout says.</summary>
+    [Fact]
+    public async Task Sub_W_bounds_a_SUBACK_that_never_comes()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{server.Port}", "-t", "w/t", "-W", "0.5", "--timeout", "60"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connection.ExpectAsync(PacketType.Subscribe);
+
+        await connection.ExpectAsync(PacketType.Disconnect);
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("timeout: -W 0.5 s passed", result.Error);
+    }
+
+    /// <summary>
+    /// `-T FILTER` hides matching topics (section 4.7 matching, "a/#" covering "a"); hidden messages do not count for -C, so
+    /// the last message (matched by none of the -T) is the one that completes the count.
+    /// </summary>
+    [Theory]
+    [InlineData("tf/b/#", "tf/c tf/d")]
+    [InlineData("tf/+", "tf/b/x")]
+    [InlineData("tf/+/x", "tf/b tf/c tf/d")]
+    [InlineData("+/+", "tf/b/x")]
+    [InlineData("tf/c", "tf/b/x tf/b tf/d")]
+    public async Task Sub_T_does_not_print_messages_whose_topic_matches(string filterOut, string printed)
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        string[] expected = printed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "tf/#", "-T", filterOut, "-q", "1", "-v",
+            "-C", $"{expected.Length + 1}", "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+        foreach (string topic in new[] { "tf/b/x", "tf/b", "tf/c", "tf/d", "tf/z/last" })
+        {
+            await RunAsync(["pub", "-p", $"{broker.Port}", "-t", topic, "-m", "m", "-q", "1"]).ExpectSuccess();
+        }
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal([.. expected.Select(topic => $"{topic} m"), "tf/z/last m"], result.Lines);
+    }
+
+    /// <summary>`--retained-only`: the retained messages are printed, and the first fresh one ends the command (exit 0), unprinted.</summary>
+    [SkippableTheory]
+    [InlineData("ours")]
+    [InlineData("mosquitto")]
+    public async Task Sub_retained_only_prints_retained_messages_and_exits_0_at_the_first_fresh_one(string brokerName)
+    {
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "ro/1", "-m", "one", "-r", "-q", "1"]).ExpectSuccess();
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "ro/2", "-m", "two", "-r", "-q", "1"]).ExpectSuccess();
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{broker.Port}", "-t", "ro/#", "--retained-only", "-v", "-q", "1", "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "ro/3", "-m", "fresh", "-q", "1"]).ExpectSuccess();
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["ro/1 one", "ro/2 two"], result.Lines.Order());
+    }
+
     [Theory]
     [InlineData("give exactly one of", "pub", "-t", "t", "-n", "-m", "x")]
     [InlineData("give exactly one of", "pub", "-t", "t", "-l", "-f", "/etc/hostname")]
     [InlineData("both read stdin", "pub", "-t", "t", "-l", "--password-stdin")]
+    [InlineData("-W must be more than 0", "sub", "-t", "t", "-W", "0")]
+    [InlineData("-T 'a/#/b' is not a Topic Filter", "sub", "-t", "t", "-T", "a/#/b")]
+    [InlineData("-U 'a+' is not a Topic Filter", "sub", "-t", "t", "-U", "a+")]
     public async Task Mosquitto_flags_used_wrongly_exit_1_before_connecting(string expected, params string[] args)
     {
         CliRun result = await RunAsync([.. args, "-p", "1"]);

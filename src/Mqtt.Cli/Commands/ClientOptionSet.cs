@@ -82,7 +82,7 @@ public sealed class ClientOptionSet
     }.Within(0, MaxTimeoutSeconds, " (0: wait for ever)");
 
     /// <summary>About 23 days: longer waits overflow the timers that enforce them.</summary>
-    private const double MaxTimeoutSeconds = 2_000_000;
+    internal const double MaxTimeoutSeconds = 2_000_000;
 
     public Option<bool> Verbose { get; }
 

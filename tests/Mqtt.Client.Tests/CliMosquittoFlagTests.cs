@@ -1,3 +1,4 @@
+using System.Text;
 using Mqtt.Codec;
 using static Mqtt.Client.Tests.CliTests;
 using static Mqtt.Client.Tests.TestClients;
@@ -108,7 +109,7 @@ public sealed class CliMosquittoFlagTests
 
         OwnedPacket unsent = await connection.ExpectAsync(PacketType.Unsubscribe);
         Assert.True(UnsubscribePacket.TryRead(unsent.Frame, ProtocolVersion.V500, out UnsubscribePacket unsubscribe, out _));
-        Assert.Contains("old/#", System.Text.Encoding.UTF8.GetString(unsent.Body));
+        Assert.Contains("old/#", Encoding.UTF8.GetString(unsent.Body));
         await connection.SendAsync(w => new UnsubAckPacket { PacketId = unsubscribe.PacketId, ReasonCodes = new(new[] { (byte)ReasonCode.NotAuthorized }) }.Write(w, ProtocolVersion.V500));
 
         CliRun result = await sub.WaitAsync(Patience);
@@ -202,11 +203,113 @@ public sealed class CliMosquittoFlagTests
         Assert.Equal(["ro/1 one", "ro/2 two"], result.Lines.Order());
     }
 
+    /// <summary>
+    /// `-c`: `sub -c -E` leaves a session with the subscription, the broker queues a QoS 1 message for it while no one is
+    /// connected, and the next `sub -c` with the same id gets it (MQTT 5: Clean Start 0 and a session that never expires).
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("ours", "5")]
+    [InlineData("ours", "3.1.1")]
+    [InlineData("mosquitto", "5")]
+    [InlineData("mosquitto", "3.1.1")]
+    public async Task Sub_c_resumes_its_session_and_gets_the_QoS_1_message_queued_while_away(string brokerName, string protocol)
+    {
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
+        string[] session = ["-p", $"{broker.Port}", "-V", protocol, "-c", "-i", "cli-persistent", "-q", "1", "-t", "kept/t"];
+        await RunAsync(["sub", .. session, "-E"]).ExpectSuccess();
+
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "kept/t", "-m", "queued while away", "-q", "1"]).ExpectSuccess();
+
+        CliRun resumed = await RunAsync(["sub", .. session, "-C", "1"]).WaitAsync(Patience);
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Equal(["queued while away"], resumed.Lines);
+    }
+
+    /// <summary>`-c -x 0`: the session is resumed at connect but ends with the connection, so nothing waits for the next one.</summary>
+    [SkippableTheory]
+    [InlineData("ours")]
+    [InlineData("mosquitto")]
+    public async Task Sub_c_with_x_0_keeps_no_session_after_disconnecting(string brokerName)
+    {
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
+        string[] session = ["-p", $"{broker.Port}", "-c", "-x", "0", "-i", "cli-short", "-q", "1", "-t", "short/t"];
+        await RunAsync(["sub", .. session, "-E"]).ExpectSuccess();
+
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "short/t", "-m", "lost", "-q", "1"]).ExpectSuccess();
+
+        CliRun resumed = await RunAsync(["sub", .. session, "-C", "1", "-W", "1"]).WaitAsync(Patience);
+        Assert.Equal(3, resumed.ExitCode);
+        Assert.Equal("", resumed.Output);
+    }
+
+    /// <summary>`-U` with `-c` drops a subscription the session kept: the message published afterwards is not queued for it.</summary>
+    [Fact]
+    public async Task Sub_U_removes_a_subscription_from_the_persistent_session()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        string[] session = ["-p", $"{broker.Port}", "-c", "-i", "cli-unsub", "-q", "1"];
+        await RunAsync(["sub", .. session, "-t", "u/dropped", "-t", "u/kept", "-E"]).ExpectSuccess();
+        await RunAsync(["sub", .. session, "-t", "u/kept", "-U", "u/dropped", "-E"]).ExpectSuccess();
+
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "u/dropped", "-m", "dropped", "-q", "1"]).ExpectSuccess();
+        await RunAsync(["pub", "-p", $"{broker.Port}", "-t", "u/kept", "-m", "kept", "-q", "1"]).ExpectSuccess();
+
+        CliRun resumed = await RunAsync(["sub", .. session, "-t", "u/kept", "-C", "2", "-W", "1"]).WaitAsync(Patience);
+        Assert.Equal(["kept"], resumed.Lines);
+    }
+
+    /// <summary>What `-c`, `-x` and `-I` put in CONNECT: Clean Start, Session Expiry Interval (absent for 0) and the client id.</summary>
+    [Theory]
+    [InlineData(true, null, "cli-id", "-i", "cli-id")]
+    [InlineData(false, uint.MaxValue, "cli-id", "-i", "cli-id", "-c")]
+    [InlineData(false, 30u, "cli-id", "-i", "cli-id", "-c", "-x", "30")]
+    [InlineData(false, null, "cli-id", "-i", "cli-id", "-c", "-x", "0")]
+    [InlineData(true, 60u, "cli-id", "-i", "cli-id", "-x", "60")]
+    [InlineData(true, uint.MaxValue, "cli-id", "-i", "cli-id", "-x", "-1")]
+    [InlineData(true, uint.MaxValue, "cli-id", "-i", "cli-id", "-x", "∞")]
+    [InlineData(true, 60u, "prefix-PID", "-I", "prefix-", "-x", "60")]
+    public async Task C_x_and_I_set_clean_start_session_expiry_and_client_id_in_CONNECT(bool cleanStart, uint? expiry, string clientId, params string[] flags)
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x", .. flags]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        ConnectPacket connect = await connection.AcceptConnectAsync();
+
+        Assert.Equal(cleanStart, connect.CleanStart);
+        Assert.Equal(expiry, connect.Properties.SessionExpiryInterval);
+        Assert.Equal(clientId.Replace("PID", $"{Environment.ProcessId}", StringComparison.Ordinal), Encoding.UTF8.GetString(connect.ClientId));
+        await connection.ExpectAsync(PacketType.Publish);
+        await connection.ExpectAsync(PacketType.Disconnect);
+        Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
+    }
+
+    [Fact]
+    public async Task C_at_311_sends_Clean_Session_0()
+    {
+        await using var server = new FakeServer();
+        Task<CliRun> pub = RunAsync(["pub", "-p", $"{server.Port}", "-t", "t", "-m", "x", "-V", "3.1.1", "-c", "-i", "cli-id"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        ConnectPacket connect = await connection.AcceptConnectAsync();
+
+        Assert.Equal(ProtocolVersion.V311, connect.Version);
+        Assert.False(connect.CleanStart);
+        await connection.ExpectAsync(PacketType.Publish);
+        await connection.ExpectAsync(PacketType.Disconnect);
+        Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
+    }
+
     [Theory]
     [InlineData("give exactly one of", "pub", "-t", "t", "-n", "-m", "x")]
     [InlineData("give exactly one of", "pub", "-t", "t", "-l", "-f", "/etc/hostname")]
     [InlineData("both read stdin", "pub", "-t", "t", "-l", "--password-stdin")]
     [InlineData("-W must be more than 0", "sub", "-t", "t", "-W", "0")]
+    [InlineData("-c needs a client id (-i)", "sub", "-t", "t", "-c")]
+    [InlineData("-c needs a client id (-i)", "pub", "-t", "t", "-m", "x", "-c", "-I", "prefix")]
+    [InlineData("-x -1 (a session that never expires) needs a client id (-i)", "sub", "-t", "t", "-x", "-1")]
+    [InlineData("-x needs MQTT 5", "sub", "-t", "t", "-x", "60", "-V", "3.1.1")]
+    [InlineData("-x must be 0..4294967295 seconds", "pub", "-t", "t", "-m", "x", "-x", "soon")]
+    [InlineData("-x must be 0..4294967295 seconds", "pub", "-t", "t", "-m", "x", "-x", "4294967296")]
+    [InlineData("not both", "pub", "-t", "t", "-m", "x", "-i", "a", "-I", "b")]
     [InlineData("-T 'a/#/b' is not a Topic Filter", "sub", "-t", "t", "-T", "a/#/b")]
     [InlineData("-U 'a+' is not a Topic Filter", "sub", "-t", "t", "-U", "a+")]
     public async Task Mosquitto_flags_used_wrongly_exit_1_before_connecting(string expected, params string[] args)

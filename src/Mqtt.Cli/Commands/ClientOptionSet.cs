@@ -39,6 +39,9 @@ public sealed class ClientOptionSet
 
     public Option<string?> Id { get; } = new("--id", "-i") { Description = "Client identifier (default: random)" };
 
+    /// <summary>mosquitto's -I, for brokers that grant rights by client id prefix (Mosquitto's `clientid_prefixes`).</summary>
+    public Option<string?> IdPrefix { get; } = new("--id-prefix", "-I") { Description = "Client identifier: PREFIX followed by the process id" };
+
     /// <summary>`-V 5` or `-V 3.1.1`; mosquitto_pub's spellings `mqttv5`, `mqttv311` and `311` work too.</summary>
     public Option<ProtocolVersion?> Protocol { get; } = new Option<ProtocolVersion?>("--protocol", "-V")
     {
@@ -88,10 +91,17 @@ public sealed class ClientOptionSet
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, Protocol, KeepAlive, Tls, CaFile, Insecure, Ws, WsPath, Timeout, Verbose })
+        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, IdPrefix, Protocol, KeepAlive, Tls, CaFile, Insecure, Ws, WsPath, Timeout, Verbose })
         {
             command.Options.Add(option);
         }
+        command.AddCheck(r =>
+        {
+            if (r.GetValue(Id) is not null && r.GetValue(IdPrefix) is not null)
+            {
+                r.AddError("give the client id with -i or its prefix with -I, not both");
+            }
+        });
     }
 
     private ProtocolVersion GetProtocol(ParseResult result) => result.GetValue(Protocol) ?? ProtocolVersion.V500;
@@ -254,7 +264,9 @@ public sealed class ClientOptionSet
             WebSocketPath = result.GetValue(WsPath) ?? (result.GetValue(Ws) ? "/mqtt" : null),
             CaFile = result.GetValue(CaFile),
             AllowUntrustedCertificates = result.GetValue(Insecure),
-            ClientId = result.GetValue(Id) ?? "mqttcore-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12],
+            ClientId = result.GetValue(Id)
+                ?? (result.GetValue(IdPrefix) is string prefix ? prefix + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null)
+                ?? "mqttcore-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12],
             ProtocolVersion = GetProtocol(result),
             UserName = user,
             Password = password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(password),

@@ -26,6 +26,8 @@ public static class PubCommand
             command.Options.Add(option);
         }
         common.AddTo(command);
+        var session = new SessionOptionSet();
+        session.AddTo(command, common);
         command.AddCheck(r =>
         {
             int sources = (r.GetValue(message) is null ? 0 : 1) + (r.GetValue(file) is null ? 0 : 1) + (r.GetValue(stdin) ? 1 : 0)
@@ -55,6 +57,7 @@ public static class PubCommand
             {
                 return ExitCodes.Usage;
             }
+            session.ApplyTo(r, options);
             var publication = new Publication(r.GetValue(topic)!, (QualityOfService)r.GetValue(qos), r.GetValue(retain));
             try
             {

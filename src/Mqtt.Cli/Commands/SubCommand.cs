@@ -39,6 +39,8 @@ public static class SubCommand
             command.Options.Add(option);
         }
         common.AddTo(command);
+        var session = new SessionOptionSet();
+        session.AddTo(command, common);
         command.AddCheck(r =>
         {
             if (r.GetValue(count) is int c && c < 1)
@@ -70,6 +72,7 @@ public static class SubCommand
             {
                 return ExitCodes.Usage;
             }
+            session.ApplyTo(r, options);
             var selection = new MessageSelection(r.GetValue(noRetained), r.GetValue(retainedOnly), r.GetValue(filterOut) ?? []);
             var subscription = new Subscription(r.GetValue(topics)!, (QualityOfService)r.GetValue(qos), r.GetValue(unsubscribe) ?? [],
                 r.GetValue(exitOnceSubscribed), r.GetValue(count), selection, r.GetValue(verboseTopics), EndOfLine: !r.GetValue(noEndOfLine),

@@ -298,6 +298,59 @@ public sealed class CliMosquittoFlagTests
         Assert.Equal(0, (await pub.WaitAsync(Patience)).ExitCode);
     }
 
+    /// <summary>
+    /// `--will-*`: when `sub`'s connection drops (cut between it and the broker), the broker publishes its Will with the
+    /// payload (zero-length by default), QoS and RETAIN asked for; `sub` exits 5, connection lost.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("ours", "gone", "1", true)]
+    [InlineData("ours", null, "0", false)]
+    [InlineData("mosquitto", "gone", "2", true)]
+    public async Task Will_is_published_by_the_broker_when_the_connection_drops(string brokerName, string? payload, string qos, bool retain)
+    {
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
+        await using var relay = new TcpRelay(broker.Port);
+        await using MqttClient watcher = await ConnectAsync(broker.Port);
+        await watcher.SubscribeAsync("will/cli", QualityOfService.ExactlyOnce);
+        string[] willOptions = ["--will-topic", "will/cli", "--will-qos", qos, .. payload is null ? [] : new[] { "--will-payload", payload },
+            .. retain ? ["--will-retain"] : Array.Empty<string>()];
+        var log = new SharedWriter();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{relay.Port}", "-t", "will/other", .. willOptions, "--verbose"], error: log);
+        await log.WaitForAsync("SUBACK");
+
+        relay.Cut();
+
+        MqttApplicationMessage will = (await watcher.ReceiveAsync(1))[0];
+        Assert.Equal(payload ?? "", Text(will));
+        Assert.Equal((QualityOfService)int.Parse(qos, System.Globalization.CultureInfo.InvariantCulture), will.QoS);
+        Assert.Equal(5, (await sub.WaitAsync(Patience)).ExitCode);
+        await using MqttClient late = await ConnectAsync(broker.Port);
+        await late.SubscribeAsync("will/cli");
+        if (retain)
+        {
+            Assert.True((await late.ReceiveAsync(1))[0].Retain);
+        }
+        else
+        {
+            await late.AssertNothingReceivedAsync(TimeSpan.FromMilliseconds(300));
+        }
+    }
+
+    /// <summary>A run that ends normally sends DISCONNECT, so the broker discards the Will.</summary>
+    [Theory]
+    [InlineData("sub", "-t", "will/other", "-E")]
+    [InlineData("pub", "-t", "will/other", "-m", "x")]
+    public async Task Will_is_not_published_when_the_command_ends_normally(params string[] args)
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await using MqttClient watcher = await ConnectAsync(broker.Port);
+        await watcher.SubscribeAsync("will/cli");
+
+        await RunAsync([.. args, "-p", $"{broker.Port}", "--will-topic", "will/cli", "--will-payload", "gone"]).ExpectSuccess();
+
+        await watcher.AssertNothingReceivedAsync(TimeSpan.FromMilliseconds(500));
+    }
+
     [Theory]
     [InlineData("give exactly one of", "pub", "-t", "t", "-n", "-m", "x")]
     [InlineData("give exactly one of", "pub", "-t", "t", "-l", "-f", "/etc/hostname")]
@@ -310,6 +363,9 @@ public sealed class CliMosquittoFlagTests
     [InlineData("-x must be 0..4294967295 seconds", "pub", "-t", "t", "-m", "x", "-x", "soon")]
     [InlineData("-x must be 0..4294967295 seconds", "pub", "-t", "t", "-m", "x", "-x", "4294967296")]
     [InlineData("not both", "pub", "-t", "t", "-m", "x", "-i", "a", "-I", "b")]
+    [InlineData("need --will-topic", "sub", "-t", "t", "--will-payload", "x")]
+    [InlineData("need --will-topic", "pub", "-t", "t", "-m", "x", "--will-retain")]
+    [InlineData("--will-topic 'a/+' is not a Topic Name", "pub", "-t", "t", "-m", "x", "--will-topic", "a/+")]
     [InlineData("-T 'a/#/b' is not a Topic Filter", "sub", "-t", "t", "-T", "a/#/b")]
     [InlineData("-U 'a+' is not a Topic Filter", "sub", "-t", "t", "-U", "a+")]
     public async Task Mosquitto_flags_used_wrongly_exit_1_before_connecting(string expected, params string[] args)

@@ -28,6 +28,8 @@ public static class PubCommand
         common.AddTo(command);
         var session = new SessionOptionSet();
         session.AddTo(command, common);
+        var will = new WillOptionSet();
+        will.AddTo(command);
         command.AddCheck(r =>
         {
             int sources = (r.GetValue(message) is null ? 0 : 1) + (r.GetValue(file) is null ? 0 : 1) + (r.GetValue(stdin) ? 1 : 0)
@@ -58,6 +60,7 @@ public static class PubCommand
                 return ExitCodes.Usage;
             }
             session.ApplyTo(r, options);
+            will.ApplyTo(r, options);
             var publication = new Publication(r.GetValue(topic)!, (QualityOfService)r.GetValue(qos), r.GetValue(retain));
             try
             {

@@ -41,6 +41,8 @@ public static class SubCommand
         common.AddTo(command);
         var session = new SessionOptionSet();
         session.AddTo(command, common);
+        var will = new WillOptionSet();
+        will.AddTo(command);
         command.AddCheck(r =>
         {
             if (r.GetValue(count) is int c && c < 1)
@@ -73,6 +75,7 @@ public static class SubCommand
                 return ExitCodes.Usage;
             }
             session.ApplyTo(r, options);
+            will.ApplyTo(r, options);
             var selection = new MessageSelection(r.GetValue(noRetained), r.GetValue(retainedOnly), r.GetValue(filterOut) ?? []);
             var subscription = new Subscription(r.GetValue(topics)!, (QualityOfService)r.GetValue(qos), r.GetValue(unsubscribe) ?? [],
                 r.GetValue(exitOnceSubscribed), r.GetValue(count), selection, r.GetValue(verboseTopics), EndOfLine: !r.GetValue(noEndOfLine),

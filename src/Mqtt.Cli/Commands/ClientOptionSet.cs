@@ -40,7 +40,7 @@ public sealed class ClientOptionSet
     public Option<string?> Id { get; } = new("--id", "-i") { Description = "Client identifier (default: random)" };
 
     /// <summary>mosquitto's -I, for brokers that grant rights by client id prefix (Mosquitto's `clientid_prefixes`).</summary>
-    public Option<string?> IdPrefix { get; } = new("--id-prefix", "-I") { Description = "Client identifier: PREFIX followed by the process id" };
+    public Option<string?> IdPrefix { get; } = new("--id-prefix", "-I") { Description = "Client identifier: PREFIX followed by the process id", HelpName = "PREFIX" };
 
     /// <summary>`-V 5` or `-V 3.1.1`; mosquitto_pub's spellings `mqttv5`, `mqttv311` and `311` work too.</summary>
     public Option<ProtocolVersion?> Protocol { get; } = new Option<ProtocolVersion?>("--protocol", "-V")

@@ -20,15 +20,17 @@ public static class SubCommand
         var count = new Option<int?>("--count", "-C") { Description = "Exit after COUNT messages" };
         var noRetained = new Option<bool>("--no-retained", "-R") { Description = "Do not print retained (stale) messages" };
         var retainedOnly = new Option<bool>("--retained-only") { Description = "Print only retained messages; exit at the first message without RETAIN" };
-        var filterOut = new Option<string[]>("--filter-out", "-T") { Description = "Do not print messages whose topic matches FILTER (repeatable)" }.ValueEachTime();
+        var filterOut = new Option<string[]>("--filter-out", "-T") { Description = "Do not print messages whose topic matches FILTER (repeatable)", HelpName = "FILTER" }.ValueEachTime();
         var unsubscribe = new Option<string[]>("--unsubscribe", "-U")
         {
             Description = "Unsubscribe from FILTER once subscribed (repeatable; of use with a persistent session, -c)",
+            HelpName = "FILTER",
         }.ValueEachTime();
         var exitOnceSubscribed = new Option<bool>("--exit-once-subscribed", "-E") { Description = "Exit once the broker has acknowledged the subscriptions" };
         var runTimeout = new Option<double?>("--run-timeout", "-W")
         {
-            Description = "Exit 3 this many seconds after connecting unless done by then (mosquitto_sub's -W); replaces --timeout for -C",
+            Description = "Exit 3 SECONDS after connecting unless done by then (mosquitto_sub's -W); replaces --timeout for -C",
+            HelpName = "SECONDS",
         };
         var verboseTopics = new Option<bool>("--verbose-topics", "-v") { Description = "Print 'topic payload' instead of the payload alone" };
         var noEndOfLine = new Option<bool>("--no-eol", "-N") { Description = "Do not print an end of line after each message" };

@@ -11,9 +11,9 @@ namespace Mqtt.Cli.Commands;
 /// </summary>
 internal sealed class WillOptionSet
 {
-    public Option<string?> Topic { get; } = new("--will-topic") { Description = "Topic of the Will, published by the broker if the connection drops" };
+    public Option<string?> Topic { get; } = new("--will-topic") { Description = "Topic of the Will, published by the broker if the connection drops", HelpName = "TOPIC" };
 
-    public Option<string?> Payload { get; } = new("--will-payload") { Description = "Payload of the Will (default: zero-length)" };
+    public Option<string?> Payload { get; } = new("--will-payload") { Description = "Payload of the Will (default: zero-length)", HelpName = "PAYLOAD" };
 
     public Option<int?> QoS { get; } = new Option<int?>("--will-qos") { Description = "QoS of the Will: 0 (default), 1 or 2" }.AcceptOnlyFromAmong("0", "1", "2");
 

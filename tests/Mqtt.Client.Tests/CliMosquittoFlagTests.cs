@@ -351,6 +351,14 @@ public sealed class CliMosquittoFlagTests
         await watcher.AssertNothingReceivedAsync(TimeSpan.FromMilliseconds(500));
     }
 
+    /// <summary>--will-payload is a payload, as -m is: text that lost bytes is sent with U+FFFD, not refused (port 1: exit 5, not 1).</summary>
+    [Fact]
+    public async Task Will_payload_is_not_refused_for_lost_bytes()
+    {
+        CliRun result = await RunAsync(["pub", "-t", "t", "-m", "x", "--will-topic", "w", "--will-payload", "bin\uFFFDpayload", "-p", "1"]);
+        Assert.Equal(5, result.ExitCode);
+    }
+
     [Theory]
     [InlineData("give exactly one of", "pub", "-t", "t", "-n", "-m", "x")]
     [InlineData("give exactly one of", "pub", "-t", "t", "-l", "-f", "/etc/hostname")]
@@ -366,6 +374,7 @@ public sealed class CliMosquittoFlagTests
     [InlineData("need --will-topic", "sub", "-t", "t", "--will-payload", "x")]
     [InlineData("need --will-topic", "pub", "-t", "t", "-m", "x", "--will-retain")]
     [InlineData("--will-topic 'a/+' is not a Topic Name", "pub", "-t", "t", "-m", "x", "--will-topic", "a/+")]
+    [InlineData("--will-topic is not valid UTF-8", "pub", "-t", "t", "-m", "x", "--will-topic", "a\uFFFD")]
     [InlineData("-T 'a/#/b' is not a Topic Filter", "sub", "-t", "t", "-T", "a/#/b")]
     [InlineData("-U 'a+' is not a Topic Filter", "sub", "-t", "t", "-U", "a+")]
     public async Task Mosquitto_flags_used_wrongly_exit_1_before_connecting(string expected, params string[] args)

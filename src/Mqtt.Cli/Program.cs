@@ -58,7 +58,7 @@ public static partial class Program
 
     /// <summary>
     /// Values that lost bytes in decoding (<see cref="DecodedText.LostBytes"/>) are refused, as mosquitto_pub refuses a
-    /// topic that is not UTF-8. Not -m, whose text is a payload (docs/cli.md: sent as its UTF-8 bytes).
+    /// topic that is not UTF-8. Not -m and --will-payload, whose text is a payload (docs/cli.md: sent as its UTF-8 bytes).
     /// </summary>
     private static IEnumerable<string> NotUtf8(ParseResult parsed)
     {
@@ -66,7 +66,7 @@ public static partial class Program
         {
             (string name, bool payload) = child switch
             {
-                OptionResult option => (option.Option.Name, option.Option.Name == "--message"),
+                OptionResult option => (option.Option.Name, option.Option.Name is "--message" or "--will-payload"),
                 ArgumentResult argument => (argument.Argument.Name, false),
                 _ => ("", true),
             };

@@ -542,7 +542,8 @@ public sealed class CliTests
         return (run, connection);
     }
 
-    private static Task<CliRun> RunAsync(string[] args, string? stdin = null, SharedWriter? error = null) => Task.Run(() =>
+    /// <summary>Runs the CLI in-process on its own thread, with <paramref name="stdin"/> as standard input.</summary>
+    internal static Task<CliRun> RunAsync(string[] args, string? stdin = null, SharedWriter? error = null) => Task.Run(() =>
     {
         var output = new StringWriter();
         error ??= new SharedWriter();

@@ -7,7 +7,8 @@ namespace Mqtt.Cli.Commands;
 
 /// <summary>
 /// The "Common client options" of CLI.md, added to each client command. `-v` is left out when the command
-/// gives it another meaning (`sub -v` prints topics, as mosquitto_sub does); `--verbose` always logs.
+/// gives it another meaning (`sub -v` prints topics, as mosquitto_sub does); `--verbose` always logs, and so do
+/// mosquitto's `-d` and `--debug`.
 /// </summary>
 public sealed class ClientOptionSet
 {
@@ -16,8 +17,8 @@ public sealed class ClientOptionSet
     public ClientOptionSet(bool shortVerbose = true)
     {
         Verbose = shortVerbose
-            ? new Option<bool>("--verbose", "-v") { Description = "Log protocol events to stderr" }
-            : new Option<bool>("--verbose") { Description = "Log protocol events to stderr" };
+            ? new Option<bool>("--verbose", "-v", "-d", "--debug") { Description = "Log protocol events to stderr" }
+            : new Option<bool>("--verbose", "-d", "--debug") { Description = "Log protocol events to stderr" };
     }
 
     public Option<string> Host { get; } = new("--host", "-h") { Description = "Broker host", DefaultValueFactory = _ => "127.0.0.1" };
@@ -37,6 +38,9 @@ public sealed class ClientOptionSet
     }.AcceptOnlyFromAmong("scram-sha-256", "scram-sha-512", "plain", "none");
 
     public Option<string?> Id { get; } = new("--id", "-i") { Description = "Client identifier (default: random)" };
+
+    /// <summary>mosquitto's -I, for brokers that grant rights by client id prefix (Mosquitto's `clientid_prefixes`).</summary>
+    public Option<string?> IdPrefix { get; } = new("--id-prefix", "-I") { Description = "Client identifier: PREFIX followed by the process id", HelpName = "PREFIX" };
 
     /// <summary>`-V 5` or `-V 3.1.1`; mosquitto_pub's spellings `mqttv5`, `mqttv311` and `311` work too.</summary>
     public Option<ProtocolVersion?> Protocol { get; } = new Option<ProtocolVersion?>("--protocol", "-V")
@@ -81,16 +85,23 @@ public sealed class ClientOptionSet
     }.Within(0, MaxTimeoutSeconds, " (0: wait for ever)");
 
     /// <summary>About 23 days: longer waits overflow the timers that enforce them.</summary>
-    private const double MaxTimeoutSeconds = 2_000_000;
+    internal const double MaxTimeoutSeconds = 2_000_000;
 
     public Option<bool> Verbose { get; }
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, Protocol, KeepAlive, Tls, CaFile, Insecure, Ws, WsPath, Timeout, Verbose })
+        foreach (Option option in new Option[] { Host, Port, User, Password, PasswordStdin, Auth, Id, IdPrefix, Protocol, KeepAlive, Tls, CaFile, Insecure, Ws, WsPath, Timeout, Verbose })
         {
             command.Options.Add(option);
         }
+        command.AddCheck(r =>
+        {
+            if (r.GetValue(Id) is not null && r.GetValue(IdPrefix) is not null)
+            {
+                r.AddError("give the client id with -i or its prefix with -I, not both");
+            }
+        });
     }
 
     private ProtocolVersion GetProtocol(ParseResult result) => result.GetValue(Protocol) ?? ProtocolVersion.V500;
@@ -253,7 +264,9 @@ public sealed class ClientOptionSet
             WebSocketPath = result.GetValue(WsPath) ?? (result.GetValue(Ws) ? "/mqtt" : null),
             CaFile = result.GetValue(CaFile),
             AllowUntrustedCertificates = result.GetValue(Insecure),
-            ClientId = result.GetValue(Id) ?? "mqttcore-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12],
+            ClientId = result.GetValue(Id)
+                ?? (result.GetValue(IdPrefix) is string prefix ? prefix + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null)
+                ?? "mqttcore-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12],
             ProtocolVersion = GetProtocol(result),
             UserName = user,
             Password = password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(password),

@@ -39,11 +39,24 @@ internal sealed class MessageOutput
     }
 
     /// <summary>Writes <paramref name="line"/> and flushes; false when stdout cannot be written any more.</summary>
-    public bool TryWriteLine(string line)
+    public bool TryWriteLine(string line) => TryWrite(line, endOfLine: true);
+
+    /// <summary>
+    /// Writes <paramref name="text"/>, then an end of line unless <paramref name="endOfLine"/> is false (`sub -N`, which
+    /// streams payloads back to back), and flushes; false when stdout cannot be written any more.
+    /// </summary>
+    public bool TryWrite(string text, bool endOfLine)
     {
         try
         {
-            _writer.WriteLine(line);
+            if (endOfLine)
+            {
+                _writer.WriteLine(text);
+            }
+            else
+            {
+                _writer.Write(text);
+            }
             _writer.Flush();
             return true;
         }

@@ -4,7 +4,7 @@ using Mqtt.Codec;
 
 namespace Mqtt.Cli.Commands;
 
-/// <summary>`mqttcore pub`: publishes one message (-m, -f) or one per stdin line (-s); exit 0 once acknowledged at the asked QoS.</summary>
+/// <summary>`mqttcore pub`: publishes one message (-m, -f, -n) or one per stdin line (-s, -l); exit 0 once acknowledged at the asked QoS.</summary>
 public static class PubCommand
 {
     public static Command Create()
@@ -13,27 +13,34 @@ public static class PubCommand
         var topic = new Option<string>("--topic", "-t") { Description = "Topic to publish to", Required = true };
         var message = new Option<string?>("--message", "-m") { Description = "Message payload" };
         var file = new Option<string?>("--file", "-f") { Description = "Send the contents of FILE as the message" };
-        var stdin = new Option<bool>("--stdin-line", "-s") { Description = "Publish one message per line of stdin" };
+        // -l is mosquitto_pub's name for it (its `--stdin-line`); our -s came first and keeps this meaning (docs/cli.md).
+        var stdin = new Option<bool>("--stdin-line", "-s", "-l") { Description = "Publish one message per line of stdin" };
+        var nullMessage = new Option<bool>("--null-message", "-n") { Description = "Send a null (zero-length) message" };
         var qos = new Option<int>("--qos", "-q") { Description = "Quality of service: 0, 1 or 2", DefaultValueFactory = _ => 0 };
         qos.AcceptOnlyFromAmong("0", "1", "2");
         var retain = new Option<bool>("--retain", "-r") { Description = "Ask the broker to retain the message" };
 
         var command = new Command("pub", "Publish a message (like mosquitto_pub)");
-        foreach (Option option in new Option[] { topic, message, file, stdin, qos, retain })
+        foreach (Option option in new Option[] { topic, message, file, stdin, nullMessage, qos, retain })
         {
             command.Options.Add(option);
         }
         common.AddTo(command);
+        var session = new SessionOptionSet();
+        session.AddTo(command, common);
+        var will = new WillOptionSet();
+        will.AddTo(command);
         command.AddCheck(r =>
         {
-            int sources = (r.GetValue(message) is null ? 0 : 1) + (r.GetValue(file) is null ? 0 : 1) + (r.GetValue(stdin) ? 1 : 0);
+            int sources = (r.GetValue(message) is null ? 0 : 1) + (r.GetValue(file) is null ? 0 : 1) + (r.GetValue(stdin) ? 1 : 0)
+                + (r.GetValue(nullMessage) ? 1 : 0);
             if (sources != 1)
             {
-                r.AddError("give exactly one of -m MSG, -f FILE or -s");
+                r.AddError("give exactly one of -m MSG, -f FILE, -s (or -l) or -n");
             }
             if (r.GetValue(stdin) && r.GetValue(common.PasswordStdin))
             {
-                r.AddError("-s and --password-stdin both read stdin");
+                r.AddError("-s (or -l) and --password-stdin both read stdin");
             }
             if (r.GetValue(topic) is string name && !TopicChecks.IsTopicName(name))
             {
@@ -52,12 +59,16 @@ public static class PubCommand
             {
                 return ExitCodes.Usage;
             }
+            session.ApplyTo(r, options);
+            will.ApplyTo(r, options);
             var publication = new Publication(r.GetValue(topic)!, (QualityOfService)r.GetValue(qos), r.GetValue(retain));
             try
             {
                 IAsyncEnumerable<ReadOnlyMemory<byte>> payloads = r.GetValue(stdin)
                     ? ReadLinesAsync(CliInput.Reader, cancellationToken)
-                    : Single(r.GetValue(file) is string path ? await File.ReadAllBytesAsync(path, cancellationToken) : System.Text.Encoding.UTF8.GetBytes(r.GetValue(message)!));
+                    : Single(r.GetValue(nullMessage) ? []
+                        : r.GetValue(file) is string path ? await File.ReadAllBytesAsync(path, cancellationToken)
+                        : System.Text.Encoding.UTF8.GetBytes(r.GetValue(message)!));
                 return await publication.RunAsync(options, payloads, common.GetTimeout(r), error, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -19,25 +19,51 @@ public static class SubCommand
         qos.AcceptOnlyFromAmong("0", "1", "2");
         var count = new Option<int?>("--count", "-C") { Description = "Exit after COUNT messages" };
         var noRetained = new Option<bool>("--no-retained", "-R") { Description = "Do not print retained (stale) messages" };
+        var retainedOnly = new Option<bool>("--retained-only") { Description = "Print only retained messages; exit at the first message without RETAIN" };
+        var filterOut = new Option<string[]>("--filter-out", "-T") { Description = "Do not print messages whose topic matches FILTER (repeatable)", HelpName = "FILTER" }.ValueEachTime();
+        var unsubscribe = new Option<string[]>("--unsubscribe", "-U")
+        {
+            Description = "Unsubscribe from FILTER once subscribed (repeatable; of use with a persistent session, -c)",
+            HelpName = "FILTER",
+        }.ValueEachTime();
+        var exitOnceSubscribed = new Option<bool>("--exit-once-subscribed", "-E") { Description = "Exit once the broker has acknowledged the subscriptions" };
+        var runTimeout = new Option<double?>("--run-timeout", "-W")
+        {
+            Description = "Exit 3 SECONDS after connecting unless done by then (mosquitto_sub's -W); replaces --timeout for -C",
+            HelpName = "SECONDS",
+        };
         var verboseTopics = new Option<bool>("--verbose-topics", "-v") { Description = "Print 'topic payload' instead of the payload alone" };
+        var noEndOfLine = new Option<bool>("--no-eol", "-N") { Description = "Do not print an end of line after each message" };
 
         var command = new Command("sub", "Subscribe and print messages (like mosquitto_sub)");
-        foreach (Option option in new Option[] { topics, qos, count, noRetained, verboseTopics })
+        foreach (Option option in new Option[] { topics, qos, count, noRetained, retainedOnly, filterOut, unsubscribe, exitOnceSubscribed, runTimeout, verboseTopics, noEndOfLine })
         {
             command.Options.Add(option);
         }
         common.AddTo(command);
+        var session = new SessionOptionSet();
+        session.AddTo(command, common);
+        var will = new WillOptionSet();
+        will.AddTo(command);
         command.AddCheck(r =>
         {
             if (r.GetValue(count) is int c && c < 1)
             {
                 r.AddError("-C COUNT must be at least 1");
             }
-            foreach (string filter in r.GetValue(topics) ?? [])
+            if (r.GetValue(runTimeout) is double seconds && !(seconds > 0 && seconds <= ClientOptionSet.MaxTimeoutSeconds))
             {
-                if (!TopicChecks.IsTopicFilter(filter, r.GetValue(common.Protocol) ?? ProtocolVersion.V500))
+                r.AddError($"-W must be more than 0 and at most {ClientOptionSet.MaxTimeoutSeconds:0} seconds, not {seconds}");
+            }
+            ProtocolVersion version = r.GetValue(common.Protocol) ?? ProtocolVersion.V500;
+            foreach ((string flag, string[]? filters) in new[] { ("-t", r.GetValue(topics)), ("-T", r.GetValue(filterOut)), ("-U", r.GetValue(unsubscribe)) })
+            {
+                foreach (string filter in filters ?? [])
                 {
-                    r.AddError($"-t '{filter}' is not a Topic Filter: levels split by /, + alone in its level, # alone in the last, no U+0000");
+                    if (!TopicChecks.IsTopicFilter(filter, version))
+                    {
+                        r.AddError($"{flag} '{filter}' is not a Topic Filter: levels split by /, + alone in its level, # alone in the last, no U+0000");
+                    }
                 }
             }
         });
@@ -50,8 +76,12 @@ public static class SubCommand
             {
                 return ExitCodes.Usage;
             }
-            var subscription = new Subscription(r.GetValue(topics)!, (QualityOfService)r.GetValue(qos), r.GetValue(count),
-                r.GetValue(noRetained), r.GetValue(verboseTopics));
+            session.ApplyTo(r, options);
+            will.ApplyTo(r, options);
+            var selection = new MessageSelection(r.GetValue(noRetained), r.GetValue(retainedOnly), r.GetValue(filterOut) ?? []);
+            var subscription = new Subscription(r.GetValue(topics)!, (QualityOfService)r.GetValue(qos), r.GetValue(unsubscribe) ?? [],
+                r.GetValue(exitOnceSubscribed), r.GetValue(count), selection, r.GetValue(verboseTopics), EndOfLine: !r.GetValue(noEndOfLine),
+                r.GetValue(runTimeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null);
             using var signals = new InterruptSignals(cancellationToken, InterruptSignals.ClientGrace);
             return await subscription.RunAsync(options, common.GetTimeout(r), new MessageOutput(output, error), error, signals.Token);
         });
@@ -59,7 +89,8 @@ public static class SubCommand
     }
 
     /// <summary>One run of the command.</summary>
-    private sealed record Subscription(string[] Filters, QualityOfService QoS, int? Count, bool NoRetained, bool PrintTopics)
+    private sealed record Subscription(string[] Filters, QualityOfService QoS, string[] Unsubscribe, bool ExitOnceSubscribed, int? Count,
+        MessageSelection Selection, bool PrintTopics, bool EndOfLine, TimeSpan? RunTimeout)
     {
         public async Task<int> RunAsync(MqttClientOptions options, TimeSpan timeout, MessageOutput output, TextWriter error, CancellationToken cancellationToken)
         {
@@ -67,33 +98,43 @@ public static class SubCommand
             try
             {
                 await client.ConnectAsync(cancellationToken);
-                var filters = new MqttTopicFilter[Filters.Length];
-                for (int i = 0; i < filters.Length; i++)
+                // -W counts from here, as mosquitto_sub's does; without it only -C's wait for messages has a limit, --timeout.
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                if (RunTimeout is TimeSpan runTimeout)
                 {
-                    filters[i] = new MqttTopicFilter(Filters[i], QoS);
+                    deadline.CancelAfter(runTimeout);
                 }
-                MqttSubscribeResult subscribed = await BrokerAnswer.WithinAsync(token => client.SubscribeAsync(filters, token), timeout, cancellationToken);
-                for (int i = 0; i < subscribed.ReasonCodes.Count; i++)
+                int? refused;
+                try
                 {
-                    if ((byte)subscribed.ReasonCodes[i] >= 0x80)
+                    refused = await SubscribeAsync(client, timeout, error, deadline.Token);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return await TimedOutAsync(client, 0, timeout, error);
+                }
+                if (refused is int code)
+                {
+                    return code;
+                }
+                if (!ExitOnceSubscribed)
+                {
+                    if (RunTimeout is null && Count is not null)
                     {
-                        error.WriteLine($"refused: {MqttReasonCodeText.Format(subscribed.ReasonCodes[i])} ({(i < Filters.Length ? Filters[i] : "?")})");
-                        return ExitCodes.Refused;
+                        deadline.CancelAfter(timeout);
                     }
-                }
-                (int printed, bool outputClosed) = await PrintAsync(client, timeout, output, cancellationToken);
-                if (Count is int wanted && printed < wanted && !outputClosed && !cancellationToken.IsCancellationRequested)
-                {
-                    error.WriteLine($"timeout: {printed} of {wanted} messages within {timeout.TotalSeconds:0.###} s");
-                    await client.DisconnectAsync(cancellationToken: CancellationToken.None); // ends as any run does: DISCONNECT first
-                    return ExitCodes.Timeout;
+                    (int printed, bool timedOut) = await PrintAsync(client, output, deadline.Token, cancellationToken);
+                    if (timedOut)
+                    {
+                        return await TimedOutAsync(client, printed, timeout, error);
+                    }
                 }
                 await client.DisconnectAsync(cancellationToken: CancellationToken.None);
                 return ExitCodes.Success;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return ExitCodes.Success; // interrupted before the subscription was in place
+                return ExitCodes.Success; // Ctrl+C or SIGTERM before the subscription was in place
             }
             catch (MqttException e)
             {
@@ -105,27 +146,30 @@ public static class SubCommand
             }
         }
 
-        /// <summary>Prints messages until COUNT, the timeout (only with COUNT), cancellation (Ctrl+C), or stdout closing.</summary>
-        private async Task<(int Printed, bool OutputClosed)> PrintAsync(MqttClient client, TimeSpan timeout, MessageOutput output, CancellationToken cancellationToken)
+        /// <summary>
+        /// Prints messages until COUNT, the end of retained ones (--retained-only), stdout closing, Ctrl+C, or the deadline
+        /// (-W, or --timeout with -C): then TimedOut.
+        /// </summary>
+        private async Task<(int Printed, bool TimedOut)> PrintAsync(MqttClient client, MessageOutput output, CancellationToken deadline, CancellationToken interrupted)
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (Count is not null)
-            {
-                deadline.CancelAfter(timeout);
-            }
             int printed = 0;
             try
             {
-                await foreach (MqttApplicationMessage message in client.ReadMessagesAsync(deadline.Token))
+                await foreach (MqttApplicationMessage message in client.ReadMessagesAsync(deadline))
                 {
-                    if (NoRetained && message.Retain)
+                    SelectionVerdict verdict = Selection.Judge(message);
+                    if (verdict == SelectionVerdict.End)
+                    {
+                        break;
+                    }
+                    if (verdict == SelectionVerdict.Skip)
                     {
                         continue;
                     }
                     string payload = Encoding.UTF8.GetString(message.Payload.Span);
-                    if (!output.TryWriteLine(PrintTopics ? $"{message.Topic} {payload}" : payload))
+                    if (!output.TryWrite(PrintTopics ? $"{message.Topic} {payload}" : payload, EndOfLine))
                     {
-                        return (printed, true); // the reader is gone (`| head -n 1`): end as mosquitto_sub does
+                        break; // the reader is gone (`| head -n 1`): end as mosquitto_sub does
                     }
                     if (++printed == Count)
                     {
@@ -135,9 +179,58 @@ public static class SubCommand
             }
             catch (OperationCanceledException)
             {
-                // --timeout with -C, or Ctrl+C.
+                // Ctrl+C or SIGTERM end the command as any run ends, with DISCONNECT (exit 0); the deadline, with exit 3.
+                return (printed, !interrupted.IsCancellationRequested);
             }
             return (printed, false);
+        }
+
+        /// <summary>-W, or --timeout with -C, passed: DISCONNECT first, as any run ends, then exit 3.</summary>
+        private async Task<int> TimedOutAsync(MqttClient client, int printed, TimeSpan timeout, TextWriter error)
+        {
+            error.WriteLine(RunTimeout is TimeSpan limit
+                ? $"timeout: -W {limit.TotalSeconds:0.###} s passed{(Count is int wanted ? $" with {printed} of {wanted} messages" : "")}"
+                : $"timeout: {printed} of {Count} messages within {timeout.TotalSeconds:0.###} s");
+            await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+            return ExitCodes.Timeout;
+        }
+
+        /// <summary>SUBSCRIBE, then UNSUBSCRIBE for -U; the exit code when the broker refused one, else null.</summary>
+        private async Task<int?> SubscribeAsync(MqttClient client, TimeSpan timeout, TextWriter error, CancellationToken cancellationToken)
+        {
+            var filters = new MqttTopicFilter[Filters.Length];
+            for (int i = 0; i < filters.Length; i++)
+            {
+                filters[i] = new MqttTopicFilter(Filters[i], QoS);
+            }
+            MqttSubscribeResult subscribed = await BrokerAnswer.WithinAsync(token => client.SubscribeAsync(filters, token), timeout, cancellationToken);
+            if (Refused(subscribed.ReasonCodes, Filters, error))
+            {
+                return ExitCodes.Refused;
+            }
+            if (Unsubscribe.Length > 0)
+            {
+                MqttUnsubscribeResult unsubscribed = await BrokerAnswer.WithinAsync(token => client.UnsubscribeAsync(Unsubscribe, token), timeout, cancellationToken);
+                if (Refused(unsubscribed.ReasonCodes, Unsubscribe, error))
+                {
+                    return ExitCodes.Refused;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Writes the first failure code (0x80 or more) with its filter; 0x11 No subscription existed is not one.</summary>
+        private static bool Refused(IReadOnlyList<ReasonCode> reasonCodes, string[] filters, TextWriter error)
+        {
+            for (int i = 0; i < reasonCodes.Count; i++)
+            {
+                if ((byte)reasonCodes[i] >= 0x80)
+                {
+                    error.WriteLine($"refused: {MqttReasonCodeText.Format(reasonCodes[i])} ({(i < filters.Length ? filters[i] : "?")})");
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

@@ -49,6 +49,39 @@ public sealed class SubCommandSignalTests
         Assert.Equal(0, await sub.WaitForExitAsync(Waits.Process));
     }
 
+    /// <summary>
+    /// A signal ends `sub` with DISCONNECT, as mosquitto_sub ends, so the broker discards its Will (--will-topic); killed
+    /// (no DISCONNECT) it is published, which shows the Will was there to discard.
+    /// </summary>
+    [Theory]
+    [InlineData("INT", false)]
+    [InlineData("TERM", false)]
+    [InlineData("KILL", true)]
+    public async Task Sub_stopped_by_a_signal_sends_DISCONNECT_so_the_broker_discards_its_Will(string signal, bool willPublished)
+    {
+        await using MqttCoreBrokerProcess broker = await MqttCoreBrokerProcess.StartAsync("--listen", "127.0.0.1:0", "--allow-anonymous", "--data", "data");
+        string port = broker.Port.ToString(CultureInfo.InvariantCulture);
+        await using MqttNetPeer watcher = await MqttNetPeer.ConnectAsync(broker.Port, "watcher");
+        await watcher.SubscribeAsync("signal/will");
+        await using ChildProcess sub = ChildProcess.Start(MqttCoreBrokerProcess.DotNet, [MqttCoreBrokerProcess.MqttCoreDll, "sub", "-p", port,
+            "-t", "signal/test", "--will-topic", "signal/will", "--will-payload", "gone", "--verbose"]);
+        await Waits.UntilAsync(() => sub.StandardError.Contains("SUBACK", StringComparison.Ordinal), "sub's SUBACK");
+
+        await sub.SignalAsync(signal);
+
+        int exitCode = await sub.WaitForExitAsync(Waits.Process);
+        if (willPublished)
+        {
+            Assert.Equal("signal/will", (await watcher.NextAsync()).Topic);
+        }
+        else
+        {
+            Assert.Equal(0, exitCode);
+            await Task.Delay(500); // time for a broker that did not get DISCONNECT to see the connection close and publish
+            await watcher.ExpectNothingMoreAsync(watcher);
+        }
+    }
+
     [Theory]
     [InlineData("INT")]
     [InlineData("TERM")]

@@ -31,7 +31,7 @@ public static class UserName
     /// and no <c>%</c>, which ACL patterns use for <c>%u</c> and <c>%c</c>; no format characters (Unicode Cf, such as
     /// U+200B zero width space or U+202E right-to-left override), line or paragraph separators (Zl, Zp), spaces other
     /// than one ASCII space between words, combining marks with nothing before them, characters that show as nothing
-    /// (Hangul fillers, variation selectors, the Braille blank ...), and no white space at either end, so that a new
+    /// (Hangul fillers, variation selectors, the Braille blank ...), code points Unicode has not assigned, and no white space at either end, so that a new
     /// name cannot hide characters or pass for another. Names already in the
     /// credential file need only <see cref="IsValid(string?)"/>, so they keep working.
     /// </summary>
@@ -125,6 +125,9 @@ public static class UserName
         || Rune.GetUnicodeCategory(rune) switch
         {
             UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => true,
+            // Unassigned code points: Unicode makes some default ignorable (U+2065, U+FFF0-FFF8, U+E0080 ...), shown as
+            // nothing, and any may be given a look-alike later.
+            UnicodeCategory.OtherNotAssigned => true,
             // Only the ASCII space between words: no-break, ideographic, thin ... spaces pass for it or for nothing.
             UnicodeCategory.SpaceSeparator => index == 0 || rune.Value != ' ',
             // A combining mark needs a character before it to sit on, and not a Latin, Greek or Cyrillic letter: e + U+0301

@@ -82,6 +82,10 @@ public sealed class UserNameTests
     [InlineData("a᠋b")]
     [InlineData("́alice")]
     [InlineData("⃝alice")]
+    [InlineData("alice\u2065")] // unassigned, default ignorable: shows as nothing (found by the red-team probe)
+    [InlineData("alice\uFFF0")]
+    [InlineData("alice\U000E0080")]
+    [InlineData("alice\U0003FFFD")]
     public void InvisibleCharactersAndWhiteSpaceAtEitherEndAreRefusedInNewNames(string name)
     {
         Assert.True(UserName.IsValid(name));

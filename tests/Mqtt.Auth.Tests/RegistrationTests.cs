@@ -108,6 +108,33 @@ public sealed class RegistrationTests
     }
 
     /// <summary>
+    /// A plain registration from an address past its registrations, or past the user limit, is refused before the broker
+    /// derives the password's verifiers (two PBKDF2 runs, milliseconds each: a client flooding such refusals kept both
+    /// cores busy). The broker's iteration count here would make a derivation last hours: only an early refusal answers.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0, MqttClientConnectResultCode.ConnectionRateExceeded)]
+    [InlineData(0, 1, MqttClientConnectResultCode.QuotaExceeded)]
+    public async Task A_plain_registration_past_a_registration_limit_is_refused_without_the_password_being_derived(
+        int registrationsPerAddress, int maximumUsers, MqttClientConnectResultCode expected)
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o =>
+        {
+            (o.Throttle.RegistrationsPerAddress, o.MaximumRegisteredUsers) = (registrationsPerAddress, maximumUsers);
+            o.IterationCount = int.MaxValue;
+        });
+        Received first = await RegisterAsync(broker, ScramRegistration.Encode(new UserCredentials("kim", SharedVerifiers)));
+        Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (first.Type, first.ReasonCode));
+
+        using IMqttClient plain = new MqttClientFactory().CreateMqttClient();
+        (MqttClientConnectResultCode answer, _) = await MqttNet.ConnectAsync(plain, MqttNet.Options(broker.EndPoint, "l")
+            .WithCredentials("lee", "pw").WithUserProperty("register", "true"u8.ToArray().AsMemory()).Build());
+
+        Assert.Equal(expected, answer);
+        Assert.Equal(1, broker.Security.Credentials.Count);
+    }
+
+    /// <summary>
     /// The limits used to be checked before the awaited add and counted after it, so registrations in flight
     /// together all passed: 200 parallel CONNECTs from one address made 200 users.
     /// </summary>

@@ -128,6 +128,12 @@ public sealed class LoginThrottle
         return reserved;
     }
 
+    /// <summary>True while the address has used up its registrations: a check without reserving anything.</summary>
+    /// <param name="address">The client's address, if known.</param>
+    public bool HasUsedUpRegistrations(IPAddress? address) =>
+        Options.RegistrationsPerAddress > 0 && Normalize(address) is IPAddress a
+        && _registrations.TryGetValue(a, out Counter? counter) && counter.IsLocked(_time.GetTimestamp());
+
     /// <summary>Gives back a reservation whose registration failed (name taken, file not writable, cancelled).</summary>
     /// <param name="address">The address given to <see cref="TryReserveRegistration"/>.</param>
     public void ReleaseRegistration(IPAddress? address)

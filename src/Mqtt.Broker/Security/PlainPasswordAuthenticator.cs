@@ -88,6 +88,11 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
             return await _security.RefuseAsync(action, userName, client, Method, "invalid name, or password missing or not UTF-8", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
         }
 
+        if (await _security.RefuseOverRegistrationLimitsAsync(userName, client, Method, cancellationToken) is AuthenticationResult refused)
+        {
+            return refused;
+        }
+
         int iterations = _security.Options.IterationCount;
         UserCredentials credentials = await Task.Run(() => UserCredentials.Derive(userName, text, iterations)); // milliseconds: off the socket thread (see VerifyPasswordOnThreadPoolAsync)
         return await _security.StoreNewUserAsync(credentials, client, Method, cancellationToken);

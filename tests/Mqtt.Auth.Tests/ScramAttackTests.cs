@@ -112,8 +112,9 @@ public sealed class ScramAttackTests
         Received end = await client.ReceiveAsync(TimeSpan.FromSeconds(20));
         Assert.Equal((PacketType.ConnAck, ReasonCode.NotAuthorized), (end.Type, end.ReasonCode));
         Assert.True((await client.ReceiveAsync(TimeSpan.FromSeconds(20))).IsClosed);
-        // Every outcome is audited (SECURITY.md section 3), this one too (found by review: it was not).
-        Assert.Contains(broker.Log.Lines, l => l.Contains("audit login failure", StringComparison.Ordinal)
+        // Every outcome is audited (SECURITY.md section 3), this one too (found by review: it was not), naming the user
+        // the client-first-message claimed: CONNECT had no User Name, and unnamed lines hid a prober of many names' salts.
+        Assert.Contains(broker.Log.Lines, l => l.Contains("audit login failure", StringComparison.Ordinal) && l.Contains("user=\"alice\"", StringComparison.Ordinal)
             && l.Contains("\"alice-1\"", StringComparison.Ordinal) && l.Contains("CONNECT timeout", StringComparison.Ordinal));
     }
 

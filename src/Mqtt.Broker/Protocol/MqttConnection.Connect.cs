@@ -85,7 +85,7 @@ internal sealed partial class MqttConnection
 
     /// <summary>The audit line of a login whose exchange ended without an outcome (the client gave up, or the timeout came).</summary>
     private void AuditUnfinishedExchange(string reason) =>
-        AuthAudit.Write(Logger, "login", false, _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
+        AuthAudit.Write(Logger, "login", false, _exchange?.ClaimedUserName ?? _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
             _connect?.AuthenticationMethod ?? "-", reason);
 
     private async ValueTask<bool> AuthenticateAsync(ReadOnlyMemory<byte> authenticationData)

@@ -18,4 +18,10 @@ public interface IAuthenticationExchange
 {
     /// <summary>Takes the client's Authentication Data (from CONNECT, then each AUTH) and decides the next step.</summary>
     ValueTask<AuthenticationResult> StepAsync(ReadOnlyMemory<byte> clientData, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The user name the client has claimed so far (SCRAM's <c>n=</c>), or null: the audit line of an exchange the client
+    /// abandons or lets time out names it, as every other outcome does (SECURITY.md section 3).
+    /// </summary>
+    string? ClaimedUserName => null;
 }

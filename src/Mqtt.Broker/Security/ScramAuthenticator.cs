@@ -35,6 +35,8 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
         private int _step;
         private bool _knownUser;
 
+        public string? ClaimedUserName => _server.UserName;
+
         public async ValueTask<AuthenticationResult> StepAsync(ReadOnlyMemory<byte> clientData, CancellationToken cancellationToken)
         {
             BrokerSecurity security = owner._security;

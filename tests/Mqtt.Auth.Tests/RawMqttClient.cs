@@ -75,7 +75,10 @@ internal sealed class RawMqttClient : IAsyncDisposable
         return SendRawAsync(bytes.WrittenMemory);
     }
 
-    public Task SendAuthAsync(ReasonCode reason, string method, string? data)
+    public Task SendAuthAsync(ReasonCode reason, string method, string? data) =>
+        SendAuthAsync(reason, method, data is null ? null : Encoding.UTF8.GetBytes(data));
+
+    public Task SendAuthAsync(ReasonCode reason, string method, byte[]? data)
     {
         var auth = new AuthPacket
         {
@@ -83,7 +86,7 @@ internal sealed class RawMqttClient : IAsyncDisposable
             Properties = new MqttProperties
             {
                 AuthenticationMethod = MqttUtf8.Encode(method),
-                AuthenticationData = data is null ? null : new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(data)),
+                AuthenticationData = data is null ? null : new ReadOnlySequence<byte>(data),
             },
         };
         var bytes = new ArrayBufferWriter<byte>();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
+using Mqtt.Security.Credentials;
 
 namespace Mqtt.Broker;
 
@@ -83,9 +84,10 @@ internal sealed partial class MqttConnection
         return false;
     }
 
-    /// <summary>The audit line of a login whose exchange ended without an outcome (the client gave up, or the timeout came).</summary>
+    /// <summary>The audit line of a login or registration whose exchange ended without an outcome (the client gave up, or the timeout came).</summary>
     private void AuditUnfinishedExchange(string reason) =>
-        AuthAudit.Write(Logger, "login", false, _exchange?.ClaimedUserName ?? _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
+        AuthAudit.Write(Logger, _connect?.AuthenticationMethod == ScramRegistration.Method ? "register" : "login", false,
+            _exchange?.ClaimedUserName ?? _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
             _connect?.AuthenticationMethod ?? "-", reason);
 
     private async ValueTask<bool> AuthenticateAsync(ReadOnlyMemory<byte> authenticationData)

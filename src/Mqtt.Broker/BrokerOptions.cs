@@ -90,16 +90,18 @@ public sealed class BrokerOptions
     public long MaximumQueuedBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// Retained messages the broker keeps. A retained PUBLISH on a new topic past it is refused as a whole: MQTT 5
-    /// PUBACK/PUBREC 0x97 Quota exceeded, in 3.1.1 acknowledged and dropped (as an unauthorized one); replacing or
-    /// clearing a topic's message is always allowed. Without a bound any client could grow the store until the process
-    /// runs out of memory (a million small retained messages took 844 MB). 0 for no bound, as Mosquitto. Default 1,000,000.
+    /// Retained messages the broker keeps (its own $SYS ones aside). A retained PUBLISH on a new topic past it is refused
+    /// as a whole: MQTT 5 PUBACK/PUBREC 0x97 Quota exceeded, in 3.1.1 acknowledged and dropped (as an unauthorized one);
+    /// replacing or clearing a topic's message is not refused by it. Without a bound any client could grow the store
+    /// until the process runs out of memory (a million small retained messages took 844 MB). 0 for no bound, as
+    /// Mosquitto. Default 1,000,000.
     /// </summary>
     public int MaximumRetainedMessages { get; set; } = 1_000_000;
 
     /// <summary>
     /// Bytes of retained messages (their stored PUBLISH packets) the broker keeps; a retained PUBLISH that would pass it
-    /// is refused as with <see cref="MaximumRetainedMessages"/>. 0 for no bound. Default 1 GiB.
+    /// is refused as with <see cref="MaximumRetainedMessages"/>, a replacement only when it grows past it (and then
+    /// the message it would have replaced is cleared: kept, it would be a stale value). 0 for no bound. Default 1 GiB.
     /// </summary>
     public long MaximumRetainedBytes { get; set; } = 1L << 30;
 

@@ -87,6 +87,26 @@ public sealed class RetainedBoundTests
         Assert.Equal(1, broker.Broker.Retained.Count);
     }
 
+    [Fact]
+    public async Task A_retained_Will_too_large_to_replace_the_topics_message_clears_it_so_no_stale_online_is_left()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumRetainedBytes = 64);
+        await using RawClient live = await broker.ConnectAsync("live");
+        await live.SubscribeAsync("status/device", QoS0);
+        await using RawClient device = await broker.OpenAsync();
+        string offline = "offline " + new string('.', 80);
+        await device.ConnectAsync("device", will: Wire.Will("status/device", offline, retain: true));
+        Assert.Equal(ReasonCode.Success, await device.PublishAsync("status/device", "online", QoS1, retain: true));
+        Assert.Equal("online", MqttUtf8.GetString((await live.ExpectPublishAsync()).Payload));
+
+        device.Drop();
+
+        Assert.Equal(offline, MqttUtf8.GetString((await live.ExpectPublishAsync()).Payload));
+        await using RawClient late = await broker.ConnectAsync("late");
+        await late.SubscribeAsync("status/device", QoS0);
+        await late.ExpectNothingPendingAsync(); // not the stale "online"
+    }
+
     private static async Task<List<string>> Payloads(RawClient client, int count)
     {
         var payloads = new List<string>();

@@ -175,9 +175,9 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>
-    /// A retained message the store has no room for is refused as a whole (0x97 Quota exceeded), not routed: routed
-    /// without being retained, later subscribers would get an older retained message with no sign of the newer one. 3.1.1
-    /// cannot refuse it: acknowledged and dropped, as an unauthorized one.
+    /// A retained message the store has no room for is refused as a whole (0x97 Quota exceeded), not routed, so the
+    /// publisher learns that none of it took effect (the topic's older retained message is cleared, see
+    /// <see cref="RetainedStore.TrySet"/>). 3.1.1 cannot refuse it: acknowledged and dropped, as an unauthorized one.
     /// </summary>
     private ReasonCode RefuseRetained(in PublishPacket publish, ApplicationMessage message)
     {

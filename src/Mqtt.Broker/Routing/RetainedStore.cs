@@ -11,12 +11,12 @@ internal sealed class RetainedStore(BrokerOptions options)
     private readonly Node _root = new();
     private readonly Lock _gate = new();
     private int _count;
-    // What the bounds count: the clients' messages (Wills too). The broker's own, on its '$' topics where clients may
-    // not publish (DefaultAuthorizer, the ACL), are a few dozen $SYS ones it keeps replacing: outside the bounds, as a
-    // small bound would otherwise leave clients no room at all.
+    // What the bounds count: the clients' messages (Wills too). The broker's own $SYS ones, a few dozen it keeps
+    // replacing, are outside them, as a small bound would otherwise leave clients no room at all.
     private int _clientCount;
     private long _clientBytes;
     private long _version;
+    private long _lastSweepToFit = -1000;
 
     /// <summary>Every retained message, the broker's own $SYS ones included.</summary>
     public int Count
@@ -58,19 +58,23 @@ internal sealed class RetainedStore(BrokerOptions options)
     }
 
     /// <summary>
-    /// Stores, replaces, or with an empty payload clears [MQTT-3.3.1-6] [MQTT-3.3.1-7], the topic's message; false,
-    /// changing nothing, when storing a client's message would pass a bound. Clearing always succeeds.
+    /// Stores, replaces, or with an empty payload clears [MQTT-3.3.1-6] [MQTT-3.3.1-7], the topic's message. False when
+    /// a client's message would pass a bound: it is not stored, and a message it would have replaced is cleared, as
+    /// kept it would give later subscribers an older value with no sign of the newer one (a Will's "offline" left
+    /// saying "online"). A replacement adds no message, so only growing past the byte bound refuses it.
     /// </summary>
     public bool TrySet(ApplicationMessage message)
     {
         lock (_gate)
         {
-            if (!message.Packet.Payload.IsEmpty && !Fits(message, Find(message.Topic)?.Message))
+            if (message.Packet.Payload.IsEmpty || Fits(message) || SweptToFit(message))
             {
-                return false;
+                Store(message);
+                return true;
             }
-            Store(message);
-            return true;
+            Volatile.Write(ref _version, _version + 1);
+            Clear(message.Topic);
+            return false;
         }
     }
 
@@ -83,20 +87,37 @@ internal sealed class RetainedStore(BrokerOptions options)
         }
     }
 
-    private bool Fits(ApplicationMessage message, ApplicationMessage? replaced)
+    private bool Fits(ApplicationMessage message)
     {
         if (!IsClients(message))
         {
             return true;
         }
-        bool replacesClients = replaced is not null && IsClients(replaced);
-        int count = _clientCount + (replacesClients ? 0 : 1);
-        long bytes = _clientBytes + message.Size - (replacesClients ? replaced!.Size : 0);
-        return (options.MaximumRetainedMessages == 0 || count <= options.MaximumRetainedMessages)
-            && (options.MaximumRetainedBytes == 0 || bytes <= options.MaximumRetainedBytes);
+        ApplicationMessage? replaced = Find(message.Topic)?.Message;
+        bool countFits = replaced is not null || options.MaximumRetainedMessages == 0 || _clientCount < options.MaximumRetainedMessages;
+        long added = message.Size - (replaced?.Size ?? 0);
+        bool bytesFit = options.MaximumRetainedBytes == 0 || added <= 0 || _clientBytes + added <= options.MaximumRetainedBytes;
+        return countFits && bytesFit;
     }
 
-    private static bool IsClients(ApplicationMessage message) => !message.Topic.StartsWith('$');
+    /// <summary>
+    /// Expired messages keep their place until the housekeeping sweep (every minute): when they may be what stands in
+    /// the way, they are swept now, at most once a second (a walk of a million messages is not free).
+    /// </summary>
+    private bool SweptToFit(ApplicationMessage message)
+    {
+        long now = Environment.TickCount64;
+        if (now - _lastSweepToFit < 1000)
+        {
+            return false;
+        }
+        _lastSweepToFit = now;
+        RemoveExpired(_root, now);
+        return Fits(message);
+    }
+
+    /// <summary>The broker's own $SYS messages are outside the bounds; every other topic's message is a client's.</summary>
+    private static bool IsClients(ApplicationMessage message) => !message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
 
     private void Store(ApplicationMessage message)
     {

@@ -351,6 +351,25 @@ public sealed class CliMosquittoFlagTests
         await watcher.AssertNothingReceivedAsync(TimeSpan.FromMilliseconds(500));
     }
 
+    /// <summary>
+    /// A run the broker refuses also ends with DISCONNECT, as mosquitto_pub's and mosquitto_sub's do, so the Will is
+    /// discarded (found by review: the refused run closed without it and the broker published the Will).
+    /// </summary>
+    [Theory]
+    [InlineData("sub", "-t", "too/deep/a/filter")] // SUBACK 0x8F: more levels than the broker takes
+    [InlineData("pub", "-t", "will/other", "-m", "x", "-q", "1", "-r")] // PUBACK 0x97: no room for a retained message
+    public async Task Will_is_not_published_when_the_broker_refuses_the_run(params string[] args)
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(o => (o.MaximumTopicLevels, o.MaximumRetainedBytes) = (3, 1));
+        await using MqttClient watcher = await ConnectAsync(broker.Port);
+        await watcher.SubscribeAsync("will/cli");
+
+        CliRun run = await RunAsync([.. args, "-p", $"{broker.Port}", "--will-topic", "will/cli", "--will-payload", "gone"]);
+
+        Assert.Equal(2, run.ExitCode); // refused by the broker (CLI.md)
+        await watcher.AssertNothingReceivedAsync(TimeSpan.FromMilliseconds(500));
+    }
+
     /// <summary>--will-payload is a payload, as -m is: text that lost bytes is sent with U+FFFD, not refused (port 1: exit 5, not 1).</summary>
     [Fact]
     public async Task Will_payload_is_not_refused_for_lost_bytes()
@@ -371,6 +390,9 @@ public sealed class CliMosquittoFlagTests
     [InlineData("-x must be 0..4294967295 seconds", "pub", "-t", "t", "-m", "x", "-x", "soon")]
     [InlineData("-x must be 0..4294967295 seconds", "pub", "-t", "t", "-m", "x", "-x", "4294967296")]
     [InlineData("not both", "pub", "-t", "t", "-m", "x", "-i", "a", "-I", "b")]
+    [InlineData("give it with -i, not -I", "recv", "-u", "bob", "--from", "alice", "-I", "p")]
+    [InlineData("not -I", "bench", "connect", "-I", "p")]
+    [InlineData("would print nothing", "sub", "-t", "t", "-R", "--retained-only")]
     [InlineData("need --will-topic", "sub", "-t", "t", "--will-payload", "x")]
     [InlineData("need --will-topic", "pub", "-t", "t", "-m", "x", "--will-retain")]
     [InlineData("--will-topic 'a/+' is not a Topic Name", "pub", "-t", "t", "-m", "x", "--will-topic", "a/+")]

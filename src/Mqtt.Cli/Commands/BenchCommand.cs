@@ -14,6 +14,13 @@ public static class BenchCommand
         var command = new Command("bench", "Load generator: message throughput, latency and broker cost, or a connection storm");
         bench.AddTo(command);
         common.AddTo(command);
+        command.AddCheck(r =>
+        {
+            if (r.GetValue(common.IdPrefix) is not null)
+            {
+                r.AddError("bench names its clients from -i (a prefix already), not -I");
+            }
+        });
         command.SetAction((ParseResult r, CancellationToken cancellationToken) => RunAsync(r, bench, common, cancellationToken));
         return command;
     }

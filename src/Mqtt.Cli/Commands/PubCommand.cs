@@ -116,12 +116,12 @@ public static class PubCommand
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
                         error.WriteLine($"timeout: no acknowledgement within {timeout.TotalSeconds:0.###} s");
-                        return ExitCodes.Timeout;
+                        return await EndAsync(client, ExitCodes.Timeout);
                     }
                     if (!result.IsSuccess)
                     {
                         error.WriteLine($"refused: {MqttReasonCodeText.Format(result.ReasonCode)}");
-                        return ExitCodes.Refused;
+                        return await EndAsync(client, ExitCodes.Refused);
                     }
                 }
                 await client.DisconnectAsync(cancellationToken: cancellationToken);
@@ -135,6 +135,16 @@ public static class PubCommand
             {
                 return ClientOptionSet.Fail(e, error);
             }
+        }
+
+        /// <summary>
+        /// Ends a run the broker refused or did not answer with DISCONNECT, as mosquitto_pub does: a deliberate end, so
+        /// the broker drops a --will-* Will (closing without it would have the Will published).
+        /// </summary>
+        private static async Task<int> EndAsync(MqttClient client, int exitCode)
+        {
+            await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+            return exitCode;
         }
     }
 }

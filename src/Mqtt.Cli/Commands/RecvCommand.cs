@@ -43,6 +43,11 @@ public static class RecvCommand
                 r.AddError("recv needs -u NAME (the recipient)");
             }
             E2eSupport.RequireUserNames(r, (r.GetValue(common.User), "-u"), (r.GetValue(from), "--from"));
+            if (r.GetValue(common.IdPrefix) is not null)
+            {
+                // Its persistent session is found again by the client id, which -I changes with every run.
+                r.AddError("recv keeps its session under one client id: give it with -i, not -I");
+            }
         });
         command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>
         {

@@ -55,6 +55,10 @@ public static class SubCommand
             {
                 r.AddError($"-W must be more than 0 and at most {ClientOptionSet.MaxTimeoutSeconds:0} seconds, not {seconds}");
             }
+            if (r.GetValue(noRetained) && r.GetValue(retainedOnly))
+            {
+                r.AddError("-R and --retained-only together would print nothing");
+            }
             ProtocolVersion version = r.GetValue(common.Protocol) ?? ProtocolVersion.V500;
             foreach ((string flag, string[]? filters) in new[] { ("-t", r.GetValue(topics)), ("-T", r.GetValue(filterOut)), ("-U", r.GetValue(unsubscribe)) })
             {
@@ -115,6 +119,8 @@ public static class SubCommand
                 }
                 if (refused is int code)
                 {
+                    // As mosquitto_sub: a deliberate end, so a --will-* Will is dropped, not published.
+                    await client.DisconnectAsync(cancellationToken: CancellationToken.None);
                     return code;
                 }
                 if (!ExitOnceSubscribed)

@@ -47,6 +47,9 @@ public sealed class BrokerSecurityOptions
 /// </summary>
 public sealed class BrokerSecurity : IDisposable
 {
+    /// <summary>The audit lines' action for every registration outcome.</summary>
+    private const string RegisterAction = "register";
+
     private long _decoysCreated;
     private int _pendingRegistrations;
 
@@ -132,13 +135,11 @@ public sealed class BrokerSecurity : IDisposable
     /// </summary>
     internal async ValueTask<AuthenticationResult> StoreNewUserAsync(UserCredentials credentials, ClientInfo client, string method, CancellationToken cancellationToken)
     {
-        const string action = "register";
         // Both limits are reserved before the add is awaited (and given back if it fails): when they were checked
         // before it and counted after it, any number of concurrent registrations passed together.
         if (!TryReserveUserPlace())
         {
-            AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "user limit reached");
-            return AuthenticationResult.Fail(ReasonCode.QuotaExceeded);
+            return UserLimitReached(credentials.Name, client, method);
         }
 
         IPAddress? address = client.RemoteEndPoint?.Address;
@@ -156,13 +157,13 @@ public sealed class BrokerSecurity : IDisposable
         catch (OperationCanceledException)
         {
             // The CONNECT timeout (or the shutdown) came while the credential file was locked by another writer.
-            AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "not finished within the CONNECT timeout");
+            AuthAudit.Write(Logger, RegisterAction, false, credentials.Name, client, method, "not finished within the CONNECT timeout");
             return AuthenticationResult.Fail(ReasonCode.NotAuthorized);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             Logger.LogError("registration failed: the credential file could not be written: {Error}", e.Message);
-            AuthAudit.Write(Logger, action, false, credentials.Name, client, method, "credential file not writable");
+            AuthAudit.Write(Logger, RegisterAction, false, credentials.Name, client, method, "credential file not writable");
             return AuthenticationResult.Fail(ReasonCode.ServerUnavailable);
         }
         finally
@@ -177,10 +178,10 @@ public sealed class BrokerSecurity : IDisposable
 
         if (!added)
         {
-            return await RefuseAsync(action, credentials.Name, client, method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
+            return await RefuseAsync(RegisterAction, credentials.Name, client, method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
         }
 
-        AuthAudit.Write(Logger, action, true, credentials.Name, client, method, "registered");
+        AuthAudit.Write(Logger, RegisterAction, true, credentials.Name, client, method, "registered");
         return AuthenticationResult.SucceedFromStore(credentials.Name);
     }
 
@@ -194,8 +195,7 @@ public sealed class BrokerSecurity : IDisposable
     {
         if (Options.MaximumRegisteredUsers > 0 && Credentials.Count >= Options.MaximumRegisteredUsers)
         {
-            AuthAudit.Write(Logger, "register", false, userName, client, method, "user limit reached");
-            return AuthenticationResult.Fail(ReasonCode.QuotaExceeded);
+            return UserLimitReached(userName, client, method);
         }
 
         return Throttle.HasUsedUpRegistrations(client.RemoteEndPoint?.Address)
@@ -203,10 +203,16 @@ public sealed class BrokerSecurity : IDisposable
             : null;
     }
 
+    private AuthenticationResult UserLimitReached(string? userName, ClientInfo client, string method)
+    {
+        AuthAudit.Write(Logger, RegisterAction, false, userName, client, method, "user limit reached");
+        return AuthenticationResult.Fail(ReasonCode.QuotaExceeded);
+    }
+
     /// <summary>An address past its registrations: answered 0x9F after the longest delay, as a lockout.</summary>
     private async ValueTask<AuthenticationResult> TooManyRegistrationsAsync(string? userName, ClientInfo client, string method, CancellationToken cancellationToken)
     {
-        AuthAudit.Write(Logger, "register", false, userName, client, method, "too many registrations from this address");
+        AuthAudit.Write(Logger, RegisterAction, false, userName, client, method, "too many registrations from this address");
         await DelayAsync(Throttle.Options.MaximumDelay, cancellationToken);
         return AuthenticationResult.Fail(ReasonCode.ConnectionRateExceeded);
     }

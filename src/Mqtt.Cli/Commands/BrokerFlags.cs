@@ -33,7 +33,6 @@ internal static class BrokerFlags
     public static readonly Option<bool> Persistence = new("--persistence") { Description = "keep retained messages and persistent sessions across restarts, in the file state in --data" };
     public static readonly Option<int?> AutosaveInterval = new("--autosave-interval") { Description = "seconds between saves of the state with --persistence (0: only at shutdown); default 1800" };
 
-
     /// <summary>Every flag, in the order `--help` lists them.</summary>
     public static readonly Option[] All =
     [

@@ -117,6 +117,40 @@ public sealed class SealedRegistrationTests
         Assert.Equal((PacketType.ConnAck, ReasonCode.NotAuthorized), (answer.Type, answer.ReasonCode));
     }
 
+    /// <summary>Past the address's registrations or the user limit, the request is refused before a key pair is made (review).</summary>
+    [Theory]
+    [InlineData(1, 0, ReasonCode.ConnectionRateExceeded)]
+    [InlineData(0, 1, ReasonCode.QuotaExceeded)]
+    public async Task A_sealed_registration_past_a_registration_limit_is_refused_before_any_key(
+        int registrationsPerAddress, int maximumUsers, ReasonCode expected)
+    {
+        await using TestBroker broker = await TestBroker.StartAsync(security: o =>
+            (o.Throttle.RegistrationsPerAddress, o.MaximumRegisteredUsers) = (registrationsPerAddress, maximumUsers));
+        Received first = await RegistrationTests.RegisterAsync(broker, ScramRegistration.Encode(UserCredentials.Derive("first", "pw-first", 4096)));
+        Assert.Equal(ReasonCode.Success, first.ReasonCode);
+
+        Received answer = await RegistrationTests.RegisterAsync(broker, SealedScramRegistration.Request.ToArray());
+
+        Assert.Equal((PacketType.ConnAck, expected), (answer.Type, answer.ReasonCode));
+    }
+
+    /// <summary>A registration cannot re-authenticate a connection (its user exists by then): DISCONNECT 0x87 at once, no key made.</summary>
+    [Fact]
+    public async Task Reauthentication_with_the_registration_method_is_refused_with_0x87_before_any_exchange()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        await client.SendConnectAsync("reg-reauth", method: ScramRegistration.Method,
+            data: ScramRegistration.Encode(UserCredentials.Derive("olga", "pw-olga", 4096)));
+        Assert.Equal((PacketType.ConnAck, ReasonCode.Success), ((await client.ReceiveAsync()) is var connAck ? (connAck.Type, connAck.ReasonCode) : default));
+
+        await client.SendAuthAsync(ReasonCode.ReAuthenticate, ScramRegistration.Method, SealedScramRegistration.Request.ToArray());
+
+        Received end = await client.ReceiveAsync();
+        Assert.Equal((PacketType.Disconnect, ReasonCode.NotAuthorized), (end.Type, end.ReasonCode));
+        Assert.Contains(broker.Log.Lines, l => l.Contains("cannot re-authenticate", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_sealed_registration_abandoned_after_the_brokers_key_is_refused_with_0x87_at_the_CONNECT_timeout_and_audited()
     {

@@ -1,7 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
-using Mqtt.Security.Credentials;
 
 namespace Mqtt.Broker;
 
@@ -86,7 +85,7 @@ internal sealed partial class MqttConnection
 
     /// <summary>The audit line of a login or registration whose exchange ended without an outcome (the client gave up, or the timeout came).</summary>
     private void AuditUnfinishedExchange(string reason) =>
-        AuthAudit.Write(Logger, _connect?.AuthenticationMethod == ScramRegistration.Method ? "register" : "login", false,
+        AuthAudit.Write(Logger, _exchange?.AuditAction ?? AuthAudit.LoginAction, false,
             _exchange?.ClaimedUserName ?? _connect?.UserName, Client with { ClientId = _connect?.ClientId ?? "" },
             _connect?.AuthenticationMethod ?? "-", reason);
 
@@ -331,7 +330,15 @@ internal sealed partial class MqttConnection
         }
         if (auth.ReasonCode == ReasonCode.ReAuthenticate)
         {
-            _exchange = Options.EnhancedAuthenticators[method].Start(Client, Client.UserName);
+            IEnhancedAuthenticator authenticator = Options.EnhancedAuthenticators[method];
+            if (!authenticator.CanReauthenticate)
+            {
+                Logger.LogInformation("re-authentication refused: {Method} cannot re-authenticate; user={User} client={Client}",
+                    method, AuthAudit.Safe(Client.UserName), AuthAudit.Safe(Client.ClientId));
+                await CloseFromReadLoopAsync(ReasonCode.NotAuthorized);
+                return false;
+            }
+            _exchange = authenticator.Start(Client, Client.UserName);
             _reauthenticating = true;
         }
         AuthenticationResult result = await _exchange!.StepAsync(DataOf(auth.Properties), _broker.Stopping);

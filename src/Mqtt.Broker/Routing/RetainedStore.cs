@@ -8,6 +8,7 @@ namespace Mqtt.Broker;
 /// </summary>
 internal sealed class RetainedStore(BrokerOptions options)
 {
+    private const long SweepToFitInterval = 1000;
     private readonly Node _root = new();
     private readonly Lock _gate = new();
     private int _count;
@@ -15,8 +16,9 @@ internal sealed class RetainedStore(BrokerOptions options)
     // replacing, are outside them, as a small bound would otherwise leave clients no room at all.
     private int _clientCount;
     private long _clientBytes;
+    private int _expiringCount; // messages with a Message Expiry Interval: without any, a sweep has nothing to find
     private long _version;
-    private long _lastSweepToFit = -1000;
+    private long _lastSweepToFit = -SweepToFitInterval; // TickCount64 starts at 0 or more: the first sweep is allowed
 
     /// <summary>Every retained message, the broker's own $SYS ones included.</summary>
     public int Count
@@ -72,7 +74,7 @@ internal sealed class RetainedStore(BrokerOptions options)
                 Store(message);
                 return true;
             }
-            Volatile.Write(ref _version, _version + 1);
+            Volatile.Write(ref _version, _version + 1); // the topic's message changes: Match results taken before are stale
             Clear(message.Topic);
             return false;
         }
@@ -102,12 +104,13 @@ internal sealed class RetainedStore(BrokerOptions options)
 
     /// <summary>
     /// Expired messages keep their place until the housekeeping sweep (every minute): when they may be what stands in
-    /// the way, they are swept now, at most once a second (a walk of a million messages is not free).
+    /// the way, they are swept now, at most once a second and only when some message can expire (a walk of a million
+    /// messages holds the lock about 0.1 s).
     /// </summary>
     private bool SweptToFit(ApplicationMessage message)
     {
         long now = Environment.TickCount64;
-        if (now - _lastSweepToFit < 1000)
+        if (_expiringCount == 0 || now - _lastSweepToFit < SweepToFitInterval)
         {
             return false;
         }
@@ -149,6 +152,10 @@ internal sealed class RetainedStore(BrokerOptions options)
     private void Tally(ApplicationMessage message, int sign)
     {
         _count += sign;
+        if (message.Packet.Properties.MessageExpiryInterval is not null)
+        {
+            _expiringCount += sign;
+        }
         if (IsClients(message))
         {
             _clientCount += sign;

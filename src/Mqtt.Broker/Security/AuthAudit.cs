@@ -11,6 +11,12 @@ namespace Mqtt.Broker;
 /// </summary>
 internal static class AuthAudit
 {
+    /// <summary>The action of a login's audit lines.</summary>
+    internal const string LoginAction = "login";
+
+    /// <summary>The action of a registration's audit lines.</summary>
+    internal const string RegisterAction = "register";
+
     public static void Write(ILogger logger, string action, bool success, string? user, ClientInfo client, string method, string reason)
     {
         LogLevel level = success ? LogLevel.Information : LogLevel.Warning;

@@ -47,9 +47,6 @@ public sealed class BrokerSecurityOptions
 /// </summary>
 public sealed class BrokerSecurity : IDisposable
 {
-    /// <summary>The audit lines' action for every registration outcome.</summary>
-    private const string RegisterAction = "register";
-
     private long _decoysCreated;
     private int _pendingRegistrations;
 
@@ -157,13 +154,13 @@ public sealed class BrokerSecurity : IDisposable
         catch (OperationCanceledException)
         {
             // The CONNECT timeout (or the shutdown) came while the credential file was locked by another writer.
-            AuthAudit.Write(Logger, RegisterAction, false, credentials.Name, client, method, "not finished within the CONNECT timeout");
+            AuthAudit.Write(Logger, AuthAudit.RegisterAction, false, credentials.Name, client, method, "not finished within the CONNECT timeout");
             return AuthenticationResult.Fail(ReasonCode.NotAuthorized);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             Logger.LogError("registration failed: the credential file could not be written: {Error}", e.Message);
-            AuthAudit.Write(Logger, RegisterAction, false, credentials.Name, client, method, "credential file not writable");
+            AuthAudit.Write(Logger, AuthAudit.RegisterAction, false, credentials.Name, client, method, "credential file not writable");
             return AuthenticationResult.Fail(ReasonCode.ServerUnavailable);
         }
         finally
@@ -178,10 +175,10 @@ public sealed class BrokerSecurity : IDisposable
 
         if (!added)
         {
-            return await RefuseAsync(RegisterAction, credentials.Name, client, method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
+            return await RefuseAsync(AuthAudit.RegisterAction, credentials.Name, client, method, "name taken", ReasonCode.BadUserNameOrPassword, cancellationToken, countName: false);
         }
 
-        AuthAudit.Write(Logger, RegisterAction, true, credentials.Name, client, method, "registered");
+        AuthAudit.Write(Logger, AuthAudit.RegisterAction, true, credentials.Name, client, method, "registered");
         return AuthenticationResult.SucceedFromStore(credentials.Name);
     }
 
@@ -205,14 +202,14 @@ public sealed class BrokerSecurity : IDisposable
 
     private AuthenticationResult UserLimitReached(string? userName, ClientInfo client, string method)
     {
-        AuthAudit.Write(Logger, RegisterAction, false, userName, client, method, "user limit reached");
+        AuthAudit.Write(Logger, AuthAudit.RegisterAction, false, userName, client, method, "user limit reached");
         return AuthenticationResult.Fail(ReasonCode.QuotaExceeded);
     }
 
     /// <summary>An address past its registrations: answered 0x9F after the longest delay, as a lockout.</summary>
     private async ValueTask<AuthenticationResult> TooManyRegistrationsAsync(string? userName, ClientInfo client, string method, CancellationToken cancellationToken)
     {
-        AuthAudit.Write(Logger, RegisterAction, false, userName, client, method, "too many registrations from this address");
+        AuthAudit.Write(Logger, AuthAudit.RegisterAction, false, userName, client, method, "too many registrations from this address");
         await DelayAsync(Throttle.Options.MaximumDelay, cancellationToken);
         return AuthenticationResult.Fail(ReasonCode.ConnectionRateExceeded);
     }

@@ -11,6 +11,12 @@ public interface IEnhancedAuthenticator
 
     /// <summary>Starts an exchange for a client; <paramref name="userName"/> is CONNECT's User Name, if any.</summary>
     IAuthenticationExchange Start(ClientInfo client, string? userName);
+
+    /// <summary>
+    /// False for a method that cannot re-authenticate a connection (a registration: the user exists by then): AUTH 0x19
+    /// with it is answered DISCONNECT 0x87 before any exchange starts.
+    /// </summary>
+    bool CanReauthenticate => true;
 }
 
 /// <summary>One run of an enhanced authentication method.</summary>
@@ -24,4 +30,7 @@ public interface IAuthenticationExchange
     /// abandons or lets time out names it, as every other outcome does (SECURITY.md section 3).
     /// </summary>
     string? ClaimedUserName => null;
+
+    /// <summary>The audit lines' action for this exchange's outcomes: "login", or "register" for a registration.</summary>
+    string AuditAction => AuthAudit.LoginAction;
 }

@@ -62,7 +62,7 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
     /// <inheritdoc/>
     public async ValueTask<AuthenticationResult> RegisterAsync(ClientInfo client, string? userName, ReadOnlyMemory<byte>? password, CancellationToken cancellationToken)
     {
-        const string action = "register";
+        const string action = AuthAudit.RegisterAction;
         if (_security.Options.Registration == RegistrationPolicy.Closed || !Allowed(client))
         {
             AuthAudit.Write(_security.Logger, action, false, userName, client, Method, "registration closed or plain passwords not allowed here");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Mqtt.Codec;
 using Mqtt.Security.Credentials;
 using Mqtt.Security.Hpke;
@@ -19,13 +20,16 @@ namespace Mqtt.Broker;
 /// </remarks>
 public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
 {
-    private const string Action = "register";
+    private const string Action = AuthAudit.RegisterAction;
     private readonly BrokerSecurity _security;
 
     internal ScramRegistrationAuthenticator(BrokerSecurity security) => _security = security;
 
     /// <inheritdoc/>
     public string Method => ScramRegistration.Method;
+
+    /// <inheritdoc/>
+    public bool CanReauthenticate => false;
 
     /// <inheritdoc/>
     public IAuthenticationExchange Start(ClientInfo client, string? userName) => new Exchange(this, client, userName);
@@ -37,6 +41,8 @@ public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
         private bool _done;
 
         private BrokerSecurity Security => owner._security;
+
+        public string AuditAction => Action;
 
         public async ValueTask<AuthenticationResult> StepAsync(ReadOnlyMemory<byte> clientData, CancellationToken cancellationToken)
         {
@@ -53,7 +59,7 @@ public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
                 return await OpenSealedAsync(clientData, key, cancellationToken);
             }
 
-            // Refusals that do not depend on the data come before any key is made.
+            // Refusals that do not depend on the data come before any key is made (the limits just below).
             if (Security.Options.Registration == RegistrationPolicy.Closed)
             {
                 _done = true;
@@ -69,6 +75,13 @@ public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
 
             if (SealedScramRegistration.IsRequest(clientData.Span))
             {
+                // As the plain path, before the key pair (about 56 us) is made for a registration bound to be refused.
+                if (await Security.RefuseOverRegistrationLimitsAsync(connectUserName, client, owner.Method, cancellationToken) is AuthenticationResult refused)
+                {
+                    _done = true;
+                    return refused;
+                }
+
                 _sealingKey = DhkemP256.GenerateKeyPair();
                 return AuthenticationResult.Continue(_sealingKey.PublicKey.Encoded.ToArray());
             }
@@ -78,6 +91,10 @@ public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
             {
                 return await RefuseAsync(connectUserName, problem, cancellationToken);
             }
+
+            // So that an operator can tell which clients still send their verifiers in clear before the form is dropped.
+            Security.Logger.LogWarning("registration of {User} from {Remote} uses the deprecated single-step form: its verifiers crossed the network unsealed",
+                AuthAudit.Safe(credentials.Name), client.RemoteEndPoint);
 
             return await RegisterAsync(credentials, cancellationToken);
         }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Mqtt.Broker;
 using Mqtt.Client;
@@ -149,6 +150,27 @@ public sealed class SealedRegistrationTests
         Received end = await client.ReceiveAsync();
         Assert.Equal((PacketType.Disconnect, ReasonCode.NotAuthorized), (end.Type, end.ReasonCode));
         Assert.Contains(broker.Log.Lines, l => l.Contains("cannot re-authenticate", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A connection that ends mid-exchange disposes it, and with it the key made for it, rather than leave native key
+    /// memory to finalizers under a flood of abandoned exchanges (review): a sealed blob cannot open afterwards.
+    /// </summary>
+    [Fact]
+    public async Task Disposing_an_exchange_destroys_the_key_it_sent()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        IEnhancedAuthenticator registration = broker.Broker.Options.EnhancedAuthenticators[ScramRegistration.Method];
+        IAuthenticationExchange exchange = registration.Start(new ClientInfo("c", null, new IPEndPoint(IPAddress.Loopback, 1), false), null);
+        AuthenticationResult key = await exchange.StepAsync(SealedScramRegistration.Request, CancellationToken.None);
+        Assert.Equal(AuthenticationStatus.Continue, key.Status);
+        byte[] sealedRegistration = SealedScramRegistration.Seal(UserCredentials.Derive("pia", "pw-pia", 4096), key.Data.Span);
+
+        ((IDisposable)exchange).Dispose();
+        AuthenticationResult after = await exchange.StepAsync(sealedRegistration, CancellationToken.None);
+
+        Assert.Equal(AuthenticationStatus.Failure, after.Status);
+        Assert.Equal(0, broker.Security.Credentials.Count);
     }
 
     [Fact]

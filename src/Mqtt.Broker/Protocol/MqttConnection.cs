@@ -578,6 +578,7 @@ internal sealed partial class MqttConnection
         await _transport.Input.CompleteAsync();
         await _transport.DisposeAsync();
         SettleSession();
+        (_exchange as IDisposable)?.Dispose(); // one the client abandoned may hold a key (a sealed registration's)
         _broker.ConnectionEnded(this);
     }
 }

@@ -34,15 +34,18 @@ public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
     /// <inheritdoc/>
     public IAuthenticationExchange Start(ClientInfo client, string? userName) => new Exchange(this, client, userName);
 
-    private sealed class Exchange(ScramRegistrationAuthenticator owner, ClientInfo client, string? connectUserName) : IAuthenticationExchange
+    private sealed class Exchange(ScramRegistrationAuthenticator owner, ClientInfo client, string? connectUserName) : IAuthenticationExchange, IDisposable
     {
-        // Held between the broker's AUTH and the client's; an exchange abandoned meanwhile leaves it to the finalizer.
+        // Held between the broker's AUTH and the client's; the connection disposes an exchange it abandons meanwhile
+        // (native memory the GC does not see: a flood of abandoned exchanges must not wait for finalizers).
         private HpkePrivateKey? _sealingKey;
         private bool _done;
 
         private BrokerSecurity Security => owner._security;
 
         public string AuditAction => Action;
+
+        public void Dispose() => Interlocked.Exchange(ref _sealingKey, null)?.Dispose();
 
         public async ValueTask<AuthenticationResult> StepAsync(ReadOnlyMemory<byte> clientData, CancellationToken cancellationToken)
         {
@@ -52,10 +55,9 @@ public sealed class ScramRegistrationAuthenticator : IEnhancedAuthenticator
                 return AuthenticationResult.Fail(ReasonCode.ProtocolError);
             }
 
-            if (_sealingKey is HpkePrivateKey key)
+            if (Interlocked.Exchange(ref _sealingKey, null) is HpkePrivateKey key)
             {
                 _done = true;
-                _sealingKey = null;
                 return await OpenSealedAsync(clientData, key, cancellationToken);
             }
 

@@ -187,6 +187,8 @@ public sealed class RetainedStoreTests
         var store = new RetainedStore(new BrokerOptions { MaximumRetainedMessages = 1, MaximumRetainedBytes = 64 });
         ApplicationMessage sys = Message("$SYS/broker/uptime", new string('s', 100));
         Assert.False(store.TrySet(Message("$other", new string('s', 100)))); // only $SYS is the broker's
+        Assert.False(store.TrySet(ApplicationMessage.Copy( // and only its own messages there
+            new PublishPacket { Topic = Wire.Text("$SYS/x"), Payload = Wire.Text(new string('s', 100)), Retain = true }, publisherClientId: "client")));
 
         Assert.True(store.TrySet(sys));
         Assert.True(store.TrySet(Message("a", "m")));

@@ -119,8 +119,12 @@ internal sealed class RetainedStore(BrokerOptions options)
         return Fits(message);
     }
 
-    /// <summary>The broker's own $SYS messages are outside the bounds; every other topic's message is a client's.</summary>
-    private static bool IsClients(ApplicationMessage message) => !message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
+    /// <summary>
+    /// The broker's own $SYS messages (no publisher) are outside the bounds; every other message is a client's, one an
+    /// ACL let a client publish on $SYS too.
+    /// </summary>
+    private static bool IsClients(ApplicationMessage message) =>
+        !(message.PublisherClientId is null && message.Topic.StartsWith("$SYS/", StringComparison.Ordinal));
 
     private void Store(ApplicationMessage message)
     {

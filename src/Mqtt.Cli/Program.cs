@@ -10,7 +10,7 @@ public static partial class Program
 {
     public static int Main(string[] args)
     {
-        if (args is ["sub" or "recv", ..])
+        if (args is ["sub" or "recv" or "broker", ..])
         {
             InterruptSignals.HandleSigIntEvenIfIgnored(); // they promise to end on SIGINT, even as background jobs
         }

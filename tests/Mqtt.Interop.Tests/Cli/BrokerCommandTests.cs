@@ -24,6 +24,30 @@ public sealed class BrokerCommandTests
         Assert.False(broker.Process.HasExited);
     }
 
+    /// <summary>
+    /// A script's background job (`mqttcore broker ... &amp;` then `kill -INT $!`) starts with SIGINT ignored; mosquitto
+    /// stops on it all the same. Before the fix .NET kept SIGINT ignored and the broker ran on (a black-box probe).
+    /// </summary>
+    [Fact]
+    public async Task Broker_started_with_SIGINT_ignored_still_stops_on_SIGINT()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            await using ChildProcess broker = ChildProcess.Start("bash", ["-c", "trap '' INT; exec \"$@\"", "bash",
+                MqttCoreBrokerProcess.DotNet, MqttCoreBrokerProcess.MqttCoreDll, "broker", "--listen", "127.0.0.1:0", "--data", Path.Combine(folder, "data")]);
+            await broker.WaitForLineAsync(static l => l.StartsWith("listening on ", StringComparison.Ordinal), Waits.Process);
+
+            await broker.SignalAsync("INT");
+
+            Assert.Equal(0, await broker.WaitForExitAsync(Waits.Process));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task SIGTERM_sends_DISCONNECT_0x8B_to_MQTT_5_clients_and_exits_0()
     {

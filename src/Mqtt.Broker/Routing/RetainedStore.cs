@@ -69,9 +69,16 @@ internal sealed class RetainedStore(BrokerOptions options)
     {
         lock (_gate)
         {
-            if (message.Packet.Payload.IsEmpty || Fits(message) || SweptToFit(message))
+            if (message.Packet.Payload.IsEmpty)
             {
-                Store(message);
+                Store(message, null);
+                return true;
+            }
+            // One walk to the topic serves the check and the store: a replacement, the usual retained publish, walks once.
+            Node? node = Find(message.Topic);
+            if (Fits(message, node?.Message) || SweptToFit(message, ref node))
+            {
+                Store(message, node);
                 return true;
             }
             Volatile.Write(ref _version, _version + 1); // the topic's message changes: Match results taken before are stale
@@ -85,17 +92,16 @@ internal sealed class RetainedStore(BrokerOptions options)
     {
         lock (_gate)
         {
-            Store(message);
+            Store(message, null);
         }
     }
 
-    private bool Fits(ApplicationMessage message)
+    private bool Fits(ApplicationMessage message, ApplicationMessage? replaced)
     {
         if (!IsClients(message))
         {
             return true;
         }
-        ApplicationMessage? replaced = Find(message.Topic)?.Message;
         bool countFits = replaced is not null || options.MaximumRetainedMessages == 0 || _clientCount < options.MaximumRetainedMessages;
         long added = message.Size - (replaced?.Size ?? 0);
         bool bytesFit = options.MaximumRetainedBytes == 0 || added <= 0 || _clientBytes + added <= options.MaximumRetainedBytes;
@@ -107,7 +113,7 @@ internal sealed class RetainedStore(BrokerOptions options)
     /// the way, they are swept now, at most once a second and only when some message can expire (a walk of a million
     /// messages holds the lock about 0.1 s).
     /// </summary>
-    private bool SweptToFit(ApplicationMessage message)
+    private bool SweptToFit(ApplicationMessage message, ref Node? node)
     {
         long now = Environment.TickCount64;
         if (_expiringCount == 0 || now - _lastSweepToFit < SweepToFitInterval)
@@ -116,7 +122,8 @@ internal sealed class RetainedStore(BrokerOptions options)
         }
         _lastSweepToFit = now;
         RemoveExpired(_root, now);
-        return Fits(message);
+        node = Find(message.Topic); // the sweep may have pruned it
+        return Fits(message, node?.Message);
     }
 
     /// <summary>
@@ -126,7 +133,8 @@ internal sealed class RetainedStore(BrokerOptions options)
     private static bool IsClients(ApplicationMessage message) =>
         !(message.PublisherClientId is null && message.Topic.StartsWith("$SYS/", StringComparison.Ordinal));
 
-    private void Store(ApplicationMessage message)
+    /// <summary>Stores, replaces or clears the topic's message; <paramref name="node"/> is the topic's node when already found.</summary>
+    private void Store(ApplicationMessage message, Node? node)
     {
         Volatile.Write(ref _version, _version + 1);
         if (message.Packet.Payload.IsEmpty)
@@ -134,10 +142,13 @@ internal sealed class RetainedStore(BrokerOptions options)
             Clear(message.Topic);
             return;
         }
-        Node node = _root;
-        foreach (Range level in message.Topic.AsSpan().Split('/'))
+        if (node is null)
         {
-            node = node.GetOrAddChild(message.Topic.AsSpan(level));
+            node = _root;
+            foreach (Range level in message.Topic.AsSpan().Split('/'))
+            {
+                node = node.GetOrAddChild(message.Topic.AsSpan(level));
+            }
         }
         Forget(node.Message);
         node.Message = message;

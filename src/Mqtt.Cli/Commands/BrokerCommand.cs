@@ -62,6 +62,9 @@ internal static class BrokerCommand
         }
         using ILoggerFactory disposeLogging = logging;
         using BrokerSecurity disposeSecurity = security;
+        // Listening for the signals before the `listening on` lines: a script may send one as soon as it reads them, and
+        // a signal before the handler ends the process at once, without DISCONNECTs or the state saved.
+        using var signals = new InterruptSignals(cancellationToken);
         var broker = new MqttBroker(options, logging.CreateLogger("mqttcore.broker"));
         try
         {
@@ -79,7 +82,7 @@ internal static class BrokerCommand
             Console.Out.WriteLine($"listening on {endpoint.EndPoint} ({endpoint.Scheme})");
         }
         Console.Out.Flush();
-        await WaitForSignalAsync(cancellationToken);
+        await Task.Delay(Timeout.Infinite, signals.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         try
         {
             await broker.StopAsync();
@@ -90,11 +93,5 @@ internal static class BrokerCommand
             return ExitCodes.Usage;
         }
         return ExitCodes.Success;
-    }
-
-    private static async Task WaitForSignalAsync(CancellationToken cancellationToken)
-    {
-        using var signals = new InterruptSignals(cancellationToken);
-        await Task.Delay(Timeout.Infinite, signals.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

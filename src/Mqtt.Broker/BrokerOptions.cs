@@ -27,6 +27,14 @@ public sealed class BrokerOptions
     /// <summary>Largest packet accepted, advertised in CONNACK. Default 1 MiB.</summary>
     public int MaximumPacketSize { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of CONNECT and AUTH packets larger than 8 KiB that clients not yet accepted (no CONNACK 0x00 yet) may have
+    /// the broker hold at once, all such clients together. Without it anyone could make the broker buffer a Maximum
+    /// Packet Size per connection before saying who they are (400 connections: 470 MB); a large CONNECT past it is
+    /// refused with CONNACK 0x89 (3.1.1: return code 3). Smaller packets need no share. 0 for no bound. Default 64 MiB.
+    /// </summary>
+    public long MaximumConnectingBytes { get; set; } = 64L << 20;
+
     /// <summary>QoS 1/2 PUBLISHes a client may have unacknowledged towards us, advertised in CONNACK. Default 100.</summary>
     public ushort ReceiveMaximum { get; set; } = 100;
 

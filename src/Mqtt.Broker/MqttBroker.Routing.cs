@@ -192,13 +192,22 @@ public sealed partial class MqttBroker
     /// <summary>Logs a retained message the store had no room for, at most once a minute (a flood must not flood the log).</summary>
     internal void RetainedStoreFull(ApplicationMessage message)
     {
-        long now = Environment.TickCount64;
-        long last = Volatile.Read(ref _retainedFullLoggedAt);
-        if (now - last >= 60_000 && Interlocked.CompareExchange(ref _retainedFullLoggedAt, now, last) == last)
+        if (_retainedFullLog.TryTake())
         {
             Logger.LogWarning("the retained store is full ({Count} messages, {Bytes} bytes; --max-retained-messages, --max-retained-bytes): "
                 + "not retaining {Topic} from {Client} (further ones are not logged for a minute)",
                 Retained.ClientUsage.Messages, Retained.ClientUsage.Bytes, AuthAudit.Safe(message.Topic), AuthAudit.Safe(message.PublisherClientId));
+        }
+    }
+
+    /// <summary>Logs a large CONNECT or AUTH refused for want of <see cref="BrokerOptions.MaximumConnectingBytes"/>, at most once a minute.</summary>
+    internal void ConnectingBytesFull(ClientInfo client, long size)
+    {
+        if (_connectingFullLog.TryTake())
+        {
+            Logger.LogWarning("refusing a {Size}-byte packet from {Remote} before CONNACK with 0x89: {Reserved} bytes are already held for "
+                + "large packets of clients not yet accepted (--max-connecting-bytes; further ones are not logged for a minute)",
+                size, client.RemoteEndPoint, Connecting.Reserved);
         }
     }
 }

@@ -34,7 +34,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private int _nextSessionId;
     private int _connectionLimit;
     private long _nextRetainedSweep;
-    private long _retainedFullLoggedAt = -60_000;
+    private readonly LogThrottle _retainedFullLog = new();
+    private readonly LogThrottle _connectingFullLog = new();
     private int _stopped;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -43,6 +44,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         Options = options;
         Logger = logger ?? NullLogger.Instance;
         Retained = new RetainedStore(options);
+        Connecting = new ConnectingBytes(options.MaximumConnectingBytes);
     }
 
     /// <summary>The options it runs with.</summary>
@@ -70,6 +72,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
     internal TopicTree Subscriptions { get; } = new();
 
     internal RetainedStore Retained { get; }
+
+    /// <summary>Memory held for large packets of clients not yet accepted (<see cref="BrokerOptions.MaximumConnectingBytes"/>).</summary>
+    internal ConnectingBytes Connecting { get; }
 
     internal CancellationToken Stopping => _stopping.Token;
 

@@ -17,6 +17,12 @@ internal sealed partial class MqttConnection
     /// <summary>Milliseconds of handling input after which a connection lets others run (<see cref="LetOthersRunAsync"/>).</summary>
     private const long InputTurn = 10;
 
+    /// <summary>
+    /// Largest packet a client not yet accepted may send without a share of <see cref="BrokerOptions.MaximumConnectingBytes"/>:
+    /// about what an idle connection costs anyway, and room for any CONNECT but one with a large Will.
+    /// </summary>
+    private const int UnreservedConnectingPacketSize = 8 * 1024;
+
     private readonly MqttBroker _broker;
     private readonly TransportConnection _transport;
     private readonly OutboundQueue _outbound;
@@ -30,6 +36,7 @@ internal sealed partial class MqttConnection
     private int _handling; // 1 while the read loop handles input
     private int _settled;  // 1 once the Will and the session were settled for this connection's end
     private volatile bool _closing;
+    private long _connectingReservation; // bytes of a large CONNECT or AUTH reserved in the broker's ConnectingBytes
 
     public MqttConnection(MqttBroker broker, Socket socket, SocketListener listener)
     {
@@ -301,7 +308,14 @@ internal sealed partial class MqttConnection
         {
             while (true)
             {
-                DecodeStatus status = MqttFrameReader.TryRead(buffer.Slice(consumed), Options.MaximumPacketSize, out MqttFrame frame, out DecodeError error);
+                int maximumSize = _connected || _connectingReservation > 0 ? Options.MaximumPacketSize
+                    : Math.Min(Options.MaximumPacketSize, UnreservedConnectingPacketSize);
+                DecodeStatus status = MqttFrameReader.TryRead(buffer.Slice(consumed), maximumSize, out MqttFrame frame, out DecodeError error);
+                if (status == DecodeStatus.Invalid && error.ReasonCode == ReasonCode.PacketTooLarge && maximumSize < Options.MaximumPacketSize
+                    && TryReserveForConnecting(buffer.Slice(consumed), ref error))
+                {
+                    continue; // read again, allowed the packet's size
+                }
                 if (status == DecodeStatus.NeedMoreData)
                 {
                     input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
@@ -338,6 +352,7 @@ internal sealed partial class MqttConnection
                     _turnStarted = Environment.TickCount64;
                 }
                 consumed += frame.Length;
+                ReleaseConnectingReservation();
                 if (Environment.TickCount64 - _turnStarted >= InputTurn)
                 {
                     await LetOthersRunAsync();
@@ -347,6 +362,41 @@ internal sealed partial class MqttConnection
         finally
         {
             OutboundQueue.RunDeferredDrains();
+        }
+    }
+
+    /// <summary>
+    /// A packet over <see cref="UnreservedConnectingPacketSize"/> before CONNACK: true once its size is reserved; false
+    /// with 0x89 in <paramref name="error"/> when the broker holds its share of such packets already, or with the 0x95
+    /// as it was when the packet is over the Maximum Packet Size anyway.
+    /// </summary>
+    private bool TryReserveForConnecting(in ReadOnlySequence<byte> input, ref DecodeError error)
+    {
+        var reader = new SequenceReader<byte>(input);
+        reader.Advance(1);
+        if (VariableByteInteger.TryRead(ref reader, out int remainingLength) != DecodeStatus.Complete
+            || reader.Consumed + remainingLength > Options.MaximumPacketSize)
+        {
+            return false;
+        }
+        long size = reader.Consumed + remainingLength;
+        if (!_broker.Connecting.TryReserve(size))
+        {
+            _broker.ConnectingBytesFull(Client, size);
+            error = new DecodeError(ReasonCode.ServerBusy, 0, "too many bytes of large packets are held for clients not yet accepted");
+            return false;
+        }
+        _connectingReservation = size;
+        return true;
+    }
+
+    /// <summary>Gives back the share a large CONNECT or AUTH had, once it is handled or the connection ends.</summary>
+    private void ReleaseConnectingReservation()
+    {
+        if (_connectingReservation > 0)
+        {
+            _broker.Connecting.Release(_connectingReservation);
+            _connectingReservation = 0;
         }
     }
 
@@ -578,6 +628,7 @@ internal sealed partial class MqttConnection
         await _transport.Input.CompleteAsync();
         await _transport.DisposeAsync();
         SettleSession();
+        ReleaseConnectingReservation();
         (_exchange as IDisposable)?.Dispose(); // one the client abandoned may hold a key (a sealed registration's)
         _broker.ConnectionEnded(this);
     }

@@ -26,6 +26,7 @@ internal static class BrokerFlags
     public static readonly Option<long?> MaxQueuedBytes = new("--max-queued-bytes") { Description = "bytes waiting to be sent to one client before its QoS 0 messages are dropped and its input is paused (0: no bound); default 1048576" };
     public static readonly Option<int?> MaxRetainedMessages = new("--max-retained-messages") { Description = "retained messages the broker keeps; a new one past it is refused with 0x97 (0: no bound); default 1000000" };
     public static readonly Option<long?> MaxRetainedBytes = new("--max-retained-bytes") { Description = "bytes of retained messages the broker keeps; one past it is refused with 0x97 (0: no bound); default 1073741824" };
+    public static readonly Option<long?> MaxConnectingBytes = new("--max-connecting-bytes") { Description = "bytes of CONNECT and AUTH packets over 8 KiB held at once for clients not yet accepted; one past it is refused with 0x89 (0: no bound); default 67108864" };
     public static readonly Option<long?> MaxSessionExpiry = new("--max-session-expiry") { Description = "cap, in seconds, on how long a session outlives its connection, 3.1.1 persistent sessions included (0: none); default 0" };
     public static readonly Option<int?> MaxUsers = new("--max-users") { Description = "self-registration stops at this many users (0: no bound); default 100000" };
     public static readonly Option<int?> MaxRegistrationsPerAddress = new("--max-registrations-per-address") { Description = "users one address may register in a row before it waits 5 minutes (0: no bound); default 10" };
@@ -38,6 +39,6 @@ internal static class BrokerFlags
     [
         Listen, TlsListen, WsListen, WssListen, Cert, Key, Data, Config, Registration, PlainPasswords, AllowAnonymous, Acl, LogLevel,
         MaxKeepAlive, ReceiveMaximum, MaxPacketSize, MaxConnections, MaxQueuedMessages, MaxQueuedBytes, MaxRetainedMessages, MaxRetainedBytes,
-        MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval, Persistence, AutosaveInterval,
+        MaxConnectingBytes, MaxSessionExpiry, MaxUsers, MaxRegistrationsPerAddress, SysInterval, Persistence, AutosaveInterval,
     ];
 }

@@ -34,6 +34,8 @@ internal sealed class BrokerSettings
     public long? MaxQueuedBytes { get; private set; }
     public int? MaxRetainedMessages { get; private set; }
     public long? MaxRetainedBytes { get; private set; }
+
+    public long? MaxConnectingBytes { get; private set; }
     public long? MaxSessionExpiry { get; private set; }
     public int? MaxUsers { get; private set; }
 
@@ -90,6 +92,7 @@ internal sealed class BrokerSettings
         MaxQueuedBytes = result.GetValue(BrokerFlags.MaxQueuedBytes) ?? MaxQueuedBytes;
         MaxRetainedMessages = result.GetValue(BrokerFlags.MaxRetainedMessages) ?? MaxRetainedMessages;
         MaxRetainedBytes = result.GetValue(BrokerFlags.MaxRetainedBytes) ?? MaxRetainedBytes;
+        MaxConnectingBytes = result.GetValue(BrokerFlags.MaxConnectingBytes) ?? MaxConnectingBytes;
         MaxSessionExpiry = result.GetValue(BrokerFlags.MaxSessionExpiry) ?? MaxSessionExpiry;
         MaxUsers = result.GetValue(BrokerFlags.MaxUsers) ?? MaxUsers;
         MaxRegistrationsPerAddress = result.GetValue(BrokerFlags.MaxRegistrationsPerAddress) ?? MaxRegistrationsPerAddress;
@@ -136,11 +139,10 @@ internal sealed class BrokerSettings
         options.MaximumPacketSize = Range(MaxPacketSize ?? options.MaximumPacketSize, "max-packet-size", 64, 268_435_460);
         options.MaximumConnections = Range(MaxConnections ?? options.MaximumConnections, "max-connections", 1, int.MaxValue);
         options.MaximumQueuedMessages = Range(MaxQueuedMessages ?? options.MaximumQueuedMessages, "max-queued-messages", 0, int.MaxValue);
-        long queuedBytes = MaxQueuedBytes ?? options.MaximumQueuedBytes;
-        options.MaximumQueuedBytes = queuedBytes >= 0 ? queuedBytes : throw new ArgumentException("--max-queued-bytes must be 0 (no bound) or more");
+        options.MaximumQueuedBytes = ByteBound(MaxQueuedBytes ?? options.MaximumQueuedBytes, "max-queued-bytes");
         options.MaximumRetainedMessages = Range(MaxRetainedMessages ?? options.MaximumRetainedMessages, "max-retained-messages", 0, int.MaxValue);
-        long retainedBytes = MaxRetainedBytes ?? options.MaximumRetainedBytes;
-        options.MaximumRetainedBytes = retainedBytes >= 0 ? retainedBytes : throw new ArgumentException("--max-retained-bytes must be 0 (no bound) or more");
+        options.MaximumRetainedBytes = ByteBound(MaxRetainedBytes ?? options.MaximumRetainedBytes, "max-retained-bytes");
+        options.MaximumConnectingBytes = ByteBound(MaxConnectingBytes ?? options.MaximumConnectingBytes, "max-connecting-bytes");
         options.MaximumSessionExpiry = (uint)Range(MaxSessionExpiry ?? 0, "max-session-expiry", 0, uint.MaxValue);
         options.SysInterval = TimeSpan.FromSeconds(Range(SysInterval ?? 10, "sys-interval", 0, 86_400));
         // As Mosquitto's persistence_file in its persistence_location: the state lives with the credentials.
@@ -203,6 +205,7 @@ internal sealed class BrokerSettings
             case "max-queued-bytes": MaxQueuedBytes = Integer(value, name, long.MaxValue); break;
             case "max-retained-messages": MaxRetainedMessages = (int)Integer(value, name, int.MaxValue); break;
             case "max-retained-bytes": MaxRetainedBytes = Integer(value, name, long.MaxValue); break;
+            case "max-connecting-bytes": MaxConnectingBytes = Integer(value, name, long.MaxValue); break;
             case "max-session-expiry": MaxSessionExpiry = Integer(value, name, long.MaxValue); break;
             case "max-users": MaxUsers = (int)Integer(value, name, int.MaxValue); break;
             case "max-registrations-per-address": MaxRegistrationsPerAddress = (int)Integer(value, name, int.MaxValue); break;
@@ -233,6 +236,10 @@ internal sealed class BrokerSettings
 
     private static T Range<T>(T value, string name, T min, T max) where T : System.Numerics.INumber<T> =>
         value >= min && value <= max ? value : throw new ArgumentException($"--{name} must be {min}..{max}");
+
+    /// <summary>A byte count of a bound where 0 means none.</summary>
+    private static long ByteBound(long value, string name) =>
+        value >= 0 ? value : throw new ArgumentException($"--{name} must be 0 (no bound) or more");
 
     /// <summary>A level by name only: Enum.TryParse also takes numbers ("99" logs nothing) and comma lists (OR-ed).</summary>
     private static LogLevel ParseLogLevel(string? level) =>

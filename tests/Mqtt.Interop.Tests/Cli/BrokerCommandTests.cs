@@ -308,6 +308,32 @@ public sealed class BrokerCommandTests
     }
 
     [Fact]
+    public async Task The_share_for_large_connects_comes_from_the_config_file_and_the_flag_and_a_connect_past_it_gets_0x89()
+    {
+        string folder = MqttCoreBrokerProcess.NewFolder();
+        try
+        {
+            string config = Path.Combine(folder, "broker.json");
+            await File.WriteAllTextAsync(config, """{ "allow-anonymous": true, "max-connecting-bytes": 10000 }""");
+            await using MqttCoreBrokerProcess bounded = await MqttCoreBrokerProcess.StartAsync("--config", config, "--listen", "127.0.0.1:0", "--data", "data");
+            await using MqttCoreBrokerProcess unbounded = await MqttCoreBrokerProcess.StartAsync(
+                "--config", config, "--listen", "127.0.0.1:0", "--data", "data2", "--max-connecting-bytes", "0");
+            // A 20 KB Will: over the 8 KiB a client not yet accepted may send without a share.
+            void LargeWill(MqttClientOptionsBuilder o) => o.WithWillTopic("w").WithWillPayload(new byte[20_000]);
+
+            await using MqttNetPeer refused = await MqttNetPeer.TryConnectAsync(bounded.Port, "large", LargeWill);
+            await using MqttNetPeer accepted = await MqttNetPeer.TryConnectAsync(unbounded.Port, "large", LargeWill);
+
+            Assert.Equal(MqttClientConnectResultCode.ServerBusy, refused.ConnectResult.ResultCode); // the file's 10,000 bytes
+            Assert.Equal(MqttClientConnectResultCode.Success, accepted.ConnectResult.ResultCode); // the flag's 0: no bound
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_retained_store_bounds_come_from_the_config_file_and_the_flags_and_a_retained_message_past_them_gets_0x97()
     {
         string folder = MqttCoreBrokerProcess.NewFolder();
@@ -370,6 +396,7 @@ public sealed class BrokerCommandTests
     [InlineData("--max-queued-bytes", "-1")]
     [InlineData("--max-retained-messages", "-1")]
     [InlineData("--max-retained-bytes", "-1")]
+    [InlineData("--max-connecting-bytes", "-1")]
     public async Task Bad_usage_exits_1_with_a_message_on_stderr(params string[] arguments)
     {
         var (code, _, stderr) = await MqttCoreBrokerProcess.RunAsync(["broker", .. arguments]);

@@ -104,11 +104,20 @@ public sealed partial class MqttBroker
             }
             return new FileStream(lockPath, options);
         }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (IOException e) when (IsHeldByAnother(e))
         {
             throw new IOException($"state file {path}: another broker is using it ({lockPath} is locked)", e);
         }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            // A read-only file system, an I/O error: said as it is, not as a broker that is not there.
+            throw new IOException($"state file {path}: {lockPath} cannot be opened: {e.Message}", e);
+        }
     }
+
+    /// <summary>The lock is taken: EWOULDBLOCK from flock (.NET's HResult is the errno), a sharing violation on Windows.</summary>
+    private static bool IsHeldByAnother(IOException e) =>
+        e.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020) : OperatingSystem.IsLinux() ? 11 : 35);
 
     /// <summary>Saves every <see cref="BrokerOptions.AutosaveInterval"/> when persistence is on.</summary>
     private void StartAutosave()

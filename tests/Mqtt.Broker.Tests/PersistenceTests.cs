@@ -567,6 +567,32 @@ public sealed class PersistenceTests : IDisposable
         Assert.Contains("a folder, not a file", refused.Message);
     }
 
+    /// <summary>
+    /// A link to a missing file is not "no state yet": started clean, the broker would save over the link (a state
+    /// kept on a disk not mounted yet). Before, the start failed with .NET's bare "Could not find file" (a probe).
+    /// </summary>
+    [Fact]
+    public async Task A_state_file_link_to_nothing_stops_the_start_saying_so()
+    {
+        File.CreateSymbolicLink(StateFile, Path.Combine(_folder, "elsewhere", "state"));
+
+        StateFileException refused = await Assert.ThrowsAsync<StateFileException>(() => StartAsync());
+
+        Assert.Contains("which does not exist", refused.Message);
+    }
+
+    /// <summary>A lock file that cannot be opened (here a link to itself; a read-only file system) is not another broker (a probe).</summary>
+    [Fact]
+    public async Task A_lock_file_that_cannot_be_opened_is_reported_as_it_is()
+    {
+        File.CreateSymbolicLink(StateFile + ".lock", StateFile + ".lock");
+
+        IOException refused = await Assert.ThrowsAsync<IOException>(() => StartAsync());
+
+        Assert.DoesNotContain("another broker", refused.Message);
+        Assert.Contains("cannot be opened", refused.Message);
+    }
+
     /// <summary>Lets every client do everything but read one topic.</summary>
     private sealed class UnreadableTopic(string topic) : IAuthorizer
     {

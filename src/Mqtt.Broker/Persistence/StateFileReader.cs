@@ -41,6 +41,11 @@ internal sealed class StateFileReader
         {
             throw new StateFileException(path, 0, "a folder, not a file");
         }
+        if (new FileInfo(path).LinkTarget is string target && !Path.Exists(Path.Combine(Path.GetDirectoryName(path) ?? "", target)))
+        {
+            // Started clean, the broker would save over the link: a state kept on a disk not mounted yet would be left behind.
+            throw new StateFileException(path, 0, $"a link to {target}, which does not exist");
+        }
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
         if (!file.CanSeek)
         {

@@ -325,7 +325,11 @@ internal sealed partial class MqttConnection
         ReasonCode expected = _exchange is not null && _reauthenticating ? ReasonCode.ContinueAuthentication : ReasonCode.ReAuthenticate;
         if (method is null || !IsMethod(auth.Properties, method) || auth.ReasonCode != expected)
         {
-            await CloseFromReadLoopAsync(ReasonCode.ProtocolError);
+            await CloseFromReadLoopAsync(ReasonCode.ProtocolError, method is null
+                ? "[MQTT-4.12.0-7] AUTH on a connection whose CONNECT had no Authentication Method"
+                : !IsMethod(auth.Properties, method)
+                    ? "[MQTT-4.12.1-1] AUTH without the CONNECT's Authentication Method"
+                    : $"AUTH with Reason Code 0x{(byte)auth.ReasonCode:X2} where 0x{(byte)expected:X2} was expected (4.12)");
             return false;
         }
         if (auth.ReasonCode == ReasonCode.ReAuthenticate)

@@ -22,14 +22,13 @@ internal sealed partial class MqttConnection
         }
         if (publish.Properties.SubscriptionIdentifiers.Count > 0)
         {
-            // [MQTT-3.3.4-6] a client's PUBLISH may not carry Subscription Identifiers.
-            await CloseFromReadLoopAsync(ReasonCode.ProtocolError);
+            await CloseFromReadLoopAsync(ReasonCode.ProtocolError, "[MQTT-3.3.4-6] a client's PUBLISH carries a Subscription Identifier");
             return false;
         }
-        string? topic = ResolveTopic(publish, out ReasonCode aliasError);
+        string? topic = ResolveTopic(publish, out ReasonCode aliasError, out string? aliasProblem);
         if (topic is null)
         {
-            await CloseFromReadLoopAsync(aliasError);
+            await CloseFromReadLoopAsync(aliasError, aliasProblem);
             return false;
         }
         Session session = _session!;
@@ -52,7 +51,8 @@ internal sealed partial class MqttConnection
             if (overReceiveMaximum)
             {
                 // Outside the session's gate: closing settles the session and the Will, which take the broker's locks.
-                await CloseFromReadLoopAsync(ReasonCode.ReceiveMaximumExceeded);
+                await CloseFromReadLoopAsync(ReasonCode.ReceiveMaximumExceeded,
+                    $"[MQTT-3.3.4-7] more than the Receive Maximum of {Options.ReceiveMaximum} QoS 2 PUBLISHes unacknowledged");
                 return false;
             }
         }
@@ -214,9 +214,10 @@ internal sealed partial class MqttConnection
     private bool HasTooManyLevels(string topicOrFilter) => topicOrFilter.AsSpan().Count('/') >= Options.MaximumTopicLevels;
 
     /// <summary>Topic Alias (3.3.2.3.4): a name with an alias sets it; an empty name uses it.</summary>
-    private string? ResolveTopic(in PublishPacket publish, out ReasonCode error)
+    private string? ResolveTopic(in PublishPacket publish, out ReasonCode error, out string? problem)
     {
         error = ReasonCode.Success;
+        problem = null;
         if (publish.Properties.TopicAlias is not ushort alias)
         {
             return publish.TopicString;
@@ -224,6 +225,7 @@ internal sealed partial class MqttConnection
         if (alias > Options.TopicAliasMaximum)
         {
             error = ReasonCode.TopicAliasInvalid;
+            problem = $"[MQTT-3.3.2-9] Topic Alias {alias} is above the Topic Alias Maximum {Options.TopicAliasMaximum}";
             return null;
         }
         _topicAliases ??= new string?[Options.TopicAliasMaximum + 1];
@@ -234,6 +236,7 @@ internal sealed partial class MqttConnection
         if (_topicAliases[alias] is not string known)
         {
             error = ReasonCode.ProtocolError;
+            problem = $"Topic Alias {alias} stands for no topic on this connection yet [MQTT-3.3.2-7]";
             return null;
         }
         return known;
@@ -329,8 +332,8 @@ internal sealed partial class MqttConnection
         {
             if (_connect!.SessionExpiry == 0 && expiry != 0)
             {
-                // [MQTT-3.14.2-2] a session that was to end with the connection cannot be extended now.
-                _ = CloseFromReadLoopAsync(ReasonCode.ProtocolError);
+                _ = CloseFromReadLoopAsync(ReasonCode.ProtocolError,
+                    "DISCONNECT sets a Session Expiry Interval where CONNECT's was 0 (3.14.2.2.2): the session was to end with the connection");
                 return false;
             }
             _session!.SetExpiryFrom(this, Options.CapSessionExpiry(expiry));

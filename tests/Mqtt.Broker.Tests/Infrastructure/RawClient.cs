@@ -339,6 +339,12 @@ internal sealed class RawClient : IAsyncDisposable
     {
         DisconnectPacket disconnect = (await ExpectAsync(PacketType.Disconnect, timeout)).Disconnect;
         Assert.Equal(expected, disconnect.ReasonCode);
+        if (expected is ReasonCode.MalformedPacket or ReasonCode.ProtocolError or ReasonCode.TopicAliasInvalid or ReasonCode.ReceiveMaximumExceeded)
+        {
+            // docs/broker.md, "Bad input": a broken rule is named in the Reason String (a test with a tiny Maximum
+            // Packet Size, where it would not fit, says so with ExpectDisconnectWithoutReasonStringAsync).
+            Assert.False(disconnect.Properties.ReasonString is null, $"DISCONNECT 0x{(byte)expected:X2} names no rule in a Reason String");
+        }
         await ExpectClosedAsync();
         return disconnect;
     }

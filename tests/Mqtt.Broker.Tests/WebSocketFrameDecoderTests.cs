@@ -86,7 +86,6 @@ public sealed class WebSocketFrameDecoderTests
 
     public static TheoryData<string, byte[]> ProtocolErrors() => new()
     {
-        { "[MQTT-6.0.0-1] text frame", ClientFrames.Frame(true, WebSocketOpcode.Text, [0x30, 0x00], [1, 2, 3, 4]) },
         { "unmasked", [0x82, 0x02, 0x30, 0x00] },
         { "reserved bit", [0xC2, 0x80, 1, 2, 3, 4] },
         { "unknown opcode", ClientFrames.Frame(true, (WebSocketOpcode)0x3, [], [1, 2, 3, 4]) },
@@ -105,6 +104,35 @@ public sealed class WebSocketFrameDecoderTests
         IOException e = Assert.Throws<IOException>(() => decoder.Decode(wire));
         Assert.True(decoder.Failed, what);
         Assert.Contains("WebSocket protocol error", e.Message);
+        Assert.Equal(1002, decoder.CloseStatus); // RFC 6455 section 7.1.7: the close frame says why (a probe: it said nothing)
+    }
+
+    [Fact]
+    public void MQTT5_6_0_0_1_a_text_frame_fails_the_connection_with_1003()
+    {
+        var decoder = new WebSocketFrameDecoder();
+        Assert.Throws<IOException>(() => decoder.Decode(ClientFrames.Frame(true, WebSocketOpcode.Text, [0x30, 0x00], [1, 2, 3, 4])));
+        Assert.True(decoder.Failed);
+        Assert.Equal(1003, decoder.CloseStatus);
+    }
+
+    /// <summary>RFC 6455 sections 5.5.1 and 7.4: a valid code is echoed, an invalid close frame answered as a protocol error (a probe: all got 1000).</summary>
+    [Theory]
+    [InlineData(new byte[0], 1000)]
+    [InlineData(new byte[] { 0x03, 0xE8 }, 1000)]
+    [InlineData(new byte[] { 0x03, 0xE9, (byte)'b', (byte)'y', (byte)'e' }, 1001)]
+    [InlineData(new byte[] { 0x0F, 0xA0 }, 4000)]
+    [InlineData(new byte[] { 0x03 }, 1002)]
+    [InlineData(new byte[] { 0x03, 0xE7 }, 1002)]
+    [InlineData(new byte[] { 0x03, 0xED }, 1002)]
+    [InlineData(new byte[] { 0x13, 0x88 }, 1002)]
+    [InlineData(new byte[] { 0x03, 0xE9, 0xC3, 0x28 }, 1007)]
+    public void A_close_frame_is_answered_with_its_code_or_the_error_in_it(byte[] payload, int expected)
+    {
+        var decoder = new WebSocketFrameDecoder();
+        decoder.Decode(ClientFrames.Frame(true, WebSocketOpcode.Close, payload, [1, 2, 3, 4]));
+        Assert.True(decoder.CloseReceived);
+        Assert.Equal(expected, decoder.CloseStatus);
     }
 
     [Fact]

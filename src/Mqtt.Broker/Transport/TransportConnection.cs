@@ -160,21 +160,22 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
     }
 
     /// <summary>
-    /// Ends a WebSocket connection with a close frame, 1000 (a browser then reports a clean close; the answer to the
-    /// client's own close frame too), waiting at most <paramref name="timeout"/> for the peer to take it; nothing for
-    /// other connections, before the upgrade or after a protocol error. Call it once nothing else is sent.
+    /// Ends a WebSocket connection with a close frame: 1000 (a browser then reports a clean close), the client's own
+    /// close code echoed, or why it failed (<see cref="WebSocketFrameDecoder.CloseStatus"/>: 1002 for a protocol error,
+    /// RFC 6455 section 7.1.7), waiting at most <paramref name="timeout"/> for the peer to take it; nothing for other
+    /// connections or before the upgrade. Call it once nothing else is sent.
     /// </summary>
     public async Task CloseWebSocketAsync(TimeSpan timeout)
     {
         // Once: the read loop's end and a close by the broker (a takeover, shutdown) may both get here.
-        if (!_upgraded || WebSocketFrames!.Failed || Interlocked.Exchange(ref _closeFrameSent, 1) != 0)
+        if (!_upgraded || Interlocked.Exchange(ref _closeFrameSent, 1) != 0)
         {
             return;
         }
         using var expiry = new CancellationTokenSource(timeout);
         try
         {
-            await SendAsync(WebSocketFraming.NormalClosure.ToArray(), expiry.Token);
+            await SendAsync(WebSocketFraming.CloseFrame(WebSocketFrames!.CloseStatus), expiry.Token);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {

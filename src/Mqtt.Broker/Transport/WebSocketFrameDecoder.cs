@@ -14,6 +14,10 @@ internal sealed class WebSocketFrameDecoder
 {
     private const int MaxHeaderSize = 14;
     private const int MaxControlPayload = 125;
+    private const ushort NormalClosure = 1000;
+    private const ushort ProtocolError = 1002;
+    private const ushort UnacceptableData = 1003;
+    private const ushort InconsistentData = 1007;
 
     private readonly byte[] _header = new byte[MaxHeaderSize];
     private int _headerLength;
@@ -30,8 +34,15 @@ internal sealed class WebSocketFrameDecoder
     /// <summary>The client sent a close frame: nothing after it is read.</summary>
     public bool CloseReceived { get; private set; }
 
-    /// <summary>Decoding failed: the connection is broken and gets no close frame.</summary>
+    /// <summary>Decoding failed: the connection is broken; our close frame says why (<see cref="CloseStatus"/>).</summary>
     public bool Failed { get; private set; }
+
+    /// <summary>
+    /// The status our close frame carries (RFC 6455 section 7.4): 1000, or the code of the client's own close frame
+    /// echoed (section 5.5.1); 1002 after a protocol error (an invalid close frame too), 1003 after a text frame,
+    /// 1007 for a close reason that is not UTF-8.
+    /// </summary>
+    public ushort CloseStatus { get; private set; } = NormalClosure;
 
     /// <summary>
     /// Decodes <paramref name="received"/> (raw bytes just received) in place; returns how many MQTT bytes now start it.
@@ -138,7 +149,7 @@ internal sealed class WebSocketFrameDecoder
         switch ((WebSocketOpcode)(first & 0x0F))
         {
             case WebSocketOpcode.Text:
-                Fail("[MQTT-6.0.0-1] a text frame: MQTT is sent in binary frames only");
+                Fail("[MQTT-6.0.0-1] a text frame: MQTT is sent in binary frames only", UnacceptableData);
                 break;
             case WebSocketOpcode.Binary when _inMessage:
             case WebSocketOpcode.Continuation when !_inMessage:
@@ -189,6 +200,7 @@ internal sealed class WebSocketFrameDecoder
         {
             case WebSocketOpcode.Close:
                 CloseReceived = true;
+                CloseStatus = AnswerToClose(_control.AsSpan(0, _controlLength));
                 break;
             case WebSocketOpcode.Ping:
                 // Answered with the same payload (RFC 6455 section 5.5.3); only the latest ping needs an answer.
@@ -212,9 +224,32 @@ internal sealed class WebSocketFrameDecoder
         _maskOffset = (_maskOffset + payload.Length) & 3;
     }
 
-    private void Fail(string reason)
+    /// <summary>The status answering a client's close frame whose payload is <paramref name="payload"/> (section 5.5.1, 7.4).</summary>
+    private static ushort AnswerToClose(ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty)
+        {
+            return NormalClosure;
+        }
+        if (payload.Length == 1)
+        {
+            return ProtocolError;
+        }
+        ushort code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+        // Codes an endpoint may send: defined by the RFC or IANA's registry (1004-1006 and 1015 never go on the wire),
+        // and 3000-4999 for libraries and applications.
+        bool sendable = code is >= 1000 and <= 1003 or >= 1007 and <= 1014 or >= 3000 and <= 4999;
+        if (!sendable)
+        {
+            return ProtocolError;
+        }
+        return System.Text.Unicode.Utf8.IsValid(payload[2..]) ? code : InconsistentData;
+    }
+
+    private void Fail(string reason, ushort status = ProtocolError)
     {
         Failed = true;
+        CloseStatus = status;
         throw new IOException($"WebSocket protocol error: {reason}");
     }
 }

@@ -10,8 +10,8 @@ internal static class WebSocketFraming
     /// <summary>The largest header a server writes: 2 bytes and a 64-bit length (a server does not mask).</summary>
     public const int MaxServerHeaderSize = 10;
 
-    /// <summary>A close frame with status 1000, normal closure (RFC 6455 section 7.4.1).</summary>
-    public static ReadOnlySpan<byte> NormalClosure => [0x88, 0x02, 0x03, 0xE8];
+    /// <summary>A close frame carrying <paramref name="status"/> and no reason (RFC 6455 section 5.5.1).</summary>
+    public static byte[] CloseFrame(ushort status) => [0x88, 0x02, (byte)(status >> 8), (byte)status];
 
     /// <summary>Size of the header of a final, unmasked frame carrying <paramref name="length"/> bytes.</summary>
     public static int HeaderSize(int length) => length < 126 ? 2 : length <= ushort.MaxValue ? 4 : 10;

@@ -113,6 +113,18 @@ public sealed class WebSocketTransportTests
         await connection.ExpectClosedAsync();
     }
 
+    /// <summary>An MQTT client pointed at the WebSocket port is told at once, not left waiting for the CONNECT timeout (a probe).</summary>
+    [Fact]
+    public async Task Input_that_is_no_upgrade_request_is_refused_with_400_at_once()
+    {
+        await using var broker = await StartAsync(o => o.ConnectTimeout = TimeSpan.FromMinutes(1));
+        await using var connection = await TcpConnection.OpenAsync(broker.PortOf("ws"));
+        WebSocketHandshake.Response response = await WebSocketHandshake.ExchangeAsync(connection.Stream,
+            Encoding.Latin1.GetString(Wire.Encode(Wire.Connect("not-over-websocket", V5))));
+        Assert.Equal(400, response.Status);
+        await connection.ExpectClosedAsync();
+    }
+
     [Fact]
     public async Task A_client_that_sends_frames_before_the_answer_is_refused_with_400()
     {

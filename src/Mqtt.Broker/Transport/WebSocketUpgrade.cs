@@ -35,6 +35,10 @@ internal static class WebSocketUpgrade
         try
         {
             (buffer, int head, int received) = await ReadRequestHeadAsync(stream, cancellationToken);
+            if (head == NotAnUpgrade)
+            {
+                await RefuseAsync(stream, "400 Bad Request", "", cancellationToken);
+            }
             if (head < 0)
             {
                 await RefuseAsync(stream, "431 Request Header Fields Too Large", "", cancellationToken);
@@ -64,10 +68,14 @@ internal static class WebSocketUpgrade
     /// <summary>The Sec-WebSocket-Accept value for a client's Sec-WebSocket-Key (RFC 6455 section 4.2.2).</summary>
     public static string AcceptKey(string key) => Convert.ToBase64String(SHA1.HashData(Encoding.Latin1.GetBytes(key + AcceptGuid)));
 
+    /// <summary>The head "length" of input that does not start as an upgrade request (a GET) does.</summary>
+    private const int NotAnUpgrade = -2;
+
     /// <summary>
     /// Reads up to the blank line that ends the request head into a buffer from the pool, for the caller to give back:
     /// that buffer, the head's length including the blank line (-1 when it does not end within
-    /// <see cref="MaximumRequestSize"/> bytes) and the bytes received. The buffer is small at first and grows only for
+    /// <see cref="MaximumRequestSize"/> bytes, <see cref="NotAnUpgrade"/> as soon as the first bytes are not "GET ")
+    /// and the bytes received. The buffer is small at first and grows only for
     /// a long request, since a storm of upgrades holds one per upgrade in flight.
     /// </summary>
     private static async Task<(byte[] Buffer, int Head, int Received)> ReadRequestHeadAsync(Stream stream, CancellationToken cancellationToken)
@@ -89,6 +97,12 @@ internal static class WebSocketUpgrade
                 }
                 int searchFrom = Math.Max(0, length - 3);
                 length += read;
+                int start = Math.Min(length, 4);
+                if (!buffer.AsSpan(0, start).SequenceEqual("GET "u8[..start]))
+                {
+                    // MQTT, TLS or anything but an upgrade: refused at once rather than at the CONNECT timeout.
+                    return (buffer, NotAnUpgrade, length);
+                }
                 int end = buffer.AsSpan(searchFrom, length - searchFrom).IndexOf("\r\n\r\n"u8);
                 if (end >= 0)
                 {

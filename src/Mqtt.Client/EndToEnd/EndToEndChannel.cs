@@ -50,7 +50,7 @@ public sealed class EndToEndChannel : IAsyncDisposable
     /// <param name="client">The client (connected or about to be).</param>
     /// <param name="identity">The user's own keys.</param>
     /// <param name="trust">The user's pins.</param>
-    /// <param name="store">When given, the receiver's replay state is loaded from it and saved after each accepted message.</param>
+    /// <param name="store">When given, the receiver's replay state is loaded from it, merged with it before each message is opened and saved after each accepted one.</param>
     public EndToEndChannel(MqttClient client, E2eIdentity identity, TrustStore trust, KeyStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -234,24 +234,31 @@ public sealed class EndToEndChannel : IAsyncDisposable
     {
         string sender = message.Topic[..message.Topic.IndexOf('/', StringComparison.Ordinal)];
         byte[] plaintext = new byte[E2eEnvelope.GetMaxPlaintextLength(message.Payload.Length)];
-        E2eError error = receiver.TryOpen(sender, message.Topic, message.Payload.Span, plaintext, out int written);
+        int written = 0;
         TrustResult? trusted = null;
-        if (error == E2eError.UnknownKey && announcements.TryGetValue(sender, out byte[]? latest))
+        E2eError TryOpen()
         {
-            try
+            E2eError error = receiver.TryOpen(sender, message.Topic, message.Payload.Span, plaintext, out written);
+            if (error == E2eError.UnknownKey && announcements.TryGetValue(sender, out byte[]? latest))
             {
                 trusted = AcceptAnnouncement(sender, latest);
                 error = receiver.TryOpen(sender, message.Topic, message.Payload.Span, plaintext, out written);
             }
-            catch (E2eException e)
-            {
-                return Failure(sender, message.Topic, e);
-            }
+            return error;
+        }
+        E2eError error;
+        try
+        {
+            // With a key store, as one step with the user's other receivers: what they accepted is refused here too.
+            error = store is null ? TryOpen() : store.OpenRecorded(receiver, TryOpen);
+        }
+        catch (E2eException e)
+        {
+            return Failure(sender, message.Topic, e);
         }
         switch (error)
         {
             case E2eError.None:
-                SaveReplayState();
                 return new EndToEndMessage
                 {
                     Kind = EndToEndMessageKind.Message, Sender = sender, Topic = message.Topic, Plaintext = plaintext.AsMemory(0, written),

@@ -140,7 +140,10 @@ public sealed class E2eReceiver : IDisposable
         }
     }
 
-    /// <summary>Restores state saved by <see cref="ExportReplayState"/>; call it before opening any message.</summary>
+    /// <summary>
+    /// Merges in state saved by <see cref="ExportReplayState"/>: from a predecessor before opening anything, or at any
+    /// time from another receiver of the same user (<see cref="KeyStore.OpenRecorded"/>); what either refuses is refused.
+    /// </summary>
     /// <param name="state">The saved state.</param>
     /// <exception cref="E2eException"><see cref="E2eError.CorruptKeyFile"/> when the bytes are not a saved state.</exception>
     public void ImportReplayState(ReadOnlySpan<byte> state)

@@ -158,15 +158,52 @@ public sealed class KeyStore
     public void SaveReplayState(E2eReceiver receiver)
     {
         ArgumentNullException.ThrowIfNull(receiver);
-        byte[] state = receiver.ExportReplayState();
-        string path = PathOf(ReplayStateFile);
         using FileStream held = KeyFiles.LockExclusively(PathOf(ReplayLockFile), ReplayLockPatience);
-        if (File.Exists(path))
+        SaveReplayStateHeld(receiver, saved: File.Exists(PathOf(ReplayStateFile)) ? KeyFiles.ReadPrivate(PathOf(ReplayStateFile)) : null);
+    }
+
+    /// <summary>
+    /// Opens a message with <paramref name="open"/> as one step with every receiver of this user: under the lock on
+    /// <c>replay.lock</c>, what the others saved is merged into <paramref name="receiver"/> first, and an acceptance
+    /// (<see cref="E2eError.None"/>) is saved before the lock is let go. So a message another receiver (a `recv` beside a
+    /// `chat`) accepted while this one ran is refused here as a duplicate; before, this one knew only what was saved
+    /// when it started, and a replayed envelope was shown a second time.
+    /// </summary>
+    /// <param name="receiver">The receiver that opens.</param>
+    /// <param name="open">Opens the message with <paramref name="receiver"/>.</param>
+    /// <returns>What <paramref name="open"/> returned.</returns>
+    /// <exception cref="E2eException"><see cref="E2eError.InsecureKeyFile"/> or <see cref="E2eError.CorruptKeyFile"/> for the saved state.</exception>
+    /// <exception cref="IOException">Another receiver held the lock for more than 10 seconds.</exception>
+    public E2eError OpenRecorded(E2eReceiver receiver, Func<E2eError> open)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        ArgumentNullException.ThrowIfNull(open);
+        using FileStream held = KeyFiles.LockExclusively(PathOf(ReplayLockFile), ReplayLockPatience);
+        byte[]? saved = File.Exists(PathOf(ReplayStateFile)) ? KeyFiles.ReadPrivate(PathOf(ReplayStateFile)) : null;
+        if (saved is not null)
         {
-            state = ReplayStateMerge.Merge(KeyFiles.ReadPrivate(path), state);
+            receiver.ImportReplayState(saved);
         }
 
-        KeyFiles.WriteAtomically(path, state, overwrite: true);
+        E2eError error = open();
+        if (error == E2eError.None)
+        {
+            SaveReplayStateHeld(receiver, saved);
+        }
+
+        return error;
+    }
+
+    /// <summary>Writes the receiver's state merged with <paramref name="saved"/> (the file's, read under the lock).</summary>
+    private void SaveReplayStateHeld(E2eReceiver receiver, byte[]? saved)
+    {
+        byte[] state = receiver.ExportReplayState();
+        if (saved is not null)
+        {
+            state = ReplayStateMerge.Merge(saved, state);
+        }
+
+        KeyFiles.WriteAtomically(PathOf(ReplayStateFile), state, overwrite: true);
     }
 
     /// <summary>Restores the replay state saved by <see cref="SaveReplayState"/> into a new receiver; does nothing when none was saved.</summary>

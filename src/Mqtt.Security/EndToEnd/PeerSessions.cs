@@ -69,16 +69,30 @@ internal sealed class PeerSessions
             : default;
 
     /// <summary>
-    /// Restores saved state: the closed-sessions bound and the windows of sessions that were open. At most as many as
-    /// may be open: each run of a sender is a session, and those carried over from run to run would otherwise pile up
-    /// in the saved state for good; the oldest are closed, as <see cref="Add"/> closes the oldest when full.
+    /// Merges saved state in (a predecessor's, or another receiver's of this user running beside this one): the
+    /// closed-sessions bound and the windows of sessions that were open, each window united with this receiver's own
+    /// view of the session. At most as many as may be open are remembered: each run of a sender is a session, and those
+    /// carried over from run to run would otherwise pile up in the saved state for good; the oldest are closed, as
+    /// <see cref="Add"/> closes the oldest when full.
     /// </summary>
     public void Restore(long savedClosedUpTo, UInt128 id, long startMilliseconds, ReplayWindow window, bool hasSession)
     {
         closedUpTo = Math.Max(closedUpTo, savedClosedUpTo);
-        if (hasSession && startMilliseconds > closedUpTo && Find(id) is null)
+        if (!hasSession)
         {
-            (remembered ??= [])[id] = (startMilliseconds, window);
+            return;
+        }
+        if (Find(id) is Session open)
+        {
+            open.Window = ReplayWindow.Union(open.Window, window);
+            return;
+        }
+        if (startMilliseconds > closedUpTo)
+        {
+            remembered ??= [];
+            remembered[id] = remembered.TryGetValue(id, out (long Start, ReplayWindow Window) known)
+                ? (Math.Max(known.Start, startMilliseconds), ReplayWindow.Union(known.Window, window))
+                : (startMilliseconds, window);
             if (remembered.Count > sessions.Length)
             {
                 CloseOldestRemembered();

@@ -128,6 +128,49 @@ public sealed class ReplayStateTests : IDisposable
         Assert.Equal(E2eError.Duplicate, restarted.TryOpen("carol", CarolToBob, fromCarol, new byte[fromCarol.Length], out _));
     }
 
+    /// <summary>
+    /// A probe: bob's `chat`, started before his `recv --from alice` accepted a message, showed the broker's replay of it
+    /// a second time: it read replay.bin only when it started. Opening through the store merges what others saved first.
+    /// </summary>
+    [Fact]
+    public void A_receiver_refuses_what_another_receiver_of_the_user_accepted_while_it_ran()
+    {
+        using var folder = new TemporaryFolder();
+        KeyStore store = KeyStore.Open(folder.Path, "bob", parties.Clock);
+        using E2eSender sender = parties.AliceToBobSender();
+        byte[] envelope = sender.Seal("pay carol 10"u8);
+
+        using E2eReceiver chat = parties.BobReceiver();
+        store.LoadReplayState(chat);
+        using (E2eReceiver recv = parties.BobReceiver())
+        {
+            store.LoadReplayState(recv);
+            Assert.Equal(E2eError.None, store.OpenRecorded(recv, () => TryOpen(recv, envelope)));
+        }
+
+        Assert.Equal(E2eError.Duplicate, store.OpenRecorded(chat, () => TryOpen(chat, envelope)));
+    }
+
+    /// <summary>As above, in a session both receivers have open: their windows are united before each open.</summary>
+    [Fact]
+    public void Two_receivers_with_one_session_open_each_refuse_what_the_other_accepted()
+    {
+        using var folder = new TemporaryFolder();
+        KeyStore store = KeyStore.Open(folder.Path, "bob", parties.Clock);
+        using E2eSender sender = parties.AliceToBobSender();
+        byte[][] envelopes = [.. Enumerable.Range(0, 3).Select(i => sender.Seal([(byte)i]))];
+
+        using E2eReceiver first = parties.BobReceiver();
+        using E2eReceiver second = parties.BobReceiver();
+        Assert.Equal(E2eError.None, store.OpenRecorded(first, () => TryOpen(first, envelopes[0])));
+        Assert.Equal(E2eError.None, store.OpenRecorded(second, () => TryOpen(second, envelopes[1])));
+        Assert.Equal(E2eError.None, store.OpenRecorded(first, () => TryOpen(first, envelopes[2])));
+
+        Assert.Equal(E2eError.Duplicate, store.OpenRecorded(first, () => TryOpen(first, envelopes[1])));
+        Assert.Equal(E2eError.Duplicate, store.OpenRecorded(second, () => TryOpen(second, envelopes[2])));
+        Assert.Equal(E2eError.Duplicate, store.OpenRecorded(second, () => TryOpen(second, envelopes[0])));
+    }
+
     [Fact]
     public void Two_receivers_of_one_session_saving_in_turn_keep_both_windows()
     {

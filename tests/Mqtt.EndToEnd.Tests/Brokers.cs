@@ -17,6 +17,8 @@ public sealed class OurBroker(MqttBroker broker, int port) : ITestBroker
 {
     public int Port { get; } = port;
 
+    public BrokerStatistics Statistics => broker.Statistics;
+
     public static async Task<OurBroker> StartAsync()
     {
         var options = new BrokerOptions { AllowAnonymous = true, SysInterval = TimeSpan.Zero };

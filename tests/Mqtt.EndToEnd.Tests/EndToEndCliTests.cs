@@ -110,6 +110,49 @@ public sealed class EndToEndCliTests : IDisposable
         Assert.Equal(["not lost"], recv.Lines);
     }
 
+    /// <summary>A key file others may read is the user's set-up error, exit 1; CLI.md keeps 4 for peer keys and messages (a probe).</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes
+    public async Task A_key_file_readable_by_others_exits_1_naming_it()
+    {
+        string[] show = ["keys", "show", "-u", "bob", "--keys", KeysOf("bob")];
+        Assert.Equal(0, (await Cli.RunAsync(show)).ExitCode);
+        string identity = Directory.GetFiles(Path.Combine(KeysOf("bob"), "bob"), "identity*").Single();
+        File.SetUnixFileMode(identity, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        CliRun refused = await Cli.RunAsync(show);
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("mqttcore: ", refused.Error);
+        Assert.Contains("0600", refused.Error);
+    }
+
+    /// <summary>
+    /// A probe: with the broker gone, recv -C 1 said "timeout: 0 of 1 messages" at once and exited 3, and without -C
+    /// exited 0 saying nothing. A lost connection is exit 5 with the reason, as for sub (CLI.md).
+    /// </summary>
+    [Fact]
+    public async Task Recv_exits_5_saying_why_when_the_broker_goes_away()
+    {
+        OurBroker broker = await OurBroker.StartAsync();
+        await using (broker)
+        {
+            await BobIsOnlineOnceAsync(broker);
+            Task<CliRun> recv = Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "60"));
+            for (int i = 0; i < 300 && broker.Statistics.ConnectionsOpen == 0; i++)
+            {
+                await Task.Delay(100);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1)); // for recv to get to waiting for messages
+            await broker.DisposeAsync();
+
+            CliRun run = await recv.WaitAsync(Cli.Patience);
+            Assert.True(run.ExitCode == 5, run.ToString());
+            Assert.Contains("connection", run.Error);
+            Assert.DoesNotContain("timeout", run.Error);
+        }
+    }
+
     [Fact]
     public async Task A_substituted_announcement_makes_send_exit_4_until_keys_trust()
     {

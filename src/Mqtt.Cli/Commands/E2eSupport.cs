@@ -61,6 +61,12 @@ public static class E2eSupport
             error.WriteLine($"    accept the new key:     mqttcore keys trust {e.User} {e.OfferedFingerprint?.ToCompactString()}");
             error.WriteLine($"    or keep the pinned one: mqttcore keys trust {e.User} {e.PinnedFingerprint?.ToCompactString()}");
         }
+        else if (e.Error is E2eError.InsecureKeyFile or E2eError.CorruptKeyFile)
+        {
+            // The user's own files, not a check on a peer or a message (CLI.md's 4): a local set-up error, as bad usage.
+            error.WriteLine($"mqttcore: {e.Message}");
+            return ExitCodes.Usage;
+        }
         else
         {
             error.WriteLine($"error: end-to-end check failed: {e.Message}");
@@ -120,7 +126,9 @@ public static class E2eSupport
         {
             case E2eException e2e:
                 return Fail(e2e, error);
-            case MqttException { ReasonCode: { } code } refused when refused is not MqttConnectException && refused is not MqttTransportException && (byte)code >= 0x80:
+            // A refusal; not a server DISCONNECT (0x8B shutting down, 0x8E taken over): that is a connection lost, 5.
+            case MqttException { ReasonCode: { } code } refused
+                when refused is not (MqttConnectException or MqttTransportException or MqttConnectionLostException) && (byte)code >= 0x80:
                 error.WriteLine($"refused: {MqttReasonCodeText.Format(code)} ({refused.Message})");
                 return ExitCodes.Refused;
             default:

@@ -183,7 +183,7 @@ public sealed class EndToEndChannel : IAsyncDisposable
 
     /// <summary>
     /// The envelopes addressed to this user as they arrive, opened: messages, duplicate warnings and failures. Ends
-    /// when the channel is disposed or the client disconnected.
+    /// when the channel is disposed; throws the client's <see cref="MqttException"/> once its connection is lost.
     /// </summary>
     /// <param name="cancellationToken">Ends the enumeration.</param>
     /// <returns>The results in arrival order.</returns>
@@ -398,6 +398,13 @@ public sealed class EndToEndChannel : IAsyncDisposable
                     envelopes.Writer.TryWrite(message);
                 }
             }
+        }
+        catch (MqttException e)
+        {
+            // The connection ended: ReadAsync ends with why (recv exits 5, chat warns), not as if all had been read. Before,
+            // recv with -C reported a timeout at once, and without it exited 0 (an E2E probe).
+            envelopes.Writer.TryComplete(e);
+            throw;
         }
         finally
         {

@@ -56,10 +56,28 @@ public sealed class EndToEndCliTests : IDisposable
         CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "hello bob, sealed"));
         Assert.True(send.ExitCode == 0, send.ToString());
         Assert.Contains("first contact with bob", send.Error);
+        Assert.DoesNotContain("no subscriber", send.Error);
 
         CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
         Assert.True(recv.ExitCode == 0, recv.ToString());
         Assert.Equal(["hello bob, sealed"], recv.Lines);
+    }
+
+    /// <summary>
+    /// bob announced his key (a recv from carol) but never ran `recv --from alice`: nothing holds his inbox from alice, so
+    /// the broker acknowledges alice's message with 0x10 and it reaches nobody. send says so (a probe: it said nothing).
+    /// </summary>
+    [Fact]
+    public async Task Send_warns_when_no_session_of_the_peer_listens_to_the_sender()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        CliRun announced = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "carol", "-C", "1", "--timeout", "5"));
+        Assert.True(announced.ExitCode == 3, announced.ToString());
+
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "into the void"));
+
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Contains("no subscriber on alice/bob/messages", send.Error);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Mqtt.Client;
 using Mqtt.Client.EndToEnd;
+using Mqtt.Codec;
 using Mqtt.Security.EndToEnd;
 
 namespace Mqtt.Cli.Commands;
@@ -173,6 +174,10 @@ public static class ChatCommand
                 if (!result.IsSuccess)
                 {
                     output.Line($"WARNING: message to {peer} refused by the broker: {MqttReasonCodeText.Format(result.ReasonCode)}");
+                }
+                else if (result.ReasonCode == ReasonCode.NoMatchingSubscribers)
+                {
+                    output.Line($"WARNING: {E2eSupport.NobodyListens(channel.User, peer)}");
                 }
             }
             catch (E2eException e)

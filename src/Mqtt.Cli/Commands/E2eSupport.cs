@@ -136,6 +136,14 @@ public static class E2eSupport
         }
     }
 
+    /// <summary>
+    /// What a PUBACK 0x10 (No matching subscribers) means for a sealed message: delivered as asked, to nobody, since the
+    /// peer's session for the sender's messages is made by its first `recv --from SENDER` (or chat's agreekey).
+    /// </summary>
+    public static string NobodyListens(string user, string peer) =>
+        $"the broker has no subscriber on {EndToEndChannel.MessagesTopic(user, peer)}: {peer} has not run `recv --from {user}` "
+        + $"(or chat's `agreekey {user}`) on this broker yet, so nobody will get this message";
+
     /// <summary>Opens the user's key store, creating the identity on first use.</summary>
     /// <param name="root">The --keys folder.</param>
     /// <param name="user">The user.</param>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Mqtt.Client;
 using Mqtt.Client.EndToEnd;
+using Mqtt.Codec;
 using Mqtt.Security.EndToEnd;
 
 namespace Mqtt.Cli.Commands;
@@ -58,6 +59,7 @@ public static class SendCommand
                 await BrokerAnswer.WithinAsync(token => channel.PublishAnnouncementAsync(E2eSupport.OwnAnnouncementWait, token), timeout, cancellationToken, E2eSupport.OwnAnnouncementWait);
                 E2eSupport.Report(await BrokerAnswer.WithinAsync(token => channel.AgreeKeyAsync(peer, timeout, token), timeout, cancellationToken, timeout), peer, trust, error);
                 IEnumerable<string> lines = r.GetValue(stdin) ? ReadLines(CliInput.Reader) : [r.GetValue(message)!];
+                bool warnedNobody = false;
                 foreach (string line in lines)
                 {
                     using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -76,6 +78,11 @@ public static class SendCommand
                     {
                         error.WriteLine($"refused: {MqttReasonCodeText.Format(result.ReasonCode)}");
                         return ExitCodes.Refused;
+                    }
+                    if (result.ReasonCode == ReasonCode.NoMatchingSubscribers && !warnedNobody)
+                    {
+                        warnedNobody = true;
+                        error.WriteLine($"warning: {E2eSupport.NobodyListens(user, peer)}");
                     }
                 }
                 await client.DisconnectAsync(cancellationToken: cancellationToken);

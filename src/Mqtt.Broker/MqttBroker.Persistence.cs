@@ -115,7 +115,10 @@ public sealed partial class MqttBroker
         }
     }
 
-    /// <summary>The lock is taken: EWOULDBLOCK from flock (.NET's HResult is the errno), a sharing violation on Windows.</summary>
+    /// <summary>
+    /// The lock is taken: EWOULDBLOCK from flock (.NET's HResult is the errno: 11 on Linux, 35 on macOS and the BSDs),
+    /// a sharing violation on Windows.
+    /// </summary>
     private static bool IsHeldByAnother(IOException e) =>
         e.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020) : OperatingSystem.IsLinux() ? 11 : 35);
 

@@ -205,7 +205,7 @@ public sealed partial class MqttBroker
     {
         if (_connectingFullLog.TryTake())
         {
-            Logger.LogWarning("refusing a {Size}-byte packet from {Remote} before CONNACK with 0x89: {Reserved} bytes are already held for "
+            Logger.LogWarning("refusing a {Size}-byte packet from {Remote} before CONNACK with 0x89 (3.1.1: return code 3): {Reserved} bytes are already held for "
                 + "large packets of clients not yet accepted (--max-connecting-bytes; further ones are not logged for a minute)",
                 size, client.RemoteEndPoint, Connecting.Reserved);
         }

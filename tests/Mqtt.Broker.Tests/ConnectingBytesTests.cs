@@ -84,6 +84,17 @@ public sealed class ConnectingBytesTests
         await refused.ExpectClosedAsync();
     }
 
+    /// <summary>A large first packet that is no CONNECT is closed at once, unanswered [MQTT-3.1.0-1], taking no share (review).</summary>
+    [Fact]
+    public async Task MQTT5_3_1_0_1_a_large_first_packet_that_is_no_connect_takes_no_share_and_is_closed()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.ConnectTimeout = TimeSpan.FromMinutes(1));
+        await using RawClient client = await broker.OpenAsync();
+        await client.SendAsync(new byte[] { 0x30, 0x80, 0x80, 0x06 }); // PUBLISH of 96 KiB, body never sent
+        await client.ExpectClosedAsync();
+        Assert.Equal(0, broker.Broker.Connecting.Reserved);
+    }
+
     [Fact]
     public async Task MQTT5_4_13_1_1_a_connect_over_the_maximum_packet_size_still_gets_0x95_not_0x89()
     {

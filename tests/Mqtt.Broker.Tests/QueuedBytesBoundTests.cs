@@ -113,12 +113,13 @@ public sealed class QueuedBytesBoundTests
             await publisher.SyncAsync();
         }
         await using RawClient slow = await broker.OpenAsync(receiveBufferSize: 4096);
-        await slow.ConnectAsync("slow", keepAlive: 1);
+        await slow.ConnectAsync("slow", keepAlive: 2); // 1 s failed twice on a loaded machine: a flush of 512 KiB can take that long
         await slow.SubscribeAsync("ka/#", QoS0);
         MqttConnection connection = broker.Broker.ConnectionOf("slow")!;
         await Eventually.TrueAsync(() => connection.IsInputPaused, "the broker to stop reading the subscriber", Generous);
 
-        // 12 MiB at about 1.3 MiB/s: the burst outlasts 1.5 x Keep Alive several times over (kernel buffers take 4 MiB at most).
+        // 12 MiB at about 1.3 MiB/s: the burst outlasts 1.5 x Keep Alive (3 s) about three times over (kernel buffers take
+        // 4 MiB at most), and the loop below reads for longer than 3 s.
         int received = 0;
         for (int i = 0; i < 12; i++)
         {

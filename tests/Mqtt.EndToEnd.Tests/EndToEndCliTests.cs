@@ -146,6 +146,30 @@ public sealed class EndToEndCliTests : IDisposable
     }
 
     /// <summary>
+    /// A replay.bin others may read stops recv with exit 1 (a set-up error, not CLI.md's 4), and the waiting message stays
+    /// with the broker for the next run. (The file going bad while recv runs: EndToEndChannelReplayTests.)
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes
+    public async Task A_replay_state_readable_by_others_stops_recv_with_exit_1_and_loses_no_message()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+        Assert.Equal(0, (await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", "kept"))).ExitCode);
+        string replay = Path.Combine(KeysOf("bob"), "bob", "replay.bin");
+        File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+
+        CliRun refused = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+        File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        CliRun again = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1"));
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Empty(refused.Lines);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(["kept"], again.Lines);
+    }
+
+    /// <summary>
     /// A probe: with the broker gone, recv -C 1 said "timeout: 0 of 1 messages" at once and exited 3, and without -C
     /// exited 0 saying nothing. A lost connection is exit 5 with the reason, as for sub (CLI.md).
     /// </summary>

@@ -14,12 +14,16 @@ internal sealed class ConnectingBytes(long maximum)
     /// <summary>Reserves <paramref name="bytes"/> unless that would pass the maximum (0: no maximum).</summary>
     public bool TryReserve(long bytes)
     {
-        long reserved = Interlocked.Add(ref _reserved, bytes);
-        if (maximum == 0 || reserved <= maximum)
+        long reserved = Volatile.Read(ref _reserved);
+        while (maximum == 0 || reserved + bytes <= maximum)
         {
-            return true;
+            long seen = Interlocked.CompareExchange(ref _reserved, reserved + bytes, reserved);
+            if (seen == reserved)
+            {
+                return true;
+            }
+            reserved = seen;
         }
-        Interlocked.Add(ref _reserved, -bytes);
         return false;
     }
 

@@ -366,15 +366,17 @@ internal sealed partial class MqttConnection
     }
 
     /// <summary>
-    /// A packet over <see cref="UnreservedConnectingPacketSize"/> before CONNACK: true once its size is reserved; false
-    /// with 0x89 in <paramref name="error"/> when the broker holds its share of such packets already, or with the 0x95
-    /// as it was when the packet is over the Maximum Packet Size anyway.
+    /// A CONNECT or AUTH over <see cref="UnreservedConnectingPacketSize"/> before CONNACK: true once its size is reserved;
+    /// false with 0x89 in <paramref name="error"/> when the broker holds its share of such packets already, or with the
+    /// 0x95 as it was for any other packet and one over the Maximum Packet Size anyway.
     /// </summary>
     private bool TryReserveForConnecting(in ReadOnlySequence<byte> input, ref DecodeError error)
     {
         var reader = new SequenceReader<byte>(input);
-        reader.Advance(1);
-        if (VariableByteInteger.TryRead(ref reader, out int remainingLength) != DecodeStatus.Complete
+        reader.TryRead(out byte first);
+        // Only the packets a client not yet accepted may send: a CONNECT first, then AUTH; anything else is refused as it is.
+        if ((PacketType)(first >> 4) != (_connect is null ? PacketType.Connect : PacketType.Auth)
+            || VariableByteInteger.TryRead(ref reader, out int remainingLength) != DecodeStatus.Complete
             || reader.Consumed + remainingLength > Options.MaximumPacketSize)
         {
             return false;

@@ -77,12 +77,16 @@ internal static class BrokerCommand
             await Console.Error.WriteLineAsync($"mqttcore broker: {e.Message}");
             return ExitCodes.Usage;
         }
-        foreach (BrokerEndpoint endpoint in broker.Endpoints)
+        if (!signals.Token.IsCancellationRequested)
         {
-            Console.Out.WriteLine($"listening on {endpoint.EndPoint} ({endpoint.Scheme})");
+            // (A signal during a slow start, a large state file loading, stops the broker now, without these lines.)
+            foreach (BrokerEndpoint endpoint in broker.Endpoints)
+            {
+                Console.Out.WriteLine($"listening on {endpoint.EndPoint} ({endpoint.Scheme})");
+            }
+            Console.Out.Flush();
+            await Task.Delay(Timeout.Infinite, signals.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-        Console.Out.Flush();
-        await Task.Delay(Timeout.Infinite, signals.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         try
         {
             await broker.StopAsync();

@@ -34,7 +34,6 @@ internal sealed class BrokerSettings
     public long? MaxQueuedBytes { get; private set; }
     public int? MaxRetainedMessages { get; private set; }
     public long? MaxRetainedBytes { get; private set; }
-
     public long? MaxConnectingBytes { get; private set; }
     public long? MaxSessionExpiry { get; private set; }
     public int? MaxUsers { get; private set; }

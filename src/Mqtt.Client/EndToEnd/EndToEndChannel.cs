@@ -252,8 +252,9 @@ public sealed class EndToEndChannel : IAsyncDisposable
             // With a key store, as one step with the user's other receivers: what they accepted is refused here too.
             error = store is null ? TryOpen() : store.OpenRecorded(receiver, TryOpen);
         }
-        catch (E2eException e)
+        catch (E2eException e) when (e.Error is not (E2eError.InsecureKeyFile or E2eError.CorruptKeyFile))
         {
+            // The user's own files failing escape instead (recv exits 1) and the envelope stays unacknowledged for the next run.
             return Failure(sender, message.Topic, e);
         }
         switch (error)

@@ -57,7 +57,7 @@ public sealed class E2eException : CryptographicException
         E2eError.Malformed => "malformed: not a valid envelope or announcement",
         E2eError.UnsupportedVersion => "unsupported version",
         E2eError.Tampered => "tampered: authentication failed (ciphertext, topic, sender or recipient changed)",
-        E2eError.Duplicate => "duplicate: already accepted (a replay or a redelivery)",
+        E2eError.Duplicate => "duplicate: already accepted (a replay, a redelivery, or a copy another recv or chat of this user showed)",
         E2eError.ReorderedBeyondWindow => "too old: outside the replay window or its session was closed",
         E2eError.WrongRecipient => "wrong recipient: sealed to a key this user does not hold",
         E2eError.UnknownSession => "unknown session: no session start seen yet",

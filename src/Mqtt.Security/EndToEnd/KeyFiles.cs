@@ -32,6 +32,18 @@ internal static class KeyFiles
     }
 
     /// <summary>
+    /// Takes group and other bits off a user's key folder made before (or by hand): whoever may write to it could
+    /// swap a pin or a key file for one of their own, whatever mode each file has (a probe found 0755 kept as it was).
+    /// </summary>
+    public static void MakeFolderPrivate(string path)
+    {
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & ~PrivateFolder) != 0)
+        {
+            File.SetUnixFileMode(path, PrivateFolder);
+        }
+    }
+
+    /// <summary>
     /// Writes <paramref name="content"/> to <paramref name="path"/> atomically with mode 0600: a temporary
     /// file created with that mode (no window where others can open it), flushed to disk, then renamed.
     /// </summary>

@@ -61,6 +61,7 @@ public sealed class KeyStore
         string directory = Path.Combine(Path.GetFullPath(root), KeyFiles.SafeName(user));
         KeyFiles.CreatePrivateFolder(root);
         KeyFiles.CreatePrivateFolder(directory);
+        KeyFiles.MakeFolderPrivate(directory);
         return new KeyStore(directory, user, timeProvider ?? TimeProvider.System);
     }
 

@@ -27,6 +27,20 @@ public sealed class KeyStoreTests : IDisposable
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(Path.Combine(store.Directory, "identity.pem")), StringComparison.Ordinal);
     }
 
+    /// <summary>A user's folder made with group or other bits (by hand, an old umask) is made private: a probe found 0755 kept.</summary>
+    [SkippableFact]
+    public void A_key_folder_others_may_enter_is_made_private_on_open()
+    {
+        Skip.If(OperatingSystem.IsWindows());
+        string shared = Directory.CreateDirectory(Path.Combine(folder.Path, "alice")).FullName;
+        File.SetUnixFileMode(shared, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        KeyStore store = KeyStore.Open(folder.Path, "alice", clock);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(store.Directory));
+    }
+
     [Fact]
     public void Loading_again_gives_the_same_keys_and_announcement()
     {

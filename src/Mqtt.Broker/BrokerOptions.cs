@@ -35,6 +35,12 @@ public sealed class BrokerOptions
     /// </summary>
     public long MaximumConnectingBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// How long a connection we closed after a last packet waits for its client to close too before resetting it (the
+    /// lingering close, docs/broker.md). Fixed at 1 s outside tests, which lengthen it on a loaded machine.
+    /// </summary>
+    internal TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>QoS 1/2 PUBLISHes a client may have unacknowledged towards us, advertised in CONNACK. Default 100.</summary>
     public ushort ReceiveMaximum { get; set; } = 100;
 

@@ -71,15 +71,17 @@ public sealed class Mqtt5FlowControlTests
     [Fact]
     public async Task A_client_still_sending_after_our_DISCONNECT_reads_it_and_not_a_reset()
     {
-        await using var broker = await TestBroker.StartAsync(o => o.ReceiveMaximum = 2);
+        // A linger longer than the 1 s default: on a loaded machine (a full test run beside other work) the waits below
+        // once outlasted 1 s, and the reset that ends every linger arrived before the client read.
+        await using var broker = await TestBroker.StartAsync(o => (o.ReceiveMaximum, o.Linger) = ((ushort)2, TimeSpan.FromSeconds(10)));
         await using RawClient client = await broker.OpenAsync();
         await client.ConnectAsync("greedy");
         for (ushort id = 1; id <= 3; id++)
         {
             await client.SendAsync(new PublishPacket { Topic = Wire.Text("t"), Payload = Wire.Text("p"), QoS = QoS2, PacketId = id });
         }
-        // All within the broker's 1 s linger, with room for a slow machine: a non-lingering broker closes within
-        // milliseconds and its reset arrives as fast, so short waits are enough to catch it.
+        // All within the broker's linger: a non-lingering broker closes within milliseconds and its reset arrives as
+        // fast, so short waits are enough to catch it.
         await Task.Delay(150); // the broker answers and closes meanwhile; this client reads nothing yet
         bool reset = false;
         for (ushort id = 4; id <= 10 && !reset; id++)

@@ -600,13 +600,13 @@ internal sealed partial class MqttConnection
 
     /// <summary>
     /// A lingering close: the client gets FIN after our last packet while the read loop reads and drops what it still
-    /// sends, until it closes too or 1 s passes. Closing at once with its bytes unread would have the kernel answer them
-    /// with RST, and a client still sending (one past our Receive Maximum, say) then fails on a reset instead of reading
-    /// the DISCONNECT that says why. One that has not closed after 1 s gets the reset.
+    /// sends, until it closes too or <see cref="BrokerOptions.Linger"/> (1 s) passes. Closing at once with its bytes unread
+    /// would have the kernel answer them with RST, and a client still sending (one past our Receive Maximum, say) then
+    /// fails on a reset instead of reading the DISCONNECT that says why. One that has not closed by then gets the reset.
     /// </summary>
     private async Task AbortAfterLingerAsync()
     {
-        await Task.Delay(1000);
+        await Task.Delay(Options.Linger);
         _transport.Reset();
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using Mqtt.Codec;
 using static Mqtt.Client.Tests.CliTests;
@@ -223,6 +225,36 @@ public sealed class CliMosquittoFlagTests
         CliRun resumed = await RunAsync(["sub", .. session, "-C", "1"]).WaitAsync(Patience);
         Assert.Equal(0, resumed.ExitCode);
         Assert.Equal(["queued while away"], resumed.Lines);
+    }
+
+    /// <summary>
+    /// A resumed session's backlog comes before the SUBACK, more of it than the client's message queue holds (1,024): sub
+    /// prints it as it comes. Before (a probe against Mosquitto, whose session held 1,800 messages after its reader was
+    /// killed), sub waited for the SUBACK first, the full queue stopped the client reading, and it exited 3 every time.
+    /// </summary>
+    [Fact]
+    public async Task Sub_c_prints_a_backlog_larger_than_its_queue_that_comes_before_the_SUBACK()
+    {
+        const int Backlog = 3000;
+        await using var server = new FakeServer();
+        Task<CliRun> sub = RunAsync(["sub", "-p", $"{server.Port}", "-c", "-i", "backlog", "-t", "b/t", "-q", "1", "-C", $"{Backlog + 1}"]);
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync(sessionPresent: true);
+        for (int i = 0; i < Backlog; i++)
+        {
+            var publish = new PublishPacket { Topic = new ReadOnlySequence<byte>("b/t"u8.ToArray()), Payload = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes($"{i}")) };
+            await connection.SendAsync(w => publish.Write(w, ProtocolVersion.V500));
+        }
+        OwnedPacket subscribe = await connection.ExpectAsync(PacketType.Subscribe);
+        ushort packetId = BinaryPrimitives.ReadUInt16BigEndian(subscribe.Body);
+        await connection.SendAsync(w => new SubAckPacket { PacketId = packetId, ReasonCodes = new ReadOnlySequence<byte>([(byte)ReasonCode.GrantedQoS1]) }.Write(w, ProtocolVersion.V500));
+        var last = new PublishPacket { Topic = new ReadOnlySequence<byte>("b/t"u8.ToArray()), Payload = new ReadOnlySequence<byte>("after"u8.ToArray()) };
+        await connection.SendAsync(w => last.Write(w, ProtocolVersion.V500));
+
+        CliRun result = await sub.WaitAsync(Patience);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(Backlog + 1, result.Lines.Length);
+        Assert.Equal("after", result.Lines[^1]);
     }
 
     /// <summary>`-c -x 0`: the session is resumed at connect but ends with the connection, so nothing waits for the next one.</summary>

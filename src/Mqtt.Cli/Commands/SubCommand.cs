@@ -108,28 +108,44 @@ public static class SubCommand
                 {
                     deadline.CancelAfter(runTimeout);
                 }
+                // Printing from the start: a resumed session's queued messages come before the SUBACK, and left unread they
+                // would fill the client's queue, which then stops reading the socket, SUBACK included (a probe: `sub -c`
+                // never resumed a session its last reader left with a backlog of 1,800 messages; exit 3 every time).
+                Task<(int Printed, bool TimedOut)>? printing = ExitOnceSubscribed ? null : PrintAsync(client, output, deadline.Token, cancellationToken);
+                Task<int?> subscribing = SubscribeAsync(client, timeout, error, deadline.Token);
+                if (printing is not null && await Task.WhenAny(subscribing, printing) == printing && !(await printing).TimedOut)
+                {
+                    // COUNT printed (or stdout closed, or Ctrl+C) from the session's backlog before the SUBACK came.
+                    await client.DisconnectAsync(cancellationToken: CancellationToken.None);
+                    return ExitCodes.Success;
+                }
                 int? refused;
                 try
                 {
-                    refused = await SubscribeAsync(client, timeout, error, deadline.Token);
+                    refused = await subscribing;
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    return await TimedOutAsync(client, 0, timeout, error);
+                    return await TimedOutAsync(client, printing is null ? 0 : (await printing).Printed, timeout, error);
                 }
                 if (refused is int code)
                 {
+                    await deadline.CancelAsync();
+                    if (printing is not null)
+                    {
+                        await printing;
+                    }
                     // As mosquitto_sub: a deliberate end, so a --will-* Will is dropped, not published.
                     await client.DisconnectAsync(cancellationToken: CancellationToken.None);
                     return code;
                 }
-                if (!ExitOnceSubscribed)
+                if (printing is not null)
                 {
                     if (RunTimeout is null && Count is not null)
                     {
                         deadline.CancelAfter(timeout);
                     }
-                    (int printed, bool timedOut) = await PrintAsync(client, output, deadline.Token, cancellationToken);
+                    (int printed, bool timedOut) = await printing;
                     if (timedOut)
                     {
                         return await TimedOutAsync(client, printed, timeout, error);

@@ -125,6 +125,7 @@ public sealed class CliTests
     [InlineData("--topic is not valid UTF-8", "pub", "-t", "bin\uFFFDtopic", "-m", "x")]
     [InlineData("--topic is not valid UTF-8", "sub", "-t", "bin\uFFFDtopic")]
     [InlineData("-f /nonexistent/file: no such file", "pub", "-t", "a", "-f", "/nonexistent/file")]
+    [InlineData("-f /: a folder, not a file", "pub", "-t", "a", "-f", "/")]
     [InlineData("--password is not valid UTF-8", "pub", "-t", "a", "-m", "x", "-u", "bob", "-P", "p\uFFFD")]
     public async Task Unusable_topics_files_and_passwords_exit_1_before_connecting(string expected, params string[] args)
     {

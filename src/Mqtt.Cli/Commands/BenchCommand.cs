@@ -18,7 +18,7 @@ public static class BenchCommand
         {
             if (r.GetValue(common.IdPrefix) is not null)
             {
-                r.AddError("bench names its clients from -i (a prefix already), not -I");
+                r.AddError("bench names its clients itself (bench-RUN-...; -i is not used), so it takes no -I");
             }
         });
         command.SetAction((ParseResult r, CancellationToken cancellationToken) => RunAsync(r, bench, common, cancellationToken));

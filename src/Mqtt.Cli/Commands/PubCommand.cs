@@ -48,7 +48,7 @@ public static class PubCommand
             }
             if (r.GetValue(file) is string path && !File.Exists(path))
             {
-                r.AddError($"-f {path}: no such file");
+                r.AddError(Directory.Exists(path) ? $"-f {path}: a folder, not a file" : $"-f {path}: no such file");
             }
         });
         command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>

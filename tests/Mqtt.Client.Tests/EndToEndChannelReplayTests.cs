@@ -5,8 +5,12 @@ using static Mqtt.Client.Tests.TestClients;
 namespace Mqtt.Client.Tests;
 
 /// <summary>Several receivers of one user (a `chat` beside a `recv`) on one key store accept a message once between them.</summary>
-public sealed class EndToEndChannelReplayTests
+public sealed class EndToEndChannelReplayTests : IDisposable
 {
+    private readonly DirectoryInfo root = Directory.CreateTempSubdirectory("mqttcore-e2e-");
+
+    public void Dispose() => root.Delete(recursive: true);
+
     /// <summary>
     /// A probe: bob's chat, started before his recv accepted a message, showed the broker's replay of it again, as it
     /// read replay.bin only when it started. Here both of bob's channels get the same envelope: one shows it, the other
@@ -15,37 +19,29 @@ public sealed class EndToEndChannelReplayTests
     [Fact]
     public async Task Two_channels_of_one_user_show_a_message_they_both_receive_once()
     {
-        DirectoryInfo root = Directory.CreateTempSubdirectory("mqttcore-e2e-");
-        try
-        {
-            await using OurBroker broker = await OurBroker.StartAsync();
-            KeyStore bobStore = KeyStore.Open(root.FullName, "bob");
-            using E2eIdentity bobKeys = bobStore.LoadOrCreateIdentity();
-            await using var chat = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob-chat" });
-            await using var recv = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob-recv" });
-            await chat.ConnectAsync();
-            await recv.ConnectAsync();
-            await using var chatChannel = new EndToEndChannel(chat, bobKeys, bobStore.OpenTrustStore(), bobStore);
-            await using var recvChannel = new EndToEndChannel(recv, bobKeys, bobStore.OpenTrustStore(), bobStore);
-            await chatChannel.PublishAnnouncementAsync(TimeSpan.Zero);
-            await chatChannel.ListenAsync("alice");
-            await recvChannel.ListenAsync("alice");
+        await using OurBroker broker = await OurBroker.StartAsync();
+        KeyStore bobStore = KeyStore.Open(root.FullName, "bob");
+        using E2eIdentity bobKeys = bobStore.LoadOrCreateIdentity();
+        await using var chat = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob-chat" });
+        await using var recv = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "bob-recv" });
+        await chat.ConnectAsync();
+        await recv.ConnectAsync();
+        await using var chatChannel = new EndToEndChannel(chat, bobKeys, bobStore.OpenTrustStore(), bobStore);
+        await using var recvChannel = new EndToEndChannel(recv, bobKeys, bobStore.OpenTrustStore(), bobStore);
+        await chatChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+        await chatChannel.ListenAsync("alice");
+        await recvChannel.ListenAsync("alice");
 
-            await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
-            await alice.ConnectAsync();
-            using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
-            await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
-            await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
-            await aliceChannel.AgreeKeyAsync("bob", Patience);
-            await aliceChannel.SendAsync("bob", "pay carol 10"u8.ToArray());
+        await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
+        await alice.ConnectAsync();
+        using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
+        await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
+        await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+        await aliceChannel.AgreeKeyAsync("bob", Patience);
+        await aliceChannel.SendAsync("bob", "pay carol 10"u8.ToArray());
 
-            EndToEndMessage[] both = await Task.WhenAll(ReadOneAsync(chatChannel), ReadOneAsync(recvChannel));
-            Assert.Equal([EndToEndMessageKind.Message, EndToEndMessageKind.Duplicate], both.Select(m => m.Kind).Order());
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
+        EndToEndMessage[] both = await Task.WhenAll(ReadOneAsync(chatChannel), ReadOneAsync(recvChannel));
+        Assert.Equal([EndToEndMessageKind.Message, EndToEndMessageKind.Duplicate], both.Select(m => m.Kind).Order());
     }
 
     /// <summary>
@@ -57,47 +53,39 @@ public sealed class EndToEndChannelReplayTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes
     public async Task A_replay_state_gone_bad_while_reading_loses_no_message()
     {
-        DirectoryInfo root = Directory.CreateTempSubdirectory("mqttcore-e2e-");
-        try
+        await using OurBroker broker = await OurBroker.StartAsync();
+        KeyStore bobStore = KeyStore.Open(root.FullName, "bob");
+        using E2eIdentity bobKeys = bobStore.LoadOrCreateIdentity();
+        var bobOptions = new MqttClientOptions { Port = broker.Port, ClientId = "bob", CleanStart = false, SessionExpiryInterval = 600, AutomaticAcknowledgement = false };
+        await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
+        await alice.ConnectAsync();
+        using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
+        await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
+        await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+        string replay = Path.Combine(bobStore.Directory, "replay.bin");
+
+        await using (var bob = new MqttClient(bobOptions))
         {
-            await using OurBroker broker = await OurBroker.StartAsync();
-            KeyStore bobStore = KeyStore.Open(root.FullName, "bob");
-            using E2eIdentity bobKeys = bobStore.LoadOrCreateIdentity();
-            var bobOptions = new MqttClientOptions { Port = broker.Port, ClientId = "bob", CleanStart = false, SessionExpiryInterval = 600, AutomaticAcknowledgement = false };
-            await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
-            await alice.ConnectAsync();
-            using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
-            await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
-            await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
-            string replay = Path.Combine(bobStore.Directory, "replay.bin");
+            await bob.ConnectAsync();
+            await using var bobChannel = new EndToEndChannel(bob, bobKeys, bobStore.OpenTrustStore(), bobStore);
+            await bobChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+            await bobChannel.ListenAsync("alice");
+            await aliceChannel.AgreeKeyAsync("bob", Patience);
+            await aliceChannel.SendAsync("bob", "first"u8.ToArray());
+            Assert.Equal(EndToEndMessageKind.Message, (await ReadOneAsync(bobChannel)).Kind); // replay.bin now exists
 
-            await using (var bob = new MqttClient(bobOptions))
-            {
-                await bob.ConnectAsync();
-                await using var bobChannel = new EndToEndChannel(bob, bobKeys, bobStore.OpenTrustStore(), bobStore);
-                await bobChannel.PublishAnnouncementAsync(TimeSpan.Zero);
-                await bobChannel.ListenAsync("alice");
-                await aliceChannel.AgreeKeyAsync("bob", Patience);
-                await aliceChannel.SendAsync("bob", "first"u8.ToArray());
-                Assert.Equal(EndToEndMessageKind.Message, (await ReadOneAsync(bobChannel)).Kind); // replay.bin now exists
-
-                File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
-                await aliceChannel.SendAsync("bob", "kept"u8.ToArray());
-                E2eException e = await Assert.ThrowsAsync<E2eException>(() => ReadOneAsync(bobChannel));
-                Assert.Equal(E2eError.InsecureKeyFile, e.Error);
-                File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            await using var again = new MqttClient(bobOptions);
-            await again.ConnectAsync();
-            await using var againChannel = new EndToEndChannel(again, bobKeys, bobStore.OpenTrustStore(), bobStore);
-            EndToEndMessage kept = await ReadOneAsync(againChannel);
-            Assert.Equal("kept", System.Text.Encoding.UTF8.GetString(kept.Plaintext.Span));
+            File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            await aliceChannel.SendAsync("bob", "kept"u8.ToArray());
+            E2eException e = await Assert.ThrowsAsync<E2eException>(() => ReadOneAsync(bobChannel));
+            Assert.Equal(E2eError.InsecureKeyFile, e.Error);
+            File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
+
+        await using var again = new MqttClient(bobOptions);
+        await again.ConnectAsync();
+        await using var againChannel = new EndToEndChannel(again, bobKeys, bobStore.OpenTrustStore(), bobStore);
+        EndToEndMessage kept = await ReadOneAsync(againChannel);
+        Assert.Equal("kept", System.Text.Encoding.UTF8.GetString(kept.Plaintext.Span));
     }
 
     private static async Task<EndToEndMessage> ReadOneAsync(EndToEndChannel channel)

@@ -18,7 +18,7 @@ public static class BenchCommand
         {
             if (r.GetValue(common.IdPrefix) is not null)
             {
-                r.AddError("bench names its clients itself (bench-RUN-...; -i is not used), so it takes no -I");
+                r.AddError("bench names its clients itself (bench-RUN-...; -i is not used), not -I");
             }
         });
         command.SetAction((ParseResult r, CancellationToken cancellationToken) => RunAsync(r, bench, common, cancellationToken));

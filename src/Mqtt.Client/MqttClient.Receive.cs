@@ -273,7 +273,7 @@ public sealed partial class MqttClient
             {
                 if (!writer.TryWrite(message))
                 {
-                    await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Lifetime)).ConfigureAwait(false);
+                    await connection.WaitForApplicationAsync(writer.WriteAsync(message, connection.Delivery)).ConfigureAwait(false);
                 }
             }
             catch (ChannelClosedException)
@@ -321,9 +321,9 @@ public sealed partial class MqttClient
             }
             try
             {
-                Task<bool> room = writer.WaitToWriteAsync(connection.Lifetime).AsTask();
+                Task<bool> room = writer.WaitToWriteAsync(connection.Delivery).AsTask();
                 await connection.WaitForApplicationAsync(new ValueTask(room)).ConfigureAwait(false);
-                if (!room.Result)
+                if (!room.IsCompletedSuccessfully || !room.Result)
                 {
                     return; // the client is stopping: nobody reads any more
                 }

@@ -24,6 +24,9 @@ internal sealed class MqttConnection
     private readonly ILogger? _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly CancellationTokenSource _delivery = new(); // ends the read loop's waits for the application
+    private readonly TaskCompletionSource _inputEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _discarding; // after our DISCONNECT: what the server still sends is read and dropped
     private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IFrameHandler? _handler;
     private int _waitingWriters;
@@ -73,6 +76,9 @@ internal sealed class MqttConnection
     public void MarkResent() => _resent.TrySetResult();
 
     public CancellationToken Lifetime => _lifetime.Token;
+
+    /// <summary>Cancelled when the connection closes or starts to (our DISCONNECT): a message waiting for room in the application's queue is then dropped, unacknowledged.</summary>
+    public CancellationToken Delivery => _delivery.Token;
 
     /// <summary>True while the read loop waits for room in the application's message queue (for tests).</summary>
     internal bool AwaitingApplication => Volatile.Read(ref _awaitingApplication);
@@ -219,6 +225,10 @@ internal sealed class MqttConnection
         {
             await pending.ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_discarding)
+        {
+            // Our DISCONNECT is out: the read loop goes on to read and drop the rest (see DisconnectAsync).
+        }
         finally
         {
             Volatile.Write(ref _awaitingApplication, false);
@@ -258,7 +268,16 @@ internal sealed class MqttConnection
         }
         try
         {
-            await TrySendDisconnectAsync(reasonCode, cancellationToken).ConfigureAwait(false);
+            _discarding = true;
+            await _delivery.CancelAsync().ConfigureAwait(false);
+            if (await TrySendDisconnectAsync(reasonCode, cancellationToken).ConfigureAwait(false))
+            {
+                // A lingering close: what the server still sends is read and dropped until it closes (it does on our
+                // DISCONNECT), at most CloseGrace. Closed with its bytes unread, the socket would send a reset, and a
+                // reset can make the server drop what it had not read yet: our last PUBRECs (at QoS 2 it then sends those
+                // messages again) and the DISCONNECT itself (it then publishes the Will). A probe against Mosquitto saw both.
+                await Task.WhenAny(_inputEnded.Task, Task.Delay(CloseGrace, cancellationToken)).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -269,6 +288,7 @@ internal sealed class MqttConnection
     private async Task FinishCloseAsync(Exception? reason)
     {
         _logger?.LogDebug("connection {Number} closed: {Reason}", Number, reason?.Message ?? "disconnected");
+        _delivery.Cancel();
         _lifetime.Cancel();
         await _transport.DisposeAsync().ConfigureAwait(false);
         _closed.TrySetResult(reason);
@@ -311,6 +331,10 @@ internal sealed class MqttConnection
                             Volatile.Write(ref _pingSentTicks, 0);
                             continue;
                         }
+                        if (_discarding)
+                        {
+                            continue;
+                        }
                         ValueTask handled = _handler!.OnFrameAsync(this, frame);
                         if (!handled.IsCompletedSuccessfully)
                         {
@@ -351,6 +375,7 @@ internal sealed class MqttConnection
         {
             _logger?.LogDebug("connection {Number} read loop ended: {Message}", Number, failure.Message);
         }
+        _inputEnded.TrySetResult();
         await CloseAsync(failure, reply).ConfigureAwait(false);
     }
 
@@ -569,24 +594,26 @@ internal sealed class MqttConnection
         }
     }
 
-    private async Task TrySendDisconnectAsync(ReasonCode code, CancellationToken cancellationToken)
+    /// <summary>Sends DISCONNECT, best effort and bounded; true once it was flushed.</summary>
+    private async Task<bool> TrySendDisconnectAsync(ReasonCode code, CancellationToken cancellationToken)
     {
         var disconnect = new DisconnectPacket { ReasonCode = code };
         if ((uint)disconnect.GetSize(Version) > MaximumOutgoingPacketSize)
         {
             // [MQTT-3.2.2-15] Not even a DISCONNECT goes over the server's Maximum Packet Size: the socket just closes.
-            return;
+            return false;
         }
         try
         {
             if (!await _writeLock.WaitAsync(CloseGrace, cancellationToken).ConfigureAwait(false))
             {
-                return;
+                return false;
             }
             try
             {
                 disconnect.Write(_output, Version);
                 await _output.FlushAsync().AsTask().WaitAsync(CloseGrace, cancellationToken).ConfigureAwait(false);
+                return true;
             }
             finally
             {
@@ -595,7 +622,7 @@ internal sealed class MqttConnection
         }
         catch (Exception e) when (IsTransportFailure(e) || e is TimeoutException)
         {
-            // Best effort: the socket is closed next anyway.
+            return false; // best effort: the socket is closed next anyway
         }
     }
 

@@ -32,13 +32,9 @@ public sealed class EndToEndChannelReplayTests : IDisposable
         await chatChannel.ListenAsync("alice");
         await recvChannel.ListenAsync("alice");
 
-        await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
-        await alice.ConnectAsync();
-        using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
-        await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
-        await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
-        await aliceChannel.AgreeKeyAsync("bob", Patience);
-        await aliceChannel.SendAsync("bob", "pay carol 10"u8.ToArray());
+        await using AnnouncedPeer alice = await AnnouncedPeer.StartAsync(broker.Port, "alice");
+        await alice.Channel.AgreeKeyAsync("bob", Patience);
+        await alice.Channel.SendAsync("bob", "pay carol 10"u8.ToArray());
 
         EndToEndMessage[] both = await Task.WhenAll(ReadOneAsync(chatChannel), ReadOneAsync(recvChannel));
         Assert.Equal([EndToEndMessageKind.Message, EndToEndMessageKind.Duplicate], both.Select(m => m.Kind).Order());
@@ -57,11 +53,7 @@ public sealed class EndToEndChannelReplayTests : IDisposable
         KeyStore bobStore = KeyStore.Open(root.FullName, "bob");
         using E2eIdentity bobKeys = bobStore.LoadOrCreateIdentity();
         var bobOptions = new MqttClientOptions { Port = broker.Port, ClientId = "bob", CleanStart = false, SessionExpiryInterval = 600, AutomaticAcknowledgement = false };
-        await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
-        await alice.ConnectAsync();
-        using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
-        await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
-        await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+        await using AnnouncedPeer alice = await AnnouncedPeer.StartAsync(broker.Port, "alice");
         string replay = Path.Combine(bobStore.Directory, "replay.bin");
 
         await using (var bob = new MqttClient(bobOptions))
@@ -70,12 +62,12 @@ public sealed class EndToEndChannelReplayTests : IDisposable
             await using var bobChannel = new EndToEndChannel(bob, bobKeys, bobStore.OpenTrustStore(), bobStore);
             await bobChannel.PublishAnnouncementAsync(TimeSpan.Zero);
             await bobChannel.ListenAsync("alice");
-            await aliceChannel.AgreeKeyAsync("bob", Patience);
-            await aliceChannel.SendAsync("bob", "first"u8.ToArray());
+            await alice.Channel.AgreeKeyAsync("bob", Patience);
+            await alice.Channel.SendAsync("bob", "first"u8.ToArray());
             Assert.Equal(EndToEndMessageKind.Message, (await ReadOneAsync(bobChannel)).Kind); // replay.bin now exists
 
             File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
-            await aliceChannel.SendAsync("bob", "kept"u8.ToArray());
+            await alice.Channel.SendAsync("bob", "kept"u8.ToArray());
             E2eException e = await Assert.ThrowsAsync<E2eException>(() => ReadOneAsync(bobChannel));
             Assert.Equal(E2eError.InsecureKeyFile, e.Error);
             File.SetUnixFileMode(replay, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -23,14 +23,10 @@ public sealed class EndToEndChannelTrustTests
         await bobChannel.PublishAnnouncementAsync(TimeSpan.Zero);
         await bobChannel.ListenAsync("alice");
 
-        await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
-        await alice.ConnectAsync();
-        using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
-        await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
-        await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
-        await aliceChannel.AgreeKeyAsync("bob", Patience);
-        await aliceChannel.SendAsync("bob", "first"u8.ToArray());
-        await aliceChannel.SendAsync("bob", "second"u8.ToArray());
+        await using AnnouncedPeer alice = await AnnouncedPeer.StartAsync(broker.Port, "alice");
+        await alice.Channel.AgreeKeyAsync("bob", Patience);
+        await alice.Channel.SendAsync("bob", "first"u8.ToArray());
+        await alice.Channel.SendAsync("bob", "second"u8.ToArray());
 
         var read = new List<EndToEndMessage>();
         using var deadline = new CancellationTokenSource(Patience);
@@ -62,17 +58,13 @@ public sealed class EndToEndChannelTrustTests
         await bob.ConnectAsync();
         using E2eIdentity bobKeys = E2eIdentity.Generate("bob");
         TrustStore bobTrust = TrustStore.InMemory();
-        await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
-        await alice.ConnectAsync();
-        using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
-        await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
-        await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
+        await using AnnouncedPeer alice = await AnnouncedPeer.StartAsync(broker.Port, "alice");
         await using (var before = new EndToEndChannel(bob, bobKeys, bobTrust))
         {
             await before.PublishAnnouncementAsync(TimeSpan.Zero);
             await before.ListenAsync("alice");
-            await aliceChannel.AgreeKeyAsync("bob", Patience);
-            await aliceChannel.SendAsync("bob", "before"u8.ToArray());
+            await alice.Channel.AgreeKeyAsync("bob", Patience);
+            await alice.Channel.SendAsync("bob", "before"u8.ToArray());
             Assert.Equal("before", await ReadOneAsync(before));
         }
 
@@ -84,8 +76,8 @@ public sealed class EndToEndChannelTrustTests
         await after.PublishAnnouncementAsync(TimeSpan.Zero);
         await after.ListenAsync("alice");
         byte[] latest = bobKeys.Announcement.Encoded.ToArray();
-        Assert.True(SpinWait.SpinUntil(() => aliceChannel.AnnouncementOf("bob") is byte[] seen && seen.AsSpan().SequenceEqual(latest), Patience));
-        await aliceChannel.SendAsync("bob", "after"u8.ToArray());
+        Assert.True(SpinWait.SpinUntil(() => alice.Channel.AnnouncementOf("bob") is byte[] seen && seen.AsSpan().SequenceEqual(latest), Patience));
+        await alice.Channel.SendAsync("bob", "after"u8.ToArray());
 
         Assert.Equal("after", await ReadOneAsync(after));
     }
@@ -112,18 +104,14 @@ public sealed class EndToEndChannelTrustTests
             await bobChannel.PublishAnnouncementAsync(TimeSpan.Zero);
             await bobChannel.ListenAsync("alice");
 
-            await using var alice = new MqttClient(new MqttClientOptions { Port = broker.Port, ClientId = "alice" });
-            await alice.ConnectAsync();
-            using E2eIdentity aliceKeys = E2eIdentity.Generate("alice");
-            await using var aliceChannel = new EndToEndChannel(alice, aliceKeys, TrustStore.InMemory());
-            await aliceChannel.PublishAnnouncementAsync(TimeSpan.Zero);
-            await aliceChannel.ListenAsync("bob");
-            await aliceChannel.AgreeKeyAsync("bob", Patience);
+            await using AnnouncedPeer alice = await AnnouncedPeer.StartAsync(broker.Port, "alice");
+            await alice.Channel.ListenAsync("bob");
+            await alice.Channel.AgreeKeyAsync("bob", Patience);
             await bobChannel.AgreeKeyAsync("alice", Patience);
-            await aliceChannel.SendAsync("bob", "before"u8.ToArray());
+            await alice.Channel.SendAsync("bob", "before"u8.ToArray());
             Assert.Equal("before", await ReadOneAsync(bobChannel));
             await bobChannel.SendAsync("alice", "before"u8.ToArray());
-            Assert.Equal("before", await ReadOneAsync(aliceChannel));
+            Assert.Equal("before", await ReadOneAsync(alice.Channel));
 
             byte[] latest;
             using (E2eIdentity rotating = bobStore.LoadIdentity())
@@ -139,12 +127,12 @@ public sealed class EndToEndChannelTrustTests
                 latest = rotating.Announcement.Encoded.ToArray();
             }
             Assert.True(SpinWait.SpinUntil(() => bobKeys.Announcement.Encoded.SequenceEqual(latest), Patience), "bob's channel kept its old keys");
-            Assert.True(SpinWait.SpinUntil(() => aliceChannel.AnnouncementOf("bob") is byte[] seen && seen.AsSpan().SequenceEqual(latest), Patience));
+            Assert.True(SpinWait.SpinUntil(() => alice.Channel.AnnouncementOf("bob") is byte[] seen && seen.AsSpan().SequenceEqual(latest), Patience));
 
-            await aliceChannel.SendAsync("bob", "after"u8.ToArray());
+            await alice.Channel.SendAsync("bob", "after"u8.ToArray());
             Assert.Equal("after", await ReadOneAsync(bobChannel));
             await bobChannel.SendAsync("alice", "after"u8.ToArray());
-            Assert.Equal("after", await ReadOneAsync(aliceChannel));
+            Assert.Equal("after", await ReadOneAsync(alice.Channel));
         }
         finally
         {

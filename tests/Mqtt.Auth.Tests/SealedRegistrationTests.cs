@@ -72,9 +72,7 @@ public sealed class SealedRegistrationTests
         Received answer = await client.ReceiveAsync();
 
         Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
-        Assert.Equal(0, broker.Security.Credentials.Count);
-        Assert.Contains(broker.Log.Lines, l => l.Contains("audit register failure", StringComparison.Ordinal)
-            && l.Contains("sealed registration does not open", StringComparison.Ordinal));
+        AssertNothingRegistered(broker, "sealed registration does not open");
     }
 
     /// <summary>A sealed registration belongs in the client's AUTH, after the broker's key; in CONNECT it is malformed.</summary>
@@ -183,9 +181,7 @@ public sealed class SealedRegistrationTests
         Received answer = await client.ReceiveAsync();
 
         Assert.Equal((PacketType.ConnAck, ReasonCode.NotAuthorized), (answer.Type, answer.ReasonCode));
-        Assert.Equal(0, broker.Security.Credentials.Count);
-        Assert.Contains(broker.Log.Lines, l => l.Contains("audit register failure", StringComparison.Ordinal)
-            && l.Contains("not finished within the CONNECT timeout", StringComparison.Ordinal));
+        AssertNothingRegistered(broker, "not finished within the CONNECT timeout");
     }
 
     /// <summary>Only exactly one byte 0x02 asks for a key; the rest is read as the single-step form and refused.</summary>
@@ -264,5 +260,13 @@ public sealed class SealedRegistrationTests
             throw new InvalidOperationException("single step");
 
         public ValueTask<bool> CompleteAsync(ReadOnlyMemory<byte>? serverData, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+    }
+
+    /// <summary>No user was made, and the audit line says why.</summary>
+    private static void AssertNothingRegistered(TestBroker broker, string auditReason)
+    {
+        Assert.Equal(0, broker.Security.Credentials.Count);
+        Assert.Contains(broker.Log.Lines, l => l.Contains("audit register failure", StringComparison.Ordinal)
+            && l.Contains(auditReason, StringComparison.Ordinal));
     }
 }

@@ -27,7 +27,7 @@ public sealed class ScramLoginTests
     }
 
     [Fact]
-    public async Task The_broker_log_names_the_user_a_SCRAM_login_proved_even_without_a_CONNECT_user_name()
+    public async Task The_broker_logs_one_line_naming_the_user_a_SCRAM_login_proved_even_without_a_CONNECT_user_name()
     {
         await using TestBroker broker = await TestBroker.StartAsync();
         await broker.AddUserAsync("alice", "correct horse");
@@ -37,7 +37,8 @@ public sealed class ScramLoginTests
             MqttNet.Options(broker.EndPoint, "alice-1").WithScram(new RfcScram("SCRAM-SHA-256", "alice", "correct horse")).Build());
 
         Assert.Equal(MqttClientConnectResultCode.Success, code);
-        Assert.Contains(broker.Log.Lines, l => l.Contains("auth success: user=\"alice\"", StringComparison.Ordinal));
+        Assert.Single(broker.Log.Lines, l => l.Contains("user=\"alice\"", StringComparison.Ordinal) && l.Contains("success", StringComparison.Ordinal));
+        Assert.Contains(broker.Log.Lines, l => l.Contains("audit login success: user=\"alice\"", StringComparison.Ordinal));
     }
 
     [Fact]

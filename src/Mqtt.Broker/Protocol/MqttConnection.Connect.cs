@@ -192,7 +192,8 @@ internal sealed partial class MqttConnection
             return false;
         }
         ConnectState connect = _connect!;
-        if (Logger.IsEnabled(LogLevel.Information))
+        // A login against the credential store has its audit line already (one line per login, as Mosquitto's).
+        if (!result.FromCredentialStore && Logger.IsEnabled(LogLevel.Information))
         {
             string method = connect.AuthenticationMethod ?? (connect.UserName is null && connect.Password is null ? "anonymous" : "password");
             Logger.LogInformation("auth {Outcome}: user={User} client={Client} remote={Remote} method={Method}",

@@ -79,8 +79,16 @@ public sealed class ApplicationMessage
     /// </summary>
     internal ApplicationMessage PublishedAt(long now) => new(Topic, Packet, Size, PublisherClientId, now);
 
-    /// <summary>True once the Message Expiry Interval has passed (3.3.2.3.3).</summary>
-    public bool IsExpired(long now) => Packet.Properties.MessageExpiryInterval is uint seconds && now - ReceivedAt >= seconds * 1000L;
+    /// <summary>
+    /// True once the Message Expiry Interval has passed (3.3.2.3.3). An interval of 0 is a lifetime under a second rather
+    /// than none: the subscribers connected when it is published get it (with interval 0); queues and the retained store
+    /// drop it a second later. Taken literally, it would reach nobody while its publisher is told it was delivered.
+    /// </summary>
+    public bool IsExpired(long now) =>
+        Packet.Properties.MessageExpiryInterval is uint seconds && now - ReceivedAt >= Math.Max(seconds * 1000L, ShortestLifetime);
+
+    /// <summary>What an interval of 0 means, in milliseconds.</summary>
+    private const long ShortestLifetime = 1000;
 
     /// <summary>Remaining lifetime in whole seconds, as forwarded to subscribers [MQTT-3.3.2-6].</summary>
     public uint? RemainingExpiry(long now) => Packet.Properties.MessageExpiryInterval is uint seconds

@@ -173,6 +173,25 @@ public sealed class Mqtt5FlowControlTests
     }
 
     [Fact]
+    public async Task MQTT5_3_1_2_24_message_that_fits_by_name_but_not_with_a_new_topic_alias_goes_by_name()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient sub = await broker.OpenAsync();
+        await sub.ConnectAsync("sub", properties: new MqttProperties { MaximumPacketSize = 100, TopicAliasMaximum = 5 });
+        await sub.SubscribeAsync("t/alias", QoS1);
+        await using RawClient client = await broker.ConnectAsync("pub");
+        // By name: 1 + 1 + (2 + 7) + 2 + 1 + 86 = 100 bytes, the client's maximum; a new alias would add 3.
+        string payload = new('x', 86);
+        await client.PublishAsync("t/alias", payload, QoS1);
+
+        ReceivedPacket received = await sub.ExpectPublishPacketAsync();
+        Assert.Equal(100, received.Size);
+        Assert.Equal("t/alias", received.Publish.TopicString);
+        Assert.Null(received.Publish.Properties.TopicAlias);
+        Assert.Equal(payload, PublishText(received.Publish));
+    }
+
+    [Fact]
     public async Task MQTT5_sec_3_2_2_3_6_packet_above_our_maximum_packet_size_gets_0x95()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumPacketSize = 1024);

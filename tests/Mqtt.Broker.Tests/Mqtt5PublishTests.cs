@@ -271,6 +271,33 @@ public sealed class Mqtt5PublishTests
     }
 
     [Fact]
+    public async Task MQTT5_3_3_2_5_message_expiry_0_reaches_connected_subscribers_and_is_not_kept()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using (RawClient away = await broker.ConnectAsync("away", properties: Persistent()))
+        {
+            await away.SubscribeAsync("t", QoS1);
+        }
+        await broker.WaitForOpenConnectionsAsync(0);
+        await using RawClient sub = await broker.ConnectAsync("sub");
+        await sub.SubscribeAsync("t", QoS1);
+        await using RawClient client = await broker.ConnectAsync("pub");
+        var expiresAtOnce = new MqttProperties { MessageExpiryInterval = 0 };
+
+        Assert.Equal(ReasonCode.Success, await client.PublishAsync("t", "now", QoS1, retain: true, properties: expiresAtOnce));
+        ReceivedPacket live = await sub.ExpectPublishPacketAsync();
+        Assert.Equal("now", live.PayloadText);
+        Assert.Equal(0u, live.Publish.Properties.MessageExpiryInterval);
+
+        // A lifetime under a second: neither the session that was away nor a later subscriber gets it.
+        await Task.Delay(1200);
+        await using RawClient back = await broker.OpenAsync();
+        await back.ConnectAsync("away", cleanStart: false, properties: Persistent());
+        await back.SubscribeAsync("t", QoS1);
+        await back.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_4_3_3_7_no_message_expiry_once_the_qos2_publish_was_sent()
     {
         await using var broker = await TestBroker.StartAsync();

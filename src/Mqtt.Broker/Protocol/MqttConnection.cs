@@ -559,6 +559,14 @@ internal sealed partial class MqttConnection
             Properties = properties,
         };
         int size = packet.GetSize(Version);
+        if (size > ClientMaximumPacketSize && alias != 0)
+        {
+            // The alias is ours to offer: a message that fits this client by name goes by name [MQTT-3.1.2-24].
+            properties.TopicAlias = null;
+            packet = packet with { Topic = message.TopicBytes, Properties = properties };
+            alias = 0;
+            size = packet.GetSize(Version);
+        }
         // [MQTT-3.3.2-5] [MQTT-4.3.3-7] expiry applies only until onward delivery has started: a resend is never dropped.
         if (size > ClientMaximumPacketSize || (!delivery.Sent && message.IsExpired(now)))
         {

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mqtt.Codec;
+using Mqtt.Security.Credentials;
 
 namespace Mqtt.Broker;
 
@@ -385,12 +386,16 @@ public sealed partial class MqttBroker : IAsyncDisposable
     /// Binds a connection to the session of its Client Identifier: an existing connection with that id is
     /// taken over (DISCONNECT 0x8E) [MQTT-3.1.4-3]; Clean Start discards the old session [MQTT-3.1.2-4].
     /// Returns the session and whether it was present before; no session when the id belongs to another user, or when
-    /// <paramref name="storeUser"/> (authenticated against the credential store) and the user has left it meanwhile
-    /// (<c>UserRemoved</c>).
+    /// the client proved itself against <paramref name="storeEntry"/>, an entry of the credential store, and the store
+    /// no longer holds it (the user removed or given new verifiers meanwhile: <c>UserRemoved</c>).
     /// </summary>
     internal (Session? Session, bool Present, bool UserRemoved) AttachSession(MqttConnection connection, string clientId, string? userName, bool cleanStart, uint expiry,
-        bool storeUser = false)
+        UserCredentials? storeEntry = null)
     {
+        if (storeEntry is not null)
+        {
+            Options.CredentialStore?.Refresh(); // a change the watcher has not reported yet counts too
+        }
         Session? old;
         MqttConnection? previous = null;
         bool closePrevious = false;
@@ -402,7 +407,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         {
             // A removal swaps the user list before it revokes under this lock: either the user is gone here, or the
             // revocation comes after and finds this session (RevokeUserAsync).
-            if (storeUser && Options.CredentialStore?.Holds(userName!) != true)
+            if (storeEntry is not null && Options.CredentialStore?.HoldsSame(storeEntry) != true)
             {
                 return (null, false, true);
             }

@@ -1,6 +1,8 @@
 using System.Text;
 using Mqtt.Broker;
 using Mqtt.Codec;
+using Mqtt.Security.Credentials;
+using Mqtt.Security.Scram;
 using MQTTnet;
 
 namespace Mqtt.Auth.Tests;
@@ -81,5 +83,36 @@ public sealed class RevocationTests
         Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
         Assert.Null(broker.Broker.ConnectionOf("alice-dev"));
         Assert.Equal(0, broker.Broker.SessionCount);
+    }
+
+    [Theory]
+    [InlineData("removed and made anew")]
+    [InlineData("given a new password")]
+    public async Task A_SCRAM_login_with_the_old_password_begun_before_the_user_was_changed_is_refused_with_0x86(string change)
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "old-pw");
+        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        var scram = new RfcScram("SCRAM-SHA-256", "alice", "old-pw");
+        await client.SendConnectAsync("alice-dev", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
+        Received serverFirst = await client.ReceiveAsync();
+        Assert.Equal(PacketType.Auth, serverFirst.Type);
+
+        // An administrator resets the account while the exchange waits for the client-final-message.
+        UserCredentials renewed = UserCredentials.Derive("alice", "new-pw", ScramVerifier.MinimumIterationCount);
+        if (change == "removed and made anew")
+        {
+            Assert.True(await broker.Security.Credentials.TryRemoveAsync("alice"));
+            Assert.True(await broker.Security.Credentials.TryAddAsync(renewed));
+        }
+        else
+        {
+            Assert.True(await broker.Security.Credentials.TryReplaceAsync(renewed));
+        }
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
+
+        Received answer = await client.ReceiveAsync();
+        Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
+        Assert.Null(broker.Broker.ConnectionOf("alice-dev"));
     }
 }

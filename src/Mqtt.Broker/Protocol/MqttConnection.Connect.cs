@@ -233,7 +233,7 @@ internal sealed partial class MqttConnection
                 await RefuseConnectAsync(ReasonCode.NotAuthorized);
                 return false;
             case ConnectOutcome.UserRemoved:
-                AuthAudit.Write(Logger, "login", false, Client.UserName, Client, connect.AuthenticationMethod ?? "password", "user removed during the login");
+                AuthAudit.Write(Logger, "login", false, Client.UserName, Client, connect.AuthenticationMethod ?? "password", "user removed or given new credentials during the login");
                 await RefuseConnectAsync(ReasonCode.BadUserNameOrPassword);
                 return false;
             case ConnectOutcome.ConnAckTooLarge:
@@ -291,7 +291,7 @@ internal sealed partial class MqttConnection
             return ConnectOutcome.ConnAckTooLarge;
         }
         (Session? attached, bool present, bool userRemoved) = _broker.AttachSession(this, clientId, Client.UserName, connect.CleanStart,
-            sessionExpiry, storeUser: result.FromCredentialStore);
+            sessionExpiry, result.StoreEntry);
         if (attached is not Session session)
         {
             return userRemoved ? ConnectOutcome.UserRemoved : ConnectOutcome.ClientIdInUse;

@@ -1,4 +1,5 @@
 using Mqtt.Codec;
+using Mqtt.Security.Credentials;
 
 namespace Mqtt.Broker;
 
@@ -27,14 +28,18 @@ public readonly record struct AuthenticationResult(AuthenticationStatus Status, 
     public static AuthenticationResult Succeed(string? userName, ReadOnlyMemory<byte> data = default) => new(AuthenticationStatus.Success, data, ReasonCode.Success, userName);
 
     /// <summary>
-    /// Authenticated against <see cref="BrokerOptions.CredentialStore"/>: the session is attached only if the user is still
-    /// in it then, so a removal during a slow exchange (up to the CONNECT timeout) cannot let the login through.
+    /// The entry of <see cref="BrokerOptions.CredentialStore"/> the client proved itself against: the session is attached
+    /// only if the store still holds that entry then, so neither a removal nor a new password (nor a removal and a new
+    /// user of the same name) during a slow exchange, up to the CONNECT timeout, lets a proof of the old one through.
     /// </summary>
-    internal bool FromCredentialStore { get; init; }
+    internal UserCredentials? StoreEntry { get; init; }
 
-    /// <summary>Authenticated as <paramref name="userName"/>, a user of the credential store.</summary>
-    internal static AuthenticationResult SucceedFromStore(string userName, ReadOnlyMemory<byte> data = default) =>
-        Succeed(userName, data) with { FromCredentialStore = true };
+    /// <summary>Authenticated against the credential store.</summary>
+    internal bool FromCredentialStore => StoreEntry is not null;
+
+    /// <summary>Authenticated as the user of <paramref name="entry"/>, an entry of the credential store.</summary>
+    internal static AuthenticationResult SucceedFromStore(UserCredentials entry, ReadOnlyMemory<byte> data = default) =>
+        Succeed(entry.Name, data) with { StoreEntry = entry };
 
     /// <summary>Refused with <paramref name="reasonCode"/>.</summary>
     public static AuthenticationResult Fail(ReasonCode reasonCode) => new(AuthenticationStatus.Failure, default, reasonCode, null);

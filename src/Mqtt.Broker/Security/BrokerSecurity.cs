@@ -179,7 +179,7 @@ public sealed class BrokerSecurity : IDisposable
         }
 
         AuthAudit.Write(Logger, AuthAudit.RegisterAction, true, credentials.Name, client, method, "registered");
-        return AuthenticationResult.SucceedFromStore(credentials.Name);
+        return AuthenticationResult.SucceedFromStore(credentials);
     }
 
     /// <summary>

@@ -128,8 +128,13 @@ public sealed class CredentialStore : IDisposable
         return _snapshot.Users.TryGetValue(name, out credentials);
     }
 
-    /// <summary>Is the user in the users as last loaded? No file access: for checks made under the broker's locks.</summary>
-    internal bool Holds(string name) => _snapshot.Users.ContainsKey(name);
+    /// <summary>
+    /// Does the file as last loaded still hold this entry: the user, with the same verifiers? No file access: for checks
+    /// made under the broker's locks (<see cref="Refresh"/> first).
+    /// </summary>
+    internal bool HoldsSame(UserCredentials entry) =>
+        _snapshot.Users.TryGetValue(entry.Name, out UserCredentials? current)
+        && (ReferenceEquals(current, entry) || current.FormatLine() == entry.FormatLine());
 
     /// <summary>
     /// Looks a user up in the file as last read successfully: while it cannot be read, saved sessions are kept for the

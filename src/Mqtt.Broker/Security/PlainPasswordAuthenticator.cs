@@ -53,7 +53,7 @@ public sealed class PlainPasswordAuthenticator : IPasswordAuthenticator
         {
             _security.Throttle.RecordSuccess(userName, client.RemoteEndPoint?.Address);
             AuthAudit.Write(_security.Logger, action, true, userName, client, Method, "password verified");
-            return AuthenticationResult.SucceedFromStore(userName);
+            return AuthenticationResult.SucceedFromStore(credentials!);
         }
 
         return await _security.RefuseAsync(action, userName, client, Method, known ? "wrong password" : "unknown user", ReasonCode.BadUserNameOrPassword, cancellationToken);

@@ -33,7 +33,7 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
     {
         private readonly ScramServer _server = new(owner._mechanism);
         private int _step;
-        private bool _knownUser;
+        private UserCredentials? _entry;
 
         public string? ClaimedUserName => _server.UserName;
 
@@ -65,7 +65,7 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
                     ScramVerifier? verifier = security.Credentials.TryGet(name, out UserCredentials? credentials)
                         ? credentials.GetVerifier(owner._mechanism)
                         : null;
-                    _knownUser = verifier is not null;
+                    _entry = verifier is null ? null : credentials;
                     return AuthenticationResult.Continue(Encoding.UTF8.GetBytes(_server.CreateServerFirstMessage(verifier ?? decoy)));
                 case 1:
                     // Checked again: guesses running in parallel may have locked the name out since step 0.
@@ -78,12 +78,13 @@ public sealed class ScramAuthenticator : IEnhancedAuthenticator
                     {
                         security.Throttle.RecordSuccess(_server.UserName!, client.RemoteEndPoint?.Address);
                         AuthAudit.Write(security.Logger, "login", true, _server.UserName, client, owner.Method, "proof verified");
-                        return AuthenticationResult.SucceedFromStore(_server.UserName!, Encoding.UTF8.GetBytes(serverFinal));
+                        // Only a known user's verifier can be proved: decoys come from a key nobody else has.
+                        return AuthenticationResult.SucceedFromStore(_entry!, Encoding.UTF8.GetBytes(serverFinal));
                     }
 
                     string why = finalError.Error switch
                     {
-                        ScramError.InvalidProof => _knownUser ? "wrong password" : "unknown user",
+                        ScramError.InvalidProof => _entry is not null ? "wrong password" : "unknown user",
                         ScramError.InvalidNonce => "stale or replayed client-final-message (nonce)",
                         _ => "malformed client-final-message: " + finalError.Error,
                     };

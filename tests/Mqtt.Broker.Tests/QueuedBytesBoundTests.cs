@@ -133,6 +133,44 @@ public sealed class QueuedBytesBoundTests
         Assert.Same(connection, broker.Broker.ConnectionOf("slow"));
     }
 
+    /// <summary>
+    /// The same burst to a subscriber that keeps pinging but reads nothing for longer than 1.5 x Keep Alive: no send
+    /// completes, yet its PINGREQs arriving unread show it is there (a slow reader can stall sends that long: kernel
+    /// buffers refill in large steps). Before, it was dropped with 0x8D 1.5 s after its input was paused.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_22_a_subscriber_whose_input_is_paused_is_kept_while_its_PINGREQs_arrive()
+    {
+        const int Retained = 24;
+        const int Size = 512 * 1024;
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await using (RawClient publisher = await broker.ConnectAsync("publisher"))
+        {
+            for (int i = 0; i < Retained; i++)
+            {
+                await publisher.SendAsync(Wire.Encode(new PublishPacket
+                {
+                    Topic = Wire.Text($"ka/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, Size)), Retain = true,
+                }, V5), Generous);
+            }
+            await publisher.SyncAsync();
+        }
+        await using RawClient pinging = await broker.OpenAsync(receiveBufferSize: 4096);
+        await pinging.ConnectAsync("pinging", keepAlive: 1);
+        await pinging.SubscribeAsync("ka/#", QoS0);
+        MqttConnection connection = broker.Broker.ConnectionOf("pinging")!;
+        await Eventually.TrueAsync(() => connection.IsInputPaused, "the broker to stop reading the subscriber", Generous);
+
+        for (int i = 0; i < 10; i++)
+        {
+            await pinging.SendPingAsync();
+            await Task.Delay(400);
+        }
+
+        Assert.True(connection.IsInputPaused, "the burst was taken: this test needs it to be held up");
+        Assert.Same(connection, broker.Broker.ConnectionOf("pinging"));
+    }
+
     private static async Task<int> CountPublishesUntilPingRespAsync(RawClient client)
     {
         int publishes = 0;

@@ -31,6 +31,10 @@ internal sealed partial class MqttConnection
     private long _lastReceived = Environment.TickCount64;
     private long _turnStarted;
     private volatile bool _inputPaused;
+    // Keep alive while the input is paused (housekeeping only, but for the reset when a pause starts): the unread bytes
+    // last seen, and when they last grew.
+    private int _unreadWhilePaused;
+    private long _unreadGrewAt;
     private volatile bool _heldBack;
     private volatile bool _lingering;
     private int _handling; // 1 while the read loop handles input
@@ -119,6 +123,7 @@ internal sealed partial class MqttConnection
                 if (!_lingering && _outbound.IsOverBound)
                 {
                     // Backpressure: no more input until the client has taken enough of its output; TCP pushes back on it.
+                    _unreadWhilePaused = 0;
                     _inputPaused = true;
                     await _outbound.WaitUntilWithinBoundAsync();
                     // Its PINGREQs waited unread meanwhile: they are read now, not overdue.
@@ -275,15 +280,23 @@ internal sealed partial class MqttConnection
             return;
         }
         // Not while held back for a full subscriber (WaitForSubscribersAsync): its silence is the broker's doing. Nor while
-        // its input is paused for output it has yet to take (a retained burst): its PINGREQs wait unread, so a flush
-        // it let complete is its sign of life; one taking nothing for 1.5 x Keep Alive is still dropped.
+        // its input is paused for output it has yet to take (a retained burst, a flood to a slow reader): its PINGREQs wait
+        // unread, so a flush it let complete, or more bytes waiting unread, is its sign of life. The second is needed: a
+        // client reading steadily but slowly may hold a flush up for seconds, as the kernel's buffers on the way refill
+        // in large steps. One silent and taking nothing for 1.5 x Keep Alive is still dropped.
         // The flags first: the read loop writes _lastReceived before it clears them.
         bool paused = _inputPaused;
         bool heldBack = _heldBack;
         long heard = Volatile.Read(ref _lastReceived);
         if (paused)
         {
-            heard = Math.Max(heard, _outbound.LastFlushed);
+            int unread = _transport.UnreadBytes;
+            if (unread > _unreadWhilePaused)
+            {
+                _unreadWhilePaused = unread;
+                _unreadGrewAt = now;
+            }
+            heard = Math.Max(heard, Math.Max(_outbound.LastFlushed, _unreadGrewAt));
         }
         if (_keepAlive > 0 && !_lingering && !heldBack && now - heard > _keepAlive * 1500L)
         {

@@ -182,6 +182,22 @@ internal sealed class TransportConnection : IDuplexPipe, IAsyncDisposable
         }
     }
 
+    /// <summary>Bytes received and not read yet, 0 when that cannot be told (the socket closed).</summary>
+    public int UnreadBytes
+    {
+        get
+        {
+            try
+            {
+                return _socket.Available;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return 0;
+            }
+        }
+    }
+
     /// <summary>Stops both directions at once; pending receives and sends end.</summary>
     public void Abort() => Shutdown(SocketShutdown.Both);
 

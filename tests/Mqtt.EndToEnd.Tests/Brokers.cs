@@ -19,9 +19,10 @@ public sealed class OurBroker(MqttBroker broker, int port) : ITestBroker
 
     public BrokerStatistics Statistics => broker.Statistics;
 
-    public static async Task<OurBroker> StartAsync()
+    public static async Task<OurBroker> StartAsync(Action<BrokerOptions>? configure = null)
     {
         var options = new BrokerOptions { AllowAnonymous = true, SysInterval = TimeSpan.Zero };
+        configure?.Invoke(options);
         options.Listeners.Add(new IPEndPoint(IPAddress.Loopback, 0));
         var broker = new MqttBroker(options);
         await broker.StartAsync();

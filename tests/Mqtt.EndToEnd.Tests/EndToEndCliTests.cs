@@ -269,6 +269,37 @@ public sealed class EndToEndCliTests : IDisposable
         Assert.Contains("duplicate", recv.Error);
     }
 
+    /// <summary>
+    /// The broker is not trusted with recv's memory: recv tells it a Maximum Packet Size of 1 MiB, so a larger message is
+    /// not sent to it (before, a hostile broker's 250 MB PUBLISH took recv to 1 GB). Here the broker honours it: recv
+    /// never sees the 2 MiB message (exit 3, timeout) instead of reading it whole and refusing it (exit 4).
+    /// </summary>
+    [Fact]
+    public async Task Recv_takes_no_packet_over_1_MiB_from_the_broker()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync(o => o.MaximumPacketSize = 4 * 1024 * 1024);
+        await BobIsOnlineOnceAsync(broker);
+        await using (MqttClient spy = await SpyAsync(broker, "unused"))
+        {
+            await spy.PublishAsync("alice/bob/messages", new byte[2 * 1024 * 1024], QualityOfService.AtLeastOnce);
+        }
+
+        CliRun recv = await Cli.RunAsync(Args(broker, "bob", "recv", "--from", "alice", "-C", "1", "--timeout", "3"));
+        Assert.True(recv.ExitCode == 3, recv.ToString());
+        Assert.DoesNotContain("REFUSED", recv.Error);
+    }
+
+    [Fact]
+    public async Task Send_refuses_with_exit_1_a_message_too_long_for_a_peers_recv()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        await BobIsOnlineOnceAsync(broker);
+
+        CliRun send = await Cli.RunAsync(Args(broker, "alice", "send", "--to", "bob", "-m", new string('x', 1024 * 1024)));
+        Assert.True(send.ExitCode == 1, send.ToString());
+        Assert.Contains("too long", send.Error);
+    }
+
     /// <summary>Before the fix recv printed the plaintext raw, so a newline in it forged a second message line.</summary>
     [Fact]
     public async Task Recv_prints_one_line_per_message_with_control_characters_escaped_and_raw_on_request()

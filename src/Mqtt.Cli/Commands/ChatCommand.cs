@@ -38,7 +38,7 @@ public static class ChatCommand
         command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>
         {
             TextWriter error = r.InvocationConfiguration.Error;
-            MqttClientOptions? options = common.Build(r, error);
+            MqttClientOptions? options = common.Build(r, error) is { } built ? E2eSupport.Bounded(built) : null;
             if (options is null)
             {
                 return ExitCodes.Usage;
@@ -163,6 +163,12 @@ public static class ChatCommand
 
         private async Task SendAsync(string peer, string text, CancellationToken cancellationToken)
         {
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            if (E2eSupport.TooLong(bytes, error))
+            {
+                output.Line($"WARNING: message to {peer} NOT sent");
+                return;
+            }
             if (!agreed.Contains(peer) && !await AgreeAsync(peer, cancellationToken))
             {
                 output.Line($"WARNING: message to {peer} NOT sent");
@@ -170,7 +176,7 @@ public static class ChatCommand
             }
             try
             {
-                MqttPublishResult result = await channel.SendAsync(peer, Encoding.UTF8.GetBytes(text), cancellationToken);
+                MqttPublishResult result = await channel.SendAsync(peer, bytes, cancellationToken);
                 if (!result.IsSuccess)
                 {
                     output.Line($"WARNING: message to {peer} refused by the broker: {MqttReasonCodeText.Format(result.ReasonCode)}");

@@ -12,6 +12,44 @@ public static class E2eSupport
     /// <summary>How long a command waits for the user's own retained announcement before (re)publishing it.</summary>
     public static readonly TimeSpan OwnAnnouncementWait = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Largest packet the end-to-end commands take from the broker, which they do not trust (SECURITY.md section 5): 1 MiB,
+    /// our broker's default maximum, told to the broker in CONNECT. With at most <see cref="MessageQueueCapacity"/>
+    /// messages waiting for the command, a hostile broker cannot make it hold more than about 100 MiB (a 250 MB PUBLISH
+    /// took `recv` to 1 GB before).
+    /// </summary>
+    public const int MaximumPacketSize = 1024 * 1024;
+
+    /// <summary>Messages received and waiting for the command (the client library's default is 1,024).</summary>
+    public const int MessageQueueCapacity = 100;
+
+    /// <summary>The longest message `send` and `chat` send: its envelope, topic and header fit a peer's <see cref="MaximumPacketSize"/>.</summary>
+    public const int MaximumMessageLength = MaximumPacketSize - 1024 - E2eEnvelope.MaxOverhead;
+
+    /// <summary>Bounds what the broker may send: <see cref="MaximumPacketSize"/> and <see cref="MessageQueueCapacity"/>.</summary>
+    /// <param name="options">The command's client options.</param>
+    /// <returns>The same options.</returns>
+    public static MqttClientOptions Bounded(MqttClientOptions options)
+    {
+        options.MaximumPacketSize = MaximumPacketSize;
+        options.MessageQueueCapacity = MessageQueueCapacity;
+        return options;
+    }
+
+    /// <summary>Whether <paramref name="message"/> is too long to send (a peer's command would never get it); says so on <paramref name="error"/>.</summary>
+    /// <param name="message">The message, UTF-8.</param>
+    /// <param name="error">Where to say so.</param>
+    /// <returns>True when too long.</returns>
+    public static bool TooLong(ReadOnlySpan<byte> message, TextWriter error)
+    {
+        if (message.Length <= MaximumMessageLength)
+        {
+            return false;
+        }
+        error.WriteLine($"mqttcore: message of {message.Length} bytes is too long: at most {MaximumMessageLength} (the receiving command takes packets up to 1 MiB)");
+        return true;
+    }
+
     /// <summary>Session Expiry Interval of `recv`'s persistent session: a week.</summary>
     public const uint RecvSessionExpirySeconds = 7 * 24 * 3600;
 

@@ -98,7 +98,7 @@ public static class KeysCommand
         {
             TextWriter error = r.InvocationConfiguration.Error;
             string user = r.GetValue(common.User) ?? Environment.UserName;
-            MqttClientOptions? options = common.Build(r, error);
+            MqttClientOptions? options = common.Build(r, error) is { } built ? E2eSupport.Bounded(built) : null;
             if (options is null)
             {
                 return ExitCodes.Usage;

@@ -53,7 +53,7 @@ public static class RecvCommand
         {
             TextWriter output = r.InvocationConfiguration.Output;
             TextWriter error = r.InvocationConfiguration.Error;
-            MqttClientOptions? options = common.Build(r, error);
+            MqttClientOptions? options = common.Build(r, error) is { } built ? E2eSupport.Bounded(built) : null;
             if (options is null)
             {
                 return ExitCodes.Usage;

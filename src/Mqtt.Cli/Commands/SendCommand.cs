@@ -42,7 +42,7 @@ public static class SendCommand
         command.SetAction(async (ParseResult r, CancellationToken cancellationToken) =>
         {
             TextWriter error = r.InvocationConfiguration.Error;
-            MqttClientOptions? options = common.Build(r, error);
+            MqttClientOptions? options = common.Build(r, error) is { } built ? E2eSupport.Bounded(built) : null;
             if (options is null)
             {
                 return ExitCodes.Usage;
@@ -67,7 +67,12 @@ public static class SendCommand
                     MqttPublishResult result;
                     try
                     {
-                        result = await channel.SendAsync(peer, Encoding.UTF8.GetBytes(line), deadline.Token);
+                        byte[] bytes = Encoding.UTF8.GetBytes(line);
+                        if (E2eSupport.TooLong(bytes, error))
+                        {
+                            return ExitCodes.Usage;
+                        }
+                        result = await channel.SendAsync(peer, bytes, deadline.Token);
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {

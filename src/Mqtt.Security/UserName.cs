@@ -31,18 +31,20 @@ public static class UserName
     /// and no <c>%</c>, which ACL patterns use for <c>%u</c> and <c>%c</c>; no format characters (Unicode Cf, such as
     /// U+200B zero width space or U+202E right-to-left override), line or paragraph separators (Zl, Zp), spaces other
     /// than one ASCII space between words, combining marks with nothing before them, characters that show as nothing
-    /// (Hangul fillers, variation selectors, the Braille blank ...), code points Unicode has not assigned, and no white space at either end, so that a new
+    /// (Hangul fillers, variation selectors, the Braille blank ...), code points Unicode has not assigned, and no white space at either end,
+    /// and in Unicode Normalization Form C (<see cref="Nfc"/>: <c>か</c> + U+3099 is <c>が</c>, U+F900 is U+8C48), so that a new
     /// name cannot hide characters or pass for another. Names already in the
     /// credential file need only <see cref="IsValid(string?)"/>, so they keep working.
     /// </summary>
     /// <param name="name">The candidate name.</param>
     /// <returns>True when a user of this name may be created.</returns>
-    public static bool IsValidForNewUser([NotNullWhen(true)] string? name) => name is not null && IsValid(name, forNewUser: true);
+    public static bool IsValidForNewUser([NotNullWhen(true)] string? name) => name is not null && IsValid(name, forNewUser: true) && Nfc.IsNormalized(name);
 
     /// <summary>As <see cref="IsValidForNewUser(string?)"/>, for UTF-8 bytes; invalid UTF-8 makes it invalid.</summary>
     /// <param name="utf8Name">The candidate name in UTF-8.</param>
     /// <returns>True when a user of this name may be created.</returns>
-    public static bool IsValidForNewUser(ReadOnlySpan<byte> utf8Name) => IsValid(utf8Name, forNewUser: true);
+    public static bool IsValidForNewUser(ReadOnlySpan<byte> utf8Name) =>
+        IsValid(utf8Name, forNewUser: true) && Nfc.IsNormalized(Encoding.UTF8.GetString(utf8Name));
 
     /// <summary>
     /// The form two names are compared in when a new one is created: lower case, fullwidth letters and digits as their

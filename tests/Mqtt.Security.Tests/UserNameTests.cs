@@ -150,4 +150,55 @@ public sealed class UserNameTests
         Assert.False(UserName.IsValid([0xE4, 0xBD]));
         Assert.False(UserName.IsValid(ReadOnlySpan<byte>.Empty));
     }
+
+    /// <summary>
+    /// Names Unicode holds to be the same text (canonically equivalent): only the Normalization Form C one may be made,
+    /// so that nobody registers the other beside it (a red-team probe registered each pair below twice).
+    /// </summary>
+    [Theory]
+    [InlineData("\u304C\u304F", "\u304B\u3099\u304F")] // が: the kana with its voicing mark apart
+    [InlineData("\uD55C", "\u1112\u1161\u11AB")] // 한: conjoining jamo
+    [InlineData("\u8C48", "\uF900")] // 豈: a CJK compatibility ideograph
+    [InlineData("\u0915\u093C", "\u0958")] // क़: the precomposed form is the one NFC takes apart
+    [InlineData("x;", "x\u037E")] // the Greek question mark is a semicolon
+    [InlineData("\u00C5ke", "\u212Bke")] // the Angstrom sign
+    [InlineData("\u0622", "\u0627\u0653")] // Arabic alef with madda
+    [InlineData("\u0B95\u0BCA", "\u0B95\u0BC6\u0BBE")] // கொ: a Tamil two-part vowel sign
+    [InlineData("\u0628\u064E\u0651", "\u0628\u0651\u064E")] // fatha (class 30) comes before shadda (33)
+    public void Only_the_NFC_form_of_a_name_may_be_made(string composed, string other)
+    {
+        Assert.True(UserName.IsValidForNewUser(composed), composed);
+        Assert.True(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(composed)), composed);
+        Assert.False(UserName.IsValidForNewUser(other), other);
+        Assert.False(UserName.IsValidForNewUser(System.Text.Encoding.UTF8.GetBytes(other)), other);
+        Assert.True(UserName.IsValid(other)); // a name already in the file keeps working
+    }
+
+    [Theory]
+    [InlineData("\u0930\u093E\u092E")] // राम
+    [InlineData("\u0BA4\u0BAE\u0BBF\u0BB4\u0BCD")] // தமிழ்
+    [InlineData("\u0645\u062D\u0645\u062F")] // محمد
+    [InlineData("\u05E9\u05DC\u05D5\u05DD")] // שלום
+    [InlineData("\u0E44\u0E17\u0E22")] // ไทย
+    [InlineData("\uD55C\uAD6D\uC5B4")] // 한국어
+    [InlineData("\u304C\u304F\u305B\u3044")] // がくせい
+    [InlineData("\u0395\u03BB\u03AD\u03BD\u03B7")] // Ελένη
+    [InlineData("\u00D1and\u00FA")] // Ñandú
+    public void Names_in_NFC_in_many_scripts_may_be_made(string name) => Assert.True(UserName.IsValidForNewUser(name), name);
+
+    [Fact]
+    public void Every_pair_NFC_composes_and_every_character_it_never_keeps_is_refused()
+    {
+        foreach (long pair in NfcData.Compositions)
+        {
+            string text = char.ConvertFromUtf32((int)(pair >> 21)) + char.ConvertFromUtf32((int)(pair & 0x1FFFFF));
+            Assert.False(Nfc.IsNormalized(text), $"U+{pair >> 21:X4} U+{pair & 0x1FFFFF:X4}");
+            Assert.True(Nfc.IsNormalized(char.ConvertFromUtf32((int)(pair >> 21)) + "x"));
+        }
+        ReadOnlySpan<int> never = NfcData.NeverInNfc;
+        for (int i = 0; i < never.Length; i++)
+        {
+            Assert.False(Nfc.IsNormalized("a" + char.ConvertFromUtf32(never[i])), $"U+{never[i]:X4}");
+        }
+    }
 }

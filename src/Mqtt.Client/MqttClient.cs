@@ -334,6 +334,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     (completed ??= new()).Add(publish);
                     continue;
                 }
+                publish.PubRelResent |= publish.Released;
                 resend.Add((publish, result.SessionPresent && publish.Sent));
             }
             if (completed is not null)

@@ -37,6 +37,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     // Whoever takes it out of the field disposes it.
     private CancellationTokenSource? _connectCancellation;
     private TaskCompletionSource? _reauthentication;
+    private Func<MqttApplicationMessage, CancellationToken, Task>? _messageReceived;
     private Task _dispatcher = Task.CompletedTask;
     private ChannelReader<MqttApplicationMessage>? _dispatched; // the queue _dispatcher reads
     // True in the dispatcher's flow, handler included: DisposeAsync called from a handler must not wait for itself.
@@ -58,10 +59,29 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     }
 
     /// <summary>
-    /// When set before <see cref="ConnectAsync"/>, every incoming message is handed to this handler (one at a time,
-    /// in order) instead of <see cref="ReadMessagesAsync"/>; with automatic acknowledgement the ack is sent after it returns.
+    /// When set, every incoming message is handed to this handler (one at a time, in order) instead of
+    /// <see cref="ReadMessagesAsync"/>; with automatic acknowledgement the ack is sent after it returns. Set (or remove)
+    /// it before <see cref="ConnectAsync"/> or after <see cref="DisconnectAsync"/>: while the client is connected,
+    /// connecting or reconnecting, assigning it throws <see cref="InvalidOperationException"/>.
     /// </summary>
-    public Func<MqttApplicationMessage, CancellationToken, Task>? MessageReceived { get; set; }
+    public Func<MqttApplicationMessage, CancellationToken, Task>? MessageReceived
+    {
+        get => _messageReceived;
+        set
+        {
+            lock (_sync)
+            {
+                // The dispatcher starts with the connection, with the handler of that moment: one assigned later was
+                // never called, and its messages filled the queue until the client stopped reading the socket.
+                if (_connecting || _connection is not null || _reconnectCancellation is not null)
+                {
+                    throw new InvalidOperationException(
+                        "MessageReceived cannot change while the client is connected: set it before ConnectAsync (or after DisconnectAsync)");
+                }
+                _messageReceived = value;
+            }
+        }
+    }
 
     /// <summary>Raised when a connection ends, with the reason and whether the client will reconnect.</summary>
     public event EventHandler<MqttDisconnectedEventArgs>? Disconnected;

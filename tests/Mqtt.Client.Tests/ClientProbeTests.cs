@@ -57,4 +57,26 @@ public sealed class ClientProbeTests : IDisposable
         await second.AcceptConnectAsync();
         await connecting.WaitAsync(Patience);
     }
+
+    /// <summary>
+    /// Assigning or removing MessageReceived while connected throws: the dispatcher starts with the connection, so a
+    /// handler set later was never called, and once 1,024 messages were queued unread the client stopped reading the
+    /// socket (a later QoS 1 publication then hung). After DisconnectAsync it can be set again.
+    /// </summary>
+    [Fact]
+    public async Task MessageReceived_cannot_change_while_connected()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(Options(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using FakeConnection connection = await server.AcceptAsync();
+        await connection.AcceptConnectAsync();
+        await connecting.WaitAsync(Patience);
+
+        Assert.Throws<InvalidOperationException>(() => client.MessageReceived = (_, _) => Task.CompletedTask);
+        Assert.Throws<InvalidOperationException>(() => client.MessageReceived = null);
+
+        await client.DisconnectAsync().WaitAsync(Patience);
+        client.MessageReceived = (_, _) => Task.CompletedTask;
+    }
 }

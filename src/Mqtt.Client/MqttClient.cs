@@ -110,6 +110,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
     {
         CancellationTokenSource stop;
+        CancellationToken stopped; // taken here: DisconnectAsync may dispose the source as soon as the lock is left
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -120,6 +121,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             _connecting = true;
             _disconnectRequested = false;
             stop = _connectCancellation = new CancellationTokenSource();
+            stopped = stop.Token;
             if (_messagesEnded)
             {
                 // The old reader stays with whoever drains it; StartDispatcher chains a dispatcher for this one.
@@ -129,7 +131,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         try
         {
-            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, reconnection: false, cancellationToken, stop.Token).ConfigureAwait(false);
+            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, reconnection: false, cancellationToken, stopped).ConfigureAwait(false);
             StartDispatcher();
             return result;
         }

@@ -91,50 +91,76 @@ public sealed partial class MqttClient
         }
         OutgoingPublish? publish = null;
         MqttConnection? connection = null;
-        while (publish is null)
+        // Set while this publication holds the quota's turn (it waited for its slot): the next waiting one goes once
+        // this PUBLISH is in the write path, so that waiting publications go out in call order.
+        bool holdsTurn = false;
+        try
         {
-            int generation = await _quota.TakeAsync(cancellationToken).ConfigureAwait(false);
-            try
+            while (publish is null)
             {
-                lock (_sync)
+                SendSlot slot = await _quota.TakeAsync(cancellationToken).ConfigureAwait(false);
+                holdsTurn = slot.HoldsTurn;
+                try
                 {
-                    CheckCanQueue();
-                    // A CONNACK between the grant and here reset the count without this slot: take one again, after
-                    // the new connection's re-sends [MQTT-3.3.4-7].
-                    if (_quota.IsCurrent(generation))
+                    lock (_sync)
                     {
-                        publish = new OutgoingPublish(0, topic, payload.ToArray(), qos, retain, message) { Sequence = ++_publishSequence };
-                        publish = publish.WithPacketId(AllocatePacketIdLocked(publish));
-                        connection = _connection;
-                        // Sent now on this connection, or by ActivateAsync on the next one: never both.
-                        publish.Sent = connection is not null;
+                        CheckCanQueue();
+                        // A CONNACK between the grant and here reset the count without this slot: take one again, after
+                        // the new connection's re-sends [MQTT-3.3.4-7].
+                        if (_quota.IsCurrent(slot.Generation))
+                        {
+                            publish = new OutgoingPublish(0, topic, payload.ToArray(), qos, retain, message) { Sequence = ++_publishSequence };
+                            publish = publish.WithPacketId(AllocatePacketIdLocked(publish));
+                            connection = _connection;
+                            // Sent now on this connection, or by ActivateAsync on the next one: never both.
+                            publish.Sent = connection is not null;
+                        }
                     }
                 }
+                catch
+                {
+                    _quota.Release(slot.Generation);
+                    throw;
+                }
+                if (publish is null && holdsTurn)
+                {
+                    holdsTurn = false;
+                    _quota.EndTurn();
+                }
             }
-            catch
+            if (connection is not null)
             {
-                _quota.Release(generation);
-                throw;
+                try
+                {
+                    // After the session's re-sends on a connection just made [MQTT-4.6.0-1].
+                    await connection.Resent.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // The write path's lock serves writers in the order they ask, so the order is fixed once this returns.
+                    ValueTask sending = connection.SendPublishAsync(topic, publish.Payload, qos, retain, false, publish.PacketId, message, cancellationToken);
+                    if (holdsTurn)
+                    {
+                        holdsTurn = false;
+                        _quota.EndTurn();
+                    }
+                    await sending.ConfigureAwait(false);
+                }
+                catch (MqttConnectionLostException) when (WillResend())
+                {
+                    // Re-sent after the reconnection.
+                }
+                catch
+                {
+                    // Anything else (cancelled, too large for the server) is this publication's failure: it gives its slot
+                    // and Packet Identifier back, or they would be held for good.
+                    Forget(publish);
+                    throw;
+                }
             }
         }
-        if (connection is not null)
+        finally
         {
-            try
+            if (holdsTurn)
             {
-                // After the session's re-sends on a connection just made [MQTT-4.6.0-1].
-                await connection.Resent.WaitAsync(cancellationToken).ConfigureAwait(false);
-                await connection.SendPublishAsync(topic, publish.Payload, qos, retain, false, publish.PacketId, message, cancellationToken).ConfigureAwait(false);
-            }
-            catch (MqttConnectionLostException) when (WillResend())
-            {
-                // Re-sent after the reconnection.
-            }
-            catch
-            {
-                // Anything else (cancelled, too large for the server) is this publication's failure: it gives its slot
-                // and Packet Identifier back, or they would be held for good.
-                Forget(publish);
-                throw;
+                _quota.EndTurn();
             }
         }
         return await publish.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

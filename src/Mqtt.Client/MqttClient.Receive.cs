@@ -196,7 +196,7 @@ public sealed partial class MqttClient
                 return OnPubRelAsync(connection, pubRel.PacketId);
             case PacketType.PubComp:
                 Check(PubCompPacket.TryRead(frame, version, out PubCompPacket pubComp, out error), error);
-                TakeOutgoing(pubComp.PacketId, static p => p.Released)?.Completion.TrySetResult(ToResult(pubComp.PacketId, pubComp.ReasonCode, pubComp.Properties));
+                OnPubComp(pubComp);
                 return default;
             case PacketType.SubAck:
                 Check(SubAckPacket.TryRead(frame, version, out SubAckPacket subAck, out error), error);
@@ -360,6 +360,22 @@ public sealed partial class MqttClient
             return;
         }
         await connection.SendAsync(new PubRelPacket { PacketId = pubRec.PacketId }, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void OnPubComp(in PubCompPacket pubComp)
+    {
+        OutgoingPublish? publish = TakeOutgoing(pubComp.PacketId, static p => p.Released);
+        if (publish is null)
+        {
+            return;
+        }
+        // 0x92 "is not an error during recovery" (section 3.7.2.1): to a PUBREL re-sent after a reconnection it means
+        // the server completed the flow on the last connection (our PUBREL arrived, its PUBCOMP was lost), and the PUBREC
+        // already said it had the message. To a first PUBREL it stays a failure: the server lost the session's state.
+        bool recovered = pubComp.ReasonCode == ReasonCode.PacketIdentifierNotFound && publish.PubRelResent;
+        publish.Completion.TrySetResult(recovered
+            ? new MqttPublishResult { ReasonCode = ReasonCode.Success, PacketId = pubComp.PacketId }
+            : ToResult(pubComp.PacketId, pubComp.ReasonCode, pubComp.Properties));
     }
 
     private async ValueTask OnPubRelAsync(MqttConnection connection, ushort packetId)

@@ -33,7 +33,11 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     // with a new id would find no session (Session Present 0 every time) and orphan the one it had.
     private string? _assignedClientId;
     private CancellationTokenSource? _reconnectCancellation;
+    // ConnectAsync's attempt, stopped by DisconnectAsync and DisposeAsync (it waited out ConnectTimeout otherwise).
+    // Whoever takes it out of the field disposes it.
+    private CancellationTokenSource? _connectCancellation;
     private TaskCompletionSource? _reauthentication;
+    private Func<MqttApplicationMessage, CancellationToken, Task>? _messageReceived;
     private Task _dispatcher = Task.CompletedTask;
     private ChannelReader<MqttApplicationMessage>? _dispatched; // the queue _dispatcher reads
     // True in the dispatcher's flow, handler included: DisposeAsync called from a handler must not wait for itself.
@@ -55,10 +59,29 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     }
 
     /// <summary>
-    /// When set before <see cref="ConnectAsync"/>, every incoming message is handed to this handler (one at a time,
-    /// in order) instead of <see cref="ReadMessagesAsync"/>; with automatic acknowledgement the ack is sent after it returns.
+    /// When set, every incoming message is handed to this handler (one at a time, in order) instead of
+    /// <see cref="ReadMessagesAsync"/>; with automatic acknowledgement the ack is sent after it returns. Set (or remove)
+    /// it before <see cref="ConnectAsync"/> or after <see cref="DisconnectAsync"/>: while the client is connected,
+    /// connecting or reconnecting, assigning it throws <see cref="InvalidOperationException"/>.
     /// </summary>
-    public Func<MqttApplicationMessage, CancellationToken, Task>? MessageReceived { get; set; }
+    public Func<MqttApplicationMessage, CancellationToken, Task>? MessageReceived
+    {
+        get => _messageReceived;
+        set
+        {
+            lock (_sync)
+            {
+                // The dispatcher starts with the connection, with the handler of that moment: one assigned later was
+                // never called, and its messages filled the queue until the client stopped reading the socket.
+                if (_connecting || _connection is not null || _reconnectCancellation is not null)
+                {
+                    throw new InvalidOperationException(
+                        "MessageReceived cannot change while the client is connected: set it before ConnectAsync (or after DisconnectAsync)");
+                }
+                _messageReceived = value;
+            }
+        }
+    }
 
     /// <summary>Raised when a connection ends, with the reason and whether the client will reconnect.</summary>
     public event EventHandler<MqttDisconnectedEventArgs>? Disconnected;
@@ -78,12 +101,16 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     /// <summary>
     /// Opens the connection: socket, TLS, CONNECT, the enhanced authentication exchange if any, CONNACK. Returns the
     /// CONNACK; throws <see cref="MqttConnectException"/> when the server refuses, <see cref="MqttTransportException"/>
-    /// when it cannot be reached, <see cref="MqttTimeoutException"/> after <see cref="MqttClientOptions.ConnectTimeout"/>.
+    /// when it cannot be reached, <see cref="MqttTimeoutException"/> after <see cref="MqttClientOptions.ConnectTimeout"/>;
+    /// ended at once by <see cref="DisconnectAsync"/> (<see cref="MqttConnectionLostException"/>) or <see cref="DisposeAsync"/>
+    /// (<see cref="ObjectDisposedException"/>).
     /// A connection lost after the CONNACK, while the session's messages are re-sent, is an ordinary loss
     /// (<see cref="Disconnected"/>, then reconnection if enabled), not a failed connect.
     /// </summary>
     public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
     {
+        CancellationTokenSource stop;
+        CancellationToken stopped; // taken here: DisconnectAsync may dispose the source as soon as the lock is left
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -93,6 +120,8 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             }
             _connecting = true;
             _disconnectRequested = false;
+            stop = _connectCancellation = new CancellationTokenSource();
+            stopped = stop.Token;
             if (_messagesEnded)
             {
                 // The old reader stays with whoever drains it; StartDispatcher chains a dispatcher for this one.
@@ -102,15 +131,25 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
         try
         {
-            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, reconnection: false, cancellationToken).ConfigureAwait(false);
+            MqttConnectResult result = await ConnectOnceAsync(_options.CleanStart, reconnection: false, cancellationToken, stopped).ConfigureAwait(false);
             StartDispatcher();
             return result;
         }
         finally
         {
+            bool owned;
             lock (_sync)
             {
                 _connecting = false;
+                owned = _connectCancellation == stop;
+                if (owned)
+                {
+                    _connectCancellation = null;
+                }
+            }
+            if (owned)
+            {
+                stop.Dispose();
             }
         }
     }
@@ -123,10 +162,13 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     {
         MqttConnection? connection;
         CancellationTokenSource? reconnection;
+        CancellationTokenSource? connecting;
         lock (_sync)
         {
             _disconnectRequested = true;
             connection = _connection;
+            connecting = _connectCancellation;
+            _connectCancellation = null;
             // Taken, not just cancelled: a stopped loop must not keep ConnectAsync or PublishAsync waiting for it.
             reconnection = _reconnectCancellation;
             _reconnectCancellation = null;
@@ -134,6 +176,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             reconnection?.Cancel();
         }
         reconnection?.Dispose();
+        StopConnecting(connecting);
         try
         {
             if (connection is not null)
@@ -155,6 +198,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     public async ValueTask DisposeAsync()
     {
         MqttConnection? connection;
+        CancellationTokenSource? connecting;
         lock (_sync)
         {
             if (_disposed)
@@ -164,8 +208,11 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             _disposed = true;
             _disconnectRequested = true;
             connection = _connection;
+            connecting = _connectCancellation;
+            _connectCancellation = null;
             _reconnectCancellation?.Cancel();
         }
+        StopConnecting(connecting);
         if (connection is not null)
         {
             await connection.CloseAsync(null, null).ConfigureAwait(false);
@@ -185,6 +232,16 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         }
     }
 
+    /// <summary>Ends a ConnectAsync still under way (outside the lock: cancelling runs its continuations).</summary>
+    private static void StopConnecting(CancellationTokenSource? connecting)
+    {
+        if (connecting is not null)
+        {
+            connecting.Cancel();
+            connecting.Dispose();
+        }
+    }
+
     private Channel<MqttApplicationMessage> CreateMessageQueue() =>
         Channel.CreateBounded<MqttApplicationMessage>(new BoundedChannelOptions(Math.Max(1, _options.MessageQueueCapacity))
         {
@@ -195,16 +252,18 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
 
     /// <summary>
     /// One connection attempt: transport, CONNECT, handshake; on success the connection becomes current.
-    /// <paramref name="cleanStart"/> discards the client's session state too; a reconnection keeps it.
+    /// <paramref name="cleanStart"/> discards the client's session state too; a reconnection keeps it. <paramref name="stop"/>
+    /// is DisconnectAsync's or DisposeAsync's, unlike <paramref name="cancellationToken"/> (the caller's, rethrown as is).
     /// </summary>
-    private async Task<MqttConnectResult> ConnectOnceAsync(bool cleanStart, bool reconnection, CancellationToken cancellationToken)
+    private async Task<MqttConnectResult> ConnectOnceAsync(bool cleanStart, bool reconnection, CancellationToken cancellationToken,
+        CancellationToken stop = default)
     {
         // MQTT 3.1.1 has no Session Expiry: a reconnection with Clean Session 0 would leave a persistent session the
         // application did not ask for, and with an empty ClientId the server refuses it [MQTT-3.1.3-7]. It asks for
         // what the application did; the client still re-publishes and re-subscribes (Session Present 0).
         bool cleanOnWire = cleanStart || (reconnection && _options.ProtocolVersion == ProtocolVersion.V311
             && (_options.CleanStart || ClientIdInUse.Length == 0));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop);
         timeout.CancelAfter(_options.ConnectTimeout);
         MqttTransport? transport = null;
         MqttConnection? connection = null;
@@ -230,7 +289,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             await ActivateAsync(connection, result, cleanStart).ConfigureAwait(false);
             return result;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !stop.IsCancellationRequested && timeout.IsCancellationRequested)
         {
             await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
             throw new MqttTimeoutException($"no connection to {_options.Host}:{_options.EffectivePort} within {_options.ConnectTimeout.TotalSeconds:0.###} s");
@@ -239,6 +298,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             // Neither the caller nor the timeout: DisconnectAsync or DisposeAsync stopped it, or the connection closed.
             await CloseFailedAsync(connection, transport, null, null).ConfigureAwait(false);
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             string why = IsStopRequested() ? "the client was disconnected while connecting" : "the connection closed during the handshake";
             throw new MqttConnectionLostException(why, null, e);
         }
@@ -334,6 +394,7 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
                     (completed ??= new()).Add(publish);
                     continue;
                 }
+                publish.PubRelResent |= publish.Released;
                 resend.Add((publish, result.SessionPresent && publish.Sent));
             }
             if (completed is not null)

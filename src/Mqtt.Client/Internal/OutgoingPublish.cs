@@ -37,6 +37,9 @@ internal sealed class OutgoingPublish
     /// <summary>QoS 2: PUBREC arrived, PUBREL was sent; only PUBREL is re-sent from now on [MQTT-4.3.3-4].</summary>
     public bool Released { get; set; }
 
+    /// <summary>QoS 2: the PUBREL was sent again after a reconnection, so a PUBCOMP 0x92 means the flow ended before.</summary>
+    public bool PubRelResent { get; set; }
+
     /// <summary>Whether this PUBLISH has been on the wire at least once (a re-send carries DUP).</summary>
     public bool Sent { get; set; }
 

@@ -4,6 +4,9 @@ namespace Mqtt.Client;
 /// The server's Receive Maximum as a counting gate: a QoS 1 or 2 PUBLISH takes a slot and its PUBACK or
 /// PUBCOMP (or a failing PUBREC) gives it back [MQTT-3.3.4-9]. The limit is reset at each CONNACK; each reset starts
 /// a new generation, so a slot granted before it (and not yet counted as a pending publication) is known to be stale.
+/// Publications that wait are granted slots in call order, and one at a time: the one granted holds the turn until its
+/// PUBLISH is in the write path (whose lock is first come, first served), and nobody else takes a slot meanwhile. Woken
+/// together, they raced for the Packet Identifier and the write path on the thread pool and went out of order.
 /// </summary>
 internal sealed class SendQuota
 {
@@ -11,6 +14,8 @@ internal sealed class SendQuota
     // A list, not a queue: a cancelled waiter leaves at once (a server that never acknowledges must not make every
     // timed-out publication pile up here).
     private readonly LinkedList<TaskCompletionSource<int>> _waiters = new();
+    // A waiter was granted a slot and has not yet put its PUBLISH in the write path (see EndTurn).
+    private bool _turnTaken;
     // PUBLISHes of a resumed session waiting to be re-sent: served first, as they precede every new publication.
     private readonly Queue<TaskCompletionSource> _resends = new();
     private int _limit = ushort.MaxValue;
@@ -20,24 +25,38 @@ internal sealed class SendQuota
     // would grant or fail its wait otherwise).
     private Exception? _failure;
 
-    /// <summary>Takes a slot, waiting while none is free; returns the generation it was granted in.</summary>
-    public ValueTask<int> TakeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a slot, waiting while none is free or others wait or hold the turn. A slot granted after waiting holds the
+    /// turn: the caller ends it with <see cref="EndTurn"/> once its PUBLISH is in the write path, or it gives up.
+    /// </summary>
+    public ValueTask<SendSlot> TakeAsync(CancellationToken cancellationToken)
     {
         LinkedListNode<TaskCompletionSource<int>> waiter;
         lock (_lock)
         {
             if (_failure is not null)
             {
-                return ValueTask.FromException<int>(_failure);
+                return ValueTask.FromException<SendSlot>(_failure);
             }
-            if (_inUse < _limit)
+            // Not ahead of a publication that waits, or was granted a slot and is not yet written.
+            if (_inUse < _limit && _waiters.Count == 0 && !_turnTaken)
             {
                 _inUse++;
-                return new ValueTask<int>(_generation);
+                return new ValueTask<SendSlot>(new SendSlot(_generation, HoldsTurn: false));
             }
             waiter = _waiters.AddLast(new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         }
         return WaitAsync(waiter, cancellationToken);
+    }
+
+    /// <summary>The publication holding the turn put its PUBLISH in the write path, or gave up: the next waiter may go.</summary>
+    public void EndTurn()
+    {
+        lock (_lock)
+        {
+            _turnTaken = false;
+            GrantWaiters();
+        }
     }
 
     /// <summary>Publications waiting for a slot.</summary>
@@ -145,11 +164,12 @@ internal sealed class SendQuota
                     _inUse++;
                 }
             }
-            else if (_waiters.First is { } waiter)
+            else if (!_turnTaken && _waiters.First is { } waiter)
             {
                 _waiters.RemoveFirst();
                 waiter.Value.SetResult(_generation);
                 _inUse++;
+                _turnTaken = true;
             }
             else
             {
@@ -158,12 +178,12 @@ internal sealed class SendQuota
         }
     }
 
-    private async ValueTask<int> WaitAsync(LinkedListNode<TaskCompletionSource<int>> waiter, CancellationToken cancellationToken)
+    private async ValueTask<SendSlot> WaitAsync(LinkedListNode<TaskCompletionSource<int>> waiter, CancellationToken cancellationToken)
     {
         Task<int> granted = waiter.Value.Task;
         try
         {
-            return await granted.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new SendSlot(await granted.WaitAsync(cancellationToken).ConfigureAwait(false), HoldsTurn: true);
         }
         catch (OperationCanceledException)
         {
@@ -173,9 +193,15 @@ internal sealed class SendQuota
                 {
                     _waiters.Remove(waiter);
                 }
-                else if (granted.IsCompletedSuccessfully && granted.Result == _generation)
+                else if (granted.IsCompletedSuccessfully)
                 {
-                    ReleaseLocked(); // granted just as it was cancelled: give the slot back, unless a reset forgot it
+                    // Granted just as it was cancelled: give the turn back, and the slot unless a reset forgot it.
+                    _turnTaken = false;
+                    if (granted.Result == _generation)
+                    {
+                        _inUse--;
+                    }
+                    GrantWaiters();
                 }
             }
             throw;

@@ -161,8 +161,9 @@ public sealed partial class MqttBroker
         for (int i = start; i < end; i++)
         {
             SubscriptionEntry entry = matches[i];
-            // Not those of No Local subscriptions, which this copy is not for [MQTT-3.8.3-3].
-            if (entry.SubscriptionIdentifier != 0 && !IsOwnForNoLocal(entry, message))
+            // Not those of No Local subscriptions, which this copy is not for [MQTT-3.8.3-3]. Each once: the filters of one
+            // SUBSCRIBE share its identifier, and a/# and a/+ of one packet would list it twice.
+            if (entry.SubscriptionIdentifier != 0 && !IsOwnForNoLocal(entry, message) && !ids[..n].Contains(entry.SubscriptionIdentifier))
             {
                 ids[n++] = entry.SubscriptionIdentifier;
             }

@@ -366,6 +366,19 @@ public sealed class Mqtt5SubscribeTests
     }
 
     [Fact]
+    public async Task MQTT5_3_3_4_4_overlapping_filters_of_one_SUBSCRIBE_give_their_shared_identifier_once()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await using RawClient client = await broker.ConnectAsync("c");
+        await client.SubscribeAsync([new Subscription(Wire.Text("a/#"), QoS0), new Subscription(Wire.Text("a/+"), QoS0)], subscriptionIdentifier: 7);
+        await client.SubscribeAsync("+/b", QoS0, subscriptionIdentifier: 8);
+        await using RawClient publisher = await broker.ConnectAsync("p");
+        await publisher.PublishAsync("a/b");
+        Assert.Equal(new[] { 7, 8 }, Wire.Ids((await client.ExpectPublishAsync()).Properties.SubscriptionIdentifiers).Order());
+        await client.ExpectNothingPendingAsync();
+    }
+
+    [Fact]
     public async Task MQTT5_sec_3_8_3_maximum_subscriptions_per_client_gets_quota_exceeded()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumSubscriptionsPerClient = 2);

@@ -91,6 +91,31 @@ public sealed class ChatTests : IDisposable
         Assert.DoesNotContain('\u202e', bob.Output);
     }
 
+    /// <summary>Before the fix `agreekey mary ann` was an unknown command: a user whose name has a space could not be reached.</summary>
+    [Fact]
+    public async Task A_peer_whose_name_has_a_space_can_be_agreed_with_and_sent_to()
+    {
+        await using OurBroker broker = await OurBroker.StartAsync();
+        var mary = new Interactive(Chat(broker, "mary ann"));
+        var alice = new Interactive(Chat(broker, "alice"));
+        await mary.WaitForAsync("you are mary ann");
+        await alice.WaitForAsync("you are alice");
+
+        mary.Send("agreekey alice");
+        await mary.WaitForAsync("agreed key with alice");
+        alice.Send("agreekey mary ann");
+        await alice.WaitForAsync("agreed key with mary ann");
+        alice.Send("send-message mary ann");
+        alice.Send("hello mary");
+        await mary.WaitForAsync("alice: hello mary");
+        alice.Send("fingerprint mary ann");
+        await alice.WaitForAsync("mary ann ");
+
+        Assert.Equal(0, await alice.QuitAsync());
+        Assert.Equal(0, await mary.QuitAsync());
+        Assert.DoesNotContain("unknown command", alice.Output);
+    }
+
     [Fact]
     public async Task A_peer_name_with_a_wildcard_is_refused_and_the_chat_goes_on()
     {

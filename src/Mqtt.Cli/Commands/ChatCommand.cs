@@ -91,7 +91,8 @@ public static class ChatCommand
             {
                 while (await input.ReadLineAsync(cancellationToken) is string line)
                 {
-                    string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    // The command and the rest: a user name may hold a space (`agreekey mary ann`).
+                    string[] words = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     if (words.Length == 0)
                     {
                         continue;

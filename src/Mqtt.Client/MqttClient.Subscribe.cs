@@ -18,6 +18,7 @@ public sealed partial class MqttClient
         {
             throw new ArgumentException("[MQTT-3.8.3-2] a SUBSCRIBE holds at least one Topic Filter", nameof(topicFilters));
         }
+        int identifier = SubscriptionIdentifierOf(topicFilters);
         var subscriptions = new Subscription[topicFilters.Count];
         for (int i = 0; i < subscriptions.Length; i++)
         {
@@ -39,7 +40,12 @@ public sealed partial class MqttClient
         bool sent = false;
         try
         {
-            var packet = new SubscribePacket { PacketId = packetId, Subscriptions = SubscriptionList.Create(subscriptions) };
+            var properties = new MqttProperties();
+            if (identifier != 0)
+            {
+                properties.SubscriptionIdentifiers = SubscriptionIdentifiers.Create(identifier);
+            }
+            var packet = new SubscribePacket { PacketId = packetId, Properties = properties, Subscriptions = SubscriptionList.Create(subscriptions) };
             await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
             sent = true;
             var result = (MqttSubscribeResult)await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -53,6 +59,39 @@ public sealed partial class MqttClient
                 ReleasePacketId(packetId, pending);
             }
         }
+    }
+
+    /// <summary>
+    /// The Subscription Identifier the filters share (0: none). It is MQTT 5's (3.8.2.1.2), within the Variable Byte
+    /// Integer's range and not 0, and only for a server that takes identifiers (CONNACK's Subscription Identifiers Available).
+    /// </summary>
+    private int SubscriptionIdentifierOf(IReadOnlyList<MqttTopicFilter> topicFilters)
+    {
+        int identifier = topicFilters[0].SubscriptionIdentifier;
+        foreach (MqttTopicFilter filter in topicFilters)
+        {
+            if (filter.SubscriptionIdentifier != identifier)
+            {
+                throw new ArgumentException("the filters of one SUBSCRIBE share one Subscription Identifier: subscribe to the others in another call", nameof(topicFilters));
+            }
+        }
+        if (identifier == 0)
+        {
+            return 0;
+        }
+        if (identifier is < 0 or > VariableByteInteger.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(topicFilters), identifier, "a Subscription Identifier is 1 to 268,435,455");
+        }
+        if (_options.ProtocolVersion != ProtocolVersion.V500)
+        {
+            throw new ArgumentException("Subscription Identifiers are MQTT 5's", nameof(topicFilters));
+        }
+        if (Volatile.Read(ref _connectResult) is { SubscriptionIdentifiersAvailable: false })
+        {
+            throw new MqttException("the server does not support Subscription Identifiers", ReasonCode.SubscriptionIdentifiersNotSupported);
+        }
+        return identifier;
     }
 
     /// <summary>Unsubscribes from Topic Filters in one UNSUBSCRIBE; returns one reason code per filter.</summary>

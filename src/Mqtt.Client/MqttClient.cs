@@ -549,7 +549,11 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
     {
         try
         {
-            await SubscribeAsync(filters, CancellationToken.None).ConfigureAwait(false);
+            // One SUBSCRIBE per Subscription Identifier: a packet carries one.
+            foreach (IGrouping<int, MqttTopicFilter> group in filters.GroupBy(f => f.SubscriptionIdentifier))
+            {
+                await SubscribeAsync([.. group], CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is MqttException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {

@@ -15,4 +15,11 @@ public sealed record MqttTopicFilter(string Filter, QualityOfService MaximumQoS 
 
     /// <summary>MQTT 5: when retained messages are sent for this subscription.</summary>
     public RetainHandling RetainHandling { get; init; } = RetainHandling.SendOnSubscribe;
+
+    /// <summary>
+    /// MQTT 5 Subscription Identifier, 1 to 268,435,455 (0: none): messages that match this subscription carry it in
+    /// <see cref="MqttApplicationMessage.SubscriptionIdentifiers"/>. One SUBSCRIBE carries one identifier, so the filters
+    /// of one <see cref="MqttClient.SubscribeAsync(IReadOnlyList{MqttTopicFilter}, CancellationToken)"/> call share it.
+    /// </summary>
+    public int SubscriptionIdentifier { get; init; }
 }

@@ -290,6 +290,30 @@ public sealed class BrokerInteropTests
         Assert.Equal([new("trace", "abc"), new("trace", "def"), new("ünïcode", "✓")], m.UserProperties);
     }
 
+    /// <summary>Before, the client had no way to ask for a Subscription Identifier (a black-box probe of the client).</summary>
+    [SkippableTheory]
+    [InlineData("ours")]
+    [InlineData("mosquitto")]
+    [InlineData("mqttnet")]
+    public async Task Subscription_identifiers_come_back_with_the_messages_they_matched(string brokerName)
+    {
+        await using IBroker broker = await Brokers.StartAsync(brokerName);
+        await using MqttClient subscriber = await ConnectAsync(broker.Port);
+        await subscriber.SubscribeAsync([new MqttTopicFilter("ids/#") { SubscriptionIdentifier = 7 }]);
+        await subscriber.SubscribeAsync([new MqttTopicFilter("ids/a/+") { SubscriptionIdentifier = 268_435_455 }]);
+        await using MqttClient publisher = await ConnectAsync(broker.Port);
+
+        await publisher.PublishAsync("ids/b", Bytes("one"));
+        await publisher.PublishAsync("ids/a/c", Bytes("both"));
+
+        // Mosquitto sends one copy per matching subscription [MQTT-3.3.4-5]; ours and MQTTnet one with both [MQTT-3.3.4-4].
+        List<MqttApplicationMessage> received = await subscriber.ReceiveAsync(brokerName == "mosquitto" ? 3 : 2);
+        Assert.Equal([7], received[0].SubscriptionIdentifiers);
+        Assert.Equal([7, 268_435_455], received.Skip(1).SelectMany(m => m.SubscriptionIdentifiers).Order().ToArray());
+        await Assert.ThrowsAsync<ArgumentException>(() => subscriber.SubscribeAsync(
+            [new MqttTopicFilter("x") { SubscriptionIdentifier = 1 }, new MqttTopicFilter("y") { SubscriptionIdentifier = 2 }]));
+    }
+
     [SkippableTheory]
     [InlineData("ours")]
     [InlineData("mosquitto")]

@@ -281,6 +281,45 @@ public sealed class ClientReviewTests : IDisposable
         Assert.Equal(["late/#"], FiltersOf(again));
     }
 
+    /// <summary>When the server has lost the session, each subscription comes back with its Subscription Identifier: one SUBSCRIBE per identifier.</summary>
+    [Fact]
+    public async Task MQTT5_3_8_2_1_2_subscriptions_brought_back_keep_their_identifiers()
+    {
+        await using var server = new FakeServer();
+        await using var client = new MqttClient(ReconnectingOptions(server.Port));
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync();
+            await connecting.WaitAsync(Patience);
+            Task<MqttSubscribeResult> one = client.SubscribeAsync([new MqttTopicFilter("a/#") { SubscriptionIdentifier = 5 }, new MqttTopicFilter("b/#") { SubscriptionIdentifier = 5 }]);
+            SubscribePacket both = await ReadSubscribeAsync(first);
+            await first.SendAsync(w => new SubAckPacket { PacketId = both.PacketId, ReasonCodes = new(new byte[] { 1, 1 }) }.Write(w, ProtocolVersion.V500));
+            await one.WaitAsync(Patience);
+            Task<MqttSubscribeResult> other = client.SubscribeAsync([new MqttTopicFilter("c/#") { SubscriptionIdentifier = 6 }]);
+            await AcknowledgeSubscribeAsync(first);
+            await other.WaitAsync(Patience);
+            first.Close();
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync(); // Session Present 0: the client subscribes again
+        var again = new Dictionary<int, List<string>>();
+        for (int i = 0; i < 2; i++)
+        {
+            SubscribePacket subscribe = await ReadSubscribeAsync(second);
+            byte[] granted = [.. FiltersOf(subscribe).Select(_ => (byte)1)];
+            await second.SendAsync(w => new SubAckPacket { PacketId = subscribe.PacketId, ReasonCodes = new(granted) }.Write(w, ProtocolVersion.V500));
+            Assert.Equal(1, subscribe.Properties.SubscriptionIdentifiers.Count);
+            foreach (int id in subscribe.Properties.SubscriptionIdentifiers)
+            {
+                again[id] = FiltersOf(subscribe);
+            }
+        }
+        Assert.Equal(["a/#", "b/#"], again[5]);
+        Assert.Equal(["c/#"], again[6]);
+    }
+
     /// <summary>An UNSUBSCRIBE whose caller gave up waiting still ends the subscription when its UNSUBACK comes.</summary>
     [Fact]
     public async Task MQTT5_2_2_1_3_a_subscription_ended_after_its_caller_gave_up_is_not_brought_back()

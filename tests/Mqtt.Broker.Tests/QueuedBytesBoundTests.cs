@@ -98,20 +98,8 @@ public sealed class QueuedBytesBoundTests
     [Fact]
     public async Task MQTT5_3_1_2_22_a_subscriber_reading_a_long_retained_burst_is_not_dropped_for_keep_alive()
     {
-        const int Retained = 24;
-        const int Size = 512 * 1024;
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
-        await using (RawClient publisher = await broker.ConnectAsync("publisher"))
-        {
-            for (int i = 0; i < Retained; i++)
-            {
-                await publisher.SendAsync(Wire.Encode(new PublishPacket
-                {
-                    Topic = Wire.Text($"ka/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, Size)), Retain = true,
-                }, V5), Generous);
-            }
-            await publisher.SyncAsync();
-        }
+        await RetainBurstAsync(broker);
         await using RawClient slow = await broker.OpenAsync(receiveBufferSize: 4096);
         await slow.ConnectAsync("slow", keepAlive: 2); // 1 s failed twice on a loaded machine: a flush of 512 KiB can take that long
         await slow.SubscribeAsync("ka/#", QoS0);
@@ -141,20 +129,8 @@ public sealed class QueuedBytesBoundTests
     [Fact]
     public async Task MQTT5_3_1_2_22_a_subscriber_whose_input_is_paused_is_kept_while_its_PINGREQs_arrive()
     {
-        const int Retained = 24;
-        const int Size = 512 * 1024;
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
-        await using (RawClient publisher = await broker.ConnectAsync("publisher"))
-        {
-            for (int i = 0; i < Retained; i++)
-            {
-                await publisher.SendAsync(Wire.Encode(new PublishPacket
-                {
-                    Topic = Wire.Text($"ka/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, Size)), Retain = true,
-                }, V5), Generous);
-            }
-            await publisher.SyncAsync();
-        }
+        await RetainBurstAsync(broker);
         await using RawClient pinging = await broker.OpenAsync(receiveBufferSize: 4096);
         await pinging.ConnectAsync("pinging", keepAlive: 1);
         await pinging.SubscribeAsync("ka/#", QoS0);
@@ -169,6 +145,20 @@ public sealed class QueuedBytesBoundTests
 
         Assert.True(connection.IsInputPaused, "the burst was taken: this test needs it to be held up");
         Assert.Same(connection, broker.Broker.ConnectionOf("pinging"));
+    }
+
+    /// <summary>24 retained messages of 512 KiB on ka/0..23: 12 MiB for a subscriber to ka/#.</summary>
+    private static async Task RetainBurstAsync(TestBroker broker)
+    {
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        for (int i = 0; i < 24; i++)
+        {
+            await publisher.SendAsync(Wire.Encode(new PublishPacket
+            {
+                Topic = Wire.Text($"ka/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, 512 * 1024)), Retain = true,
+            }, V5), Generous);
+        }
+        await publisher.SyncAsync();
     }
 
     private static async Task<int> CountPublishesUntilPingRespAsync(RawClient client)

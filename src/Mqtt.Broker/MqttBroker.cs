@@ -394,7 +394,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     {
         if (storeEntry is not null)
         {
-            Options.CredentialStore?.Refresh(); // a change the watcher has not reported yet counts too
+            Options.CredentialStore?.RefreshQuietly(); // a change the watcher has not reported yet counts too
         }
         Session? old;
         MqttConnection? previous = null;

@@ -547,18 +547,23 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
 
     private async Task ResubscribeAsync(List<MqttTopicFilter> filters)
     {
-        try
+        // A server without Subscription Identifiers (another one behind the same address) still gets the subscriptions.
+        if (Volatile.Read(ref _connectResult) is { SubscriptionIdentifiersAvailable: false })
         {
-            // One SUBSCRIBE per Subscription Identifier: a packet carries one.
-            foreach (IGrouping<int, MqttTopicFilter> group in filters.GroupBy(f => f.SubscriptionIdentifier))
+            filters = filters.ConvertAll(f => f with { SubscriptionIdentifier = 0 });
+        }
+        // One SUBSCRIBE per Subscription Identifier: a packet carries one. Each on its own, so one refused loses no other.
+        foreach (IGrouping<int, MqttTopicFilter> group in filters.GroupBy(f => f.SubscriptionIdentifier))
+        {
+            try
             {
                 await SubscribeAsync([.. group], CancellationToken.None).ConfigureAwait(false);
             }
-        }
-        catch (Exception e) when (e is MqttException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
-        {
-            // Nobody awaits this task: the connection may have ended, or the client been disposed, meanwhile.
-            _logger?.LogWarning("re-subscribing after the session was lost failed: {Message}", e.Message);
+            catch (Exception e) when (e is MqttException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+                // Nobody awaits this task: the connection may have ended, or the client been disposed, meanwhile.
+                _logger?.LogWarning("re-subscribing after the session was lost failed: {Message}", e.Message);
+            }
         }
     }
 

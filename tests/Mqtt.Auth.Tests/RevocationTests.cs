@@ -115,4 +115,25 @@ public sealed class RevocationTests
         Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
         Assert.Null(broker.Broker.ConnectionOf("alice-dev"));
     }
+
+    /// <summary>A change to another user reloads the whole file (new entries for everyone): a login in flight still goes through.</summary>
+    [Fact]
+    public async Task A_SCRAM_login_begun_before_another_user_was_removed_succeeds()
+    {
+        await using TestBroker broker = await TestBroker.StartAsync();
+        await broker.AddUserAsync("alice", "pw-alice");
+        await broker.AddUserAsync("bob", "pw-bob");
+        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        var scram = new RfcScram("SCRAM-SHA-256", "alice", "pw-alice");
+        await client.SendConnectAsync("alice-dev", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
+        Received serverFirst = await client.ReceiveAsync();
+        Assert.Equal(PacketType.Auth, serverFirst.Type);
+
+        Assert.True(await broker.Security.Credentials.TryRemoveAsync("bob"));
+        broker.Security.Credentials.Refresh();
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
+
+        Received answer = await client.ReceiveAsync();
+        Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (answer.Type, answer.ReasonCode));
+    }
 }

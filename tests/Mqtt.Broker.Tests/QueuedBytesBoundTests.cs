@@ -124,27 +124,66 @@ public sealed class QueuedBytesBoundTests
     /// <summary>
     /// The same burst to a subscriber that keeps pinging but reads nothing for longer than 1.5 x Keep Alive: no send
     /// completes, yet its PINGREQs arriving unread show it is there (a slow reader can stall sends that long: kernel
-    /// buffers refill in large steps). Before, it was dropped with 0x8D 1.5 s after its input was paused.
+    /// buffers refill in large steps). Before, it was dropped with 0x8D 1.5 x Keep Alive after its input was paused.
     /// </summary>
     [Fact]
     public async Task MQTT5_3_1_2_22_a_subscriber_whose_input_is_paused_is_kept_while_its_PINGREQs_arrive()
     {
-        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
-        await RetainBurstAsync(broker);
-        await using RawClient pinging = await broker.OpenAsync(receiveBufferSize: 4096);
-        await pinging.ConnectAsync("pinging", keepAlive: 1);
-        await pinging.SubscribeAsync("ka/#", QoS0);
-        MqttConnection connection = broker.Broker.ConnectionOf("pinging")!;
-        await Eventually.TrueAsync(() => connection.IsInputPaused, "the broker to stop reading the subscriber", Generous);
-
-        for (int i = 0; i < 10; i++)
+        (TestBroker broker, RawClient pinging, MqttConnection connection) = await PausedSubscriberAsync(keepAlive: 2);
+        await using (broker)
+        await using (pinging)
         {
-            await pinging.SendPingAsync();
-            await Task.Delay(400);
-        }
+            for (int i = 0; i < 11; i++)
+            {
+                await pinging.SendPingAsync();
+                await Task.Delay(400);
+            }
 
-        Assert.True(connection.IsInputPaused, "the burst was taken: this test needs it to be held up");
-        Assert.Same(connection, broker.Broker.ConnectionOf("pinging"));
+            Assert.True(connection.IsInputPaused, "the burst was taken: this test needs it to be held up");
+            Assert.Same(connection, broker.Broker.ConnectionOf("paused"));
+        }
+    }
+
+    /// <summary>PINGREQs keep a paused connection only while it takes some output within 6 x Keep Alive: one whose library
+    /// pings while its application reads nothing is dropped then.</summary>
+    [Fact]
+    public async Task MQTT5_3_1_2_22_a_paused_subscriber_that_takes_nothing_is_dropped_though_it_pings()
+    {
+        (TestBroker broker, RawClient pinging, MqttConnection connection) = await PausedSubscriberAsync(keepAlive: 1);
+        await using (broker)
+        await using (pinging)
+        {
+            for (int i = 0; i < 150 && broker.Broker.ConnectionOf("paused") is not null; i++)
+            {
+                await pinging.SendPingAsync();
+                await Task.Delay(400);
+            }
+            Assert.Null(broker.Broker.ConnectionOf("paused"));
+        }
+    }
+
+    [Fact]
+    public async Task MQTT5_3_1_2_22_a_paused_subscriber_that_sends_and_takes_nothing_is_dropped()
+    {
+        (TestBroker broker, RawClient silent, MqttConnection connection) = await PausedSubscriberAsync(keepAlive: 1);
+        await using (broker)
+        await using (silent)
+        {
+            await Eventually.TrueAsync(() => broker.Broker.ConnectionOf("paused") is null, "the broker to drop the silent subscriber", Generous);
+        }
+    }
+
+    /// <summary>A subscriber "paused" to ka/# behind the retained burst: the broker no longer reads its input.</summary>
+    private static async Task<(TestBroker, RawClient, MqttConnection)> PausedSubscriberAsync(ushort keepAlive)
+    {
+        TestBroker broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await RetainBurstAsync(broker);
+        RawClient client = await broker.OpenAsync(receiveBufferSize: 4096);
+        await client.ConnectAsync("paused", keepAlive: keepAlive);
+        await client.SubscribeAsync("ka/#", QoS0);
+        MqttConnection connection = broker.Broker.ConnectionOf("paused")!;
+        await Eventually.TrueAsync(() => connection.IsInputPaused, "the broker to stop reading the subscriber", Generous);
+        return (broker, client, connection);
     }
 
     /// <summary>24 retained messages of 512 KiB on ka/0..23: 12 MiB for a subscriber to ka/#.</summary>

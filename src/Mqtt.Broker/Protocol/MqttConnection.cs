@@ -283,7 +283,9 @@ internal sealed partial class MqttConnection
         // its input is paused for output it has yet to take (a retained burst, a flood to a slow reader): its PINGREQs wait
         // unread, so a flush it let complete, or more bytes waiting unread, is its sign of life. The second is needed: a
         // client reading steadily but slowly may hold a flush up for seconds, as the kernel's buffers on the way refill
-        // in large steps. One silent and taking nothing for 1.5 x Keep Alive is still dropped.
+        // in large steps. It counts only while some flush completed within four times the timeout, so a client whose
+        // library pings from a timer while its application takes nothing is dropped then. One silent and taking nothing
+        // for 1.5 x Keep Alive is dropped as before.
         // The flags first: the read loop writes _lastReceived before it clears them.
         bool paused = _inputPaused;
         bool heldBack = _heldBack;
@@ -296,7 +298,8 @@ internal sealed partial class MqttConnection
                 _unreadWhilePaused = unread;
                 _unreadGrewAt = now;
             }
-            heard = Math.Max(heard, Math.Max(_outbound.LastFlushed, _unreadGrewAt));
+            long flushed = _outbound.LastFlushed;
+            heard = Math.Max(heard, now - flushed <= _keepAlive * 6000L ? Math.Max(flushed, _unreadGrewAt) : flushed);
         }
         if (_keepAlive > 0 && !_lingering && !heldBack && now - heard > _keepAlive * 1500L)
         {

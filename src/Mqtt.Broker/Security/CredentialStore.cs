@@ -241,8 +241,11 @@ public sealed class CredentialStore : IDisposable
         RefreshQuietly();
     }
 
-    /// <summary>Refresh from a timer or watcher thread, where an exception would end the process.</summary>
-    private void RefreshQuietly()
+    /// <summary>
+    /// Refresh from a timer or watcher thread, where an exception would end the process, or before a check that must
+    /// go on with the users last read when the file cannot be read (a failed reload is logged and retried).
+    /// </summary>
+    internal void RefreshQuietly()
     {
         try
         {

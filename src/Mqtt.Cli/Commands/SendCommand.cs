@@ -47,6 +47,10 @@ public static class SendCommand
             {
                 return ExitCodes.Usage;
             }
+            if (!r.GetValue(stdin) && E2eSupport.TooLong(Encoding.UTF8.GetBytes(r.GetValue(message)!), error))
+            {
+                return ExitCodes.Usage; // known before connecting
+            }
             string user = r.GetValue(common.User)!;
             string peer = r.GetValue(to)!;
             TimeSpan timeout = common.GetTimeout(r);

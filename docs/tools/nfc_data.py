@@ -30,6 +30,7 @@ def precomposed_forms(cp):
     return cp <= 0x024F or 0x0370 <= cp <= 0x052F or 0x1E00 <= cp <= 0x1FFF or 0xFF00 <= cp <= 0xFFEF
 
 
+known = [(cp, 1) for cp in assigned()]
 never = [(cp, 1) for cp in assigned() if u.normalize('NFC', chr(cp)) != chr(cp)]
 classes = [(cp, u.combining(chr(cp))) for cp in assigned() if u.combining(chr(cp))]
 pairs = []
@@ -54,6 +55,12 @@ namespace Mqtt.Security;
 /// <summary>Unicode {u.unidata_version} data for <see cref="Nfc"/> (UAX #15), generated: see docs/tools/nfc_data.py.</summary>
 internal static class NfcData
 {{
+    /// <summary>Code points assigned in this version of Unicode, as first, last pairs: the data says nothing of later ones.</summary>
+    public static ReadOnlySpan<int> Assigned =>
+    [""")
+print('\n'.join(lines([f'0x{a:04X}, 0x{b:04X},' for a, b, _ in runs(known)], 6)))
+print("""    ];
+
     /// <summary>Code points that never occur in Normalization Form C (NFC_Quick_Check=No), as first, last pairs.</summary>
     public static ReadOnlySpan<int> NeverInNfc =>
     [""")

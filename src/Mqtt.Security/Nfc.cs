@@ -6,8 +6,9 @@ namespace Mqtt.Security;
 /// Whether text is in Unicode Normalization Form C (UAX #15), judged from <see cref="NfcData"/>: .NET in invariant
 /// globalization mode, as MqttCore runs, has no normalization data (<c>string.IsNormalized</c> answers yes to anything).
 /// The quick check, with its "maybe" settled conservatively: a character that NFC would compose with the last character
-/// of class 0 before it is refused even where a mark between them would block the composition. So text NFC would change
-/// is always refused, and a little text it would keep as it is (rare in names) is refused too.
+/// of class 0 before it is refused even where a mark between them would block the composition, and a character newer
+/// than the data is refused (the data cannot tell what NFC does with it). So text NFC would change is always refused,
+/// and a little text it would keep as it is (rare in names) is refused too.
 /// </summary>
 internal static class Nfc
 {
@@ -20,8 +21,8 @@ internal static class Nfc
         {
             int value = rune.Value;
             int combiningClass = CombiningClass(value);
-            if ((combiningClass != 0 && lastClass > combiningClass) || IsNeverInNfc(value)
-                || (starter >= 0 && Composes(starter, value)))
+            if ((combiningClass != 0 && lastClass > combiningClass) || !InRanges(NfcData.Assigned, value)
+                || InRanges(NfcData.NeverInNfc, value) || (starter >= 0 && Composes(starter, value)))
             {
                 return false;
             }
@@ -34,9 +35,9 @@ internal static class Nfc
         return true;
     }
 
-    private static bool IsNeverInNfc(int value)
+    /// <summary>Whether <paramref name="value"/> lies in one of <paramref name="ranges"/> (first, last pairs in order).</summary>
+    private static bool InRanges(ReadOnlySpan<int> ranges, int value)
     {
-        ReadOnlySpan<int> ranges = NfcData.NeverInNfc;
         int low = 0, high = ranges.Length / 2 - 1;
         while (low <= high)
         {

@@ -186,6 +186,14 @@ public sealed class UserNameTests
     [InlineData("\u00D1and\u00FA")] // Ñandú
     public void Names_in_NFC_in_many_scripts_may_be_made(string name) => Assert.True(UserName.IsValidForNewUser(name), name);
 
+    /// <summary>The data is Unicode 14's: a character assigned later (U+1FAE8, Unicode 15) cannot be judged and is refused.</summary>
+    [Fact]
+    public void A_character_newer_than_the_normalization_data_is_refused_in_a_new_name()
+    {
+        Assert.True(Nfc.IsNormalized("a\U0001FAE0")); // Unicode 14
+        Assert.False(Nfc.IsNormalized("a\U0001FAE8"));
+    }
+
     [Fact]
     public void Every_pair_NFC_composes_and_every_character_it_never_keeps_is_refused()
     {

@@ -69,17 +69,12 @@ public sealed class RevocationTests
     {
         await using TestBroker broker = await TestBroker.StartAsync();
         await broker.AddUserAsync("alice", "pw-alice");
-        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
-        var scram = new RfcScram("SCRAM-SHA-256", "alice", "pw-alice");
-        await client.SendConnectAsync("alice-dev", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()), cleanStart: false, sessionExpiry: 3600);
-        Received serverFirst = await client.ReceiveAsync();
-        Assert.Equal(PacketType.Auth, serverFirst.Type);
+        await using PendingScramLogin login = await PendingScramLogin.BeginAsync(broker, "alice", "pw-alice", sessionExpiry: 3600);
 
         // Removed (and revoked) while the exchange waits for the client-final-message, which the client may delay.
         Assert.True(await broker.Security.Credentials.TryRemoveAsync("alice"));
-        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
 
-        Received answer = await client.ReceiveAsync();
+        Received answer = await login.FinishAsync();
         Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
         Assert.Null(broker.Broker.ConnectionOf("alice-dev"));
         Assert.Equal(0, broker.Broker.SessionCount);
@@ -92,11 +87,7 @@ public sealed class RevocationTests
     {
         await using TestBroker broker = await TestBroker.StartAsync();
         await broker.AddUserAsync("alice", "old-pw");
-        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
-        var scram = new RfcScram("SCRAM-SHA-256", "alice", "old-pw");
-        await client.SendConnectAsync("alice-dev", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
-        Received serverFirst = await client.ReceiveAsync();
-        Assert.Equal(PacketType.Auth, serverFirst.Type);
+        await using PendingScramLogin login = await PendingScramLogin.BeginAsync(broker, "alice", "old-pw");
 
         // An administrator resets the account while the exchange waits for the client-final-message.
         UserCredentials renewed = UserCredentials.Derive("alice", "new-pw", ScramVerifier.MinimumIterationCount);
@@ -109,9 +100,8 @@ public sealed class RevocationTests
         {
             Assert.True(await broker.Security.Credentials.TryReplaceAsync(renewed));
         }
-        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
 
-        Received answer = await client.ReceiveAsync();
+        Received answer = await login.FinishAsync();
         Assert.Equal((PacketType.ConnAck, ReasonCode.BadUserNameOrPassword), (answer.Type, answer.ReasonCode));
         Assert.Null(broker.Broker.ConnectionOf("alice-dev"));
     }
@@ -123,17 +113,36 @@ public sealed class RevocationTests
         await using TestBroker broker = await TestBroker.StartAsync();
         await broker.AddUserAsync("alice", "pw-alice");
         await broker.AddUserAsync("bob", "pw-bob");
-        await using RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
-        var scram = new RfcScram("SCRAM-SHA-256", "alice", "pw-alice");
-        await client.SendConnectAsync("alice-dev", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()));
-        Received serverFirst = await client.ReceiveAsync();
-        Assert.Equal(PacketType.Auth, serverFirst.Type);
+        await using PendingScramLogin login = await PendingScramLogin.BeginAsync(broker, "alice", "pw-alice");
 
         Assert.True(await broker.Security.Credentials.TryRemoveAsync("bob"));
         broker.Security.Credentials.Refresh();
-        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
 
-        Received answer = await client.ReceiveAsync();
+        Received answer = await login.FinishAsync();
         Assert.Equal((PacketType.ConnAck, ReasonCode.Success), (answer.Type, answer.ReasonCode));
     }
+}
+
+/// <summary>A SCRAM login of client id alice-dev stopped after the server-first-message, to be finished after a change.</summary>
+internal sealed class PendingScramLogin(RawMqttClient client, RfcScram scram, Received serverFirst) : IAsyncDisposable
+{
+    public static async Task<PendingScramLogin> BeginAsync(TestBroker broker, string user, string password, uint sessionExpiry = 0)
+    {
+        RawMqttClient client = await RawMqttClient.OpenAsync(broker.EndPoint);
+        var scram = new RfcScram("SCRAM-SHA-256", user, password);
+        await client.SendConnectAsync("alice-dev", method: "SCRAM-SHA-256", data: Encoding.UTF8.GetBytes(scram.ClientFirst()),
+            cleanStart: sessionExpiry == 0, sessionExpiry: sessionExpiry);
+        Received serverFirst = await client.ReceiveAsync();
+        Assert.Equal(PacketType.Auth, serverFirst.Type);
+        return new PendingScramLogin(client, scram, serverFirst);
+    }
+
+    /// <summary>Sends the client-final-message; returns the broker's answer.</summary>
+    public async Task<Received> FinishAsync()
+    {
+        await client.SendAuthAsync(ReasonCode.ContinueAuthentication, "SCRAM-SHA-256", scram.ClientFinal(serverFirst.AuthenticationText));
+        return await client.ReceiveAsync();
+    }
+
+    public ValueTask DisposeAsync() => client.DisposeAsync();
 }

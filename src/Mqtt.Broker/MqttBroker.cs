@@ -434,7 +434,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 _sessions[clientId] = session;
                 present = false;
             }
-            session.Claim(connection, expiry);
+            Statistics.DroppedMessages(session.Claim(connection, expiry));
             session.PendingWill?.Cancel();
             session.PendingWill = null;
             if (old is not null && old != session && old.PendingWill is CancellationTokenSource pending)
@@ -497,7 +497,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     internal void DetachSession(MqttConnection connection, Session session)
     {
         long now = Environment.TickCount64;
-        session.Detach(connection, now);
+        Statistics.DroppedMessages(session.Detach(connection, now));
         if (session.ExpiryInterval != 0)
         {
             return;

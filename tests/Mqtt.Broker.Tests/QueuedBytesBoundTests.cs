@@ -91,6 +91,82 @@ public sealed class QueuedBytesBoundTests
     }
 
     /// <summary>
+    /// A new subscription's retained messages go out as the client takes them: one that reads nothing has at most the
+    /// bound plus one message queued for it (before, the whole burst: a `#` subscriber that never reads held a queued
+    /// packet per retained message, 27 MB each for 200,000 in a load test), and once it reads it gets every one, in
+    /// order, with the live messages routed meanwhile after them.
+    /// </summary>
+    [Fact]
+    public async Task Retained_burst_for_a_new_subscription_is_sent_as_the_client_reads_it()
+    {
+        const int Messages = 4000; // 16 MiB: more than the kernel's buffers on both sides take
+        const int Payload = 4 * 1024;
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        for (int i = 0; i < Messages; i++)
+        {
+            await publisher.SendAsync(Wire.Encode(new PublishPacket
+            {
+                Topic = Wire.Text($"burst/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, Payload)), Retain = true,
+            }, V5), Generous);
+        }
+        await publisher.SyncAsync();
+        await using RawClient stuck = await broker.OpenAsync(receiveBufferSize: 4096);
+        await stuck.ConnectAsync("stuck");
+        await stuck.SubscribeAsync("burst/#", QoS0);
+        MqttConnection connection = broker.Broker.ConnectionOf("stuck")!;
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(connection.QueuedBytes <= Bound + Payload + 64, $"{connection.QueuedBytes} bytes queued for a bound of {Bound}");
+            await Task.Delay(100);
+        }
+        await publisher.PublishAsync("burst/live", Numbered(Messages, Payload), QoS0);
+
+        var numbers = new List<int>();
+        for (int i = 0; i <= Messages; i++)
+        {
+            numbers.Add(NumberOf(await stuck.ExpectPublishAsync(Generous)));
+        }
+        Assert.Equal(Enumerable.Range(0, Messages + 1), numbers);
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    /// <summary>Likewise at QoS 1: the session's queue holds no more than its limit, the rest waits for room.</summary>
+    [Fact]
+    public async Task Retained_QoS1_burst_for_a_new_subscription_waits_for_room_in_the_queue()
+    {
+        const int Messages = 500;
+        const int QueueLimit = 20;
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = QueueLimit);
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        for (int i = 0; i < Messages; i++)
+        {
+            await publisher.SendAsync(Wire.Encode(new PublishPacket
+            {
+                Topic = Wire.Text($"burst/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, 16)), Retain = true,
+                QoS = QoS1, PacketId = (ushort)(i + 1),
+            }, V5), Generous);
+        }
+        await publisher.SyncAsync();
+        await using RawClient slow = await broker.OpenAsync();
+        await slow.ConnectAsync("slow", properties: new MqttProperties { ReceiveMaximum = 5 });
+        await slow.SubscribeAsync("burst/#", QoS1);
+        Session session = broker.Broker.SessionOf("slow")!;
+
+        var numbers = new List<int>();
+        for (int i = 0; i < Messages; i++)
+        {
+            Assert.True(session.QueuedCount <= QueueLimit, $"{session.QueuedCount} queued for a limit of {QueueLimit}");
+            PublishPacket publish = await slow.ExpectPublishAsync(Generous);
+            numbers.Add(NumberOf(publish));
+            await slow.SendAckAsync(PacketType.PubAck, publish.PacketId);
+        }
+        Assert.Equal(Enumerable.Range(0, Messages), numbers);
+        await slow.ExpectNothingPendingAsync();
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    /// <summary>
     /// A retained burst far over the bound pauses the subscriber's input until it has read most of it: its PINGREQs wait
     /// unread meanwhile. It reads steadily, so it is alive: before, the keep alive check went by the last packet read
     /// and dropped it (DISCONNECT 0x8D queued behind the burst, then a reset) 1.5 x Keep Alive after its SUBSCRIBE.
@@ -104,7 +180,7 @@ public sealed class QueuedBytesBoundTests
         await slow.ConnectAsync("slow", keepAlive: 2); // 1 s failed twice on a loaded machine: a flush of 512 KiB can take that long
         await slow.SubscribeAsync("ka/#", QoS0);
         MqttConnection connection = broker.Broker.ConnectionOf("slow")!;
-        await Eventually.TrueAsync(() => connection.IsInputPaused, "the broker to stop reading the subscriber", Generous);
+        await PauseInputAsync(slow, connection);
 
         // 12 MiB at about 1.3 MiB/s: the burst outlasts 1.5 x Keep Alive (3 s) about three times over (kernel buffers take
         // 4 MiB at most), and the loop below reads for longer than 3 s.
@@ -182,8 +258,22 @@ public sealed class QueuedBytesBoundTests
         await client.ConnectAsync("paused", keepAlive: keepAlive);
         await client.SubscribeAsync("ka/#", QoS0);
         MqttConnection connection = broker.Broker.ConnectionOf("paused")!;
-        await Eventually.TrueAsync(() => connection.IsInputPaused, "the broker to stop reading the subscriber", Generous);
+        await PauseInputAsync(client, connection);
         return (broker, client, connection);
+    }
+
+    /// <summary>
+    /// Pings until the broker stops reading the client: it reads on while the burst fills the kernel's buffers, and
+    /// pauses once a packet it handled leaves the output over the bound.
+    /// </summary>
+    private static async Task PauseInputAsync(RawClient client, MqttConnection connection)
+    {
+        for (int i = 0; i < 300 && !connection.IsInputPaused; i++)
+        {
+            await client.SendPingAsync();
+            await Task.Delay(200);
+        }
+        Assert.True(connection.IsInputPaused, "the broker kept reading a subscriber that takes nothing of a 12 MiB burst");
     }
 
     /// <summary>24 retained messages of 512 KiB on ka/0..23: 12 MiB for a subscriber to ka/#.</summary>

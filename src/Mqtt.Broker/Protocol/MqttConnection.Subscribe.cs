@@ -1,4 +1,5 @@
 using Mqtt.Codec;
+using Microsoft.Extensions.Logging;
 
 namespace Mqtt.Broker;
 
@@ -110,51 +111,48 @@ internal sealed partial class MqttConnection
         }
     }
 
-    /// <summary>Retain Handling 0 sends retained messages, 1 only for a new subscription, 2 never (3.8.3.1).</summary>
+    /// <summary>
+    /// Retain Handling 0 sends retained messages, 1 only for a new subscription, 2 never (3.8.3.1). They join the
+    /// session's <see cref="Backlog"/>, which goes out as the client takes it: a subscriber to `#` gets every one, and
+    /// one that stops reading holds no more than a reference to each.
+    /// </summary>
     private void SendRetained(SubscriptionEntry entry, bool isNew)
     {
         if (entry.RetainHandling == RetainHandling.DoNotSend || (entry.RetainHandling == RetainHandling.SendOnNewSubscription && !isNew))
         {
             return;
         }
-        // QoS 0 ones all go out, past the limits that drop live QoS 0 messages for a slow client: a subscriber to
-        // `#` expects every retained message (as with Mosquitto), and each costs the queue a small entry, the payload
-        // being the retained store's. A client that has not read the previous burst yet gets the usual limits.
-        bool burst = !_outbound.IsOverBound;
-        Session session = entry.Session;
-        // Likewise QoS 1/2 ones go past the session's queue limit, unless it is already full (from earlier bursts).
-        QueueFull whenFull = session.HasQueueRoom ? QueueFull.Exceed : QueueFull.Drop;
-        long version = _broker.Retained.Version;
-        foreach (ApplicationMessage snapshot in _broker.Retained.Match(entry.TopicFilter, Environment.TickCount64))
+        RetainedStore store = _broker.Retained;
+        long version = store.Version; // before the snapshot: a topic retained anew while it is taken shows as a change
+        List<ApplicationMessage> messages = store.Match(entry.TopicFilter, Environment.TickCount64);
+        messages.RemoveAll(message => !Options.Authorizer.CanReceive(Client, message.Topic));
+        if (messages.Count == 0)
         {
-            if (!Options.Authorizer.CanReceive(Client, snapshot.Topic))
+            return;
+        }
+        var burst = new RetainedBurst(entry, messages, store, version);
+        Backlog? toFeed = entry.Session.AddRetained(this, burst, Options.MaximumRetainedMessages, out int dropped);
+        _broker.Statistics.DroppedMessages(dropped);
+        if (toFeed is not null)
+        {
+            _ = FeedBacklogAsync(entry.Session, toFeed);
+        }
+    }
+
+    /// <summary>Hands the session's backlog on whenever the client has taken enough of its output; one loop per backlog.</summary>
+    private async Task FeedBacklogAsync(Session session, Backlog backlog)
+    {
+        try
+        {
+            BacklogWait wait;
+            while (!_outbound.IsStopped && (wait = session.FeedBacklog(this, backlog)) != BacklogWait.None)
             {
-                continue;
+                await (wait == BacklogWait.Output ? _outbound.WaitUntilWithinBoundAsync().AsTask() : session.RoomForARun(this));
             }
-            // Under the session's gate, which live deliveries take too. A topic retained anew since the snapshot has
-            // its newer message routed live to this subscription (retained before routed) and maybe dropped there (this
-            // burst may fill the queue): the newer one is sent instead of the snapshot's, which would leave the client
-            // with the stale value [MQTT-4.6.0-5], perhaps twice. Unchanged, the snapshot's is the latest, and a newer
-            // one's live delivery waits for the gate, so it comes after (of the same QoS: QoS 0 is not queued).
-            lock (session.Gate)
-            {
-                ApplicationMessage? message = _broker.Retained.Version == version ? snapshot : _broker.Retained.Current(snapshot.Topic);
-                if (message is null || message.IsExpired(Environment.TickCount64))
-                {
-                    continue;
-                }
-                var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
-                // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
-                var delivery = new Delivery(message, qos, retain: true, entry.EncodedIdentifier);
-                if (burst && qos == QualityOfService.AtMostOnce)
-                {
-                    SendQoS0(delivery);
-                }
-                else if (session.Deliver(delivery, whenFull) == DeliveryOutcome.Dropped)
-                {
-                    _broker.Statistics.MessageDropped();
-                }
-            }
+        }
+        catch (Exception e)
+        {
+            Logger.LogError(e, "sending retained messages to {Client} failed", AuthAudit.Safe(Client.ClientId));
         }
     }
 

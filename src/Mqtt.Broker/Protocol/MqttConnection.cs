@@ -71,6 +71,9 @@ internal sealed partial class MqttConnection
     /// <summary>Bytes waiting to be sent to the client (see <see cref="BrokerOptions.MaximumQueuedBytes"/>).</summary>
     public long QueuedBytes => _outbound.QueuedBytes;
 
+    /// <summary>The output waiting to be sent is over its byte bound (<see cref="BrokerOptions.MaximumQueuedBytes"/>).</summary>
+    public bool IsOutputOverBound => _outbound.IsOverBound;
+
     /// <summary>True while the read loop waits for a subscriber's full queue (back-pressure on this client's publishing).</summary>
     public bool IsHeldBack => _heldBack;
 
@@ -165,8 +168,11 @@ internal sealed partial class MqttConnection
         return true;
     }
 
-    /// <summary>Queues a QoS 0 delivery whatever the limits (retained messages for a new subscription).</summary>
-    private void SendQoS0(Delivery delivery)
+    /// <summary>
+    /// Queues a QoS 0 delivery from the session's <see cref="Backlog"/>, past the count that drops live ones: the backlog
+    /// is handed on only while the output is within its byte bound, which limits it.
+    /// </summary>
+    public void SendFromBacklog(Delivery delivery)
     {
         if (_outbound.Enqueue(OutboundPacket.Publish(delivery)))
         {

@@ -66,6 +66,18 @@ internal sealed class OutboundQueue : IThreadPoolWorkItem
     /// <summary>Over <see cref="BrokerOptions.MaximumQueuedBytes"/>: producers hold back until the drain brings it down.</summary>
     public bool IsOverBound => QueuedBytes > _bound;
 
+    /// <summary>The connection is going: nothing more will be sent.</summary>
+    public bool IsStopped
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stopped;
+            }
+        }
+    }
+
     /// <summary>Queues a packet; false once the queue is completed (the connection is closing).</summary>
     public bool Enqueue(in OutboundPacket packet) => Enqueue(packet, withinBound: false);
 

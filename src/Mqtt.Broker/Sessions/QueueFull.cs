@@ -13,8 +13,8 @@ internal enum QueueFull
     HoldPublisher,
 
     /// <summary>
-    /// Take it whatever the count: a new subscription's retained messages, bounded by the retained store; a Shared
-    /// Subscription's message moved from a member whose session ended, which the broker held already.
+    /// Take it whatever the count: a Shared Subscription's message moved from a member whose session ended, which the
+    /// broker held already.
     /// </summary>
     Exceed,
 }

@@ -22,6 +22,7 @@ internal sealed class Session
     private TaskCompletionSource? _room;
     private bool _stalled;
     private long _holdsResumeAt;
+    private Backlog? _backlog; // only while connected: Claim and Detach settle it
 
     public Session(string clientId, string? userName)
     {
@@ -83,7 +84,7 @@ internal sealed class Session
     /// <summary>QoS 1/2 messages queued beyond the flight window (<see cref="BrokerOptions.MaximumQueuedMessages"/>).</summary>
     public int QueueLimit { get; init; } = int.MaxValue;
 
-    /// <summary>The queue is under its limit; read without the lock, as a hint (choosing a shared subscriber, a retained burst).</summary>
+    /// <summary>The queue is under its limit; read without the lock as a hint (choosing a shared subscriber), else under <see cref="Gate"/>.</summary>
     public bool HasQueueRoom => QueuedCount < QueueLimit;
 
     /// <summary>
@@ -123,6 +124,16 @@ internal sealed class Session
                 // Routed just before the session ended: its queue has already gone back to the group, this follows.
                 return DeliveryOutcome.MemberEnded;
             }
+            if (_backlog is not null && delivery.SharedThrough is null)
+            {
+                // Behind retained messages the client has yet to take: in order, and bounded as the queue is.
+                if (_backlog.HeldDeliveries >= QueueLimit)
+                {
+                    return DeliveryOutcome.Dropped;
+                }
+                _backlog.Hold(delivery);
+                return DeliveryOutcome.Accepted;
+            }
             if (delivery.QoS == QualityOfService.AtMostOnce)
             {
                 return Connection?.TrySendQoS0(delivery) == true ? DeliveryOutcome.Accepted : DeliveryOutcome.Dropped;
@@ -148,6 +159,126 @@ internal sealed class Session
             Pump();
             return outcome;
         }
+    }
+
+    /// <summary>
+    /// Sends a new subscription's retained messages as <paramref name="connection"/> takes them, after what its
+    /// <see cref="Backlog"/> holds already. Past <paramref name="limit"/> retained messages waiting in all (0 for no
+    /// limit) the rest are dropped, and counted in <paramref name="dropped"/>. Returns the backlog when the caller is to
+    /// feed it from now on (<see cref="FeedBacklog"/>): the connection cannot take all of it now, and nobody feeds it yet.
+    /// </summary>
+    public Backlog? AddRetained(MqttConnection connection, RetainedBurst burst, long limit, out int dropped)
+    {
+        lock (Gate)
+        {
+            dropped = 0;
+            if (Connection != connection)
+            {
+                return null;
+            }
+            Backlog backlog = _backlog ??= new Backlog();
+            if (limit > 0)
+            {
+                dropped = burst.KeepAtMost(Math.Max(0, limit - backlog.RetainedRemaining));
+            }
+            backlog.Add(burst);
+            if (HandOnBacklog(connection) == BacklogWait.None || backlog.HasFeeder)
+            {
+                return null;
+            }
+            backlog.HasFeeder = true;
+            return backlog;
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="backlog"/> on to the connection, in order, while it takes it. Returns what the rest waits for;
+    /// None when it was all handed on (deliveries go straight to the connection again), or the backlog is gone.
+    /// </summary>
+    public BacklogWait FeedBacklog(MqttConnection connection, Backlog backlog)
+    {
+        lock (Gate)
+        {
+            return _backlog == backlog && Connection == connection ? HandOnBacklog(connection) : BacklogWait.None;
+        }
+    }
+
+    /// <summary>
+    /// QoS 0 messages go while the connection's output is within its byte bound (past the count that drops live ones:
+    /// the bound limits them), QoS 1/2 ones into the queue while it has room.
+    /// </summary>
+    private BacklogWait HandOnBacklog(MqttConnection connection)
+    {
+        long now = Environment.TickCount64;
+        BacklogWait wait = BacklogWait.None;
+        while (_backlog!.TryPeek(now, out Delivery delivery))
+        {
+            if (delivery.QoS == QualityOfService.AtMostOnce)
+            {
+                if (connection.IsOutputOverBound)
+                {
+                    wait = BacklogWait.Output;
+                    break;
+                }
+                connection.SendFromBacklog(delivery);
+            }
+            else if (HasQueueRoom)
+            {
+                (_queued ??= new Queue<Delivery>()).Enqueue(delivery);
+            }
+            else
+            {
+                wait = BacklogWait.QueueRoom;
+                break;
+            }
+            _backlog.Advance();
+        }
+        if (wait == BacklogWait.None)
+        {
+            _backlog = null;
+        }
+        Pump();
+        return wait;
+    }
+
+    /// <summary>
+    /// Completes once a quarter of the queue is free (when held publishers go on too), or the connection has left. And
+    /// a place at least: a queue of fewer than four has a quarter free when full.
+    /// </summary>
+    public Task RoomForARun(MqttConnection connection)
+    {
+        lock (Gate)
+        {
+            if (Connection != connection || (HasRoomForARun && HasQueueRoom))
+            {
+                return Task.CompletedTask;
+            }
+            return (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>
+    /// The connection the backlog was for has gone: what it holds is treated as the messages of an offline session,
+    /// QoS 1/2 ones queued while there is room, the rest dropped. Returns how many were dropped.
+    /// </summary>
+    private int SettleBacklog()
+    {
+        int dropped = 0;
+        long now = Environment.TickCount64;
+        while (_backlog is not null && _backlog.TryPeek(now, out Delivery delivery))
+        {
+            if (delivery.QoS != QualityOfService.AtMostOnce && HasQueueRoom)
+            {
+                (_queued ??= new Queue<Delivery>()).Enqueue(delivery);
+            }
+            else
+            {
+                dropped++;
+            }
+            _backlog.Advance();
+        }
+        _backlog = null;
+        return dropped;
     }
 
     /// <summary>
@@ -326,16 +457,20 @@ internal sealed class Session
     /// <summary>
     /// A connection is given the session, under the broker's map lock and before its CONNACK: from then on the
     /// connection it replaces can no longer detach it, nor housekeeping expire it, before <see cref="Attach"/>.
+    /// Returns how many messages the backlog of the connection it replaces dropped (<see cref="SettleBacklog"/>).
     /// </summary>
-    public void Claim(MqttConnection connection, uint expiryInterval)
+    public int Claim(MqttConnection connection, uint expiryInterval)
     {
         lock (Gate)
         {
+            int dropped = SettleBacklog();
+            ReleasePublishers(); // the feeder of that backlog waits no longer
             Connection = connection;
             Client = connection.Client;
             ExpiryInterval = expiryInterval;
             IsCleanSession = expiryInterval == 0 && connection.Version != ProtocolVersion.V500;
             _attached = false;
+            return dropped;
         }
     }
 
@@ -394,17 +529,20 @@ internal sealed class Session
         }
     }
 
-    public void Detach(MqttConnection connection, long now)
+    /// <summary>The connection has ended; returns how many messages its backlog dropped (<see cref="SettleBacklog"/>).</summary>
+    public int Detach(MqttConnection connection, long now)
     {
         lock (Gate)
         {
-            if (Connection == connection)
+            if (Connection != connection)
             {
-                DisconnectedAt = now;
-                Connection = null;
-                // Offline, the queue only drops what does not fit: nobody waits for a client that is gone.
-                ReleasePublishers();
+                return 0;
             }
+            DisconnectedAt = now;
+            Connection = null;
+            // Offline, the queue only drops what does not fit: nobody waits for a client that is gone.
+            ReleasePublishers();
+            return SettleBacklog();
         }
     }
 
@@ -448,6 +586,10 @@ internal sealed class Session
             }
             state.Inflight.Sort(static (a, b) => a.FlightOrder.CompareTo(b.FlightOrder));
             foreach (Delivery delivery in _queued ?? (IEnumerable<Delivery>)[])
+            {
+                state.Queued.Add(delivery.Copy());
+            }
+            foreach (Delivery delivery in _backlog?.HeldQoS12() ?? [])
             {
                 state.Queued.Add(delivery.Copy());
             }

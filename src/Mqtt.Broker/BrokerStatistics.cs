@@ -5,6 +5,7 @@ public sealed class BrokerStatistics
 {
     private long _connectionsOpen;
     private long _connectionsTotal;
+    private long _connectionsRefused;
     private long _messagesReceived;
     private long _messagesSent;
     private long _messagesDropped;
@@ -18,6 +19,12 @@ public sealed class BrokerStatistics
 
     /// <summary>Connections accepted since start.</summary>
     public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
+
+    /// <summary>
+    /// Connections closed as soon as accepted, before their CONNECT was read, because the broker held as many as it may:
+    /// <see cref="BrokerOptions.MaximumConnections"/>, or fewer when the open-files limit cannot hold that many.
+    /// </summary>
+    public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
 
     /// <summary>PUBLISH packets received.</summary>
     public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
@@ -53,6 +60,9 @@ public sealed class BrokerStatistics
         Interlocked.Increment(ref _connectionsOpen);
         Interlocked.Increment(ref _connectionsTotal);
     }
+
+    /// <summary>Counts a refused connection and returns <see cref="ConnectionsRefused"/> with it.</summary>
+    internal long ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
 
     internal void ConnectionClosed() => Interlocked.Decrement(ref _connectionsOpen);
 

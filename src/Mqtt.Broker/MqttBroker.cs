@@ -37,6 +37,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
     private long _nextRetainedSweep;
     private readonly LogThrottle _retainedFullLog = new();
     private readonly LogThrottle _connectingFullLog = new();
+    private readonly LogThrottle _overLimitLog = new();
+    private readonly LogThrottle _acceptFailedLog = new();
+    private long _refusedWhenLogged;
     private int _stopped;
 
     /// <summary>Creates a broker; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -115,7 +118,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         }
         foreach (SocketListener listener in _listeners)
         {
-            _acceptLoops.Add(listener.AcceptLoopAsync(Accept, _stopping.Token));
+            _acceptLoops.Add(listener.AcceptLoopAsync(Accept, AcceptFailed, _stopping.Token));
         }
         _housekeeping = new Timer(static state => ((MqttBroker)state!).Housekeeping(), this, HousekeepingPeriodMilliseconds, HousekeepingPeriodMilliseconds);
         if (Options.CredentialStore is CredentialStore credentials)
@@ -244,10 +247,9 @@ public sealed partial class MqttBroker : IAsyncDisposable
         MqttConnection connection;
         lock (_connections)
         {
-            // Beyond the limit, or the descriptors the process can spare, a connection is closed at once.
             if (_connections.Count >= _connectionLimit)
             {
-                socket.Dispose();
+                RefuseOverLimit(socket);
                 return;
             }
             try
@@ -276,6 +278,34 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 start.Broker.RefuseFailedStart(start.Socket, e);
             }
         }, (Broker: this, Connection: connection, Socket: socket), preferLocal: false);
+    }
+
+    /// <summary>
+    /// Closes a connection beyond the limit, or the descriptors the process can spare, before reading its CONNECT (as
+    /// Mosquitto does), and says so at most once a minute with the count left unsaid since. Under the lock of _connections.
+    /// </summary>
+    private void RefuseOverLimit(Socket socket)
+    {
+        long refused = Statistics.ConnectionRefused();
+        if (_overLimitLog.TryTake())
+        {
+            string limit = _connectionLimit < Options.MaximumConnections ? "what the open-files limit, ulimit -n, allows" : "--max-connections";
+            Logger.LogWarning("refusing a connection from {Remote}: {Open} connections are open, the most allowed ({Limit}); "
+                + "{Unlogged} more were refused since the last such line, further ones are not logged for a minute",
+                socket.RemoteEndPoint, _connections.Count, limit, refused - _refusedWhenLogged - 1);
+            _refusedWhenLogged = refused;
+        }
+        socket.Dispose();
+    }
+
+    /// <summary>An accept failed, as when the process is out of file descriptors; said at most once a minute, as it is retried every 100 ms.</summary>
+    private void AcceptFailed(SocketException e, SocketListener listener)
+    {
+        if (_acceptFailedLog.TryTake())
+        {
+            Logger.LogWarning("cannot accept connections on {Endpoint}: {Error}; they wait in the backlog (further failures are not logged for a minute)",
+                listener.EndPoint, e.Message);
+        }
     }
 
     private void RefuseFailedStart(Socket socket, Exception e)

@@ -209,6 +209,23 @@ public sealed class BrokerLimitsTests
     }
 
     [Fact]
+    public async Task MQTT5_sec_4_13_connections_above_the_maximum_are_counted_and_logged_at_most_once_a_minute()
+    {
+        var log = new WarningLog();
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumConnections = 1, log);
+        await using RawClient a = await broker.ConnectAsync("a");
+        for (int i = 0; i < 3; i++)
+        {
+            await using RawClient refused = await broker.OpenAsync();
+            await refused.ExpectClosedAsync();
+        }
+        Assert.Equal(3, broker.Statistics.ConnectionsRefused);
+        string line = Assert.Single(log.Lines);
+        Assert.StartsWith("refusing a connection from 127.0.0.1:", line);
+        Assert.Contains("the most allowed (--max-connections)", line);
+    }
+
+    [Fact]
     public async Task MQTT5_sec_4_8_2_unsubscribing_a_shared_subscription_leaves_the_group()
     {
         await using var broker = await TestBroker.StartAsync();

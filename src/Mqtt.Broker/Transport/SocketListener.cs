@@ -57,7 +57,8 @@ internal sealed class SocketListener : IDisposable
     /// <summary>The endpoint as the broker reports it.</summary>
     public BrokerEndpoint Description => new(EndPoint, IsTls, IsWebSocket);
 
-    public async Task AcceptLoopAsync(Action<Socket, SocketListener> onAccepted, CancellationToken cancellationToken)
+    public async Task AcceptLoopAsync(Action<Socket, SocketListener> onAccepted, Action<SocketException, SocketListener> onFailed,
+        CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -76,6 +77,7 @@ internal sealed class SocketListener : IDisposable
                 // file descriptors, fails again at once while the connection waits: pause instead of spinning on it.
                 if (e.SocketErrorCode is not (SocketError.ConnectionAborted or SocketError.ConnectionReset))
                 {
+                    onFailed(e, this);
                     await Task.Delay(AcceptRetryDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
                 continue;

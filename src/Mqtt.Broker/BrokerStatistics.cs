@@ -80,7 +80,7 @@ public sealed class BrokerStatistics
 
     internal void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
 
-    internal void DroppedMessages(int count) => Interlocked.Add(ref _messagesDropped, count);
+    internal void MessageDropped(int count) => Interlocked.Add(ref _messagesDropped, count);
 
     internal void BackedUpDrop() => Interlocked.Increment(ref _backedUpDrops);
 }

@@ -464,7 +464,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
                 _sessions[clientId] = session;
                 present = false;
             }
-            Statistics.DroppedMessages(session.Claim(connection, expiry));
+            Statistics.MessageDropped(session.Claim(connection, expiry));
             session.PendingWill?.Cancel();
             session.PendingWill = null;
             if (old is not null && old != session && old.PendingWill is CancellationTokenSource pending)
@@ -506,6 +506,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     {
         Id = Interlocked.Increment(ref _nextSessionId),
         QueueLimit = Options.MaximumQueuedMessages is 0 ? int.MaxValue : Options.MaximumQueuedMessages,
+        PendingQoS0Limit = Options.MaximumPendingQoS0,
     };
 
     /// <summary>
@@ -527,7 +528,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
     internal void DetachSession(MqttConnection connection, Session session)
     {
         long now = Environment.TickCount64;
-        Statistics.DroppedMessages(session.Detach(connection, now));
+        Statistics.MessageDropped(session.Detach(connection, now));
         if (session.ExpiryInterval != 0)
         {
             return;

@@ -105,10 +105,7 @@ public sealed class QueuedBytesBoundTests
         await using RawClient publisher = await broker.ConnectAsync("publisher");
         for (int i = 0; i < Messages; i++)
         {
-            await publisher.SendAsync(Wire.Encode(new PublishPacket
-            {
-                Topic = Wire.Text($"burst/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, Payload)), Retain = true,
-            }, V5), Generous);
+            await publisher.SendAsync(Publish($"burst/{i}", i, Payload, QoS0, retain: true), Generous);
         }
         await publisher.SyncAsync();
         await using RawClient stuck = await broker.OpenAsync(receiveBufferSize: 4096);
@@ -141,11 +138,7 @@ public sealed class QueuedBytesBoundTests
         await using RawClient publisher = await broker.ConnectAsync("publisher");
         for (int i = 0; i < Messages; i++)
         {
-            await publisher.SendAsync(Wire.Encode(new PublishPacket
-            {
-                Topic = Wire.Text($"burst/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, 16)), Retain = true,
-                QoS = QoS1, PacketId = (ushort)(i + 1),
-            }, V5), Generous);
+            await publisher.SendAsync(Publish($"burst/{i}", i, 16, QoS1, retain: true, packetId: (ushort)(i + 1)), Generous);
         }
         await publisher.SyncAsync();
         await using RawClient slow = await broker.OpenAsync();
@@ -163,6 +156,138 @@ public sealed class QueuedBytesBoundTests
         }
         Assert.Equal(Enumerable.Range(0, Messages), numbers);
         await slow.ExpectNothingPendingAsync();
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    /// <summary>
+    /// Live messages wait behind a retained burst the client has yet to take, QoS 0 and QoS 1 ones each within its own
+    /// bound: a flood of QoS 0 messages past theirs is dropped without crowding out a QoS 1 message.
+    /// </summary>
+    [Fact]
+    public async Task Live_messages_behind_a_waiting_retained_burst_are_bounded_by_QoS()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.MaximumQueuedMessages = 3;
+            o.MaximumPendingQoS0 = 5;
+        });
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        for (int i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync($"held/r/{i}", Numbered(i, 16), QoS1, retain: true);
+        }
+        await using RawClient slow = await broker.ConnectAsync("slow", properties: new MqttProperties { ReceiveMaximum = 1 });
+        await slow.SubscribeAsync("held/#", QoS1);
+        PublishPacket first = await slow.ExpectPublishAsync();
+        // Unacknowledged, it keeps the burst waiting (one in flight, three queued, six to come) while these are routed.
+        for (int i = 100; i < 110; i++)
+        {
+            await publisher.PublishAsync("held/live", Numbered(i, 16), QoS0);
+        }
+        await publisher.PublishAsync("held/live", Numbered(200, 16), QoS1);
+        await publisher.SyncAsync();
+
+        // In order within each QoS, as MQTT orders them (a QoS 0 message goes out ahead of QoS 1 ones still queued).
+        var qos1 = new List<int> { NumberOf(first) };
+        var qos0 = new List<int>();
+        await slow.SendAckAsync(PacketType.PubAck, first.PacketId);
+        while (qos1[^1] != 200 && qos1.Count + qos0.Count < 30)
+        {
+            PublishPacket publish = await slow.ExpectPublishAsync();
+            (publish.QoS == QoS1 ? qos1 : qos0).Add(NumberOf(publish));
+            if (publish.QoS == QoS1)
+            {
+                await slow.SendAckAsync(PacketType.PubAck, publish.PacketId);
+            }
+        }
+        Assert.Equal([.. Enumerable.Range(0, 10), 200], qos1);
+        Assert.Equal(Enumerable.Range(100, 5), qos0);
+        await slow.ExpectNothingPendingAsync();
+        Assert.Equal(5, broker.Statistics.MessagesDropped);
+    }
+
+    /// <summary>
+    /// A client that leaves while its retained burst waits keeps, in its session, what an offline queue keeps: the
+    /// next messages up to the queue's limit. The rest are not sent, and not counted as dropped: no publication was lost.
+    /// </summary>
+    [Fact]
+    public async Task Retained_burst_waiting_when_its_client_leaves_is_kept_as_an_offline_queue_would()
+    {
+        const int Messages = 50;
+        const int QueueLimit = 10;
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = QueueLimit);
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        for (int i = 0; i < Messages; i++)
+        {
+            await publisher.PublishAsync($"kept/{i}", Numbered(i, 16), QoS1, retain: true);
+        }
+        var persistent = new MqttProperties { SessionExpiryInterval = 300, ReceiveMaximum = 1 };
+        await using (RawClient away = await broker.ConnectAsync("away", properties: persistent))
+        {
+            await away.SubscribeAsync("kept/#", QoS1);
+            Assert.Equal(0, NumberOf(await away.ExpectPublishAsync()));
+        }
+        await Eventually.TrueAsync(() => broker.Broker.ConnectionOf("away") is null, "the broker to see the client leave");
+
+        await using RawClient back = await broker.ConnectAsync("away", cleanStart: false, properties: persistent);
+        // After each acknowledgement the next message, if any, comes before the answer to a PINGREQ sent after it.
+        var numbers = new List<int>();
+        PublishPacket publish = await back.ExpectPublishAsync();
+        for (int i = 0; i < Messages; i++)
+        {
+            numbers.Add(NumberOf(publish));
+            await back.SendAckAsync(PacketType.PubAck, publish.PacketId);
+            await back.SendPingAsync();
+            ReceivedPacket next = (await back.ReadAsync())!;
+            if (next.Type == PacketType.PingResp)
+            {
+                break;
+            }
+            publish = next.Publish;
+            Assert.Equal(PacketType.PingResp, (await back.ReadAsync())!.Type);
+        }
+        // The one in flight again, then the queue's.
+        Assert.True(numbers.Count > QueueLimit, $"{numbers.Count} messages kept");
+        Assert.Equal(Enumerable.Range(0, numbers.Count), numbers);
+        Assert.True(numbers.Count < Messages, "the whole burst was kept");
+        Assert.Equal(0, broker.Statistics.MessagesDropped);
+    }
+
+    /// <summary>
+    /// QoS 1 messages routed to a client while its retained burst waits, and accepted for it, are not lost when it
+    /// leaves: its session queues them as for an offline client (the QoS 0 burst itself is not kept, as QoS 0 never is).
+    /// </summary>
+    [Fact]
+    public async Task Messages_held_behind_a_retained_burst_are_queued_when_the_client_leaves()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await using RawClient publisher = await broker.ConnectAsync("publisher");
+        for (int i = 0; i < 1000; i++)
+        {
+            await publisher.SendAsync(Publish($"big/{i}", i, PayloadSize, QoS0, retain: true), Generous);
+        }
+        await publisher.SyncAsync();
+        var persistent = new MqttProperties { SessionExpiryInterval = 300 };
+        await using (RawClient away = await broker.OpenAsync(receiveBufferSize: 4096))
+        {
+            await away.ConnectAsync("away", properties: persistent);
+            await away.SubscribeAsync("live", QoS1);
+            await away.SubscribeAsync("big/#", QoS1); // 16 MiB at QoS 0 it does not read
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Equal(ReasonCode.Success, await publisher.PublishAsync("live", Numbered(i, 16), QoS1));
+            }
+        }
+        await Eventually.TrueAsync(() => broker.Broker.ConnectionOf("away") is null, "the broker to see the client leave");
+
+        await using RawClient back = await broker.ConnectAsync("away", cleanStart: false, properties: persistent);
+        for (int i = 0; i < 3; i++)
+        {
+            PublishPacket publish = await back.ExpectPublishAsync();
+            Assert.Equal(("live", i), (publish.TopicString, NumberOf(publish)));
+            await back.SendAckAsync(PacketType.PubAck, publish.PacketId);
+        }
+        await back.ExpectNothingPendingAsync();
         Assert.Equal(0, broker.Statistics.MessagesDropped);
     }
 
@@ -282,10 +407,7 @@ public sealed class QueuedBytesBoundTests
         await using RawClient publisher = await broker.ConnectAsync("publisher");
         for (int i = 0; i < 24; i++)
         {
-            await publisher.SendAsync(Wire.Encode(new PublishPacket
-            {
-                Topic = Wire.Text($"ka/{i}"), Payload = new ReadOnlySequence<byte>(Numbered(i, 512 * 1024)), Retain = true,
-            }, V5), Generous);
+            await publisher.SendAsync(Publish($"ka/{i}", i, 512 * 1024, QoS0, retain: true), Generous);
         }
         await publisher.SyncAsync();
     }
@@ -307,8 +429,11 @@ public sealed class QueuedBytesBoundTests
         throw new InvalidOperationException("no PINGRESP");
     }
 
-    private static byte[] Publish(string topic, int number, int size, QualityOfService qos) =>
-        Wire.Encode(new PublishPacket { Topic = Wire.Text(topic), Payload = new ReadOnlySequence<byte>(Numbered(number, size)), QoS = qos }, V5);
+    private static byte[] Publish(string topic, int number, int size, QualityOfService qos, bool retain = false, ushort packetId = 0) =>
+        Wire.Encode(new PublishPacket
+        {
+            Topic = Wire.Text(topic), Payload = new ReadOnlySequence<byte>(Numbered(number, size)), QoS = qos, Retain = retain, PacketId = packetId,
+        }, V5);
 
     private static byte[] Numbered(int number, int size)
     {

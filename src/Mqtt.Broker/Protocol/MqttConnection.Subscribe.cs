@@ -130,9 +130,8 @@ internal sealed partial class MqttConnection
         {
             return;
         }
-        var burst = new RetainedBurst(entry, messages, store, version);
-        Backlog? toFeed = entry.Session.AddRetained(this, burst, Options.MaximumRetainedMessages, out int dropped);
-        _broker.Statistics.DroppedMessages(dropped);
+        Backlog? toFeed = entry.Session.AddRetained(this, entry, messages, store, version, Options.MaximumRetainedMessages, out int dropped);
+        _broker.Statistics.MessageDropped(dropped);
         if (toFeed is not null)
         {
             _ = FeedBacklogAsync(entry.Session, toFeed);
@@ -152,7 +151,9 @@ internal sealed partial class MqttConnection
         }
         catch (Exception e)
         {
+            // The backlog would hold the client's deliveries for good: the connection ends, and its session settles it.
             Logger.LogError(e, "sending retained messages to {Client} failed", AuthAudit.Safe(Client.ClientId));
+            _ = CloseAsync(ReasonCode.UnspecifiedError);
         }
     }
 

@@ -1,3 +1,5 @@
+using Mqtt.Codec;
+
 namespace Mqtt.Broker;
 
 /// <summary>
@@ -11,10 +13,13 @@ internal sealed class Backlog
 {
     private readonly Queue<(RetainedBurst? Burst, Delivery? Delivery)> _items = new();
 
-    /// <summary>Routed deliveries waiting behind the bursts.</summary>
-    public int HeldDeliveries { get; private set; }
+    /// <summary>Routed QoS 0 deliveries waiting behind the bursts.</summary>
+    public int HeldQoS0 { get; private set; }
 
-    /// <summary>Retained messages of the bursts not yet handed on.</summary>
+    /// <summary>Routed QoS 1/2 deliveries waiting behind the bursts.</summary>
+    public int HeldQoS12 { get; private set; }
+
+    /// <summary>Retained messages of the bursts not yet handed on (or skipped).</summary>
     public long RetainedRemaining { get; private set; }
 
     /// <summary>A connection's loop feeds it (<see cref="MqttConnection"/>): no second one is started.</summary>
@@ -29,7 +34,7 @@ internal sealed class Backlog
     public void Hold(Delivery delivery)
     {
         _items.Enqueue((null, delivery));
-        HeldDeliveries++;
+        Count(delivery, +1);
     }
 
     /// <summary>The next delivery in order, or false when nothing is left.</summary>
@@ -55,6 +60,9 @@ internal sealed class Backlog
         return false;
     }
 
+    /// <summary>The delivery <see cref="TryPeek"/> gave was routed to the session, not one of a retained burst.</summary>
+    public bool HeadIsRouted => _items.TryPeek(out (RetainedBurst? Burst, Delivery? Delivery) item) && item.Delivery is not null;
+
     /// <summary>The delivery <see cref="TryPeek"/> gave was handed on.</summary>
     public void Advance()
     {
@@ -62,7 +70,7 @@ internal sealed class Backlog
         if (delivery is not null)
         {
             _items.Dequeue();
-            HeldDeliveries--;
+            Count(delivery, -1);
         }
         else
         {
@@ -71,15 +79,48 @@ internal sealed class Backlog
         }
     }
 
-    /// <summary>The held QoS 1/2 deliveries, in order: a state file keeps them as queued.</summary>
-    public IEnumerable<Delivery> HeldQoS12()
+    /// <summary>
+    /// Forgets the burst at the head when none of its messages can be kept by an offline session: QoS 0 ones, or any
+    /// when its queue is full (<paramref name="queueFull"/>), without a look at each.
+    /// </summary>
+    public void DropHeadBurst(bool queueFull)
     {
-        foreach ((_, Delivery? delivery) in _items)
+        if (_items.TryPeek(out (RetainedBurst? Burst, Delivery? Delivery) item) && item.Burst is not null && (queueFull || item.Burst.IsQoS0))
         {
-            if (delivery is { QoS: not Codec.QualityOfService.AtMostOnce })
+            _items.Dequeue();
+            RetainedRemaining -= item.Burst.Drop();
+        }
+    }
+
+    /// <summary>
+    /// Every delivery still to come, in order, without handing any on, and whether it is a retained one of a burst (a
+    /// state file keeps the QoS 1/2 ones: all routed ones, retained ones as an offline queue would).
+    /// </summary>
+    public IEnumerable<(Delivery Delivery, bool Retained)> Waiting(long now)
+    {
+        foreach ((RetainedBurst? burst, Delivery? delivery) in _items)
+        {
+            if (delivery is not null)
             {
-                yield return delivery;
+                yield return (delivery, false);
+                continue;
             }
+            foreach (Delivery retained in burst!.Waiting(now))
+            {
+                yield return (retained, true);
+            }
+        }
+    }
+
+    private void Count(Delivery delivery, int sign)
+    {
+        if (delivery.QoS == QualityOfService.AtMostOnce)
+        {
+            HeldQoS0 += sign;
+        }
+        else
+        {
+            HeldQoS12 += sign;
         }
     }
 }

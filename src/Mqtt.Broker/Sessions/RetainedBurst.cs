@@ -6,25 +6,30 @@ namespace Mqtt.Broker;
 /// A new subscription's retained messages (3.3.1.3), as the store held them when it was made: references, so a burst
 /// waiting for a client that reads slowly costs 8 bytes a message, the store keeping the messages themselves.
 /// </summary>
-internal sealed class RetainedBurst(SubscriptionEntry entry, List<ApplicationMessage> messages, RetainedStore store, long version)
+internal sealed class RetainedBurst
 {
+    private readonly SubscriptionEntry _entry;
+    private readonly ApplicationMessage[] _messages;
+    private readonly RetainedStore _store;
+    private readonly long _version;
     private int _next;
     private Delivery? _current;
 
-    /// <summary>Messages not yet handed on.</summary>
-    public int Remaining => messages.Count - _next;
-
-    /// <summary>Forgets all but the next <paramref name="count"/> messages; returns how many it forgot.</summary>
-    public int KeepAtMost(long count)
+    /// <summary>The first <paramref name="count"/> of <paramref name="matches"/>, copied to an array of their size.</summary>
+    public RetainedBurst(SubscriptionEntry entry, List<ApplicationMessage> matches, int count, RetainedStore store, long version)
     {
-        if (Remaining <= count)
-        {
-            return 0;
-        }
-        int forgotten = Remaining - (int)count;
-        messages.RemoveRange(_next + (int)count, forgotten);
-        return forgotten;
+        _entry = entry;
+        _messages = new ApplicationMessage[count];
+        matches.CopyTo(0, _messages, 0, count);
+        _store = store;
+        _version = version;
     }
+
+    /// <summary>Messages not yet handed on.</summary>
+    public int Remaining => _messages.Length - _next;
+
+    /// <summary>At QoS 0, every message of the burst: an offline session keeps none of them.</summary>
+    public bool IsQoS0 => _entry.MaximumQoS == QualityOfService.AtMostOnce;
 
     /// <summary>
     /// The next delivery, unless the burst is over: its subscription ended, or it has no message left. A topic retained
@@ -33,22 +38,15 @@ internal sealed class RetainedBurst(SubscriptionEntry entry, List<ApplicationMes
     /// </summary>
     public bool TryPeek(long now, out Delivery delivery)
     {
-        while (_current is null && _next < messages.Count)
+        while (_current is null && _next < _messages.Length)
         {
-            if (entry.HasEnded)
+            if (_entry.HasEnded)
             {
-                _next = messages.Count;
+                _next = _messages.Length;
                 break;
             }
-            ApplicationMessage? message = store.Version == version ? messages[_next] : store.Current(messages[_next].Topic);
-            if (message is null || message.IsExpired(now))
-            {
-                _next++;
-                continue;
-            }
-            var qos = (QualityOfService)Math.Min((int)entry.MaximumQoS, (int)message.QoS);
-            // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
-            _current = new Delivery(message, qos, retain: true, entry.EncodedIdentifier);
+            _current = DeliveryOf(_messages[_next], now);
+            _next += _current is null ? 1 : 0;
         }
         delivery = _current!;
         return _current is not null;
@@ -59,5 +57,39 @@ internal sealed class RetainedBurst(SubscriptionEntry entry, List<ApplicationMes
     {
         _current = null;
         _next++;
+    }
+
+    /// <summary>The deliveries still to come, in order, without handing them on (a state file keeps them).</summary>
+    public IEnumerable<Delivery> Waiting(long now)
+    {
+        for (int i = _next; i < _messages.Length && !_entry.HasEnded; i++)
+        {
+            Delivery? delivery = i == _next && _current is not null ? _current : DeliveryOf(_messages[i], now);
+            if (delivery is not null)
+            {
+                yield return delivery;
+            }
+        }
+    }
+
+    /// <summary>Forgets what is left; returns how many messages that was.</summary>
+    public int Drop()
+    {
+        int dropped = Remaining;
+        _next = _messages.Length;
+        _current = null;
+        return dropped;
+    }
+
+    private Delivery? DeliveryOf(ApplicationMessage snapshot, long now)
+    {
+        ApplicationMessage? message = _store.Version == _version ? snapshot : _store.Current(snapshot.Topic);
+        if (message is null || message.IsExpired(now))
+        {
+            return null;
+        }
+        var qos = (QualityOfService)Math.Min((int)_entry.MaximumQoS, (int)message.QoS);
+        // [MQTT-3.3.1-9] messages sent because of a new subscription keep RETAIN set.
+        return new Delivery(message, qos, retain: true, _entry.EncodedIdentifier);
     }
 }

@@ -84,6 +84,9 @@ internal sealed class Session
     /// <summary>QoS 1/2 messages queued beyond the flight window (<see cref="BrokerOptions.MaximumQueuedMessages"/>).</summary>
     public int QueueLimit { get; init; } = int.MaxValue;
 
+    /// <summary>QoS 0 messages that may wait behind a <see cref="Backlog"/> (<see cref="BrokerOptions.MaximumPendingQoS0"/>).</summary>
+    public int PendingQoS0Limit { get; init; } = int.MaxValue;
+
     /// <summary>The queue is under its limit; read without the lock as a hint (choosing a shared subscriber), else under <see cref="Gate"/>.</summary>
     public bool HasQueueRoom => QueuedCount < QueueLimit;
 
@@ -126,8 +129,9 @@ internal sealed class Session
             }
             if (_backlog is not null && delivery.SharedThrough is null)
             {
-                // Behind retained messages the client has yet to take: in order, and bounded as the queue is.
-                if (_backlog.HeldDeliveries >= QueueLimit)
+                // Behind retained messages the client has yet to take: in order, bounded as the queue and a slow client's
+                // QoS 0 messages are (each on its own: QoS 0 ones do not crowd out QoS 1/2 ones).
+                if (delivery.QoS == QualityOfService.AtMostOnce ? _backlog.HeldQoS0 >= PendingQoS0Limit : _backlog.HeldQoS12 >= QueueLimit)
                 {
                     return DeliveryOutcome.Dropped;
                 }
@@ -162,12 +166,14 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// Sends a new subscription's retained messages as <paramref name="connection"/> takes them, after what its
-    /// <see cref="Backlog"/> holds already. Past <paramref name="limit"/> retained messages waiting in all (0 for no
-    /// limit) the rest are dropped, and counted in <paramref name="dropped"/>. Returns the backlog when the caller is to
-    /// feed it from now on (<see cref="FeedBacklog"/>): the connection cannot take all of it now, and nobody feeds it yet.
+    /// Sends a new subscription's retained messages, the <paramref name="matches"/> taken from <paramref name="store"/>
+    /// at <paramref name="version"/>, as <paramref name="connection"/> takes them, after what its <see cref="Backlog"/>
+    /// holds already. Past <paramref name="limit"/> retained messages waiting in all (0 for no limit) the rest are dropped,
+    /// and counted in <paramref name="dropped"/>. Returns the backlog when the caller is to feed it from now on
+    /// (<see cref="FeedBacklog"/>): the connection cannot take all of it now, and nobody feeds it yet.
     /// </summary>
-    public Backlog? AddRetained(MqttConnection connection, RetainedBurst burst, long limit, out int dropped)
+    public Backlog? AddRetained(MqttConnection connection, SubscriptionEntry entry, List<ApplicationMessage> matches,
+        RetainedStore store, long version, long limit, out int dropped)
     {
         lock (Gate)
         {
@@ -177,11 +183,12 @@ internal sealed class Session
                 return null;
             }
             Backlog backlog = _backlog ??= new Backlog();
-            if (limit > 0)
+            int kept = limit > 0 ? (int)Math.Clamp(limit - backlog.RetainedRemaining, 0, matches.Count) : matches.Count;
+            dropped = matches.Count - kept;
+            if (kept > 0)
             {
-                dropped = burst.KeepAtMost(Math.Max(0, limit - backlog.RetainedRemaining));
+                backlog.Add(new RetainedBurst(entry, matches, kept, store, version));
             }
-            backlog.Add(burst);
             if (HandOnBacklog(connection) == BacklogWait.None || backlog.HasFeeder)
             {
                 return null;
@@ -242,8 +249,8 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// Completes once a quarter of the queue is free (when held publishers go on too), or the connection has left. And
-    /// a place at least: a queue of fewer than four has a quarter free when full.
+    /// Completes once a quarter of the queue is free (when held publishers go on too) and at least one place (a queue
+    /// of fewer than four places has a quarter free when full), or once the connection has left.
     /// </summary>
     public Task RoomForARun(MqttConnection connection)
     {
@@ -259,19 +266,27 @@ internal sealed class Session
 
     /// <summary>
     /// The connection the backlog was for has gone: what it holds is treated as the messages of an offline session,
-    /// QoS 1/2 ones queued while there is room, the rest dropped. Returns how many were dropped.
+    /// QoS 1/2 ones queued while there is room, the rest not sent. Returns how many routed messages that dropped: the
+    /// retained ones not sent are not counted, as no publication was lost (the store keeps them), and counting them
+    /// made a few stuck `#` subscribers leaving look like millions of lost messages.
     /// </summary>
     private int SettleBacklog()
     {
         int dropped = 0;
         long now = Environment.TickCount64;
-        while (_backlog is not null && _backlog.TryPeek(now, out Delivery delivery))
+        while (_backlog is not null)
         {
+            // Under the broker's session map lock (Claim): a burst of a million messages must not be walked to drop them.
+            _backlog.DropHeadBurst(queueFull: !HasQueueRoom);
+            if (!_backlog.TryPeek(now, out Delivery delivery))
+            {
+                break;
+            }
             if (delivery.QoS != QualityOfService.AtMostOnce && HasQueueRoom)
             {
                 (_queued ??= new Queue<Delivery>()).Enqueue(delivery);
             }
-            else
+            else if (_backlog.HeadIsRouted)
             {
                 dropped++;
             }
@@ -589,9 +604,12 @@ internal sealed class Session
             {
                 state.Queued.Add(delivery.Copy());
             }
-            foreach (Delivery delivery in _backlog?.HeldQoS12() ?? [])
+            foreach ((Delivery delivery, bool retained) in _backlog?.Waiting(now) ?? [])
             {
-                state.Queued.Add(delivery.Copy());
+                if (delivery.QoS != QualityOfService.AtMostOnce && (!retained || state.Queued.Count < QueueLimit))
+                {
+                    state.Queued.Add(delivery.Copy());
+                }
             }
             state.IncomingQoS2.AddRange(_incomingQoS2 ?? []);
             return state;

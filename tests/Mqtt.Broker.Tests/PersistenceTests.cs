@@ -299,6 +299,50 @@ public sealed class PersistenceTests : IDisposable
         Assert.Equal("exactly once", Encoding.UTF8.GetString(Assert.Single(saved.Sessions.Single(s => s.ClientId == "subscriber").Queued).Message.Packet.Payload.ToArray()));
     }
 
+    /// <summary>
+    /// A save while a client's retained burst waits (docs/broker.md, "Queues and drops") keeps what an offline queue
+    /// would: the message routed behind the burst, which its publisher was told was delivered.
+    /// </summary>
+    [Fact]
+    public async Task A_save_while_a_retained_burst_waits_keeps_the_message_routed_behind_it()
+    {
+        TestBroker broker = await StartAsync(o => o.MaximumQueuedMessages = 5);
+        await using (RawClient publisher = await broker.ConnectAsync("publisher"))
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                await publisher.PublishAsync($"p/{i}", $"retained {i}", QoS1, retain: true);
+            }
+            await using RawClient subscriber = await broker.ConnectAsync("subscriber", properties: new MqttProperties
+            {
+                SessionExpiryInterval = 3600, ReceiveMaximum = 1,
+            });
+            await subscriber.SubscribeAsync("p/#", QoS1);
+            Assert.Equal("retained 0", (await subscriber.ExpectPublishPacketAsync()).PayloadText);
+            Assert.Equal(ReasonCode.Success, await publisher.PublishAsync("p/live", "live", QoS1));
+            // Saved while the subscriber is connected and the rest of its burst waits; the save at stop comes after the
+            // connection has closed, so it is set aside and put back.
+            broker.Broker.SaveState();
+            File.Copy(StateFile, StateFile + ".connected");
+            subscriber.Drop();
+        }
+        await broker.DisposeAsync();
+        File.Copy(StateFile + ".connected", StateFile, overwrite: true);
+        await using TestBroker restarted = await StartAsync();
+
+        await using RawClient back = await ResumeAsync(restarted, "subscriber");
+        var payloads = new List<string>();
+        for (int i = 0; i < 30 && payloads.LastOrDefault() != "live"; i++)
+        {
+            ReceivedPacket publish = await back.ExpectPublishPacketAsync();
+            payloads.Add(publish.PayloadText);
+            await back.SendAckAsync(PacketType.PubAck, publish.Publish.PacketId);
+        }
+        Assert.Equal("live", payloads[^1]);
+        Assert.Equal(payloads.Count - 1, payloads.Distinct().Count(p => p.StartsWith("retained ", StringComparison.Ordinal)));
+        await back.ExpectNothingPendingAsync();
+    }
+
     [Fact]
     public async Task A_session_with_Session_Expiry_0_is_not_saved()
     {

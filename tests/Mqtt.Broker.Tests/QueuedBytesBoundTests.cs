@@ -102,12 +102,8 @@ public sealed class QueuedBytesBoundTests
         const int Messages = 4000; // 16 MiB: more than the kernel's buffers on both sides take
         const int Payload = 4 * 1024;
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await RetainNumberedAsync(broker, "burst", Messages, Payload, QoS0);
         await using RawClient publisher = await broker.ConnectAsync("publisher");
-        for (int i = 0; i < Messages; i++)
-        {
-            await publisher.SendAsync(Publish($"burst/{i}", i, Payload, QoS0, retain: true), Generous);
-        }
-        await publisher.SyncAsync();
         await using RawClient stuck = await broker.OpenAsync(receiveBufferSize: 4096);
         await stuck.ConnectAsync("stuck");
         await stuck.SubscribeAsync("burst/#", QoS0);
@@ -135,12 +131,7 @@ public sealed class QueuedBytesBoundTests
         const int Messages = 500;
         const int QueueLimit = 20;
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = QueueLimit);
-        await using RawClient publisher = await broker.ConnectAsync("publisher");
-        for (int i = 0; i < Messages; i++)
-        {
-            await publisher.SendAsync(Publish($"burst/{i}", i, 16, QoS1, retain: true, packetId: (ushort)(i + 1)), Generous);
-        }
-        await publisher.SyncAsync();
+        await RetainNumberedAsync(broker, "burst", Messages, 16, QoS1);
         await using RawClient slow = await broker.OpenAsync();
         await slow.ConnectAsync("slow", properties: new MqttProperties { ReceiveMaximum = 5 });
         await slow.SubscribeAsync("burst/#", QoS1);
@@ -171,11 +162,8 @@ public sealed class QueuedBytesBoundTests
             o.MaximumQueuedMessages = 3;
             o.MaximumPendingQoS0 = 5;
         });
+        await RetainNumberedAsync(broker, "held/r", 10, 16, QoS1);
         await using RawClient publisher = await broker.ConnectAsync("publisher");
-        for (int i = 0; i < 10; i++)
-        {
-            await publisher.PublishAsync($"held/r/{i}", Numbered(i, 16), QoS1, retain: true);
-        }
         await using RawClient slow = await broker.ConnectAsync("slow", properties: new MqttProperties { ReceiveMaximum = 1 });
         await slow.SubscribeAsync("held/#", QoS1);
         PublishPacket first = await slow.ExpectPublishAsync();
@@ -216,11 +204,7 @@ public sealed class QueuedBytesBoundTests
         const int Messages = 50;
         const int QueueLimit = 10;
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedMessages = QueueLimit);
-        await using RawClient publisher = await broker.ConnectAsync("publisher");
-        for (int i = 0; i < Messages; i++)
-        {
-            await publisher.PublishAsync($"kept/{i}", Numbered(i, 16), QoS1, retain: true);
-        }
+        await RetainNumberedAsync(broker, "kept", Messages, 16, QoS1);
         var persistent = new MqttProperties { SessionExpiryInterval = 300, ReceiveMaximum = 1 };
         await using (RawClient away = await broker.ConnectAsync("away", properties: persistent))
         {
@@ -261,12 +245,8 @@ public sealed class QueuedBytesBoundTests
     public async Task Messages_held_behind_a_retained_burst_are_queued_when_the_client_leaves()
     {
         await using var broker = await TestBroker.StartAsync(o => o.MaximumQueuedBytes = Bound);
+        await RetainNumberedAsync(broker, "big", 1000, PayloadSize, QoS0);
         await using RawClient publisher = await broker.ConnectAsync("publisher");
-        for (int i = 0; i < 1000; i++)
-        {
-            await publisher.SendAsync(Publish($"big/{i}", i, PayloadSize, QoS0, retain: true), Generous);
-        }
-        await publisher.SyncAsync();
         var persistent = new MqttProperties { SessionExpiryInterval = 300 };
         await using (RawClient away = await broker.OpenAsync(receiveBufferSize: 4096))
         {
@@ -402,14 +382,18 @@ public sealed class QueuedBytesBoundTests
     }
 
     /// <summary>24 retained messages of 512 KiB on ka/0..23: 12 MiB for a subscriber to ka/#.</summary>
-    private static async Task RetainBurstAsync(TestBroker broker)
+    private static Task RetainBurstAsync(TestBroker broker) => RetainNumberedAsync(broker, "ka", 24, 512 * 1024, QoS0);
+
+    /// <summary>Retained messages numbered 0 to count - 1 on prefix/0, prefix/1, ...; returns once the broker has them all.</summary>
+    private static async Task RetainNumberedAsync(TestBroker broker, string prefix, int count, int size, QualityOfService qos)
     {
-        await using RawClient publisher = await broker.ConnectAsync("publisher");
-        for (int i = 0; i < 24; i++)
+        await using RawClient retainer = await broker.ConnectAsync("retainer");
+        for (int i = 0; i < count; i++)
         {
-            await publisher.SendAsync(Publish($"ka/{i}", i, 512 * 1024, QoS0, retain: true), Generous);
+            ushort packetId = qos == QoS0 ? (ushort)0 : (ushort)(i + 1);
+            await retainer.SendAsync(Publish($"{prefix}/{i}", i, size, qos, retain: true, packetId), Generous);
         }
-        await publisher.SyncAsync();
+        await retainer.SyncAsync();
     }
 
     private static async Task<int> CountPublishesUntilPingRespAsync(RawClient client)

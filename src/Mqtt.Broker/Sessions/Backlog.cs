@@ -80,34 +80,39 @@ internal sealed class Backlog
     }
 
     /// <summary>
-    /// Forgets the burst at the head when none of its messages can be kept by an offline session: QoS 0 ones, or any
-    /// when its queue is full (<paramref name="queueFull"/>), without a look at each.
+    /// Forgets all but the next <paramref name="count"/> messages of the burst at the head, if a burst is there, at once:
+    /// an offline session keeps no more than its queue has room for, and none at QoS 0.
     /// </summary>
-    public void DropHeadBurst(bool queueFull)
+    public void KeepOfHeadBurst(int count)
     {
-        if (_items.TryPeek(out (RetainedBurst? Burst, Delivery? Delivery) item) && item.Burst is not null && (queueFull || item.Burst.IsQoS0))
+        if (_items.TryPeek(out (RetainedBurst? Burst, Delivery? Delivery) item) && item.Burst is not null)
         {
-            _items.Dequeue();
-            RetainedRemaining -= item.Burst.Drop();
+            RetainedRemaining -= item.Burst.KeepAtMost(item.Burst.IsQoS0 ? 0 : count);
         }
     }
 
     /// <summary>
-    /// Every delivery still to come, in order, without handing any on, and whether it is a retained one of a burst (a
-    /// state file keeps the QoS 1/2 ones: all routed ones, retained ones as an offline queue would).
+    /// Every routed delivery still to come, and the retained ones among the next <paramref name="retainedRoom"/>
+    /// messages of each burst at QoS 1/2, in order, without handing any on: a state file keeps the QoS 1/2 ones, the
+    /// retained ones as an offline queue would.
     /// </summary>
-    public IEnumerable<(Delivery Delivery, bool Retained)> Waiting(long now)
+    public IEnumerable<Delivery> Waiting(long now, int retainedRoom)
     {
         foreach ((RetainedBurst? burst, Delivery? delivery) in _items)
         {
             if (delivery is not null)
             {
-                yield return (delivery, false);
+                yield return delivery;
                 continue;
             }
-            foreach (Delivery retained in burst!.Waiting(now))
+            if (burst!.IsQoS0)
             {
-                yield return (retained, true);
+                continue;
+            }
+            foreach (Delivery retained in burst.Waiting(now, retainedRoom))
+            {
+                retainedRoom--;
+                yield return retained;
             }
         }
     }

@@ -13,6 +13,7 @@ internal sealed class RetainedBurst
     private readonly RetainedStore _store;
     private readonly long _version;
     private int _next;
+    private int _end; // the messages from _next to _end are still to go
     private Delivery? _current;
 
     /// <summary>The first <paramref name="count"/> of <paramref name="matches"/>, copied to an array of their size.</summary>
@@ -21,12 +22,13 @@ internal sealed class RetainedBurst
         _entry = entry;
         _messages = new ApplicationMessage[count];
         matches.CopyTo(0, _messages, 0, count);
+        _end = count;
         _store = store;
         _version = version;
     }
 
     /// <summary>Messages not yet handed on.</summary>
-    public int Remaining => _messages.Length - _next;
+    public int Remaining => _end - _next;
 
     /// <summary>At QoS 0, every message of the burst: an offline session keeps none of them.</summary>
     public bool IsQoS0 => _entry.MaximumQoS == QualityOfService.AtMostOnce;
@@ -38,11 +40,11 @@ internal sealed class RetainedBurst
     /// </summary>
     public bool TryPeek(long now, out Delivery delivery)
     {
-        while (_current is null && _next < _messages.Length)
+        while (_current is null && _next < _end)
         {
             if (_entry.HasEnded)
             {
-                _next = _messages.Length;
+                _next = _end;
                 break;
             }
             _current = DeliveryOf(_messages[_next], now);
@@ -59,10 +61,13 @@ internal sealed class RetainedBurst
         _next++;
     }
 
-    /// <summary>The deliveries still to come, in order, without handing them on (a state file keeps them).</summary>
-    public IEnumerable<Delivery> Waiting(long now)
+    /// <summary>
+    /// The deliveries among the next <paramref name="count"/> messages, in order, without handing them on (a state file
+    /// keeps them). A bound, as the skipped ones cost a look each too.
+    /// </summary>
+    public IEnumerable<Delivery> Waiting(long now, int count)
     {
-        for (int i = _next; i < _messages.Length && !_entry.HasEnded; i++)
+        for (int i = _next; i < _end && i - _next < count && !_entry.HasEnded; i++)
         {
             Delivery? delivery = i == _next && _current is not null ? _current : DeliveryOf(_messages[i], now);
             if (delivery is not null)
@@ -72,13 +77,16 @@ internal sealed class RetainedBurst
         }
     }
 
-    /// <summary>Forgets what is left; returns how many messages that was.</summary>
-    public int Drop()
+    /// <summary>Forgets all but the next <paramref name="count"/> messages; returns how many it forgot.</summary>
+    public int KeepAtMost(int count)
     {
-        int dropped = Remaining;
-        _next = _messages.Length;
-        _current = null;
-        return dropped;
+        int forgotten = Math.Max(0, Remaining - Math.Max(0, count));
+        _end -= forgotten;
+        if (_next == _end)
+        {
+            _current = null;
+        }
+        return forgotten;
     }
 
     private Delivery? DeliveryOf(ApplicationMessage snapshot, long now)

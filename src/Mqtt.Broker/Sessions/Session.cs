@@ -277,7 +277,7 @@ internal sealed class Session
         while (_backlog is not null)
         {
             // Under the broker's session map lock (Claim): a burst of a million messages must not be walked to drop them.
-            _backlog.DropHeadBurst(queueFull: !HasQueueRoom);
+            _backlog.KeepOfHeadBurst(QueueLimit - QueuedCount);
             if (!_backlog.TryPeek(now, out Delivery delivery))
             {
                 break;
@@ -604,9 +604,9 @@ internal sealed class Session
             {
                 state.Queued.Add(delivery.Copy());
             }
-            foreach ((Delivery delivery, bool retained) in _backlog?.Waiting(now) ?? [])
+            foreach (Delivery delivery in _backlog?.Waiting(now, Math.Max(0, QueueLimit - state.Queued.Count)) ?? [])
             {
-                if (delivery.QoS != QualityOfService.AtMostOnce && (!retained || state.Queued.Count < QueueLimit))
+                if (delivery.QoS != QualityOfService.AtMostOnce)
                 {
                     state.Queued.Add(delivery.Copy());
                 }

@@ -192,6 +192,7 @@ public sealed class QueuedBytesBoundTests
         Assert.Equal(Enumerable.Range(100, 5), qos0);
         await slow.ExpectNothingPendingAsync();
         Assert.Equal(5, broker.Statistics.MessagesDropped);
+        Assert.Equal(5, broker.Statistics.BackedUpDrops);
     }
 
     /// <summary>

@@ -151,6 +151,9 @@ internal sealed partial class MqttConnection
         }
     }
 
+    /// <summary>Counts a QoS 0 delivery dropped for this client being backed up (<see cref="BrokerStatistics.BackedUpDrops"/>).</summary>
+    public void CountBackedUpDrop() => _broker.Statistics.BackedUpDrop();
+
     /// <summary>Queues a QoS 0 delivery unless the client is already too far behind (then it is dropped and counted).</summary>
     public bool TrySendQoS0(Delivery delivery)
     {

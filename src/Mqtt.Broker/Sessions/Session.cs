@@ -131,8 +131,13 @@ internal sealed class Session
             {
                 // Behind retained messages the client has yet to take: in order, bounded as the queue and a slow client's
                 // QoS 0 messages are (each on its own: QoS 0 ones do not crowd out QoS 1/2 ones).
-                if (delivery.QoS == QualityOfService.AtMostOnce ? _backlog.HeldQoS0 >= PendingQoS0Limit : _backlog.HeldQoS12 >= QueueLimit)
+                bool qos0 = delivery.QoS == QualityOfService.AtMostOnce;
+                if (qos0 ? _backlog.HeldQoS0 >= PendingQoS0Limit : _backlog.HeldQoS12 >= QueueLimit)
                 {
+                    if (qos0)
+                    {
+                        Connection?.CountBackedUpDrop();
+                    }
                     return DeliveryOutcome.Dropped;
                 }
                 _backlog.Hold(delivery);

@@ -225,6 +225,20 @@ public sealed class BrokerLimitsTests
         Assert.Contains("the most allowed (--max-connections)", line);
     }
 
+    /// <summary>Stopping the broker closes its listeners: that is no failure to accept connections to warn about.</summary>
+    [Fact]
+    public async Task Stopping_the_broker_logs_no_warning()
+    {
+        var log = new WarningLog();
+        TestBroker broker = await TestBroker.StartAsync(configure: null, log);
+        await using (RawClient client = await broker.ConnectAsync("c"))
+        {
+            await client.SyncAsync();
+        }
+        await broker.DisposeAsync();
+        Assert.Empty(log.Lines);
+    }
+
     [Fact]
     public async Task MQTT5_sec_4_8_2_unsubscribing_a_shared_subscription_leaves_the_group()
     {

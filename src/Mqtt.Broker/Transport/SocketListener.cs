@@ -74,10 +74,14 @@ internal sealed class SocketListener : IDisposable
             catch (SocketException e) when (!cancellationToken.IsCancellationRequested)
             {
                 // A connection that died in the backlog costs nothing to skip. Anything else, such as running out of
-                // file descriptors, fails again at once while the connection waits: pause instead of spinning on it.
+                // file descriptors, fails again at once while the connection waits: pause instead of spinning on it. An
+                // aborted accept is the listener closing as the broker stops (the next one says so): no failure to report.
                 if (e.SocketErrorCode is not (SocketError.ConnectionAborted or SocketError.ConnectionReset))
                 {
-                    onFailed(e, this);
+                    if (e.SocketErrorCode != SocketError.OperationAborted)
+                    {
+                        onFailed(e, this);
+                    }
                     await Task.Delay(AcceptRetryDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
                 continue;

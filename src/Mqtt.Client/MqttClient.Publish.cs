@@ -96,17 +96,15 @@ public sealed partial class MqttClient
         bool holdsTurn = false;
         try
         {
-            while (publish is null)
+            SendSlot slot = await _quota.TakeAsync(cancellationToken).ConfigureAwait(false);
+            while (true)
             {
-                SendSlot slot = await _quota.TakeAsync(cancellationToken).ConfigureAwait(false);
                 holdsTurn = slot.HoldsTurn;
                 try
                 {
                     lock (_sync)
                     {
                         CheckCanQueue();
-                        // A CONNACK between the grant and here reset the count without this slot: take one again, after
-                        // the new connection's re-sends [MQTT-3.3.4-7].
                         if (_quota.IsCurrent(slot.Generation))
                         {
                             publish = new OutgoingPublish(0, topic, payload.ToArray(), qos, retain, message) { Sequence = ++_publishSequence };
@@ -122,11 +120,15 @@ public sealed partial class MqttClient
                     _quota.Release(slot.Generation);
                     throw;
                 }
-                if (publish is null && holdsTurn)
+                if (publish is not null)
                 {
-                    holdsTurn = false;
-                    _quota.EndTurn();
+                    break;
                 }
+                // A CONNACK between the grant and here reset the count without this slot: take one again, after the new
+                // connection's re-sends [MQTT-3.3.4-7] but ahead of the publications that waited behind this one (at
+                // the back of the queue, a later one went first). TakeAgainAsync ends the turn.
+                holdsTurn = false;
+                slot = await _quota.TakeAgainAsync(slot, cancellationToken).ConfigureAwait(false);
             }
             if (connection is not null)
             {

@@ -483,14 +483,33 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
         {
             _ = ResendWhenFreeAsync(connection, waiting);
         }
+        else
+        {
+            EndResends(connection);
+        }
         if (resubscribe is not null)
         {
             _ = ResubscribeAsync(resubscribe);
         }
     }
 
-    /// <summary>Re-sends, in order, the PUBLISHes that waited for a slot of the new connection's Receive Maximum.</summary>
+    /// <summary>
+    /// Re-sends, in order, the PUBLISHes that waited for a slot of the new connection's Receive Maximum; only then do new
+    /// publications take slots (granted one as the last re-send was, it raced that re-send for the write path).
+    /// </summary>
     private async Task ResendWhenFreeAsync(MqttConnection connection, List<(OutgoingPublish Publish, bool Duplicate, Task Slot)> waiting)
+    {
+        try
+        {
+            await ResendInOrderAsync(connection, waiting).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndResends(connection);
+        }
+    }
+
+    private async Task ResendInOrderAsync(MqttConnection connection, List<(OutgoingPublish Publish, bool Duplicate, Task Slot)> waiting)
     {
         foreach ((OutgoingPublish publish, bool duplicate, Task slot) in waiting)
         {
@@ -517,6 +536,21 @@ public sealed partial class MqttClient : IAsyncDisposable, IFrameHandler
             {
                 // The connection ended (or the client was disposed): the next connection re-sends what is pending.
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The connection's re-sends are all in the write path: new publications may take slots. Not for a connection no
+    /// longer current: the next one's CONNACK started re-sends of its own.
+    /// </summary>
+    private void EndResends(MqttConnection connection)
+    {
+        lock (_sync)
+        {
+            if (_connection == connection)
+            {
+                _quota.EndResends();
             }
         }
     }

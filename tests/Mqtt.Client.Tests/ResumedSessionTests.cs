@@ -186,6 +186,54 @@ public sealed class ResumedSessionTests : IDisposable
     }
 
     /// <summary>
+    /// [MQTT-4.6.0-1] Publications made while a new connection writes its re-sends go after them, and in the order they
+    /// were made. Before, each took a free slot and waited for the re-sends on its own; woken together on the thread
+    /// pool, they raced for the write path and went out of order.
+    /// </summary>
+    [Fact]
+    public async Task MQTT5_4_6_0_1_publications_made_during_the_resends_go_out_in_call_order()
+    {
+        const int count = 50;
+        await using var server = new FakeServer();
+        MqttClientOptions options = ReconnectingOptions(server.Port);
+        var logger = new HeldWhileConnecting();
+        options.Logger = logger;
+        await using var client = new MqttClient(options);
+        Task<MqttConnectResult> connecting = client.ConnectAsync();
+        var publishing = new List<Task<MqttPublishResult>>();
+        await using (FakeConnection first = await server.AcceptAsync())
+        {
+            await first.AcceptConnectAsync(new MqttProperties { ReceiveMaximum = 1 });
+            await connecting.WaitAsync(Patience);
+            publishing.Add(client.PublishAsync("t", new byte[] { 0 }, QualityOfService.AtLeastOnce).AsTask());
+            await first.ExpectAsync(PacketType.Publish);
+            logger.Hold();
+            first.Close();
+        }
+
+        await using FakeConnection second = await server.AcceptAsync();
+        await second.AcceptConnectAsync(new MqttProperties { ReceiveMaximum = 100 }, sessionPresent: true);
+        // The new connection is current, its re-send not yet written: publications made now find free slots.
+        Assert.True(logger.Held.Wait(Patience), "the reconnection did not log its connection");
+        for (int i = 1; i < count; i++)
+        {
+            publishing.Add(client.PublishAsync("t", new[] { (byte)i }, QualityOfService.AtLeastOnce).AsTask());
+        }
+        logger.Release();
+        var received = new List<int>();
+        for (int i = 0; i < count; i++)
+        {
+            OwnedPacket packet = await second.ExpectAsync(PacketType.Publish);
+            Assert.True(PublishPacket.TryRead(packet.Frame, ProtocolVersion.V500, out PublishPacket publish, out _));
+            received.Add(publish.Payload.FirstSpan[0]);
+            Assert.Equal(i == 0, publish.Duplicate);
+            await second.SendAsync(w => new PubAckPacket { PacketId = publish.PacketId }.Write(w, ProtocolVersion.V500));
+        }
+        Assert.Equal(Enumerable.Range(0, count), received);
+        await Task.WhenAll(publishing).WaitAsync(Patience);
+    }
+
+    /// <summary>
     /// Section 3.7.2.1: PUBCOMP 0x92 "is not an error during recovery". The connection broke after the PUBREL, before the
     /// PUBCOMP; the server, which had completed the flow, answers the re-sent PUBREL with 0x92, and the publication
     /// succeeds (the PUBREC said the server had the message). Before, it failed, and an application that retried
@@ -274,6 +322,33 @@ public sealed class ResumedSessionTests : IDisposable
     }
 
     /// <summary>Takes 200 ms to log "connected to ...", as a slow log sink would.</summary>
+    /// <summary>Once held, keeps the next connection in ActivateAsync (after it became current, before its re-sends) until released.</summary>
+    private sealed class HeldWhileConnecting : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly ManualResetEventSlim _released = new(initialState: true);
+
+        public ManualResetEventSlim Held { get; } = new();
+
+        public void Hold() => _released.Reset();
+
+        public void Release() => _released.Set();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!_released.IsSet && formatter(state, exception).StartsWith("connected to", StringComparison.Ordinal))
+            {
+                Held.Set();
+                // Bounded: a test that fails must not leave the client stuck here.
+                _released.Wait(Patience);
+            }
+        }
+    }
+
     private sealed class SlowToLogConnections : Microsoft.Extensions.Logging.ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;

@@ -22,6 +22,7 @@ public sealed class SendQuotaTests
 
         Assert.False(quota.IsCurrent(before));
         Assert.All(resends, slot => Assert.True(slot.IsCompletedSuccessfully));
+        quota.EndResends(); // both written
         quota.Release(before);
         ValueTask<SendSlot> next = quota.TakeAsync(CancellationToken.None);
         Assert.False(next.IsCompleted); // the window of 2 is still full with the re-sends: the stale release freed nothing
@@ -34,12 +35,14 @@ public sealed class SendQuotaTests
     {
         var quota = new SendQuota();
         quota.Reset(limit: 1, inUse: 1, resends: 0);
+        quota.EndResends();
         ValueTask<SendSlot> waiting = quota.TakeAsync(CancellationToken.None);
 
         Task[] resends = quota.Reset(limit: 1, inUse: 1, resends: 1);
         quota.Release();
 
         Assert.True(resends[0].IsCompletedSuccessfully); // the freed slot went to the re-send, not the earlier waiter
+        quota.EndResends();
         quota.Release();
         Assert.True(quota.IsCurrent((await waiting.AsTask().WaitAsync(TestClients.Patience)).Generation));
     }
@@ -54,6 +57,7 @@ public sealed class SendQuotaTests
     {
         var quota = new SendQuota();
         quota.Reset(limit: 1, inUse: 1, resends: 0);
+        quota.EndResends();
         var stopped = new MqttConnectionLostException("the client disconnected");
 
         quota.Fail(stopped);
@@ -63,6 +67,7 @@ public sealed class SendQuotaTests
         Assert.Same(stopped, e);
         Assert.Equal(0, quota.Waiting);
         quota.Reset(limit: 1, inUse: 0, resends: 0);
+        quota.EndResends();
         Assert.True(quota.IsCurrent((await quota.TakeAsync(CancellationToken.None).AsTask().WaitAsync(TestClients.Patience)).Generation));
     }
 
@@ -75,6 +80,7 @@ public sealed class SendQuotaTests
     {
         var quota = new SendQuota();
         quota.Reset(limit: 1, inUse: 1, resends: 0);
+        quota.EndResends();
         ValueTask<SendSlot> live = quota.TakeAsync(CancellationToken.None);
         for (int i = 0; i < 100; i++)
         {
@@ -99,6 +105,7 @@ public sealed class SendQuotaTests
     {
         var quota = new SendQuota();
         quota.Reset(limit: 2, inUse: 2, resends: 0);
+        quota.EndResends();
         ValueTask<SendSlot> first = quota.TakeAsync(CancellationToken.None);
         quota.Release();
         Assert.True((await first.AsTask().WaitAsync(TestClients.Patience)).HoldsTurn);
@@ -108,6 +115,32 @@ public sealed class SendQuotaTests
 
         Assert.False(later.IsCompleted);
         quota.EndTurn();
+        Assert.True(quota.IsCurrent((await later.AsTask().WaitAsync(TestClients.Patience)).Generation));
+    }
+
+    /// <summary>
+    /// A publication granted a slot just before a CONNACK's reset (so its slot is stale) takes the next one ahead of the
+    /// publications that waited behind it. Before, it queued again at the back, and a later publication went first.
+    /// </summary>
+    [Fact]
+    public async Task A_publication_whose_slot_went_stale_is_granted_before_those_that_waited_behind_it()
+    {
+        var quota = new SendQuota();
+        quota.Reset(limit: 1, inUse: 1, resends: 0);
+        quota.EndResends();
+        ValueTask<SendSlot> first = quota.TakeAsync(CancellationToken.None);
+        ValueTask<SendSlot> later = quota.TakeAsync(CancellationToken.None);
+        quota.Release();
+        SendSlot stale = await first.AsTask().WaitAsync(TestClients.Patience);
+
+        quota.Reset(limit: 1, inUse: 0, resends: 0);
+        quota.EndResends();
+        ValueTask<SendSlot> again = quota.TakeAgainAsync(stale, CancellationToken.None);
+
+        Assert.True(quota.IsCurrent((await again.AsTask().WaitAsync(TestClients.Patience)).Generation));
+        Assert.False(later.IsCompleted);
+        quota.EndTurn();
+        quota.Release();
         Assert.True(quota.IsCurrent((await later.AsTask().WaitAsync(TestClients.Patience)).Generation));
     }
 

@@ -18,6 +18,10 @@ internal sealed class SendQuota
     private bool _turnTaken;
     // PUBLISHes of a resumed session waiting to be re-sent: served first, as they precede every new publication.
     private readonly Queue<TaskCompletionSource> _resends = new();
+    // Set by Reset until the client's re-sends are all in the write path (EndResends): no publication takes a slot
+    // meanwhile, so none goes before them [MQTT-4.6.0-1]. Granted one at a time afterwards, those that waited keep
+    // their order (left to wait for the re-sends on their own, they were woken together and raced on the thread pool).
+    private bool _resending;
     private int _limit = ushort.MaxValue;
     private int _inUse;
     private int _generation;
@@ -38,8 +42,8 @@ internal sealed class SendQuota
             {
                 return ValueTask.FromException<SendSlot>(_failure);
             }
-            // Not ahead of a publication that waits, or was granted a slot and is not yet written.
-            if (_inUse < _limit && _waiters.Count == 0 && !_turnTaken)
+            // Not ahead of a publication that waits, or was granted a slot and is not yet written, or a re-send.
+            if (_inUse < _limit && _waiters.Count == 0 && !_turnTaken && !_resending)
             {
                 _inUse++;
                 return new ValueTask<SendSlot>(new SendSlot(_generation, HoldsTurn: false));
@@ -47,6 +51,39 @@ internal sealed class SendQuota
             waiter = _waiters.AddLast(new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
         }
         return WaitAsync(waiter, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a slot again for a publication whose slot went stale (a reset came before it was counted): first in line,
+    /// as it came before every publication still waiting, and ending the turn the stale slot held.
+    /// </summary>
+    public ValueTask<SendSlot> TakeAgainAsync(SendSlot stale, CancellationToken cancellationToken)
+    {
+        LinkedListNode<TaskCompletionSource<int>> waiter;
+        lock (_lock)
+        {
+            if (stale.HoldsTurn)
+            {
+                _turnTaken = false;
+            }
+            if (_failure is not null)
+            {
+                return ValueTask.FromException<SendSlot>(_failure);
+            }
+            waiter = _waiters.AddFirst(new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+            GrantWaiters();
+        }
+        return WaitAsync(waiter, cancellationToken);
+    }
+
+    /// <summary>The re-sends of the connection last reset are all in the write path: publications may take slots.</summary>
+    public void EndResends()
+    {
+        lock (_lock)
+        {
+            _resending = false;
+            GrantWaiters();
+        }
     }
 
     /// <summary>The publication holding the turn put its PUBLISH in the write path, or gave up: the next waiter may go.</summary>
@@ -100,7 +137,8 @@ internal sealed class SendQuota
 
     /// <summary>
     /// A new connection: its limit, the slots already held (PUBRELs being re-sent), and one slot per PUBLISH to
-    /// re-send, in order [MQTT-3.3.4-7]: those that fit are granted at once, the others as slots free up.
+    /// re-send, in order [MQTT-3.3.4-7]: those that fit are granted at once, the others as slots free up. Publications
+    /// take no slot until the client has written them all (<see cref="EndResends"/>).
     /// </summary>
     public Task[] Reset(int limit, int inUse, int resends)
     {
@@ -109,6 +147,7 @@ internal sealed class SendQuota
             // The previous connection's re-sends: the new connection re-sends them itself.
             CancelResends();
             _failure = null;
+            _resending = true;
             _generation++;
             _limit = limit;
             _inUse = inUse;
@@ -164,7 +203,7 @@ internal sealed class SendQuota
                     _inUse++;
                 }
             }
-            else if (!_turnTaken && _waiters.First is { } waiter)
+            else if (!_turnTaken && !_resending && _waiters.First is { } waiter)
             {
                 _waiters.RemoveFirst();
                 waiter.Value.SetResult(_generation);
